@@ -1,1 +1,7 @@
+//! valueflow: a value stream flow simulator.
 pub mod engine;
+pub mod experiment;
+pub mod metrics;
+pub mod model;
+pub mod policy;
+pub mod scenario;

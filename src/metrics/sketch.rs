@@ -1,0 +1,204 @@
+//! A mergeable log-linear histogram for percentiles in bounded memory.
+//!
+//! Each positive value falls into a bucket named by its IEEE-754 exponent and the top
+//! [`SUB_BITS`] bits of its mantissa, so every octave is split into 128 equal buckets (as in
+//! HdrHistogram). A bucket's width is at most 1/128 of its lower bound; reporting its midpoint
+//! (clamped to the observed min and max) is within 1/256 ≈ 0.4% of any value in it.
+//! Negative values use a mirrored set of buckets and zeros are counted apart, so paired
+//! differences can be sketched too. Memory grows with the range of magnitudes seen (about 1 KiB
+//! per octave), never with the number of values.
+
+/// Mantissa bits kept per bucket.
+const SUB_BITS: u32 = 7;
+const SHIFT: u32 = 52 - SUB_BITS;
+
+/// Dense bucket counts over a contiguous range of bucket indices.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Buckets {
+    base: u32,
+    counts: Vec<u64>,
+}
+
+impl Buckets {
+    #[inline]
+    fn add(&mut self, index: u32, n: u64) {
+        if self.counts.is_empty() {
+            self.base = index;
+            self.counts.push(0);
+        } else if index < self.base {
+            let grow = (self.base - index) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.base = index;
+        } else if (index - self.base) as usize >= self.counts.len() {
+            self.counts.resize((index - self.base) as usize + 1, 0);
+        }
+        self.counts[(index - self.base) as usize] += n;
+    }
+
+    fn merge(&mut self, other: &Buckets) {
+        for (i, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                self.add(other.base + i as u32, c);
+            }
+        }
+    }
+}
+
+#[inline]
+fn index_of(magnitude: f64) -> u32 {
+    (magnitude.to_bits() >> SHIFT) as u32
+}
+
+fn midpoint(index: u32) -> f64 {
+    let lo = f64::from_bits(u64::from(index) << SHIFT);
+    let hi = f64::from_bits(u64::from(index + 1) << SHIFT);
+    (lo + hi) / 2.0
+}
+
+/// A streaming percentile estimator for finite values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sketch {
+    pos: Buckets,
+    neg: Buckets,
+    zeros: u64,
+    count: u64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Sketch {
+            pos: Buckets::default(),
+            neg: Buckets::default(),
+            zeros: 0,
+            count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Sketch {
+    /// An empty sketch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records one value; non-finite values are ignored.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        self.count += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        if x > 0.0 {
+            self.pos.add(index_of(x), 1);
+        } else if x < 0.0 {
+            self.neg.add(index_of(-x), 1);
+        } else {
+            self.zeros += 1;
+        }
+    }
+
+    /// Adds every value recorded in `other`.
+    pub fn merge(&mut self, other: &Sketch) {
+        self.pos.merge(&other.pos);
+        self.neg.merge(&other.neg);
+        self.zeros += other.zeros;
+        self.count += other.count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// Number of values recorded.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The `q`-quantile (0 <= q <= 1) by the nearest-rank rule, or `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0;
+        // Negative values, most negative first.
+        for (i, &c) in self.neg.counts.iter().enumerate().rev() {
+            seen += c;
+            if seen >= rank {
+                return Some(self.clamp(-midpoint(self.neg.base + i as u32)));
+            }
+        }
+        seen += self.zeros;
+        if seen >= rank {
+            return Some(0.0);
+        }
+        for (i, &c) in self.pos.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Some(self.clamp(midpoint(self.pos.base + i as u32)));
+            }
+        }
+        Some(self.max)
+    }
+
+    fn clamp(&self, x: f64) -> f64 {
+        x.clamp(self.min, self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng;
+    use rand::Rng;
+
+    fn exact(sorted: &[f64], q: f64) -> f64 {
+        let n = sorted.len();
+        let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
+        sorted[rank - 1]
+    }
+
+    #[test]
+    fn quantiles_within_documented_accuracy() {
+        let mut r = rng::stream(&[3]);
+        let mut xs: Vec<f64> = (0..50_000)
+            .map(|_| {
+                let u: f64 = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                (u * 12.0).exp() - 1.0 - 3.0 * u
+            })
+            .collect();
+        let mut s = Sketch::new();
+        for &x in &xs {
+            s.add(x);
+        }
+        xs.sort_by(f64::total_cmp);
+        for q in [0.0, 0.01, 0.1, 0.5, 0.85, 0.95, 0.99, 1.0] {
+            let e = exact(&xs, q);
+            let got = s.quantile(q).unwrap();
+            assert!((got - e).abs() <= e.abs() / 256.0 + 1e-12, "q {q}: {got} vs {e}");
+        }
+    }
+
+    #[test]
+    fn handles_negatives_and_zeros_and_merges() {
+        let mut a = Sketch::new();
+        let mut b = Sketch::new();
+        for x in [-5.0, -1.0, 0.0, 0.0] {
+            a.add(x);
+        }
+        for x in [2.0, 3.0, 100.0, f64::NAN] {
+            b.add(x);
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), 7);
+        assert_eq!(a.quantile(0.0), Some(-5.0));
+        assert_eq!(a.quantile(0.5), Some(0.0));
+        assert_eq!(a.quantile(1.0), Some(100.0));
+        assert!((a.quantile(0.2).unwrap() + 1.0).abs() < 0.01);
+        assert_eq!(Sketch::new().quantile(0.5), None);
+    }
+}

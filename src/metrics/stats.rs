@@ -1,0 +1,237 @@
+//! Running moments, time averages and the published summary of a metric.
+
+use super::Sketch;
+use serde::Serialize;
+
+/// Welford's running mean and variance (Welford 1962; Knuth, TAOCP vol. 2, 4.2.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Running {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    /// Adds one observation; non-finite values are skipped.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The mean, or NaN when empty.
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.mean
+        }
+    }
+
+    /// The sample variance (n - 1 denominator), or NaN with fewer than two observations.
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            f64::NAN
+        } else {
+            self.m2 / (self.n - 1) as f64
+        }
+    }
+
+    /// Half-width of the 95% Student-t confidence interval of the mean.
+    pub fn ci95(&self) -> Option<f64> {
+        if self.n < 2 {
+            return None;
+        }
+        Some(t_quantile_975(self.n - 1) * (self.variance() / self.n as f64).sqrt())
+    }
+}
+
+/// The 97.5th percentile of Student's t distribution with `df` degrees of freedom (the factor
+/// of a two-sided 95% interval). Exact table to 30, then the Cornish-Fisher expansion.
+pub fn t_quantile_975(df: u64) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
+        2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => TABLE[df as usize - 1],
+        _ => {
+            let z = 1.959_963_984_540_054_f64;
+            let n = df as f64;
+            z + (z.powi(3) + z) / (4.0 * n)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * n * n)
+        }
+    }
+}
+
+/// The time-weighted average of a level that changes in steps, counted from `start`
+/// (the end of warm-up) on.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeAverage {
+    start: f64,
+    level: f64,
+    last: f64,
+    area: f64,
+}
+
+impl TimeAverage {
+    /// A level of zero at time 0, averaged from `start`.
+    pub fn new(start: f64) -> Self {
+        TimeAverage {
+            start,
+            level: 0.0,
+            last: 0.0,
+            area: 0.0,
+        }
+    }
+
+    /// The level changes by `delta` at `now` (times never decrease).
+    #[inline]
+    pub fn change(&mut self, now: f64, delta: f64) {
+        let from = if self.last > self.start {
+            self.last
+        } else {
+            self.start
+        };
+        if now > from {
+            self.area += self.level * (now - from);
+        }
+        self.last = now;
+        self.level += delta;
+    }
+
+    /// The current level.
+    pub fn level(&self) -> f64 {
+        self.level
+    }
+
+    /// The average level over [start, end].
+    pub fn average(&self, end: f64) -> f64 {
+        let mut copy = *self;
+        copy.change(end, 0.0);
+        if end > self.start {
+            copy.area / (end - self.start)
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// The published summary of one metric: `mean` over replications with the half-width of its 95%
+/// interval, and percentiles (of individual items or of replications, as the metric documents).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Stat {
+    /// Mean over replications of each replication's value.
+    pub mean: Option<f64>,
+    /// Half-width of the 95% Student-t interval of `mean`; `None` with fewer than 2 values.
+    pub ci95: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 85th percentile (the usual service level expectation).
+    pub p85: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn stat_from(running: &Running, sketch: &Sketch) -> Stat {
+    Stat {
+        mean: finite(running.mean()),
+        ci95: running.ci95(),
+        p50: sketch.quantile(0.50),
+        p85: sketch.quantile(0.85),
+        p95: sketch.quantile(0.95),
+    }
+}
+
+/// Folds one value per replication into a [`Stat`] whose percentiles are over replications.
+#[derive(Clone, Debug, Default)]
+pub struct MetricAccumulator {
+    running: Running,
+    sketch: Sketch,
+}
+
+impl MetricAccumulator {
+    /// Adds one replication's value (NaN, e.g. no item finished, is skipped).
+    pub fn add(&mut self, x: f64) {
+        self.running.add(x);
+        self.sketch.add(x);
+    }
+
+    /// The summary so far.
+    pub fn stat(&self) -> Stat {
+        stat_from(&self.running, &self.sketch)
+    }
+
+    /// The running moments.
+    pub fn running(&self) -> &Running {
+        &self.running
+    }
+}
+
+/// Folds per-replication means of an item-level metric, pooling the items' sketches so that
+/// percentiles are of individual items across all replications.
+#[derive(Clone, Debug, Default)]
+pub struct PooledAccumulator {
+    running: Running,
+    sketch: Sketch,
+}
+
+impl PooledAccumulator {
+    /// Adds one replication's mean and its items' sketch.
+    pub fn add(&mut self, mean: f64, items: &Sketch) {
+        self.running.add(mean);
+        self.sketch.merge(items);
+    }
+
+    /// The summary so far.
+    pub fn stat(&self) -> Stat {
+        stat_from(&self.running, &self.sketch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welford_matches_two_pass() {
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let mut r = Running::default();
+        xs.iter().for_each(|&x| r.add(x));
+        assert_eq!(r.mean(), 5.0);
+        assert!((r.variance() - 32.0 / 7.0).abs() < 1e-12);
+        let ci = r.ci95().unwrap();
+        assert!((ci - 2.365 * (32.0f64 / 7.0 / 8.0).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn t_quantiles_are_continuous_past_the_table() {
+        assert!((t_quantile_975(30) - 2.042).abs() < 1e-9);
+        assert!((t_quantile_975(31) - 2.040).abs() < 0.002);
+        assert!((t_quantile_975(1000) - 1.962).abs() < 0.001);
+    }
+
+    #[test]
+    fn time_average_ignores_warmup() {
+        let mut a = TimeAverage::new(10.0);
+        a.change(0.0, 5.0); // level 5 during warm-up
+        a.change(12.0, -3.0); // 5 for 2 days after warm-up, then 2
+        assert!((a.average(20.0) - (5.0 * 2.0 + 2.0 * 8.0) / 10.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,319 @@
+//! Probability distributions for durations and other non-negative quantities.
+//!
+//! A [`Dist`] is built only through [`Dist::new`], which rejects impossible parameters, so
+//! sampling never fails. Sampling uses `rand_distr`'s algorithms; `Cargo.lock` pins their version
+//! because a new version may change the values drawn from the same seed.
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp, Gamma, LogNormal, Triangular, Uniform};
+use std::fmt;
+
+/// z-score of the 90th percentile of the standard normal distribution.
+const Z90: f64 = 1.281_551_565_544_600_5;
+
+/// The parameters a user writes for a distribution.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DistSpec {
+    /// Exponential with the given mean.
+    Exponential { mean: f64 },
+    /// Always `value`.
+    Fixed { value: f64 },
+    /// Uniform on [min, max].
+    Uniform { min: f64, max: f64 },
+    /// Triangular on [min, max] with the given mode.
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// Lognormal given by its median and 90th percentile.
+    LognormalP90 { median: f64, p90: f64 },
+    /// Lognormal given by its mean and standard deviation.
+    LognormalMeanSd { mean: f64, sd: f64 },
+    /// Gamma given by its mean and coefficient of variation.
+    Gamma { mean: f64, cv: f64 },
+    /// Resampling uniformly from observed values.
+    Empirical { samples: Vec<f64> },
+}
+
+/// Why a distribution's parameters are impossible.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct DistError(pub String);
+
+#[derive(Clone, Debug)]
+enum Sampler {
+    Exponential(Exp<f64>),
+    Fixed(f64),
+    Uniform(Uniform<f64>),
+    Triangular(Triangular<f64>),
+    LogNormal(LogNormal<f64>),
+    Gamma(Gamma<f64>),
+    Empirical(Vec<f64>),
+}
+
+/// A validated distribution of non-negative values.
+#[derive(Clone, Debug)]
+pub struct Dist {
+    spec: DistSpec,
+    sampler: Sampler,
+    mean: f64,
+}
+
+fn positive(name: &str, v: f64) -> Result<(), DistError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(DistError(format!("`{name}` must be a positive number (got {v})")))
+    }
+}
+
+fn non_negative(name: &str, v: f64) -> Result<(), DistError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(DistError(format!("`{name}` must be zero or more (got {v})")))
+    }
+}
+
+impl Dist {
+    /// Validates `spec` and prepares its sampler.
+    pub fn new(spec: DistSpec) -> Result<Dist, DistError> {
+        let (sampler, mean) = match &spec {
+            DistSpec::Exponential { mean } => {
+                positive("mean", *mean)?;
+                (Sampler::Exponential(Exp::new(1.0 / mean).map_err(bad)?), *mean)
+            }
+            DistSpec::Fixed { value } => {
+                non_negative("value", *value)?;
+                (Sampler::Fixed(*value), *value)
+            }
+            DistSpec::Uniform { min, max } => {
+                non_negative("min", *min)?;
+                non_negative("max", *max)?;
+                if max <= min {
+                    return Err(DistError(format!(
+                        "`max` must be greater than `min` (got min {min}, max {max})"
+                    )));
+                }
+                (
+                    Sampler::Uniform(Uniform::new_inclusive(*min, *max).map_err(bad)?),
+                    (min + max) / 2.0,
+                )
+            }
+            DistSpec::Triangular { min, mode, max } => {
+                non_negative("min", *min)?;
+                non_negative("mode", *mode)?;
+                non_negative("max", *max)?;
+                if !(min <= mode && mode <= max && min < max) {
+                    return Err(DistError(format!(
+                        "need min <= mode <= max and min < max (got min {min}, mode {mode}, max {max})"
+                    )));
+                }
+                (
+                    Sampler::Triangular(Triangular::new(*min, *max, *mode).map_err(bad)?),
+                    (min + mode + max) / 3.0,
+                )
+            }
+            DistSpec::LognormalP90 { median, p90 } => {
+                positive("median", *median)?;
+                positive("p90", *p90)?;
+                if p90 <= median {
+                    return Err(DistError(format!(
+                        "`p90` must be greater than `median` (got median {median}, p90 {p90})"
+                    )));
+                }
+                let mu = median.ln();
+                let sigma = (p90.ln() - mu) / Z90;
+                (
+                    Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(bad)?),
+                    (mu + sigma * sigma / 2.0).exp(),
+                )
+            }
+            DistSpec::LognormalMeanSd { mean, sd } => {
+                positive("mean", *mean)?;
+                positive("sd", *sd)?;
+                let s2 = (1.0 + (sd / mean).powi(2)).ln();
+                let mu = mean.ln() - s2 / 2.0;
+                (
+                    Sampler::LogNormal(LogNormal::new(mu, s2.sqrt()).map_err(bad)?),
+                    *mean,
+                )
+            }
+            DistSpec::Gamma { mean, cv } => {
+                positive("mean", *mean)?;
+                positive("cv", *cv)?;
+                let shape = 1.0 / (cv * cv);
+                (
+                    Sampler::Gamma(Gamma::new(shape, mean / shape).map_err(bad)?),
+                    *mean,
+                )
+            }
+            DistSpec::Empirical { samples } => {
+                if samples.is_empty() {
+                    return Err(DistError("`samples` must hold at least one value".into()));
+                }
+                for s in samples {
+                    non_negative("samples", *s)?;
+                }
+                let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+                (Sampler::Empirical(samples.clone()), mean)
+            }
+        };
+        Ok(Dist {
+            spec,
+            sampler,
+            mean,
+        })
+    }
+
+    /// The exponential distribution with the given mean, which must be positive.
+    pub fn exponential(mean: f64) -> Result<Dist, DistError> {
+        Dist::new(DistSpec::Exponential { mean })
+    }
+
+    /// Draws one value.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match &self.sampler {
+            Sampler::Exponential(d) => d.sample(rng),
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform(d) => d.sample(rng),
+            Sampler::Triangular(d) => d.sample(rng),
+            Sampler::LogNormal(d) => d.sample(rng),
+            Sampler::Gamma(d) => d.sample(rng),
+            Sampler::Empirical(s) => {
+                let i = Uniform::new(0, s.len())
+                    .expect("invariant: empirical samples are non-empty")
+                    .sample(rng);
+                s[i]
+            }
+        }
+    }
+
+    /// The distribution's mean.
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// The squared coefficient of variation, where it has a closed form.
+    pub fn scv(&self) -> f64 {
+        match &self.spec {
+            DistSpec::Exponential { .. } => 1.0,
+            DistSpec::Fixed { .. } => 0.0,
+            DistSpec::Uniform { min, max } => {
+                let var = (max - min).powi(2) / 12.0;
+                var / self.mean.powi(2)
+            }
+            DistSpec::Triangular { min, mode, max } => {
+                let var = (min * min + mode * mode + max * max - min * mode - min * max
+                    - mode * max)
+                    / 18.0;
+                var / self.mean.powi(2)
+            }
+            DistSpec::LognormalMeanSd { mean, sd } => (sd / mean).powi(2),
+            DistSpec::LognormalP90 { median, p90 } => {
+                let sigma = (p90.ln() - median.ln()) / Z90;
+                (sigma * sigma).exp() - 1.0
+            }
+            DistSpec::Gamma { cv, .. } => cv * cv,
+            DistSpec::Empirical { samples } => {
+                let n = samples.len() as f64;
+                let var = samples.iter().map(|s| (s - self.mean).powi(2)).sum::<f64>() / n;
+                if self.mean > 0.0 {
+                    var / self.mean.powi(2)
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// The parameters this distribution was built from.
+    pub fn spec(&self) -> &DistSpec {
+        &self.spec
+    }
+}
+
+fn bad<E: fmt::Display>(e: E) -> DistError {
+    DistError(e.to_string())
+}
+
+impl fmt::Display for Dist {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.spec {
+            DistSpec::Exponential { mean } => write!(f, "exponential(mean {mean})"),
+            DistSpec::Fixed { value } => write!(f, "fixed({value})"),
+            DistSpec::Uniform { min, max } => write!(f, "uniform({min}..{max})"),
+            DistSpec::Triangular { min, mode, max } => {
+                write!(f, "triangular({min}, {mode}, {max})")
+            }
+            DistSpec::LognormalP90 { median, p90 } => {
+                write!(f, "lognormal(median {median}, p90 {p90})")
+            }
+            DistSpec::LognormalMeanSd { mean, sd } => write!(f, "lognormal(mean {mean}, sd {sd})"),
+            DistSpec::Gamma { mean, cv } => write!(f, "gamma(mean {mean}, cv {cv})"),
+            DistSpec::Empirical { samples } => write!(f, "empirical({} samples)", samples.len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng;
+
+    fn moments(d: &Dist, n: usize) -> (f64, f64) {
+        let mut r = rng::stream(&[7]);
+        let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut r)).collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+        (m, v)
+    }
+
+    #[test]
+    fn sample_moments_match_parameters() {
+        let cases = vec![
+            DistSpec::Exponential { mean: 2.0 },
+            DistSpec::Uniform { min: 1.0, max: 3.0 },
+            DistSpec::Triangular { min: 1.0, mode: 2.0, max: 6.0 },
+            DistSpec::LognormalMeanSd { mean: 3.0, sd: 1.5 },
+            DistSpec::LognormalP90 { median: 2.0, p90: 5.0 },
+            DistSpec::Gamma { mean: 4.0, cv: 0.5 },
+            DistSpec::Empirical { samples: vec![1.0, 2.0, 6.0] },
+        ];
+        for spec in cases {
+            let d = Dist::new(spec.clone()).unwrap();
+            let (m, v) = moments(&d, 200_000);
+            assert!((m / d.mean() - 1.0).abs() < 0.01, "{spec:?}: mean {m} vs {}", d.mean());
+            let scv = v / m / m;
+            assert!((scv - d.scv()).abs() < 0.03 * d.scv().max(0.1), "{spec:?}: scv {scv} vs {}", d.scv());
+        }
+    }
+
+    #[test]
+    fn lognormal_p90_hits_its_percentiles() {
+        let d = Dist::new(DistSpec::LognormalP90 { median: 2.0, p90: 5.0 }).unwrap();
+        let mut r = rng::stream(&[9]);
+        let mut xs: Vec<f64> = (0..100_000).map(|_| d.sample(&mut r)).collect();
+        xs.sort_by(f64::total_cmp);
+        assert!((xs[50_000] / 2.0 - 1.0).abs() < 0.02);
+        assert!((xs[90_000] / 5.0 - 1.0).abs() < 0.03);
+    }
+
+    #[test]
+    fn impossible_parameters_are_rejected() {
+        let bad = vec![
+            DistSpec::Exponential { mean: 0.0 },
+            DistSpec::Exponential { mean: -1.0 },
+            DistSpec::Fixed { value: -0.5 },
+            DistSpec::Uniform { min: 3.0, max: 1.0 },
+            DistSpec::Uniform { min: -1.0, max: 1.0 },
+            DistSpec::Triangular { min: 1.0, mode: 5.0, max: 3.0 },
+            DistSpec::LognormalP90 { median: 5.0, p90: 2.0 },
+            DistSpec::LognormalMeanSd { mean: 1.0, sd: 0.0 },
+            DistSpec::Gamma { mean: 1.0, cv: f64::NAN },
+            DistSpec::Empirical { samples: vec![] },
+            DistSpec::Empirical { samples: vec![1.0, -2.0] },
+        ];
+        for spec in bad {
+            assert!(Dist::new(spec.clone()).is_err(), "{spec:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The scenario file boundary: reading TOML, YAML or JSON, and validating it into a
+//! [`Scenario`] whose [`ValueStream`] the rest of the program trusts.
+//!
+//! Parsing happens in two stages, as in BurntSushi's tools:
+//! 1. `raw`: serde deserializes the file into types that mirror it, rejecting unknown keys,
+//!    missing keys and wrong types (with the key path and the line from the parser).
+//! 2. `validate`: every semantic rule is checked and *every* problem is reported at once, each
+//!    with its key path, its line and column, and what would be valid.
+//!
+//! Only this module deserializes scenario files; model types are built by validation only.
+
+mod locate;
+mod raw;
+mod validate;
+
+use crate::model::ValueStream;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use validate::DEFAULT_REPLICATIONS;
+
+/// A scenario file's format, chosen by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.toml` (the primary format).
+    Toml,
+    /// `.yaml` or `.yml`.
+    Yaml,
+    /// `.json`.
+    Json,
+}
+
+impl Format {
+    /// The format of `path` by its extension.
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "toml" => Some(Format::Toml),
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A validated scenario: a value stream plus how to run it.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Display name.
+    pub name: String,
+    /// Optional free text.
+    pub description: Option<String>,
+    /// The simulated world.
+    pub stream: ValueStream,
+    /// Replications to run.
+    pub replications: u64,
+    /// Base seed of all random streams.
+    pub seed: u64,
+    /// Name of the prioritisation policy.
+    pub policy: String,
+    /// Warnings that do not stop a run (e.g. a stage loaded at or above capacity).
+    pub warnings: Vec<String>,
+}
+
+/// One thing wrong with a scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// The key path, e.g. `stages[1].workers` (empty for the whole document).
+    pub key: String,
+    /// 1-based line and column, where known.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong and what would be valid.
+    pub message: String,
+}
+
+/// Why a scenario could not be loaded. Every variant is fatal for the run; the CLI exits with
+/// code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario file {file}: {source}")]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The extension names no supported format.
+    #[error("{file}: unknown scenario format; use a .toml, .yaml, .yml or .json file")]
+    UnknownFormat {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The file is empty or only whitespace/comments.
+    #[error("{file}: the scenario file is empty; it needs at least `name`, `horizon`, `[[work]]` and `[[stages]]` (see docs/scenario.md)")]
+    Empty {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The file does not describe a valid scenario.
+    #[error("{}", Invalid { file, problems })]
+    Invalid {
+        /// The file (or `<built-in>`).
+        file: String,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+}
+
+struct Invalid<'a> {
+    file: &'a String,
+    problems: &'a Vec<Problem>,
+}
+
+impl fmt::Display for Invalid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{} is not a valid scenario ({n} problem{}):",
+            self.file,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in self.problems {
+            write!(f, "\n  {}", self.file)?;
+            if let Some((line, col)) = p.position {
+                write!(f, ":{line}:{col}")?;
+            }
+            if p.key.is_empty() {
+                write!(f, ": {}", p.message)?;
+            } else {
+                write!(f, ": `{}`: {}", p.key, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let format = Format::of(path).ok_or_else(|| ScenarioError::UnknownFormat {
+        file: path.to_path_buf(),
+    })?;
+    let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    if is_blank(&src, format) {
+        return Err(ScenarioError::Empty {
+            file: path.to_path_buf(),
+        });
+    }
+    parse(&src, format, &path.display().to_string())
+}
+
+fn is_blank(src: &str, format: Format) -> bool {
+    src.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || (format != Format::Json && t.starts_with('#'))
+    })
+}
+
+/// Parses and validates scenario text; `origin` names it in messages.
+pub fn parse(src: &str, format: Format, origin: &str) -> Result<Scenario, ScenarioError> {
+    let invalid = |problems| ScenarioError::Invalid {
+        file: origin.to_string(),
+        problems,
+    };
+    let raw = deserialize(src, format).map_err(|p| invalid(vec![p]))?;
+    validate::validate(raw).map_err(|problems| {
+        invalid(
+            problems
+                .into_iter()
+                .map(|(key, message)| Problem {
+                    position: locate::locate(src, format, &key).map(|at| locate::line_col(src, at)),
+                    key,
+                    message,
+                })
+                .collect(),
+        )
+    })
+}
+
+fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
+    match format {
+        Format::Toml => {
+            let de = toml::de::Deserializer::parse(src).map_err(|e| toml_problem(src, &e, ""))?;
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let key = path_string(e.path());
+                toml_problem(src, e.inner(), &key)
+            })
+        }
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_str(src);
+            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let key = path_string(e.path());
+                let inner = e.into_inner();
+                let message = inner.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.clone(), |(m, _)| m.to_string());
+                Problem {
+                    key,
+                    position: (inner.line() > 0).then(|| (inner.line(), inner.column())),
+                    message: explain(&message),
+                }
+            })
+        }
+        Format::Yaml => {
+            let mut key = String::new();
+            serde_saphyr::with_deserializer_from_str(src, |de| {
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    key = path_string(e.path());
+                    e.into_inner()
+                })
+            })
+            .map_err(|e| {
+                let position = e
+                    .location()
+                    .map(|l| (l.line() as usize, l.column() as usize));
+                let message = e.to_string();
+                let message = message.lines().next().unwrap_or_default().to_string();
+                Problem {
+                    key,
+                    position,
+                    message: explain(&message),
+                }
+            })
+        }
+    }
+}
+
+fn path_string(path: &serde_path_to_error::Path) -> String {
+    let s = path.to_string();
+    if s == "." {
+        String::new()
+    } else {
+        s
+    }
+}
+
+fn toml_problem(src: &str, e: &toml::de::Error, key: &str) -> Problem {
+    Problem {
+        key: key.to_string(),
+        position: e.span().map(|s| locate::line_col(src, s.start)),
+        message: explain(e.message().trim()),
+    }
+}
+
+/// Adds the valid alternatives to serde's terse messages where it helps.
+fn explain(message: &str) -> String {
+    if message.starts_with("missing field") {
+        format!("{message}: this key is required (see docs/scenario.md)")
+    } else {
+        message.to_string()
+    }
+}
