@@ -1,7 +1,9 @@
 //! valueflow: a value stream flow simulator.
+pub mod cli;
 pub mod engine;
 pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod policy;
+pub mod report;
 pub mod scenario;

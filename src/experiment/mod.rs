@@ -176,7 +176,14 @@ pub fn run(
     mut on_chunk: impl FnMut(u64),
 ) -> RunSummary {
     let mut acc = Accumulator::new(vs);
-    for_each_replication(vs, policy, seed, replications, |r| acc.add(r), &mut on_chunk);
+    for_each_replication(
+        vs,
+        policy,
+        seed,
+        replications,
+        |r| acc.add(r),
+        &mut on_chunk,
+    );
     acc.summary(vs, policy.name())
 }
 

@@ -10,8 +10,8 @@
 //! - [`Stat`]: the published summary of a metric (mean, 95% interval, p50/p85/p95).
 //! - [`MetricAccumulator`]: folds per-replication values into a [`Stat`].
 
-mod sketch;
 mod replication;
+mod sketch;
 mod stats;
 
 pub use replication::{Recorder, ReplicationResult, StageObservation, WorkObservation};

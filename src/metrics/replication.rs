@@ -151,7 +151,13 @@ impl Recorder {
     }
 
     /// Closes the replication at `horizon`, with `in_system` items left and `events` handled.
-    pub fn finish(mut self, horizon: f64, in_system: u64, events: u64, workers: &[u32]) -> ReplicationResult {
+    pub fn finish(
+        mut self,
+        horizon: f64,
+        in_system: u64,
+        events: u64,
+        workers: &[u32],
+    ) -> ReplicationResult {
         let span = horizon - self.warmup;
         let r = &mut self.result;
         r.events = events;

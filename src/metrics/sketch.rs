@@ -179,7 +179,10 @@ mod tests {
         for q in [0.0, 0.01, 0.1, 0.5, 0.85, 0.95, 0.99, 1.0] {
             let e = exact(&xs, q);
             let got = s.quantile(q).unwrap();
-            assert!((got - e).abs() <= e.abs() / 256.0 + 1e-12, "q {q}: {got} vs {e}");
+            assert!(
+                (got - e).abs() <= e.abs() / 256.0 + 1e-12,
+                "q {q}: {got} vs {e}"
+            );
         }
     }
 

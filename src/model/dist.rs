@@ -60,7 +60,9 @@ fn positive(name: &str, v: f64) -> Result<(), DistError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(DistError(format!("`{name}` must be a positive number (got {v})")))
+        Err(DistError(format!(
+            "`{name}` must be a positive number (got {v})"
+        )))
     }
 }
 
@@ -68,7 +70,9 @@ fn non_negative(name: &str, v: f64) -> Result<(), DistError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(DistError(format!("`{name}` must be zero or more (got {v})")))
+        Err(DistError(format!(
+            "`{name}` must be zero or more (got {v})"
+        )))
     }
 }
 
@@ -78,7 +82,10 @@ impl Dist {
         let (sampler, mean) = match &spec {
             DistSpec::Exponential { mean } => {
                 positive("mean", *mean)?;
-                (Sampler::Exponential(Exp::new(1.0 / mean).map_err(bad)?), *mean)
+                (
+                    Sampler::Exponential(Exp::new(1.0 / mean).map_err(bad)?),
+                    *mean,
+                )
             }
             DistSpec::Fixed { value } => {
                 non_negative("value", *value)?;
@@ -202,9 +209,9 @@ impl Dist {
                 var / self.mean.powi(2)
             }
             DistSpec::Triangular { min, mode, max } => {
-                let var = (min * min + mode * mode + max * max - min * mode - min * max
-                    - mode * max)
-                    / 18.0;
+                let var =
+                    (min * min + mode * mode + max * max - min * mode - min * max - mode * max)
+                        / 18.0;
                 var / self.mean.powi(2)
             }
             DistSpec::LognormalMeanSd { mean, sd } => (sd / mean).powi(2),
@@ -272,24 +279,45 @@ mod tests {
         let cases = vec![
             DistSpec::Exponential { mean: 2.0 },
             DistSpec::Uniform { min: 1.0, max: 3.0 },
-            DistSpec::Triangular { min: 1.0, mode: 2.0, max: 6.0 },
+            DistSpec::Triangular {
+                min: 1.0,
+                mode: 2.0,
+                max: 6.0,
+            },
             DistSpec::LognormalMeanSd { mean: 3.0, sd: 1.5 },
-            DistSpec::LognormalP90 { median: 2.0, p90: 5.0 },
+            DistSpec::LognormalP90 {
+                median: 2.0,
+                p90: 5.0,
+            },
             DistSpec::Gamma { mean: 4.0, cv: 0.5 },
-            DistSpec::Empirical { samples: vec![1.0, 2.0, 6.0] },
+            DistSpec::Empirical {
+                samples: vec![1.0, 2.0, 6.0],
+            },
         ];
         for spec in cases {
             let d = Dist::new(spec.clone()).unwrap();
             let (m, v) = moments(&d, 200_000);
-            assert!((m / d.mean() - 1.0).abs() < 0.01, "{spec:?}: mean {m} vs {}", d.mean());
+            assert!(
+                (m / d.mean() - 1.0).abs() < 0.01,
+                "{spec:?}: mean {m} vs {}",
+                d.mean()
+            );
             let scv = v / m / m;
-            assert!((scv - d.scv()).abs() < 0.03 * d.scv().max(0.1), "{spec:?}: scv {scv} vs {}", d.scv());
+            assert!(
+                (scv - d.scv()).abs() < 0.03 * d.scv().max(0.1),
+                "{spec:?}: scv {scv} vs {}",
+                d.scv()
+            );
         }
     }
 
     #[test]
     fn lognormal_p90_hits_its_percentiles() {
-        let d = Dist::new(DistSpec::LognormalP90 { median: 2.0, p90: 5.0 }).unwrap();
+        let d = Dist::new(DistSpec::LognormalP90 {
+            median: 2.0,
+            p90: 5.0,
+        })
+        .unwrap();
         let mut r = rng::stream(&[9]);
         let mut xs: Vec<f64> = (0..100_000).map(|_| d.sample(&mut r)).collect();
         xs.sort_by(f64::total_cmp);
@@ -304,13 +332,28 @@ mod tests {
             DistSpec::Exponential { mean: -1.0 },
             DistSpec::Fixed { value: -0.5 },
             DistSpec::Uniform { min: 3.0, max: 1.0 },
-            DistSpec::Uniform { min: -1.0, max: 1.0 },
-            DistSpec::Triangular { min: 1.0, mode: 5.0, max: 3.0 },
-            DistSpec::LognormalP90 { median: 5.0, p90: 2.0 },
+            DistSpec::Uniform {
+                min: -1.0,
+                max: 1.0,
+            },
+            DistSpec::Triangular {
+                min: 1.0,
+                mode: 5.0,
+                max: 3.0,
+            },
+            DistSpec::LognormalP90 {
+                median: 5.0,
+                p90: 2.0,
+            },
             DistSpec::LognormalMeanSd { mean: 1.0, sd: 0.0 },
-            DistSpec::Gamma { mean: 1.0, cv: f64::NAN },
+            DistSpec::Gamma {
+                mean: 1.0,
+                cv: f64::NAN,
+            },
             DistSpec::Empirical { samples: vec![] },
-            DistSpec::Empirical { samples: vec![1.0, -2.0] },
+            DistSpec::Empirical {
+                samples: vec![1.0, -2.0],
+            },
         ];
         for spec in bad {
             assert!(Dist::new(spec.clone()).is_err(), "{spec:?} accepted");

@@ -173,7 +173,9 @@ impl<'a> FlowSim<'a> {
             rep_key,
             items: ItemTable::default(),
             backlog: VecDeque::new(),
-            stages: (0..vs.stages.len()).map(|_| StageState::default()).collect(),
+            stages: (0..vs.stages.len())
+                .map(|_| StageState::default())
+                .collect(),
             arrivals: (0..vs.work_types.len() as u64)
                 .map(|w| rng::stream(&[rep_key, STREAM_ARRIVALS, w]))
                 .collect(),

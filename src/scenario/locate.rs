@@ -69,8 +69,7 @@ fn locate_toml(src: &str, segments: &[Segment]) -> Option<usize> {
                     (None, Some(DeValue::Table(t))) => t,
                     _ => break,
                 };
-                let Some((key, v)) = t.iter().find(|(key, _)| key.get_ref().as_ref() == k)
-                else {
+                let Some((key, v)) = t.iter().find(|(key, _)| key.get_ref().as_ref() == k) else {
                     break;
                 };
                 best = Some(key.span().start);

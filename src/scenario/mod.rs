@@ -254,3 +254,145 @@ fn explain(message: &str) -> String {
         message.to_string()
     }
 }
+
+/// Command-line overrides of a scenario's run settings.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--reps`.
+    pub replications: Option<u64>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--horizon`.
+    pub horizon: Option<f64>,
+    /// `--warmup`.
+    pub warmup: Option<f64>,
+    /// `--policy`.
+    pub policy: Option<String>,
+}
+
+impl Scenario {
+    /// Applies command-line overrides, checking them as strictly as the file's own keys.
+    pub fn apply(&mut self, o: &Overrides) -> Result<(), ScenarioError> {
+        let mut problems = Vec::new();
+        let mut fail = |key: &str, message: String| {
+            problems.push(Problem {
+                key: key.into(),
+                position: None,
+                message,
+            })
+        };
+        if let Some(n) = o.replications {
+            if n == 0 {
+                fail("--reps", "must be at least 1 (got 0)".into());
+            }
+            self.replications = n;
+        }
+        if let Some(s) = o.seed {
+            self.seed = s;
+        }
+        if let Some(h) = o.horizon {
+            if !(h.is_finite() && h > 0.0) {
+                fail(
+                    "--horizon",
+                    format!("must be a positive number of days (got {h})"),
+                );
+            }
+            self.stream.horizon = h;
+        }
+        if let Some(w) = o.warmup {
+            if !(w.is_finite() && w >= 0.0) {
+                fail("--warmup", format!("must be zero or more days (got {w})"));
+            }
+            self.stream.warmup = w;
+        }
+        if self.stream.warmup >= self.stream.horizon {
+            fail(
+                if o.warmup.is_some() {
+                    "--warmup"
+                } else {
+                    "--horizon"
+                },
+                format!(
+                    "the warm-up ({} days) must be shorter than the horizon ({} days)",
+                    self.stream.warmup, self.stream.horizon
+                ),
+            );
+        }
+        if let Some(p) = &o.policy {
+            if crate::policy::by_name(p).is_none() {
+                fail(
+                    "--policy",
+                    format!(
+                        "unknown policy `{p}`; valid: {}",
+                        crate::policy::NAMES.join(", ")
+                    ),
+                );
+            }
+            self.policy = p.clone();
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ScenarioError::Invalid {
+                file: "command line".into(),
+                problems,
+            })
+        }
+    }
+
+    /// A plain-language description of what the scenario simulates.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write;
+        let vs = &self.stream;
+        let mut o = String::new();
+        let _ = writeln!(o, "{}", self.name);
+        if let Some(d) = &self.description {
+            let _ = writeln!(o, "{}", d.trim());
+        }
+        let _ = writeln!(
+            o,
+            "{} replications of {} days (first {} days warm-up), seed {}, policy {}",
+            self.replications, vs.horizon, vs.warmup, self.seed, self.policy
+        );
+        let _ = writeln!(o, "work types:");
+        for w in &vs.work_types {
+            let arrivals = w
+                .arrival_rate
+                .map_or("no arrivals".into(), |r| format!("{r} arrivals/day"));
+            let _ = writeln!(
+                o,
+                "  {:<18} {arrivals}, backlog {}, priority {}",
+                w.name, w.backlog, w.priority
+            );
+        }
+        let _ = writeln!(o, "stages (offered utilisation):");
+        for (s, u) in vs.stages.iter().zip(vs.offered_utilization()) {
+            let mut extra = String::new();
+            if let Some(l) = s.wip_limit {
+                let _ = write!(extra, ", WIP limit {l}");
+            }
+            if let Some(r) = &s.rework {
+                let _ = write!(
+                    extra,
+                    ", rework to {} with p={}",
+                    vs.stages[r.to].name, r.probability
+                );
+            }
+            if let Some(e) = s.release_every {
+                let _ = write!(extra, ", releases every {e} days");
+            }
+            let _ = writeln!(
+                o,
+                "  {:<18} {} worker(s), service {}{extra} ({:.0}%)",
+                s.name,
+                s.workers,
+                s.service,
+                u * 100.0
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(o, "warning: {w}");
+        }
+        o
+    }
+}

@@ -35,7 +35,10 @@ impl Checker {
         match u32::try_from(v) {
             Ok(n) if n >= 1 => Some(n),
             _ => {
-                self.fail(key, format!("must be a whole number of at least 1 (got {v})"));
+                self.fail(
+                    key,
+                    format!("must be a whole number of at least 1 (got {v})"),
+                );
                 None
             }
         }
@@ -128,7 +131,14 @@ impl Checker {
                 };
                 self.fail(
                     key,
-                    format!("{usage} (got {})", if given.is_empty() { "no parameters".into() } else { given.join(", ") }),
+                    format!(
+                        "{usage} (got {})",
+                        if given.is_empty() {
+                            "no parameters".into()
+                        } else {
+                            given.join(", ")
+                        }
+                    ),
                 );
                 return None;
             }
@@ -152,11 +162,17 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     c.positive("horizon", raw.horizon);
     let warmup = raw.warmup.unwrap_or(0.0);
     if !(warmup.is_finite() && warmup >= 0.0) {
-        c.fail("warmup", format!("must be zero or more days (got {warmup})"));
+        c.fail(
+            "warmup",
+            format!("must be zero or more days (got {warmup})"),
+        );
     } else if raw.horizon.is_finite() && warmup >= raw.horizon {
         c.fail(
             "warmup",
-            format!("must be shorter than the horizon ({} days); got {warmup}", raw.horizon),
+            format!(
+                "must be shorter than the horizon ({} days); got {warmup}",
+                raw.horizon
+            ),
         );
     }
     let replications = match raw.replications {
@@ -171,12 +187,18 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     if policy::by_name(&policy).is_none() {
         c.fail(
             "policy",
-            format!("unknown policy `{policy}`; valid: {}", policy::NAMES.join(", ")),
+            format!(
+                "unknown policy `{policy}`; valid: {}",
+                policy::NAMES.join(", ")
+            ),
         );
     }
 
     if raw.stages.is_empty() {
-        c.fail("stages", "needs at least one stage ([[stages]] with a name and a service time)");
+        c.fail(
+            "stages",
+            "needs at least one stage ([[stages]] with a name and a service time)",
+        );
     }
     c.unique_names("stages", raw.stages.iter().map(|s| s.name.as_str()));
     let stage_names: Vec<&str> = raw.stages.iter().map(|s| s.name.as_str()).collect();
@@ -231,7 +253,10 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     }
 
     if raw.work.is_empty() {
-        c.fail("work", "needs at least one work type ([[work]] with a name and an arrival_rate or backlog)");
+        c.fail(
+            "work",
+            "needs at least one work type ([[work]] with a name and an arrival_rate or backlog)",
+        );
     }
     c.unique_names("work", raw.work.iter().map(|w| w.name.as_str()));
     let mut work_types = Vec::new();
@@ -244,7 +269,10 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         let backlog = match u32::try_from(backlog) {
             Ok(b) => b,
             Err(_) => {
-                c.fail(key("backlog"), format!("must be a whole number of 0 or more (got {backlog})"));
+                c.fail(
+                    key("backlog"),
+                    format!("must be a whole number of 0 or more (got {backlog})"),
+                );
                 0
             }
         };
@@ -261,7 +289,10 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 Some(s) => service[s] = c.dist(&dkey, rd),
                 None => c.fail(
                     dkey,
-                    format!("`{stage_name}` is not a stage; valid: {}", stage_names.join(", ")),
+                    format!(
+                        "`{stage_name}` is not a stage; valid: {}",
+                        stage_names.join(", ")
+                    ),
                 ),
             }
         }

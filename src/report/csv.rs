@@ -1,0 +1,61 @@
+//! The CSV export: one row per (section, name, metric), long format for spreadsheets.
+
+use super::{Exporter, RunReport};
+use crate::metrics::Stat;
+use std::fmt::Write;
+
+/// Comma-separated values with a header row.
+pub struct Csv;
+
+/// Quotes a field when it holds a comma, quote or line break (RFC 4180).
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+impl Exporter for Csv {
+    fn render(&self, report: &RunReport) -> String {
+        let mut out = String::from("scenario,policy,section,name,metric,mean,ci95,p50,p85,p95\n");
+        for (section, name, metric, s) in report.rows() {
+            let Stat {
+                mean,
+                ci95,
+                p50,
+                p85,
+                p95,
+            } = *s;
+            let _ = writeln!(
+                out,
+                "{},{},{section},{},{metric},{},{},{},{},{}",
+                field(&report.scenario),
+                field(&report.policy),
+                field(name),
+                num(mean),
+                num(ci95),
+                num(p50),
+                num(p85),
+                num(p95)
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_are_quoted_when_needed() {
+        assert_eq!(field("build"), "build");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
