@@ -7,7 +7,7 @@ use std::ops::{Add, Sub};
 /// An instant of simulated time, in days since the start of a replication.
 ///
 /// Never NaN, so it has a total order and can key the event calendar.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Time(f64);
 
 impl Time {
@@ -29,7 +29,19 @@ impl Time {
     }
 }
 
+impl PartialEq for Time {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
 impl Eq for Time {}
+
+impl PartialOrd for Time {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Ord for Time {
     fn cmp(&self, other: &Self) -> Ordering {
