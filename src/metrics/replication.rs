@@ -15,6 +15,8 @@ pub struct StageObservation {
     pub utilization: f64,
     /// Time-average items waiting for the stage (queued in it or blocked upstream), after warm-up.
     pub queue_length: f64,
+    /// Most items the stage held at once (queued, in service or done), over the whole horizon.
+    pub peak_wip: u32,
 }
 
 /// Observations of one work type in one replication.

@@ -129,6 +129,8 @@ struct StageState {
     done: VecDeque<ItemId>,
     busy: u32,
     wip: u32,
+    /// Most items the stage held at once.
+    peak_wip: u32,
 }
 
 /// The events of the flow model.
@@ -204,8 +206,13 @@ impl<'a> FlowSim<'a> {
 
     fn finish(self, events: u64) -> ReplicationResult {
         let workers: Vec<u32> = self.vs.stages.iter().map(|s| s.workers).collect();
-        self.rec
-            .finish(self.vs.horizon, self.items.len() as u64, events, &workers)
+        let mut result =
+            self.rec
+                .finish(self.vs.horizon, self.items.len() as u64, events, &workers);
+        for (obs, st) in result.stages.iter_mut().zip(&self.stages) {
+            obs.peak_wip = st.peak_wip;
+        }
+        result
     }
 
     fn schedule_arrival(&mut self, w: usize, now: Time, cal: &mut Calendar<Event>) {
@@ -270,6 +277,12 @@ impl<'a> FlowSim<'a> {
             if source.is_empty() {
                 break;
             }
+            debug_assert!(
+                self.vs.stages[s]
+                    .wip_limit
+                    .is_none_or(|l| self.stages[s].wip < l),
+                "invariant: a stage admits new work only below its WIP limit"
+            );
             let idx = self.choose(source, s, Step::Admit, now);
             let id = if s == 0 {
                 self.backlog.remove(idx)
@@ -292,6 +305,7 @@ impl<'a> FlowSim<'a> {
         self.items.get_mut(id).stage = s as u16;
         let st = &mut self.stages[s];
         st.wip += 1;
+        st.peak_wip = st.peak_wip.max(st.wip);
         st.queue.push_back(id);
     }
 

@@ -1,0 +1,417 @@
+//! The command line: exit codes, messages, safe output files, formats, determinism.
+
+use super::root;
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn valueflow() -> Command {
+    let mut c = Command::cargo_bin("valueflow").unwrap();
+    c.current_dir(root());
+    c
+}
+
+const SMALL: &[&str] = &["--reps", "4", "--horizon", "2000", "--warmup", "100"];
+
+/// A valid scenario with one line replaced, for bad-input tests.
+const BASE: &str = r#"name = "t"
+horizon = 1000.0
+warmup = 10.0
+replications = 2
+
+[[work]]
+name = "job"
+arrival_rate = 0.5
+
+[[stages]]
+name = "build"
+workers = 1
+service = { dist = "exponential", mean = 1.0 }
+
+[[stages]]
+name = "test"
+workers = 2
+service = { dist = "exponential", mean = 1.0 }
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `validate` on `text` and checks it fails with exit 2 and every `expected` fragment.
+fn rejects(text: &str, expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "bad.toml", text);
+    let out = valueflow().arg("validate").arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("bad.toml"), "file not named: {stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "missing `{e}` in: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn validate_accepts_every_example() {
+    for f in super::all_scenarios() {
+        valueflow()
+            .arg("validate")
+            .arg(&f)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("is a valid scenario"));
+    }
+}
+
+#[test]
+fn run_prints_flow_framework_table() {
+    valueflow()
+        .args(["run", "scenarios/mm1.toml"])
+        .args(SMALL)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Flow time (lead time)")
+                .and(predicate::str::contains("Flow velocity"))
+                .and(predicate::str::contains("Flow load"))
+                .and(predicate::str::contains("Flow efficiency")),
+        );
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let out = valueflow()
+        .args(["run", "scenarios/tandem.toml", "--format", "json"])
+        .args(SMALL)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["replications"], 4);
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["policy"], "fifo");
+    for m in ["lead_time", "throughput", "wip", "flow_efficiency"] {
+        for k in ["mean", "ci95", "p50", "p85", "p95"] {
+            assert!(v["metrics"][m][k].is_number(), "metrics.{m}.{k}");
+        }
+    }
+    assert_eq!(v["stages"].as_array().unwrap().len(), 3);
+    for k in ["wait", "service", "utilization", "queue_length"] {
+        assert!(v["stages"][1][k]["mean"].is_number(), "stages[1].{k}");
+    }
+    assert_eq!(v["work"][0]["name"], "job");
+    assert!(v["work"][0]["completed"]["mean"].is_number());
+}
+
+#[test]
+fn overrides_take_effect() {
+    let out = valueflow()
+        .args([
+            "run",
+            "scenarios/mm1.toml",
+            "--format",
+            "json",
+            "--reps",
+            "3",
+            "--seed",
+            "9",
+        ])
+        .args(["--horizon", "500", "--warmup", "50"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["replications"], 3);
+    assert_eq!(v["seed"], 9);
+    assert_eq!(v["horizon"], 500.0);
+    assert_eq!(v["warmup"], 50.0);
+}
+
+#[test]
+fn same_seed_is_bit_identical_for_any_thread_count() {
+    let run = |threads: &str| {
+        valueflow()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "run",
+                "scenarios/delivery-team.toml",
+                "--format",
+                "json",
+                "--reps",
+                "300",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("2"));
+}
+
+#[test]
+fn yaml_and_json_give_the_same_results_as_toml() {
+    let args = ["--format", "json", "--reps", "4", "--horizon", "3000"];
+    let toml = valueflow()
+        .args(["run", "scenarios/mm1.toml"])
+        .args(args)
+        .output()
+        .unwrap();
+    let yaml = valueflow()
+        .args(["run", "tests/fixtures/mm1.yaml"])
+        .args(args)
+        .output()
+        .unwrap();
+    let json = valueflow()
+        .args(["run", "tests/fixtures/mm1.json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(toml.status.success());
+    assert_eq!(toml.stdout, yaml.stdout);
+    assert_eq!(toml.stdout, json.stdout);
+}
+
+#[test]
+fn out_writes_csv_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.csv");
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "--format", "csv", "--out"])
+        .arg(&out)
+        .args(SMALL)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("scenario,policy,section,name,metric,mean,ci95,p50,p85,p95\n"));
+    assert!(text.contains(",flow,all,lead_time,"));
+
+    std::fs::write(&out, "precious").unwrap();
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "--format", "csv", "--out"])
+        .arg(&out)
+        .args(SMALL)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("already exists").and(predicate::str::contains("--force")),
+        );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious");
+
+    valueflow()
+        .args([
+            "run",
+            "scenarios/mm1.toml",
+            "--format",
+            "csv",
+            "--force",
+            "--out",
+        ])
+        .arg(&out)
+        .args(SMALL)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("scenario,"));
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1);
+}
+
+#[test]
+fn bad_scenario_creates_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &BASE.replace("workers = 1", "workers = 0"),
+    );
+    let out = dir.path().join("out.json");
+    valueflow()
+        .arg("run")
+        .arg(&bad)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn missing_and_empty_files() {
+    valueflow()
+        .args(["validate", "scenarios/no-such-file.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-file.toml"));
+    rejects("", &["empty"]);
+    rejects("# only a comment\n", &["empty"]);
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "s.txt", BASE);
+    valueflow()
+        .arg("validate")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".toml, .yaml, .yml or .json"));
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    rejects(
+        &BASE.replace("workers = 2", "workers = 2\nwip_limt = 3"),
+        &[
+            "bad.toml:18:1: `stages[1].wip_limt`: unknown field `wip_limt`",
+            "expected one of",
+            "wip_limit",
+        ],
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    rejects(
+        &BASE.replace("horizon = 1000.0\n", ""),
+        &["horizon", "required"],
+    );
+}
+
+#[test]
+fn wrong_type_is_named() {
+    rejects(
+        &BASE.replace("arrival_rate = 0.5", "arrival_rate = \"fast\""),
+        &["bad.toml:8", "arrival_rate"],
+    );
+}
+
+#[test]
+fn every_semantic_problem_is_reported_at_once() {
+    let text = BASE
+        .replace("workers = 1", "workers = 0\nwip_limit = 0")
+        .replace("arrival_rate = 0.5", "arrival_rate = -1.0")
+        .replace(
+            "name = \"test\"\nworkers = 2",
+            "name = \"test\"\nworkers = 2\nrework = { to = \"deploy\", probability = 1.5 }",
+        )
+        .replace("mean = 1.0 }\n\n[[stages]]", "mean = -2.0 }\n\n[[stages]]");
+    rejects(
+        &text,
+        &[
+            "6 problems",
+            "bad.toml:12:1: `stages[0].workers`: must be a whole number of at least 1 (got 0)",
+            "`stages[0].wip_limit`",
+            "`work[0].arrival_rate`: must be a positive number (got -1)",
+            "`stages[1].rework.to`: `deploy` is not an earlier stage; valid: build",
+            "`stages[1].rework.probability`",
+            "`stages[0].service`: impossible `exponential` distribution",
+        ],
+    );
+}
+
+#[test]
+fn distribution_parameters_are_checked() {
+    rejects(
+        &BASE.replace(
+            "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
+            "{ dist = \"triangular\", min = 3, mode = 1, max = 2 }\n\n[[stages]]",
+        ),
+        &["stages[0].service", "min <= mode <= max"],
+    );
+    rejects(
+        &BASE.replace(
+            "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
+            "{ dist = \"weibull\", mean = 1 }\n\n[[stages]]",
+        ),
+        &[
+            "stages[0].service.dist",
+            "unknown distribution `weibull`",
+            "lognormal",
+        ],
+    );
+    rejects(
+        &BASE.replace(
+            "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
+            "{ dist = \"lognormal\", mean = 1 }\n\n[[stages]]",
+        ),
+        &["`lognormal` takes `median` and `p90`, or `mean` and `sd`"],
+    );
+}
+
+#[test]
+fn empty_stage_list_and_unknown_policy() {
+    let no_stages = "stages = []\n".to_string() + BASE.split("[[stages]]").next().unwrap();
+    rejects(&no_stages, &["`stages`", "at least one stage"]);
+    rejects(
+        &BASE.replace("replications = 2", "replications = 2\npolicy = \"random\""),
+        &[
+            "bad.toml:5:1: `policy`",
+            "unknown policy `random`",
+            "fifo, priority",
+        ],
+    );
+}
+
+#[test]
+fn yaml_errors_have_lines_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("tests/fixtures/mm1.yaml"))
+        .unwrap()
+        .replace("workers: 1", "workers: 0");
+    let f = write(dir.path(), "bad.yaml", &text);
+    valueflow()
+        .arg("validate")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.yaml:13:5: `stages[0].workers`",
+        ));
+}
+
+#[test]
+fn bad_overrides_exit_2() {
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "--reps", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--reps"));
+    valueflow()
+        .args([
+            "run",
+            "scenarios/mm1.toml",
+            "--horizon",
+            "100",
+            "--warmup",
+            "200",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shorter than the horizon"));
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn overloaded_stage_gets_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "hot.toml",
+        &BASE.replace("arrival_rate = 0.5", "arrival_rate = 1.2"),
+    );
+    valueflow()
+        .arg("validate")
+        .arg(&f)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "stage `build` is offered 120% of its capacity",
+        ));
+}

@@ -1,0 +1,118 @@
+//! Invariants on every example scenario and on randomly generated value streams.
+
+use super::{all_scenarios, run};
+use proptest::prelude::*;
+use valueflow::model::{flow, Dist, DistSpec, Rework, Stage, ValueStream, WorkType};
+use valueflow::policy::{self, Fifo};
+use valueflow::scenario;
+
+#[test]
+fn littles_law_and_conservation_hold_on_every_scenario() {
+    for file in all_scenarios() {
+        let mut sc = scenario::load(&file).unwrap();
+        sc.replications = sc.replications.min(32);
+        let r = run(&sc);
+        assert_eq!(r.conservation_failures, 0, "{}", file.display());
+        let l = r.wip.mean.unwrap();
+        let lambda_w = r.throughput.mean.unwrap() * r.lead_time.mean.unwrap();
+        let err = (l - lambda_w).abs() / l;
+        eprintln!(
+            "{}: L {l:.3}, lambda W {lambda_w:.3} ({:.2}% off)",
+            file.display(),
+            err * 100.0
+        );
+        assert!(
+            err < 0.03,
+            "{}: Little's law L {l} vs lambda W {lambda_w}",
+            file.display()
+        );
+    }
+}
+
+fn dist_strategy() -> impl Strategy<Value = Dist> {
+    prop_oneof![
+        (0.1f64..3.0).prop_map(|m| Dist::new(DistSpec::Exponential { mean: m }).unwrap()),
+        (0.0f64..3.0).prop_map(|v| Dist::new(DistSpec::Fixed { value: v }).unwrap()),
+        (0.1f64..2.0, 0.1f64..2.0).prop_map(|(a, w)| Dist::new(DistSpec::Uniform {
+            min: a,
+            max: a + w
+        })
+        .unwrap()),
+    ]
+}
+
+prop_compose! {
+    fn stage_strategy()(
+        workers in 1u32..4,
+        wip_limit in proptest::option::of(1u32..6),
+        service in dist_strategy(),
+        release_every in proptest::option::of(1.0f64..10.0),
+        rework in proptest::option::of(0.0f64..0.5),
+    ) -> (Stage, Option<f64>) {
+        (Stage { name: String::new(), workers, wip_limit, service, rework: None, release_every }, rework)
+    }
+}
+
+prop_compose! {
+    fn stream_strategy()(
+        stages in proptest::collection::vec(stage_strategy(), 1..5),
+        rates in proptest::collection::vec(proptest::option::of(0.05f64..1.5), 1..3),
+        backlog in 0u32..20,
+        priorities in proptest::collection::vec(-2i32..3, 3),
+    ) -> ValueStream {
+        let n = stages.len();
+        let stages = stages
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut st, rework))| {
+                st.name = format!("s{i}");
+                if i > 0 {
+                    st.rework = rework.map(|p| Rework { to: i - 1, probability: p });
+                }
+                st
+            })
+            .collect();
+        let work_types = rates
+            .iter()
+            .enumerate()
+            .map(|(w, rate)| WorkType {
+                name: format!("w{w}"),
+                arrival_rate: *rate,
+                backlog: if rate.is_none() { backlog.max(1) } else { backlog },
+                service: vec![None; n],
+                priority: priorities[w],
+            })
+            .collect();
+        ValueStream { stages, work_types, horizon: 200.0, warmup: 20.0 }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_streams_keep_their_invariants(vs in stream_strategy(), seed in 0u64..1000, use_priority in any::<bool>()) {
+        let p = if use_priority { policy::by_name("priority").unwrap() } else { Box::new(Fifo) };
+        let r = flow::simulate(&vs, p.as_ref(), seed, 0);
+        // Conservation: nothing is created or lost.
+        prop_assert_eq!(r.arrived, r.departed + r.in_system);
+        // Determinism: the same seed gives the same replication.
+        let again = flow::simulate(&vs, p.as_ref(), seed, 0);
+        prop_assert_eq!(r.events, again.events);
+        prop_assert_eq!(r.lead_time.mean().to_bits(), again.lead_time.mean().to_bits());
+        // Waits and lead times are never negative; efficiency is a share.
+        prop_assert!(r.lead_time_items.quantile(0.0).is_none_or(|v| v >= 0.0));
+        for (s, obs) in r.stages.iter().enumerate() {
+            prop_assert!(obs.wait_items.quantile(0.0).is_none_or(|v| v >= 0.0));
+            prop_assert!(obs.utilization >= -1e-9 && obs.utilization <= 1.0 + 1e-9);
+            // WIP limits hold, except that rework may return into a full stage.
+            let reworked_into = vs.stages.iter().any(|st| st.rework.as_ref().is_some_and(|rw| rw.to == s));
+            if let (Some(limit), false) = (vs.stages[s].wip_limit, reworked_into) {
+                prop_assert!(obs.peak_wip <= limit, "stage {} held {} > limit {}", s, obs.peak_wip, limit);
+            }
+        }
+        if r.flow_efficiency.is_finite() {
+            prop_assert!(r.flow_efficiency >= 0.0 && r.flow_efficiency <= 1.0 + 1e-9);
+        }
+    }
+}
