@@ -7,8 +7,7 @@
 mod output;
 
 use crate::experiment;
-use crate::policy;
-use crate::report::{Csv, Exporter, Json, RunReport, Table};
+use crate::report::{CompareReport, Csv, Exporter, Json, RunReport, Table};
 use crate::scenario::{self, Overrides, ScenarioError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -25,6 +24,8 @@ pub struct Cli {
 enum Command {
     /// Run a scenario and report flow metrics with 95% confidence intervals.
     Run(RunArgs),
+    /// Run several policies on the same replications and rank them by value realised.
+    Compare(CompareArgs),
     /// Check a scenario file and describe what it simulates (exit 0 if valid, 2 if not).
     Validate {
         /// The scenario file (.toml, .yaml, .yml or .json).
@@ -51,6 +52,40 @@ struct RunArgs {
     /// Prioritisation policy (overrides `policy`).
     #[arg(long)]
     policy: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Replace `--out` if it already exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// Policies to compare, comma-separated (default: the scenario's `compare` list, or
+    /// fifo,feature-factory,cd3,outcome).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    policies: Option<Vec<String>>,
+    /// The policy the others are measured against (default: the first).
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Replications per policy (overrides `replications`).
+    #[arg(long, value_name = "N")]
+    reps: Option<u64>,
+    /// Base random seed (overrides `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Days simulated per replication (overrides `horizon`).
+    #[arg(long, value_name = "DAYS")]
+    horizon: Option<f64>,
+    /// Days excluded from flow statistics at the start (overrides `warmup`).
+    #[arg(long, value_name = "DAYS")]
+    warmup: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -103,7 +138,74 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run(args) => run(args),
+        Command::Compare(args) => compare(args),
     }
+}
+
+fn exporter(format: Format) -> Box<dyn Exporter> {
+    match format {
+        Format::Table => Box::new(Table),
+        Format::Json => Box::new(Json),
+        Format::Csv => Box::new(Csv),
+    }
+}
+
+fn emit(text: &str, out: Option<&PathBuf>, force: bool) -> Result<(), CliError> {
+    match out {
+        Some(out) => {
+            output::write_atomically(out, text.as_bytes(), force)?;
+            eprintln!("wrote {}", out.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn compare(args: CompareArgs) -> Result<(), CliError> {
+    if let Some(out) = &args.out {
+        output::check_writable(out, args.force)?;
+    }
+    let mut sc = scenario::load(&args.file)?;
+    sc.apply(&Overrides {
+        replications: args.reps,
+        seed: args.seed,
+        horizon: args.horizon,
+        warmup: args.warmup,
+        compare: args.policies.clone(),
+        baseline: args.baseline.clone(),
+        ..Default::default()
+    })?;
+    for w in &sc.warnings {
+        eprintln!("warning: {w}");
+    }
+    let policies: Vec<_> = sc
+        .compare
+        .iter()
+        .map(|n| {
+            sc.policy_named(n)
+                .ok_or_else(|| CliError::Input(format!("unknown policy `{n}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    let baseline = sc
+        .compare
+        .iter()
+        .position(|n| *n == sc.baseline)
+        .unwrap_or(0);
+    let cmp = experiment::compare(
+        &sc.stream,
+        &policies,
+        baseline,
+        &sc.key_results,
+        sc.seed,
+        sc.replications,
+        |_| {},
+    );
+    let report = CompareReport::new(&sc, &cmp);
+    emit(
+        &exporter(args.format).render_compare(&report),
+        args.out.as_ref(),
+        args.force,
+    )
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
@@ -117,31 +219,26 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         horizon: args.horizon,
         warmup: args.warmup,
         policy: args.policy.clone(),
+        ..Default::default()
     })?;
     for w in &sc.warnings {
         eprintln!("warning: {w}");
     }
-    let policy = policy::by_name(&sc.policy)
+    let policy = sc
+        .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-    let summary = experiment::run(
+    let summary = experiment::run_with_key_results(
         &sc.stream,
         policy.as_ref(),
+        &sc.key_results,
         sc.seed,
         sc.replications,
         |_| {},
     );
     let report = RunReport::new(&sc, &summary);
-    let text = match args.format {
-        Format::Table => Table.render(&report),
-        Format::Json => Json.render(&report),
-        Format::Csv => Csv.render(&report),
-    };
-    match &args.out {
-        Some(out) => {
-            output::write_atomically(out, text.as_bytes(), args.force)?;
-            eprintln!("wrote {}", out.display());
-        }
-        None => print!("{text}"),
-    }
-    Ok(())
+    emit(
+        &exporter(args.format).render(&report),
+        args.out.as_ref(),
+        args.force,
+    )
 }

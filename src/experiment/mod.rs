@@ -5,9 +5,12 @@
 //! order, so the summary is bit-identical whatever the number of threads. Replications run in
 //! chunks, so memory holds one chunk of results at a time, never all of them.
 
-use crate::metrics::{MetricAccumulator, PooledAccumulator, ReplicationResult, Stat};
+pub mod okr;
+
+use crate::metrics::{MetricAccumulator, PooledAccumulator, ReplicationResult, Sketch, Stat};
 use crate::model::{flow, ValueStream};
 use crate::policy::Policy;
+use okr::KeyResult;
 use rayon::prelude::*;
 
 /// Replications simulated in parallel before their results are folded.
@@ -39,6 +42,52 @@ pub struct WorkSummary {
     pub completed: Stat,
 }
 
+/// The probability of achieving one key result.
+#[derive(Clone, Debug)]
+pub struct KeyResultSummary {
+    /// The objective it belongs to.
+    pub objective: String,
+    /// The key result as written.
+    pub name: String,
+    /// Share of replications that achieve it.
+    pub probability: f64,
+    /// Half-width of its 95% Wilson score interval.
+    pub ci95: f64,
+    /// Its value across replications.
+    pub value: Stat,
+}
+
+/// Outputs and outcomes across replications (counted from day 0, over the whole horizon).
+#[derive(Clone, Debug)]
+pub struct OutcomeSummary {
+    /// Value realised by the horizon.
+    pub value_realised: Stat,
+    /// Value lost to delay by the horizon.
+    pub cost_of_delay: Stat,
+    /// Items delivered by the horizon.
+    pub items_delivered: Stat,
+    /// Items delivered, by kind (feature, defect, debt, risk).
+    pub delivered_by_kind: [Stat; 4],
+    /// Service days spent on delivered items.
+    pub effort_delivered: Stat,
+    /// Share of effort by kind (flow distribution).
+    pub effort_share_by_kind: [Stat; 4],
+    /// Value realised per person-day of capacity.
+    pub value_per_person_day: Stat,
+    /// Share of effort spent on slices of failed bets.
+    pub waste: Stat,
+    /// Day of the first delivery with positive value.
+    pub time_to_first_value: Stat,
+    /// (value − cost) / cost, when a cost per person-day is given.
+    pub roi: Option<Stat>,
+    /// Epics stopped after a negative measurement.
+    pub bets_stopped: Stat,
+    /// Value realised by each checkpoint day: (day, p10, p50, p90) across replications.
+    pub value_over_time: Vec<(f64, f64, f64, f64)>,
+    /// Items in the value stream at each checkpoint: (day, p50).
+    pub wip_over_time: Vec<(f64, f64)>,
+}
+
 /// Everything `run` reports for one policy.
 #[derive(Clone, Debug)]
 pub struct RunSummary {
@@ -58,10 +107,14 @@ pub struct RunSummary {
     pub stages: Vec<StageSummary>,
     /// Per work type.
     pub work: Vec<WorkSummary>,
+    /// Outputs and outcomes.
+    pub outcomes: OutcomeSummary,
+    /// Key results and their probabilities.
+    pub key_results: Vec<KeyResultSummary>,
     /// Events handled over all replications.
     pub events: u64,
-    /// Replications in which arrived != departed + still in the system (always 0 unless the
-    /// engine is broken).
+    /// Replications in which arrived != departed + dropped + still in the system (always 0
+    /// unless the engine is broken).
     pub conservation_failures: u64,
 }
 
@@ -79,8 +132,27 @@ struct WorkAcc {
     completed: MetricAccumulator,
 }
 
+#[derive(Default)]
+struct OutcomeAcc {
+    value_realised: MetricAccumulator,
+    cost_of_delay: MetricAccumulator,
+    items_delivered: MetricAccumulator,
+    delivered_by_kind: [MetricAccumulator; 4],
+    effort_delivered: MetricAccumulator,
+    effort_share_by_kind: [MetricAccumulator; 4],
+    value_per_person_day: MetricAccumulator,
+    waste: MetricAccumulator,
+    time_to_first_value: MetricAccumulator,
+    roi: MetricAccumulator,
+    bets_stopped: MetricAccumulator,
+    value_at: Vec<Sketch>,
+    wip_at: Vec<Sketch>,
+}
+
 /// Folds replication results, in index order, into summaries.
-struct Accumulator {
+struct Accumulator<'a> {
+    vs: &'a ValueStream,
+    key_results: &'a [KeyResult],
     n: u64,
     events: u64,
     conservation_failures: u64,
@@ -90,11 +162,16 @@ struct Accumulator {
     flow_efficiency: MetricAccumulator,
     stages: Vec<StageAcc>,
     work: Vec<WorkAcc>,
+    outcomes: OutcomeAcc,
+    kr_hits: Vec<u64>,
+    kr_values: Vec<MetricAccumulator>,
 }
 
-impl Accumulator {
-    fn new(vs: &ValueStream) -> Self {
+impl<'a> Accumulator<'a> {
+    fn new(vs: &'a ValueStream, key_results: &'a [KeyResult]) -> Self {
         Accumulator {
+            vs,
+            key_results,
             n: 0,
             events: 0,
             conservation_failures: 0,
@@ -104,13 +181,20 @@ impl Accumulator {
             flow_efficiency: Default::default(),
             stages: vs.stages.iter().map(|_| StageAcc::default()).collect(),
             work: vs.work_types.iter().map(|_| WorkAcc::default()).collect(),
+            outcomes: OutcomeAcc {
+                value_at: vec![Sketch::new(); vs.checkpoints.len()],
+                wip_at: vec![Sketch::new(); vs.checkpoints.len()],
+                ..Default::default()
+            },
+            kr_hits: vec![0; key_results.len()],
+            kr_values: vec![MetricAccumulator::default(); key_results.len()],
         }
     }
 
     fn add(&mut self, r: &ReplicationResult) {
         self.n += 1;
         self.events += r.events;
-        if r.arrived != r.departed + r.in_system {
+        if r.arrived != r.departed + r.dropped + r.in_system {
             self.conservation_failures += 1;
         }
         self.lead_time.add(r.lead_time.mean(), &r.lead_time_items);
@@ -127,9 +211,52 @@ impl Accumulator {
             acc.lead_time.add(w.lead_time.mean(), &w.lead_time_items);
             acc.completed.add(w.completed as f64);
         }
+        let o = &r.outcomes;
+        let a = &mut self.outcomes;
+        let value = *o.value_at.last().unwrap_or(&0.0);
+        a.value_realised.add(value);
+        a.cost_of_delay.add(o.cost_of_delay);
+        a.items_delivered
+            .add(o.delivered_by_kind.iter().sum::<u64>() as f64);
+        let effort: f64 = o.effort_by_kind.iter().sum();
+        for k in 0..4 {
+            a.delivered_by_kind[k].add(o.delivered_by_kind[k] as f64);
+            a.effort_share_by_kind[k].add(if effort > 0.0 {
+                o.effort_by_kind[k] / effort
+            } else {
+                f64::NAN
+            });
+        }
+        a.effort_delivered.add(o.effort_delivered);
+        let person_days = f64::from(self.vs.people()) * self.vs.horizon;
+        a.value_per_person_day.add(value / person_days);
+        a.waste.add(if effort > 0.0 {
+            o.wasted_effort / effort
+        } else {
+            f64::NAN
+        });
+        a.time_to_first_value.add(o.first_value.unwrap_or(f64::NAN));
+        if let Some(cost) = self.vs.cost_per_person_day {
+            let total = cost * person_days;
+            a.roi.add((value - total) / total);
+        }
+        a.bets_stopped.add(o.bets_stopped as f64);
+        for (k, v) in o.value_at.iter().enumerate() {
+            a.value_at[k].add(*v);
+            a.wip_at[k].add(o.wip_at[k] as f64);
+        }
+        for (i, kr) in self.key_results.iter().enumerate() {
+            if kr.achieved(r) {
+                self.kr_hits[i] += 1;
+            }
+            self.kr_values[i].add(kr.value(r).unwrap_or(f64::NAN));
+        }
     }
 
-    fn summary(&self, vs: &ValueStream, policy: &str) -> RunSummary {
+    fn summary(&self, policy: &str) -> RunSummary {
+        let vs = self.vs;
+        let a = &self.outcomes;
+        let q = |s: &Sketch, p: f64| s.quantile(p).unwrap_or(f64::NAN);
         RunSummary {
             policy: policy.to_string(),
             replications: self.n,
@@ -159,13 +286,67 @@ impl Accumulator {
                     completed: a.completed.stat(),
                 })
                 .collect(),
+            outcomes: OutcomeSummary {
+                value_realised: a.value_realised.stat(),
+                cost_of_delay: a.cost_of_delay.stat(),
+                items_delivered: a.items_delivered.stat(),
+                delivered_by_kind: std::array::from_fn(|k| a.delivered_by_kind[k].stat()),
+                effort_delivered: a.effort_delivered.stat(),
+                effort_share_by_kind: std::array::from_fn(|k| a.effort_share_by_kind[k].stat()),
+                value_per_person_day: a.value_per_person_day.stat(),
+                waste: a.waste.stat(),
+                time_to_first_value: a.time_to_first_value.stat(),
+                roi: vs.cost_per_person_day.map(|_| a.roi.stat()),
+                bets_stopped: a.bets_stopped.stat(),
+                value_over_time: vs
+                    .checkpoints
+                    .iter()
+                    .zip(&a.value_at)
+                    .map(|(&t, s)| (t, q(s, 0.1), q(s, 0.5), q(s, 0.9)))
+                    .collect(),
+                wip_over_time: vs
+                    .checkpoints
+                    .iter()
+                    .zip(&a.wip_at)
+                    .map(|(&t, s)| (t, q(s, 0.5)))
+                    .collect(),
+            },
+            key_results: self
+                .key_results
+                .iter()
+                .enumerate()
+                .map(|(i, kr)| {
+                    let (p, ci) = wilson(self.kr_hits[i], self.n);
+                    KeyResultSummary {
+                        objective: kr.objective.clone(),
+                        name: kr.text.clone(),
+                        probability: p,
+                        ci95: ci,
+                        value: self.kr_values[i].stat(),
+                    }
+                })
+                .collect(),
             events: self.events,
             conservation_failures: self.conservation_failures,
         }
     }
 }
 
-/// Runs `replications` replications of `vs` under `policy` and summarises them.
+/// A proportion and the half-width of its 95% Wilson score interval (Wilson 1927), which
+/// behaves at 0% and 100% where the normal approximation does not.
+fn wilson(hits: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let nf = n as f64;
+    let p = hits as f64 / nf;
+    let half = z / (1.0 + z * z / nf) * (p * (1.0 - p) / nf + z * z / (4.0 * nf * nf)).sqrt();
+    (p, half)
+}
+
+/// Runs `replications` replications of `vs` under `policy` and summarises them, judging
+/// `key_results` on each.
 ///
 /// `on_chunk` is told how many replications are done after each chunk (for progress display).
 pub fn run(
@@ -173,38 +354,125 @@ pub fn run(
     policy: &dyn Policy,
     seed: u64,
     replications: u64,
-    mut on_chunk: impl FnMut(u64),
+    on_chunk: impl FnMut(u64),
 ) -> RunSummary {
-    let mut acc = Accumulator::new(vs);
-    for_each_replication(
-        vs,
-        policy,
-        seed,
-        replications,
-        |r| acc.add(r),
-        &mut on_chunk,
-    );
-    acc.summary(vs, policy.name())
+    run_with_key_results(vs, policy, &[], seed, replications, on_chunk)
 }
 
-/// Simulates replications `0..replications` in parallel chunks and hands each result to
-/// `visit` in index order.
-pub fn for_each_replication(
+/// [`run`], judging `key_results` on each replication.
+pub fn run_with_key_results(
     vs: &ValueStream,
     policy: &dyn Policy,
+    key_results: &[KeyResult],
     seed: u64,
     replications: u64,
-    mut visit: impl FnMut(&ReplicationResult),
+    mut on_chunk: impl FnMut(u64),
+) -> RunSummary {
+    let mut acc = Accumulator::new(vs, key_results);
+    in_chunks(
+        replications,
+        |i| flow::simulate(vs, policy, seed, i),
+        |r| acc.add(&r),
+        &mut on_chunk,
+    );
+    acc.summary(policy.name())
+}
+
+/// Paired differences of one policy against the baseline, replication by replication.
+#[derive(Clone, Debug)]
+pub struct PairedDifference {
+    /// Value realised minus the baseline's.
+    pub value_realised: Stat,
+    /// Items delivered minus the baseline's.
+    pub items_delivered: Stat,
+    /// Share of replications in which this policy realised more value than the baseline.
+    pub p_beats_baseline: f64,
+}
+
+/// Every policy run on the same replications (common random numbers).
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// Each policy's summary, in the order asked.
+    pub policies: Vec<RunSummary>,
+    /// Index of the baseline policy.
+    pub baseline: usize,
+    /// Each policy's paired differences against the baseline.
+    pub differences: Vec<PairedDifference>,
+}
+
+/// Runs every policy on replications `0..replications` of `vs`; replication `i` sees the same
+/// items, sizes, values and outcome truths under every policy.
+pub fn compare(
+    vs: &ValueStream,
+    policies: &[Box<dyn Policy>],
+    baseline: usize,
+    key_results: &[KeyResult],
+    seed: u64,
+    replications: u64,
+    mut on_chunk: impl FnMut(u64),
+) -> Comparison {
+    let mut accs: Vec<Accumulator> = policies
+        .iter()
+        .map(|_| Accumulator::new(vs, key_results))
+        .collect();
+    let mut diffs: Vec<(MetricAccumulator, MetricAccumulator, u64)> =
+        policies.iter().map(|_| Default::default()).collect();
+    in_chunks(
+        replications,
+        |i| {
+            policies
+                .iter()
+                .map(|p| flow::simulate(vs, p.as_ref(), seed, i))
+                .collect::<Vec<_>>()
+        },
+        |results| {
+            let value = |r: &ReplicationResult| *r.outcomes.value_at.last().unwrap_or(&0.0);
+            let items =
+                |r: &ReplicationResult| r.outcomes.delivered_by_kind.iter().sum::<u64>() as f64;
+            let base = &results[baseline];
+            for (p, r) in results.iter().enumerate() {
+                accs[p].add(r);
+                let d = &mut diffs[p];
+                d.0.add(value(r) - value(base));
+                d.1.add(items(r) - items(base));
+                if value(r) > value(base) {
+                    d.2 += 1;
+                }
+            }
+        },
+        &mut on_chunk,
+    );
+    Comparison {
+        policies: accs
+            .iter()
+            .zip(policies)
+            .map(|(a, p)| a.summary(p.name()))
+            .collect(),
+        baseline,
+        differences: diffs
+            .iter()
+            .map(|(v, n, beats)| PairedDifference {
+                value_realised: v.stat(),
+                items_delivered: n.stat(),
+                p_beats_baseline: *beats as f64 / replications.max(1) as f64,
+            })
+            .collect(),
+    }
+}
+
+/// Computes `simulate(i)` for `i in 0..replications` in parallel chunks and hands each result
+/// to `visit` in index order, so folding is deterministic for any number of threads.
+fn in_chunks<T: Send>(
+    replications: u64,
+    simulate: impl Fn(u64) -> T + Sync,
+    mut visit: impl FnMut(T),
     on_chunk: &mut dyn FnMut(u64),
 ) {
     let mut start = 0;
     while start < replications {
         let end = (start + CHUNK).min(replications);
-        let results: Vec<ReplicationResult> = (start..end)
-            .into_par_iter()
-            .map(|i| flow::simulate(vs, policy, seed, i))
-            .collect();
-        for r in &results {
+        let results: Vec<T> = (start..end).into_par_iter().map(&simulate).collect();
+        for r in results {
             visit(r);
         }
         start = end;

@@ -14,6 +14,6 @@ mod replication;
 mod sketch;
 mod stats;
 
-pub use replication::{Recorder, ReplicationResult, StageObservation, WorkObservation};
+pub use replication::{Outcomes, Recorder, ReplicationResult, StageObservation, WorkObservation};
 pub use sketch::Sketch;
 pub use stats::{t_quantile_975, MetricAccumulator, PooledAccumulator, Running, Stat, TimeAverage};

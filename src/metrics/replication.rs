@@ -1,6 +1,7 @@
 //! What one replication observed: the recorder the simulation reports to, and its result.
 
 use super::{Running, Sketch, TimeAverage};
+use crate::model::Urgency;
 
 /// Observations of one stage in one replication.
 #[derive(Clone, Debug, Default)]
@@ -43,6 +44,8 @@ pub struct ReplicationResult {
     pub departed: u64,
     /// Items still in the value stream at the horizon.
     pub in_system: u64,
+    /// Items removed without delivery (slices of stopped epics).
+    pub dropped: u64,
     /// Lead times (arrival to leaving the last stage, days) of counted items.
     pub lead_time: Running,
     /// The same, for percentiles.
@@ -57,6 +60,43 @@ pub struct ReplicationResult {
     pub stages: Vec<StageObservation>,
     /// Per work type, in scenario order.
     pub work: Vec<WorkObservation>,
+    /// Outputs and outcomes over the whole horizon (warm-up included).
+    pub outcomes: Outcomes,
+}
+
+/// Outputs and outcomes of one replication, counted from day 0 (value accrues from the start,
+/// so warm-up does not apply to them).
+#[derive(Clone, Debug, Default)]
+pub struct Outcomes {
+    /// Value realised by each checkpoint day (the last is the horizon).
+    pub value_at: Vec<f64>,
+    /// Items delivered by each checkpoint day.
+    pub delivered_at: Vec<u64>,
+    /// Defect items in the value stream at each checkpoint day.
+    pub open_defects_at: Vec<u64>,
+    /// Items in the value stream at each checkpoint day.
+    pub wip_at: Vec<u64>,
+    /// Effort (service days) by kind up to each checkpoint day.
+    pub effort_at: Vec<[f64; 4]>,
+    /// Value lost to delay by the horizon: value had each item been delivered as soon as its
+    /// work allowed, minus the value realised.
+    pub cost_of_delay: f64,
+    /// Items delivered by the horizon, by kind.
+    pub delivered_by_kind: [u64; 4],
+    /// Service days spent on the items delivered.
+    pub effort_delivered: f64,
+    /// Service days spent, by kind.
+    pub effort_by_kind: [f64; 4],
+    /// Service days spent on slices of epics whose hypothesis was false.
+    pub wasted_effort: f64,
+    /// Day the first item with positive value was delivered, if any.
+    pub first_value: Option<f64>,
+    /// Slices stopped after a negative measurement.
+    pub slices_stopped: u64,
+    /// Epics stopped after a negative measurement.
+    pub bets_stopped: u64,
+    /// Epics whose first slice measured positive.
+    pub bets_continued: u64,
 }
 
 /// Receives the simulation's observations during one replication.
@@ -69,12 +109,22 @@ pub struct Recorder {
     active_total: f64,
     lead_total: f64,
     completed_after_warmup: u64,
+    checkpoints: Vec<f64>,
+    track_value: bool,
     result: ReplicationResult,
 }
 
 impl Recorder {
     /// A recorder for `stages` stages and `work_types` work types, counting from `warmup`.
-    pub fn new(index: u64, stages: usize, work_types: usize, warmup: f64) -> Self {
+    pub fn new(
+        index: u64,
+        stages: usize,
+        work_types: usize,
+        warmup: f64,
+        checkpoints: &[f64],
+        track_value: bool,
+    ) -> Self {
+        let k = checkpoints.len();
         Recorder {
             warmup,
             wip: TimeAverage::new(warmup),
@@ -83,10 +133,20 @@ impl Recorder {
             active_total: 0.0,
             lead_total: 0.0,
             completed_after_warmup: 0,
+            checkpoints: checkpoints.to_vec(),
+            track_value,
             result: ReplicationResult {
                 index,
                 stages: vec![StageObservation::default(); stages],
                 work: vec![WorkObservation::default(); work_types],
+                outcomes: Outcomes {
+                    value_at: vec![0.0; k],
+                    delivered_at: vec![0; k],
+                    open_defects_at: vec![0; k],
+                    wip_at: vec![0; k],
+                    effort_at: vec![[0.0; 4]; k],
+                    ..Default::default()
+                },
                 ..Default::default()
             },
         }
@@ -123,19 +183,105 @@ impl Recorder {
         }
     }
 
-    /// A worker of `stage` finished an item after `service` days.
+    /// A worker of `stage` finished an item of `kind` (an index) after `service` days;
+    /// `wasted` if it is a slice of a false hypothesis.
     #[inline]
-    pub fn finished(&mut self, stage: usize, now: f64, service: f64, counted: bool) {
+    pub fn finished(
+        &mut self,
+        stage: usize,
+        now: f64,
+        service: f64,
+        counted: bool,
+        kind: usize,
+        wasted: bool,
+    ) {
         self.busy[stage].change(now, -1.0);
         if counted {
             self.result.stages[stage].service.add(service);
         }
+        let o = &mut self.result.outcomes;
+        o.effort_by_kind[kind] += service;
+        if wasted {
+            o.wasted_effort += service;
+        }
     }
 
-    /// An item of `work_type` left the last stage.
+    /// The value an item realises by each checkpoint: delivered at `delivered` (or never), with
+    /// `ideal` the earliest day its work allowed delivery (for the cost of delay).
+    pub fn value(
+        &mut self,
+        urgency: &Urgency,
+        rate: f64,
+        arrival: f64,
+        delivered: Option<f64>,
+        ideal: f64,
+    ) {
+        if !self.track_value {
+            return;
+        }
+        let o = &mut self.result.outcomes;
+        for (k, &t) in self.checkpoints.iter().enumerate() {
+            o.value_at[k] += urgency.realised(rate, arrival, delivered, t);
+        }
+        let horizon = *self
+            .checkpoints
+            .last()
+            .expect("invariant: the horizon is a checkpoint");
+        let actual = urgency.realised(rate, arrival, delivered, horizon);
+        let best = urgency.realised(rate, arrival, Some(ideal), horizon);
+        o.cost_of_delay += (best - actual).max(0.0);
+        if let Some(d) = delivered {
+            if rate > 0.0 && actual > 0.0 && o.first_value.is_none_or(|f| d < f) {
+                o.first_value = Some(d);
+            }
+        }
+    }
+
+    /// An item left the value stream undelivered (its epic was stopped).
+    pub fn dropped(&mut self, now: f64) {
+        self.result.dropped += 1;
+        self.wip.change(now, -1.0);
+    }
+
+    /// Records the state at checkpoint `k`.
+    pub fn snapshot(&mut self, k: usize, wip: u64, open_defects: u64) {
+        let o = &mut self.result.outcomes;
+        o.wip_at[k] = wip;
+        o.open_defects_at[k] = open_defects;
+        o.effort_at[k] = o.effort_by_kind;
+    }
+
+    /// An epic's first slice was measured: `stopped` slices were dropped if negative.
+    pub fn bet_decided(&mut self, continued: bool, stopped: u64) {
+        let o = &mut self.result.outcomes;
+        if continued {
+            o.bets_continued += 1;
+        } else {
+            o.bets_stopped += 1;
+            o.slices_stopped += stopped;
+        }
+    }
+
+    /// An item of `work_type` and `kind` (an index) left the last stage.
     #[inline]
-    pub fn departed(&mut self, work_type: usize, now: f64, lead: f64, active: f64, counted: bool) {
+    pub fn departed(
+        &mut self,
+        work_type: usize,
+        kind: usize,
+        now: f64,
+        lead: f64,
+        active: f64,
+        counted: bool,
+    ) {
         self.result.departed += 1;
+        let o = &mut self.result.outcomes;
+        o.delivered_by_kind[kind] += 1;
+        o.effort_delivered += active;
+        for (k, &t) in self.checkpoints.iter().enumerate() {
+            if now <= t {
+                o.delivered_at[k] += 1;
+            }
+        }
         self.wip.change(now, -1.0);
         if now >= self.warmup {
             self.completed_after_warmup += 1;

@@ -11,17 +11,30 @@
 //!    its own stream). Otherwise it is done in this stage: it waits in the stage's done column,
 //!    still counting against the stage's WIP limit (blocking after service), until the next
 //!    stage admits it, or until the next release if the stage releases in batches.
-//! 5. Leaving the last stage, it departs and its lead time is recorded.
+//! 5. Leaving the last stage, it departs: its lead time and the value it realises are
+//!    recorded; a feature adds technical debt, a debt item pays it down, and a delivered item
+//!    may cause a defect that arrives later.
+//!
+//! Epics (outcome hypotheses) arrive as a set of slices. When the first slice is delivered,
+//! its outcome is measured after the epic's feedback delay, through a noisy signal. A policy
+//! that measures holds the later slices until then, continues on a positive signal and drops
+//! them on a negative one; other policies build every slice.
+//!
+//! Common random numbers: every draw about an item (size, value, estimates, service times,
+//! rework, defects it causes) comes from the item's own stream, keyed by its identity (work
+//! type and number, epic and slice, or the item that caused it), and every draw about an epic
+//! from the epic's stream; so every policy sees the same items, values and outcome truths.
 //!
 //! Rework re-enters its target stage at once, even above that stage's WIP limit: blocking a
 //! loop back would deadlock a full pull system. The stage then admits no new work until it is
 //! below its limit again.
 
-use super::ValueStream;
+use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
 use crate::metrics::{Recorder, ReplicationResult};
-use crate::policy::{Context, Policy, Step};
+use crate::policy::{Context, Discipline, Policy, Step};
 use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
 use std::collections::VecDeque;
 
 /// Identifies a live work item within one replication (slots are reused after departure).
@@ -30,17 +43,35 @@ pub type ItemId = u32;
 /// Random stream kinds within a replication.
 const STREAM_ARRIVALS: u64 = 1;
 const STREAM_ITEM: u64 = 2;
+const STREAM_EPIC_ARRIVALS: u64 = 3;
+const STREAM_EPIC: u64 = 4;
+const STREAM_SLICE: u64 = 5;
+const STREAM_SPAWNED: u64 = 6;
+
+/// Marks "no epic".
+const NO_EPIC: u32 = u32::MAX;
 
 /// One unit of work flowing through the value stream.
 #[derive(Clone, Debug)]
 pub struct WorkItem {
     work_type: u16,
     stage: u16,
+    kind: Kind,
+    gated: bool,
+    failed_bet: bool,
+    slice: u16,
+    epic: u32,
+    epic_def: u16,
     number: u64,
+    key: u64,
     arrival: Time,
     ready_at: Time,
     service: f64,
     active: f64,
+    size: f64,
+    est_size: f64,
+    value: f64,
+    est_value: f64,
     rng: rng::Stream,
 }
 
@@ -54,7 +85,7 @@ impl WorkItem {
     pub fn stage(&self) -> usize {
         usize::from(self.stage)
     }
-    /// Sequence number among items of its work type (0 for the first).
+    /// Sequence number among items of its origin (0 for the first).
     pub fn number(&self) -> u64 {
         self.number
     }
@@ -69,6 +100,40 @@ impl WorkItem {
     /// Days of work done on it so far.
     pub fn active(&self) -> f64 {
         self.active
+    }
+    /// Its flow item kind.
+    #[inline]
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    /// Estimated total work in days (the expected work of its size, with estimation error).
+    #[inline]
+    pub fn est_size(&self) -> f64 {
+        self.est_size
+    }
+    /// Estimated expected value per day once delivered (for an epic's slice: its share of the
+    /// epic's estimated value times the probability that the hypothesis holds).
+    #[inline]
+    pub fn est_value(&self) -> f64 {
+        self.est_value
+    }
+    /// True for a later slice of an epic whose first slice has not been measured yet.
+    #[inline]
+    pub fn gated(&self) -> bool {
+        self.gated
+    }
+    /// Which slice of its epic it is (0 = the experiment), if it belongs to one.
+    pub fn slice(&self) -> Option<u16> {
+        (self.epic != NO_EPIC).then_some(self.slice)
+    }
+    /// The shape of its value over time (its epic's, or its work type's).
+    #[inline]
+    pub fn urgency<'a>(&self, vs: &'a ValueStream) -> &'a Urgency {
+        if self.epic_def != u16::MAX {
+            &vs.epics[usize::from(self.epic_def)].urgency
+        } else {
+            &vs.work_types[self.work_type()].urgency
+        }
     }
 }
 
@@ -133,27 +198,73 @@ struct StageState {
     peak_wip: u32,
 }
 
+/// The state of one epic in a replication.
+#[derive(Debug)]
+struct EpicState {
+    def: u16,
+    /// Whether its hypothesis holds (drawn at arrival, hidden from policies).
+    holds: bool,
+    /// What measuring its first slice will show.
+    measures_positive: bool,
+}
+
 /// The events of the flow model.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
     /// The next item of a work type arrives.
     Arrival(u16),
+    /// The next epic of an epic definition arrives.
+    EpicArrival(u16),
     /// A worker of a stage finishes an item.
     ServiceDone(u16, ItemId),
     /// A stage releases its finished items.
     Release(u16),
+    /// A defect caused by a delivered item arrives (index into the pending spawns).
+    Spawn(u32),
+    /// The outcome of an epic's first slice becomes visible.
+    Feedback(u32),
+    /// Checkpoint `k` is reached.
+    Snapshot(u16),
+}
+
+/// Where a new item comes from: decides its random stream and its value.
+#[derive(Clone, Copy, Debug)]
+enum Origin {
+    /// Poisson arrival or initial backlog of a work type.
+    Own,
+    /// Slice `slice` of runtime epic `epic`, with the epic's per-slice true and estimated value.
+    Slice {
+        epic: u32,
+        slice: u16,
+        value: f64,
+        est_value: f64,
+    },
+    /// A defect caused by the item whose stream key is `parent`.
+    Spawned { parent: u64 },
 }
 
 /// The state of one replication.
 pub struct FlowSim<'a> {
     vs: &'a ValueStream,
     policy: &'a dyn Policy,
+    /// Items one worker may have in service at once (1 unless the policy starts everything).
+    juggle: u32,
+    ignore_limits: bool,
     rep_key: u64,
     items: ItemTable,
     backlog: VecDeque<ItemId>,
     stages: Vec<StageState>,
     arrivals: Vec<rng::Stream>,
+    epic_arrivals: Vec<rng::Stream>,
     next_number: Vec<u64>,
+    next_epic_number: Vec<u64>,
+    epics: Vec<EpicState>,
+    pending_spawns: Vec<(u16, u64)>,
+    free_spawns: Vec<u32>,
+    expected_work: Vec<f64>,
+    debt_points: f64,
+    live_by_kind: [u64; 4],
+    effort_started: [f64; 4],
     rec: Recorder,
 }
 
@@ -169,9 +280,15 @@ pub fn simulate(vs: &ValueStream, policy: &dyn Policy, seed: u64, index: u64) ->
 impl<'a> FlowSim<'a> {
     fn new(vs: &'a ValueStream, policy: &'a dyn Policy, seed: u64, index: u64) -> Self {
         let rep_key = rng::key(&[seed, index]);
+        let (juggle, ignore_limits) = match policy.discipline() {
+            Discipline::Limits => (1, false),
+            Discipline::StartEverything { juggle } => (juggle.max(1), true),
+        };
         FlowSim {
             vs,
             policy,
+            juggle,
+            ignore_limits,
             rep_key,
             items: ItemTable::default(),
             backlog: VecDeque::new(),
@@ -181,8 +298,28 @@ impl<'a> FlowSim<'a> {
             arrivals: (0..vs.work_types.len() as u64)
                 .map(|w| rng::stream(&[rep_key, STREAM_ARRIVALS, w]))
                 .collect(),
+            epic_arrivals: (0..vs.epics.len() as u64)
+                .map(|e| rng::stream(&[rep_key, STREAM_EPIC_ARRIVALS, e]))
+                .collect(),
             next_number: vec![0; vs.work_types.len()],
-            rec: Recorder::new(index, vs.stages.len(), vs.work_types.len(), vs.warmup),
+            next_epic_number: vec![0; vs.epics.len()],
+            epics: Vec::new(),
+            pending_spawns: Vec::new(),
+            free_spawns: Vec::new(),
+            expected_work: (0..vs.work_types.len())
+                .map(|w| vs.expected_work(w))
+                .collect(),
+            debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
+            live_by_kind: [0; 4],
+            effort_started: [0.0; 4],
+            rec: Recorder::new(
+                index,
+                vs.stages.len(),
+                vs.work_types.len(),
+                vs.warmup,
+                &vs.checkpoints,
+                vs.has_value(),
+            ),
         }
     }
 
@@ -190,21 +327,41 @@ impl<'a> FlowSim<'a> {
         let now = Time::ZERO;
         for (w, wt) in self.vs.work_types.iter().enumerate() {
             for _ in 0..wt.backlog {
-                self.create_item(w, now);
+                self.create_item(w, now, Origin::Own);
+            }
+        }
+        for (e, epic) in self.vs.epics.iter().enumerate() {
+            for _ in 0..epic.backlog {
+                self.create_epic(e, now, cal);
             }
         }
         for w in 0..self.vs.work_types.len() {
             self.schedule_arrival(w, now, cal);
+        }
+        for e in 0..self.vs.epics.len() {
+            self.schedule_epic_arrival(e, now, cal);
         }
         for (s, stage) in self.vs.stages.iter().enumerate() {
             if let Some(every) = stage.release_every {
                 cal.schedule(now + every, Event::Release(s as u16));
             }
         }
+        for (k, &t) in self.vs.checkpoints.iter().enumerate() {
+            cal.schedule(Time::from_days(t), Event::Snapshot(k as u16));
+        }
         self.pull_into(0, now, cal);
     }
 
-    fn finish(self, events: u64) -> ReplicationResult {
+    fn finish(mut self, events: u64) -> ReplicationResult {
+        // Items never delivered still count: penalties, costs and lost value.
+        let live: Vec<ItemId> = (0..self.items.slots.len() as ItemId)
+            .filter(|id| !self.items.free.contains(id))
+            .collect();
+        if self.vs.has_value() {
+            for id in live {
+                self.account_undelivered(id);
+            }
+        }
         let workers: Vec<u32> = self.vs.stages.iter().map(|s| s.workers).collect();
         let mut result =
             self.rec
@@ -223,19 +380,130 @@ impl<'a> FlowSim<'a> {
         }
     }
 
-    fn create_item(&mut self, w: usize, now: Time) {
-        let number = self.next_number[w];
-        self.next_number[w] += 1;
+    fn schedule_epic_arrival(&mut self, e: usize, now: Time, cal: &mut Calendar<Event>) {
+        if let Some(rate) = self.vs.epics[e].arrival_rate {
+            let u: f64 = 1.0 - uniform01(&mut self.epic_arrivals[e]);
+            cal.schedule(now + (-u.ln() / rate), Event::EpicArrival(e as u16));
+        }
+    }
+
+    /// Creates an epic and its slices; draws whether its hypothesis holds and what measuring
+    /// will show from the epic's own stream.
+    fn create_epic(&mut self, e: usize, now: Time, cal: &mut Calendar<Event>) {
+        let _ = cal;
+        let def = &self.vs.epics[e];
+        let number = self.next_epic_number[e];
+        self.next_epic_number[e] += 1;
+        let mut r = rng::stream(&[self.rep_key, STREAM_EPIC, e as u64, number]);
+        let holds = uniform01(&mut r) < def.success_probability;
+        let noise = uniform01(&mut r);
+        let measures_positive = if holds {
+            noise >= def.false_negative
+        } else {
+            noise < def.false_positive
+        };
+        let rate = def.value.sample(&mut r);
+        let est_rate = rate * lognormal_noise(&mut r, def.value_error);
+        let epic = self.epics.len() as u32;
+        self.epics.push(EpicState {
+            def: e as u16,
+            holds,
+            measures_positive,
+        });
+        let slices = f64::from(def.slices);
+        let true_share = rate / slices * if holds { 1.0 } else { def.failed_value };
+        let est_share = est_rate / slices * def.success_probability;
+        for slice in 0..def.slices {
+            self.create_item(
+                def.work_type,
+                now,
+                Origin::Slice {
+                    epic,
+                    slice: slice as u16,
+                    value: true_share,
+                    est_value: est_share,
+                },
+            );
+        }
+    }
+
+    fn create_item(&mut self, w: usize, now: Time, origin: Origin) {
+        let vs = self.vs;
+        let wt = &vs.work_types[w];
+        let (key, number) = match origin {
+            Origin::Own => {
+                let n = self.next_number[w];
+                self.next_number[w] += 1;
+                (rng::key(&[self.rep_key, STREAM_ITEM, w as u64, n]), n)
+            }
+            Origin::Slice { epic, slice, .. } => {
+                let st = &self.epics[epic as usize];
+                let n = u64::from(epic);
+                (
+                    rng::key(&[
+                        self.rep_key,
+                        STREAM_SLICE,
+                        u64::from(st.def),
+                        n,
+                        u64::from(slice),
+                    ]),
+                    n,
+                )
+            }
+            Origin::Spawned { parent } => (rng::key(&[self.rep_key, STREAM_SPAWNED, parent]), 0),
+        };
+        let mut r = rng::stream(&[key]);
+        let mut size = wt.size.as_ref().map_or(1.0, |d| d.sample(&mut r));
+        let (mut epic, mut slice, mut epic_def, mut failed_bet) = (NO_EPIC, 0, u16::MAX, false);
+        let (value, est_value) = match origin {
+            Origin::Slice {
+                epic: e,
+                slice: sl,
+                value,
+                est_value,
+            } => {
+                let st = &self.epics[e as usize];
+                let def = &vs.epics[usize::from(st.def)];
+                if sl == 0 {
+                    size *= def.experiment_size;
+                }
+                epic = e;
+                slice = sl;
+                epic_def = st.def;
+                failed_bet = !st.holds;
+                (value, est_value)
+            }
+            _ => match &wt.value {
+                Some(d) => {
+                    let v = d.sample(&mut r);
+                    (v, v * lognormal_noise(&mut r, wt.value_error))
+                }
+                None => (0.0, 0.0),
+            },
+        };
+        let est_size = size * self.expected_work[w] * lognormal_noise(&mut r, wt.size_error);
         let item = WorkItem {
             work_type: w as u16,
             stage: 0,
+            kind: wt.kind,
+            gated: epic != NO_EPIC && slice > 0,
+            failed_bet,
+            slice,
+            epic,
+            epic_def,
             number,
+            key,
             arrival: now,
             ready_at: now,
             service: 0.0,
             active: 0.0,
-            rng: rng::stream(&[self.rep_key, STREAM_ITEM, w as u64, number]),
+            size,
+            est_size,
+            value,
+            est_value,
+            rng: r,
         };
+        self.live_by_kind[wt.kind.index()] += 1;
         let id = self.items.insert(item);
         self.backlog.push_back(id);
         self.rec.arrived(now.days());
@@ -245,21 +513,19 @@ impl<'a> FlowSim<'a> {
     #[inline]
     fn has_room(&self, s: usize) -> bool {
         match self.vs.stages[s].wip_limit {
-            None => true,
-            Some(limit) => self.stages[s].wip < limit,
+            Some(limit) if !self.ignore_limits => self.stages[s].wip < limit,
+            _ => true,
         }
     }
 
     #[inline]
-    fn choose(&self, waiting: &VecDeque<ItemId>, s: usize, step: Step, now: Time) -> usize {
-        if waiting.len() == 1 {
-            return 0;
-        }
+    fn choose(&self, waiting: &VecDeque<ItemId>, s: usize, step: Step, now: Time) -> Option<usize> {
         let ctx = Context {
             now,
             stage: s,
             step,
             stream: self.vs,
+            effort_by_kind: self.effort_started,
         };
         self.policy.choose(waiting, &self.items, &ctx)
     }
@@ -278,12 +544,15 @@ impl<'a> FlowSim<'a> {
                 break;
             }
             debug_assert!(
-                self.vs.stages[s]
-                    .wip_limit
-                    .is_none_or(|l| self.stages[s].wip < l),
+                self.ignore_limits
+                    || self.vs.stages[s]
+                        .wip_limit
+                        .is_none_or(|l| self.stages[s].wip < l),
                 "invariant: a stage admits new work only below its WIP limit"
             );
-            let idx = self.choose(source, s, Step::Admit, now);
+            let Some(idx) = self.choose(source, s, Step::Admit, now) else {
+                break;
+            };
             let id = if s == 0 {
                 self.backlog.remove(idx)
             } else {
@@ -309,19 +578,35 @@ impl<'a> FlowSim<'a> {
         st.queue.push_back(id);
     }
 
-    /// Starts waiting items in stage `s` while it has free workers.
+    /// Starts waiting items in stage `s` while it has free capacity.
     fn try_start(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
-        while self.stages[s].busy < self.vs.stages[s].workers && !self.stages[s].queue.is_empty() {
-            let idx = self.choose(&self.stages[s].queue, s, Step::Start, now);
+        let workers = self.vs.stages[s].workers;
+        let capacity = workers * self.juggle;
+        while self.stages[s].busy < capacity && !self.stages[s].queue.is_empty() {
+            let Some(idx) = self.choose(&self.stages[s].queue, s, Step::Start, now) else {
+                break;
+            };
             let id = self.stages[s]
                 .queue
                 .remove(idx)
                 .expect("invariant: the policy picks an index of the waiting list");
             self.stages[s].busy += 1;
             let vs = self.vs;
+            let mut factor = vs
+                .debt
+                .as_ref()
+                .map_or(1.0, |d| d.multiplier(self.debt_points));
+            if self.juggle > 1 {
+                let per_worker = self.stages[s].busy.div_ceil(workers);
+                factor *= vs.context_switching.multiplier(per_worker);
+            } else if vs.context_switching == ContextSwitching::Free {
+                // One item per worker: nothing is shared.
+            }
             let item = self.items.get_mut(id);
-            let service = vs.service(item.work_type(), s).sample(&mut item.rng);
+            let service =
+                vs.service(item.work_type(), s).sample(&mut item.rng) * item.size * factor;
             item.service = service;
+            self.effort_started[item.kind.index()] += service;
             let wait = now - item.ready_at;
             let counted = self.rec.counts(item.arrival.days());
             self.rec.started(s, now.days(), wait, counted);
@@ -335,7 +620,14 @@ impl<'a> FlowSim<'a> {
         let item = self.items.get_mut(id);
         item.active += item.service;
         let counted = self.rec.counts(item.arrival.days());
-        self.rec.finished(s, now.days(), item.service, counted);
+        self.rec.finished(
+            s,
+            now.days(),
+            item.service,
+            counted,
+            item.kind.index(),
+            item.failed_bet,
+        );
         item.ready_at = now;
         let rework_to = stage
             .rework
@@ -384,14 +676,118 @@ impl<'a> FlowSim<'a> {
         }
         while let Some(id) = self.stages[s].done.pop_front() {
             self.stages[s].wip -= 1;
-            let item = self.items.get(id);
-            let lead = now - item.arrival;
-            let counted = self.rec.counts(item.arrival.days());
-            self.rec
-                .departed(item.work_type(), now.days(), lead, item.active, counted);
-            self.items.remove(id);
+            self.deliver(id, now, cal);
         }
         self.pull_into(s, now, cal);
+    }
+
+    /// An item leaves the last stage: record it, account its value, debt and consequences.
+    fn deliver(&mut self, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
+        let vs = self.vs;
+        let item = self.items.get_mut(id);
+        let lead = now - item.arrival;
+        let arrival = item.arrival.days();
+        let counted = self.rec.counts(arrival);
+        let kind = item.kind;
+        self.rec.departed(
+            item.work_type(),
+            kind.index(),
+            now.days(),
+            lead,
+            item.active,
+            counted,
+        );
+        let wt = &vs.work_types[item.work_type()];
+        // Defects this item causes, drawn from its own stream.
+        let spawn = wt.spawns.as_ref().and_then(|sp| {
+            (uniform01(&mut item.rng) < sp.probability)
+                .then(|| (sp.work_type, sp.delay.sample(&mut item.rng)))
+        });
+        let (key, epic, slice) = (item.key, item.epic, item.slice);
+        self.rec.value(
+            item.urgency(vs),
+            item.value,
+            arrival,
+            Some(now.days()),
+            arrival + item.active,
+        );
+        if let Some(debt) = &vs.debt {
+            match kind {
+                Kind::Feature => self.debt_points += debt.per_feature,
+                Kind::Debt => {
+                    self.debt_points = (self.debt_points - debt.per_debt_item).max(0.0);
+                }
+                Kind::Defect | Kind::Risk => {}
+            }
+        }
+        if let Some((work_type, delay)) = spawn {
+            let slot = match self.free_spawns.pop() {
+                Some(i) => {
+                    self.pending_spawns[i as usize] = (work_type as u16, key);
+                    i
+                }
+                None => {
+                    self.pending_spawns.push((work_type as u16, key));
+                    (self.pending_spawns.len() - 1) as u32
+                }
+            };
+            cal.schedule(now + delay, Event::Spawn(slot));
+        }
+        if epic != NO_EPIC && slice == 0 {
+            let def = &vs.epics[usize::from(self.epics[epic as usize].def)];
+            cal.schedule(now + def.feedback_delay, Event::Feedback(epic));
+        }
+        self.live_by_kind[kind.index()] -= 1;
+        self.items.remove(id);
+    }
+
+    /// Accounts an item that will never be delivered (still in the system at the horizon, or
+    /// stopped).
+    fn account_undelivered(&mut self, id: ItemId) {
+        let vs = self.vs;
+        let item = self.items.get(id);
+        let arrival = item.arrival.days();
+        let ideal = arrival + self.expected_work[item.work_type()] * item.size;
+        self.rec
+            .value(item.urgency(vs), item.value, arrival, None, ideal);
+    }
+
+    /// The outcome of an epic's first slice is measured: a measuring policy continues the
+    /// epic on a positive signal and stops its later slices otherwise.
+    fn feedback(&mut self, epic: u32, now: Time, cal: &mut Calendar<Event>) {
+        if !self.policy.measures() {
+            return;
+        }
+        let positive = self.epics[epic as usize].measures_positive;
+        let slices: Vec<usize> = self
+            .backlog
+            .iter()
+            .enumerate()
+            .filter(|(_, &id)| self.items.get(id).epic == epic)
+            .map(|(i, _)| i)
+            .collect();
+        if positive {
+            for &i in &slices {
+                let id = self.backlog[i];
+                self.items.get_mut(id).gated = false;
+            }
+            self.rec.bet_decided(true, 0);
+            self.pull_into(0, now, cal);
+        } else {
+            for &i in slices.iter().rev() {
+                let id = self
+                    .backlog
+                    .remove(i)
+                    .expect("invariant: indices come from the backlog");
+                self.account_undelivered(id);
+                self.rec.waiting(0, now.days(), -1.0);
+                self.rec.dropped(now.days());
+                let kind = self.items.get(id).kind;
+                self.live_by_kind[kind.index()] -= 1;
+                self.items.remove(id);
+            }
+            self.rec.bet_decided(false, slices.len() as u64);
+        }
     }
 
     fn release(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
@@ -415,6 +811,16 @@ fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A multiplicative estimation error exp(sigma Z); exactly 1 (and no draw) when sigma is 0.
+fn lognormal_noise<R: Rng + ?Sized>(rng: &mut R, sigma: f64) -> f64 {
+    if sigma > 0.0 {
+        let z: f64 = StandardNormal.sample(rng);
+        (sigma * z).exp()
+    } else {
+        1.0
+    }
+}
+
 impl Model for FlowSim<'_> {
     type Event = Event;
 
@@ -423,12 +829,30 @@ impl Model for FlowSim<'_> {
         match event {
             Event::Arrival(w) => {
                 let w = usize::from(w);
-                self.create_item(w, now);
+                self.create_item(w, now, Origin::Own);
                 self.schedule_arrival(w, now, cal);
+                self.pull_into(0, now, cal);
+            }
+            Event::EpicArrival(e) => {
+                let e = usize::from(e);
+                self.create_epic(e, now, cal);
+                self.schedule_epic_arrival(e, now, cal);
                 self.pull_into(0, now, cal);
             }
             Event::ServiceDone(s, id) => self.service_done(usize::from(s), id, now, cal),
             Event::Release(s) => self.release(usize::from(s), now, cal),
+            Event::Spawn(slot) => {
+                let (w, parent) = self.pending_spawns[slot as usize];
+                self.free_spawns.push(slot);
+                self.create_item(usize::from(w), now, Origin::Spawned { parent });
+                self.pull_into(0, now, cal);
+            }
+            Event::Feedback(epic) => self.feedback(epic, now, cal),
+            Event::Snapshot(k) => {
+                let defects = self.live_by_kind[Kind::Defect.index()];
+                self.rec
+                    .snapshot(usize::from(k), self.items.len() as u64, defects);
+            }
         }
     }
 }

@@ -10,9 +10,148 @@
 
 mod dist;
 pub mod flow;
+mod value;
 
 pub use dist::{Dist, DistError, DistSpec};
 pub use flow::{ItemId, ItemTable, WorkItem};
+pub use value::Urgency;
+
+/// The Flow Framework's four flow item kinds (Kersten, *Project to Product*, 2018).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// New business value.
+    Feature = 0,
+    /// Quality problems fixed for customers.
+    Defect = 1,
+    /// Improvement of the software's structure and tools (technical debt).
+    Debt = 2,
+    /// Security, governance and compliance work.
+    Risk = 3,
+}
+
+impl Kind {
+    /// All kinds, in index order.
+    pub const ALL: [Kind; 4] = [Kind::Feature, Kind::Defect, Kind::Debt, Kind::Risk];
+
+    /// The name users write.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Feature => "feature",
+            Kind::Defect => "defect",
+            Kind::Debt => "debt",
+            Kind::Risk => "risk",
+        }
+    }
+
+    /// The kind called `name`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Index for per-kind arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Delivered items of one work type that cause defects later.
+#[derive(Clone, Debug)]
+pub struct Spawn {
+    /// The work type of the defects.
+    pub work_type: usize,
+    /// Probability that a delivered item causes a defect.
+    pub probability: f64,
+    /// Days from delivery until the defect arrives.
+    pub delay: Dist,
+}
+
+/// An outcome hypothesis split into slices; the first slice is the smallest experiment that
+/// can be measured.
+#[derive(Clone, Debug)]
+pub struct Epic {
+    /// Display name.
+    pub name: String,
+    /// The hypothesis in words, e.g. "retention +10% in 30 days".
+    pub hypothesis: String,
+    /// The work type of its slices (service times, kind).
+    pub work_type: usize,
+    /// Epics of this kind in the backlog at time 0.
+    pub backlog: u32,
+    /// New epics of this kind per day (Poisson), if any.
+    pub arrival_rate: Option<f64>,
+    /// Probability that the hypothesis holds.
+    pub success_probability: f64,
+    /// Number of slices.
+    pub slices: u32,
+    /// Size of the first slice relative to the others.
+    pub experiment_size: f64,
+    /// Value per day of the whole epic once all slices are delivered, if the hypothesis holds.
+    pub value: Dist,
+    /// Its value's shape over time.
+    pub urgency: Urgency,
+    /// Share of the value realised when the hypothesis is false.
+    pub failed_value: f64,
+    /// Days from delivering the first slice until its outcome can be measured.
+    pub feedback_delay: f64,
+    /// Probability that a false hypothesis measures as positive.
+    pub false_positive: f64,
+    /// Probability that a true hypothesis measures as negative.
+    pub false_negative: f64,
+    /// Log-scale standard deviation of the estimate of its value (0: known exactly).
+    pub value_error: f64,
+}
+
+/// Technical debt: delivered features add it, debt items pay it down, and it slows all work.
+#[derive(Clone, Debug)]
+pub struct Debt {
+    /// Debt points at time 0.
+    pub initial: f64,
+    /// Points added by each delivered feature.
+    pub per_feature: f64,
+    /// Points removed by each delivered debt item.
+    pub per_debt_item: f64,
+    /// Extra service time per point (0.01: each point makes work 1% slower).
+    pub drag_per_point: f64,
+    /// The most the drag can slow work (0.5: at most 50% slower).
+    pub max_drag: f64,
+}
+
+impl Debt {
+    /// The service time multiplier at debt level `points`.
+    pub fn multiplier(&self, points: f64) -> f64 {
+        1.0 + (self.drag_per_point * points.max(0.0)).min(self.max_drag)
+    }
+}
+
+/// How much capacity juggling several started items costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ContextSwitching {
+    /// Weinberg's heuristic (Quality Software Management vol. 1, 1992): 2 items lose 20% of
+    /// time to switching, 3 lose 40%, 4 lose 60%, 5 or more lose 75%.
+    #[default]
+    Weinberg,
+    /// Items share a worker's time with no loss.
+    Free,
+}
+
+impl ContextSwitching {
+    /// Service time multiplier for an item started while its worker juggles `k` items:
+    /// each item gets 1/k of the worker's productive time.
+    pub fn multiplier(self, k: u32) -> f64 {
+        let k = k.max(1);
+        let lost = match self {
+            ContextSwitching::Free => 0.0,
+            ContextSwitching::Weinberg => match k {
+                1 => 0.0,
+                2 => 0.2,
+                3 => 0.4,
+                4 => 0.6,
+                _ => 0.75,
+            },
+        };
+        f64::from(k) / (1.0 - lost)
+    }
+}
 
 /// One step of the value stream (analysis, build, review, test, release...).
 #[derive(Clone, Debug)]
@@ -54,6 +193,40 @@ pub struct WorkType {
     pub service: Vec<Option<Dist>>,
     /// Class-of-service priority for the `priority` policy: higher is served first.
     pub priority: i32,
+    /// Flow item kind.
+    pub kind: Kind,
+    /// Value per day once delivered (`None`: no value of its own).
+    pub value: Option<Dist>,
+    /// The shape of its value over time.
+    pub urgency: Urgency,
+    /// Size factor multiplying every service time (`None`: 1).
+    pub size: Option<Dist>,
+    /// Log-scale standard deviation of size estimates (0: sizes known exactly).
+    pub size_error: f64,
+    /// Log-scale standard deviation of value estimates (0: values known exactly).
+    pub value_error: f64,
+    /// Defects its delivered items cause.
+    pub spawns: Option<Spawn>,
+}
+
+impl WorkType {
+    /// A standard feature type with no arrivals, backlog, value or overrides yet.
+    pub fn new(name: &str, stages: usize) -> WorkType {
+        WorkType {
+            name: name.to_string(),
+            arrival_rate: None,
+            backlog: 0,
+            service: vec![None; stages],
+            priority: 0,
+            kind: Kind::Feature,
+            value: None,
+            urgency: Urgency::default(),
+            size: None,
+            size_error: 0.0,
+            value_error: 0.0,
+            spawns: None,
+        }
+    }
 }
 
 /// A validated value stream: everything one replication needs besides a seed and a policy.
@@ -67,9 +240,71 @@ pub struct ValueStream {
     pub horizon: f64,
     /// Days at the start excluded from statistics.
     pub warmup: f64,
+    /// Outcome hypotheses and their slices.
+    pub epics: Vec<Epic>,
+    /// Technical debt dynamics, if modelled.
+    pub debt: Option<Debt>,
+    /// The cost of juggling items (applies only where a policy starts more items than workers).
+    pub context_switching: ContextSwitching,
+    /// Days at which cumulative outcomes are snapshot (for key results and value over time);
+    /// sorted, the last is the horizon.
+    pub checkpoints: Vec<f64>,
+    /// Cost of one person-day, for ROI.
+    pub cost_per_person_day: Option<f64>,
 }
 
 impl ValueStream {
+    /// A value stream with no value model: the given stages and work types only.
+    pub fn new(stages: Vec<Stage>, work_types: Vec<WorkType>, horizon: f64, warmup: f64) -> Self {
+        ValueStream {
+            stages,
+            work_types,
+            horizon,
+            warmup,
+            epics: vec![],
+            debt: None,
+            context_switching: ContextSwitching::default(),
+            checkpoints: vec![horizon],
+            cost_per_person_day: None,
+        }
+    }
+
+    /// True if any work type or epic carries value, so value metrics mean something.
+    pub fn has_value(&self) -> bool {
+        !self.epics.is_empty()
+            || self.work_types.iter().any(|w| {
+                w.value.is_some() || w.urgency.cost_per_day > 0.0 || w.urgency.penalty > 0.0
+            })
+    }
+
+    /// Expected touch time of one item of `work_type` with size factor 1, over all its visits.
+    pub fn expected_work(&self, work_type: usize) -> f64 {
+        self.expected_visits()
+            .iter()
+            .enumerate()
+            .map(|(s, v)| v * self.service(work_type, s).mean())
+            .sum()
+    }
+
+    /// Share of an item's expected work that remains when it waits for `stage`.
+    pub fn remaining_share(&self, work_type: usize, stage: usize) -> f64 {
+        let visits = self.expected_visits();
+        let per: Vec<f64> = (0..self.stages.len())
+            .map(|s| visits[s] * self.service(work_type, s).mean())
+            .collect();
+        let total: f64 = per.iter().sum();
+        if total > 0.0 {
+            per[stage..].iter().sum::<f64>() / total
+        } else {
+            0.0
+        }
+    }
+
+    /// Total workers over all stages.
+    pub fn people(&self) -> u32 {
+        self.stages.iter().map(|s| s.workers).sum()
+    }
+
     /// The service time distribution of `work_type` at `stage`.
     #[inline]
     pub fn service(&self, work_type: usize, stage: usize) -> &Dist {

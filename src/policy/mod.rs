@@ -1,18 +1,20 @@
 //! Prioritisation policies behind one trait.
 //!
-//! Whenever a stage has a free worker and several items wait, or has room under its WIP limit
-//! and several items could be pulled in, the simulation asks the [`Policy`] which to take.
-//! A policy sees the waiting items through [`WorkItem`]'s public accessors (attributes and
-//! estimates, never hidden true values), the current time and the value stream.
+//! Whenever a stage has a free worker and items wait, or has room under its WIP limit and items
+//! could be pulled in, the simulation asks the [`Policy`] which to take. A policy sees waiting
+//! items only through [`WorkItem`](crate::model::WorkItem)'s public accessors: attributes and
+//! *estimates* of size and value, never the true draws.
 //!
-//! Policies: [`Fifo`] (first come, first served) and [`Priority`] (Kanban classes of service:
-//! highest work-type priority first, FIFO within a priority, non-preemptive).
+//! Every policy is a [`RulePolicy`] assembled from four building blocks (see `rules.rs`):
+//! an ordering rule, a WIP discipline, an optional capacity allocation per flow item kind, and
+//! whether it measures outcomes and stops failed bets. `builtin.rs` defines the named policies
+//! with their reasoning and sources; scenarios may define their own from the same blocks.
 
-mod fifo;
-mod priority;
+mod builtin;
+mod rules;
 
-pub use fifo::Fifo;
-pub use priority::Priority;
+pub use builtin::{by_name, NAMES};
+pub use rules::{Order, RulePolicy};
 
 use crate::engine::Time;
 use crate::model::{ItemId, ItemTable, ValueStream};
@@ -24,8 +26,21 @@ use std::fmt::Debug;
 pub enum Step {
     /// Which waiting item a free worker of `stage` starts next.
     Start,
-    /// Which item `stage` pulls in next now that it has room under its WIP limit.
+    /// Which item `stage` pulls in next now that it has room.
     Admit,
+}
+
+/// How a policy treats WIP limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    /// Honour every stage's WIP limit; each worker works on one item at a time.
+    Limits,
+    /// Ignore WIP limits at intake and let each worker juggle up to `juggle` items at once,
+    /// paying the scenario's context-switching cost.
+    StartEverything {
+        /// Items one worker may have in progress at once.
+        juggle: u32,
+    },
 }
 
 /// What a policy may see besides the waiting items.
@@ -39,6 +54,8 @@ pub struct Context<'a> {
     pub step: Step,
     /// The value stream being simulated.
     pub stream: &'a ValueStream,
+    /// Work started so far in this replication, in days, by flow item kind.
+    pub effort_by_kind: [f64; 4],
 }
 
 /// A prioritisation rule. Implementations must be pure functions of what they are given, so
@@ -48,18 +65,22 @@ pub trait Policy: Send + Sync + Debug {
     fn name(&self) -> &str;
 
     /// Picks one of `waiting` (never empty, in the order the items became available) and
-    /// returns its index.
-    fn choose(&self, waiting: &VecDeque<ItemId>, items: &ItemTable, ctx: &Context<'_>) -> usize;
-}
+    /// returns its index, or `None` to take none of them now.
+    fn choose(
+        &self,
+        waiting: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<usize>;
 
-/// The names of the built-in policies, as users write them.
-pub const NAMES: &[&str] = &["fifo", "priority"];
+    /// How the policy treats WIP limits.
+    fn discipline(&self) -> Discipline {
+        Discipline::Limits
+    }
 
-/// The built-in policy called `name`, if there is one.
-pub fn by_name(name: &str) -> Option<Box<dyn Policy>> {
-    match name {
-        "fifo" => Some(Box::new(Fifo)),
-        "priority" => Some(Box::new(Priority)),
-        _ => None,
+    /// True if the policy measures outcomes: it holds an epic's later slices until its first
+    /// slice's outcome is measured, then continues the epic or stops it.
+    fn measures(&self) -> bool {
+        false
     }
 }

@@ -1,6 +1,6 @@
 //! The CSV export: one row per (section, name, metric), long format for spreadsheets.
 
-use super::{Exporter, RunReport};
+use super::{CompareReport, Exporter, PolicyResults, RunReport};
 use crate::metrics::Stat;
 use std::fmt::Write;
 
@@ -20,29 +20,61 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 
+const HEADER: &str = "scenario,policy,section,name,metric,mean,ci95,p50,p85,p95\n";
+
+fn rows(out: &mut String, scenario: &str, policy: &str, results: &PolicyResults) {
+    for (section, name, metric, s) in results.rows() {
+        let Stat {
+            mean,
+            ci95,
+            p50,
+            p85,
+            p95,
+        } = *s;
+        let _ = writeln!(
+            out,
+            "{},{},{section},{},{metric},{},{},{},{},{}",
+            field(scenario),
+            field(policy),
+            field(name),
+            num(mean),
+            num(ci95),
+            num(p50),
+            num(p85),
+            num(p95)
+        );
+    }
+}
+
 impl Exporter for Csv {
     fn render(&self, report: &RunReport) -> String {
-        let mut out = String::from("scenario,policy,section,name,metric,mean,ci95,p50,p85,p95\n");
-        for (section, name, metric, s) in report.rows() {
-            let Stat {
-                mean,
-                ci95,
-                p50,
-                p85,
-                p95,
-            } = *s;
-            let _ = writeln!(
-                out,
-                "{},{},{section},{},{metric},{},{},{},{},{}",
-                field(&report.scenario),
-                field(&report.policy),
-                field(name),
-                num(mean),
-                num(ci95),
-                num(p50),
-                num(p85),
-                num(p95)
-            );
+        let mut out = String::from(HEADER);
+        rows(&mut out, &report.scenario, &report.policy, &report.results);
+        out
+    }
+
+    fn render_compare(&self, report: &CompareReport) -> String {
+        let mut out = String::from(HEADER);
+        for p in &report.policies {
+            rows(&mut out, &report.scenario, &p.name, &p.results);
+            let d = &p.vs_baseline;
+            for (metric, s) in [
+                ("value_realised", &d.value_realised),
+                ("items_delivered", &d.items_delivered),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "{},{},vs_baseline,{},{metric},{},{},{},{},{}",
+                    field(&report.scenario),
+                    field(&p.name),
+                    field(&report.baseline),
+                    num(s.mean),
+                    num(s.ci95),
+                    num(s.p50),
+                    num(s.p85),
+                    num(s.p95)
+                );
+            }
         }
         out
     }

@@ -12,7 +12,7 @@ pub use self::csv::Csv;
 pub use json::Json;
 pub use table::Table;
 
-use crate::experiment::{RunSummary, StageSummary, WorkSummary};
+use crate::experiment::{Comparison, RunSummary, StageSummary, WorkSummary};
 use crate::metrics::Stat;
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -20,15 +20,17 @@ use serde::Serialize;
 /// Version of the JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Renders a report in one output format.
+/// Renders reports in one output format.
 pub trait Exporter {
-    /// The full text of the report.
+    /// The full text of a `run` report.
     fn render(&self, report: &RunReport) -> String;
+    /// The full text of a `compare` report.
+    fn render_compare(&self, report: &CompareReport) -> String;
 }
 
-/// The four flow metrics of the whole value stream.
+/// The flow metrics of the whole value stream, and its outputs and outcomes.
 #[derive(Clone, Debug, Serialize)]
-pub struct FlowMetrics {
+pub struct Metrics {
     /// Flow time: days from arrival to leaving the last stage (percentiles of items).
     pub lead_time: Stat,
     /// Flow velocity: items finished per day after warm-up (percentiles of replications).
@@ -37,6 +39,52 @@ pub struct FlowMetrics {
     pub wip: Stat,
     /// Flow efficiency: service time / lead time (percentiles of replications).
     pub flow_efficiency: Stat,
+    /// Value realised by the horizon.
+    pub value_realised: Stat,
+    /// Value lost to delay by the horizon.
+    pub cost_of_delay: Stat,
+    /// Items delivered by the horizon (from day 0).
+    pub items_delivered: Stat,
+    /// Items delivered by kind.
+    pub items_delivered_by_kind: ByKind,
+    /// Flow distribution: share of effort by kind.
+    pub flow_distribution: ByKind,
+    /// Service days spent on delivered items.
+    pub effort_delivered: Stat,
+    /// Value realised per person-day of capacity.
+    pub value_per_person_day: Stat,
+    /// Share of effort spent on slices of failed bets.
+    pub waste: Stat,
+    /// Day of the first delivery with positive value.
+    pub time_to_first_value: Stat,
+    /// (value − cost) / cost; `null` without `cost_per_person_day`.
+    pub roi: Option<Stat>,
+    /// Epics stopped after a negative measurement.
+    pub bets_stopped: Stat,
+}
+
+/// One statistic per flow item kind.
+#[derive(Clone, Debug, Serialize)]
+pub struct ByKind {
+    /// Features.
+    pub feature: Stat,
+    /// Defects.
+    pub defect: Stat,
+    /// Debt.
+    pub debt: Stat,
+    /// Risks.
+    pub risk: Stat,
+}
+
+impl ByKind {
+    fn new(s: &[Stat; 4]) -> ByKind {
+        ByKind {
+            feature: s[0],
+            defect: s[1],
+            debt: s[2],
+            risk: s[3],
+        }
+    }
 }
 
 /// One stage's row.
@@ -69,52 +117,73 @@ pub struct WorkReport {
     pub completed: Stat,
 }
 
-/// Everything a run reports, in the shape of the public JSON schema.
+/// One key result's probability.
 #[derive(Clone, Debug, Serialize)]
-pub struct RunReport {
-    /// The JSON schema version.
-    pub schema_version: u32,
-    /// The scenario's name.
-    pub scenario: String,
-    /// The policy's name.
-    pub policy: String,
-    /// Replications run.
-    pub replications: u64,
-    /// The base seed.
-    pub seed: u64,
-    /// Days simulated per replication.
-    pub horizon: f64,
-    /// Days of warm-up excluded from statistics.
-    pub warmup: f64,
-    /// Whole-stream flow metrics.
-    pub metrics: FlowMetrics,
+pub struct KeyResultReport {
+    /// The objective it belongs to.
+    pub objective: String,
+    /// The key result as written.
+    pub name: String,
+    /// Share of replications achieving it.
+    pub probability: f64,
+    /// Half-width of the 95% Wilson interval of `probability`.
+    pub ci95: f64,
+    /// The measured value across replications.
+    pub value: Stat,
+}
+
+/// Value realised by a day, across replications.
+#[derive(Clone, Debug, Serialize)]
+pub struct ValuePoint {
+    /// The day.
+    pub day: f64,
+    /// 10th percentile over replications.
+    pub p10: f64,
+    /// Median over replications.
+    pub p50: f64,
+    /// 90th percentile over replications.
+    pub p90: f64,
+}
+
+/// What one policy achieved.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyResults {
+    /// Whole-stream metrics.
+    pub metrics: Metrics,
     /// Per stage, in flow order.
     pub stages: Vec<StageReport>,
     /// Per work type.
     pub work: Vec<WorkReport>,
+    /// Key results.
+    pub key_results: Vec<KeyResultReport>,
+    /// Value realised over time.
+    pub value_over_time: Vec<ValuePoint>,
     /// Events the engine handled over all replications.
     pub events: u64,
-    /// Warnings about the scenario.
-    pub warnings: Vec<String>,
 }
 
-impl RunReport {
-    /// Assembles the report of `summary`, a run of `scenario`.
-    pub fn new(scenario: &Scenario, summary: &RunSummary) -> RunReport {
+impl PolicyResults {
+    /// The results of `summary`, a run of `scenario`.
+    pub fn new(scenario: &Scenario, summary: &RunSummary) -> PolicyResults {
         let vs = &scenario.stream;
-        RunReport {
-            schema_version: SCHEMA_VERSION,
-            scenario: scenario.name.clone(),
-            policy: summary.policy.clone(),
-            replications: summary.replications,
-            seed: scenario.seed,
-            horizon: vs.horizon,
-            warmup: vs.warmup,
-            metrics: FlowMetrics {
+        let o = &summary.outcomes;
+        PolicyResults {
+            metrics: Metrics {
                 lead_time: summary.lead_time,
                 throughput: summary.throughput,
                 wip: summary.wip,
                 flow_efficiency: summary.flow_efficiency,
+                value_realised: o.value_realised,
+                cost_of_delay: o.cost_of_delay,
+                items_delivered: o.items_delivered,
+                items_delivered_by_kind: ByKind::new(&o.delivered_by_kind),
+                flow_distribution: ByKind::new(&o.effort_share_by_kind),
+                effort_delivered: o.effort_delivered,
+                value_per_person_day: o.value_per_person_day,
+                waste: o.waste,
+                time_to_first_value: o.time_to_first_value,
+                roi: o.roi,
+                bets_stopped: o.bets_stopped,
             },
             stages: summary
                 .stages
@@ -139,8 +208,23 @@ impl RunReport {
                     completed: w.completed,
                 })
                 .collect(),
+            key_results: summary
+                .key_results
+                .iter()
+                .map(|k| KeyResultReport {
+                    objective: k.objective.clone(),
+                    name: k.name.clone(),
+                    probability: k.probability,
+                    ci95: k.ci95,
+                    value: k.value,
+                })
+                .collect(),
+            value_over_time: o
+                .value_over_time
+                .iter()
+                .map(|&(day, p10, p50, p90)| ValuePoint { day, p10, p50, p90 })
+                .collect(),
             events: summary.events,
-            warnings: scenario.warnings.clone(),
         }
     }
 
@@ -152,7 +236,53 @@ impl RunReport {
             ("flow", "all", "throughput", &m.throughput),
             ("flow", "all", "wip", &m.wip),
             ("flow", "all", "flow_efficiency", &m.flow_efficiency),
+            ("outcome", "all", "value_realised", &m.value_realised),
+            ("outcome", "all", "cost_of_delay", &m.cost_of_delay),
+            ("outcome", "all", "items_delivered", &m.items_delivered),
+            ("outcome", "all", "effort_delivered", &m.effort_delivered),
+            (
+                "outcome",
+                "all",
+                "value_per_person_day",
+                &m.value_per_person_day,
+            ),
+            ("outcome", "all", "waste", &m.waste),
+            (
+                "outcome",
+                "all",
+                "time_to_first_value",
+                &m.time_to_first_value,
+            ),
+            ("outcome", "all", "bets_stopped", &m.bets_stopped),
         ];
+        if let Some(roi) = &m.roi {
+            rows.push(("outcome", "all", "roi", roi));
+        }
+        for (kind, s, share) in [
+            (
+                "feature",
+                &m.items_delivered_by_kind.feature,
+                &m.flow_distribution.feature,
+            ),
+            (
+                "defect",
+                &m.items_delivered_by_kind.defect,
+                &m.flow_distribution.defect,
+            ),
+            (
+                "debt",
+                &m.items_delivered_by_kind.debt,
+                &m.flow_distribution.debt,
+            ),
+            (
+                "risk",
+                &m.items_delivered_by_kind.risk,
+                &m.flow_distribution.risk,
+            ),
+        ] {
+            rows.push(("kind", kind, "items_delivered", s));
+            rows.push(("kind", kind, "flow_distribution", share));
+        }
         for s in &self.stages {
             rows.push(("stage", &s.name, "wait", &s.wait));
             rows.push(("stage", &s.name, "service", &s.service));
@@ -163,6 +293,133 @@ impl RunReport {
             rows.push(("work", &w.name, "lead_time", &w.lead_time));
             rows.push(("work", &w.name, "completed", &w.completed));
         }
+        for k in &self.key_results {
+            rows.push(("key_result", &k.name, "value", &k.value));
+        }
         rows
+    }
+}
+
+/// Everything `run` reports, in the shape of the public JSON schema.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The JSON schema version.
+    pub schema_version: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The policy's name.
+    pub policy: String,
+    /// Replications run.
+    pub replications: u64,
+    /// The base seed.
+    pub seed: u64,
+    /// Days simulated per replication.
+    pub horizon: f64,
+    /// Days of warm-up excluded from flow statistics.
+    pub warmup: f64,
+    /// What the policy achieved.
+    #[serde(flatten)]
+    pub results: PolicyResults,
+    /// Warnings about the scenario.
+    pub warnings: Vec<String>,
+}
+
+impl RunReport {
+    /// Assembles the report of `summary`, a run of `scenario`.
+    pub fn new(scenario: &Scenario, summary: &RunSummary) -> RunReport {
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            scenario: scenario.name.clone(),
+            policy: summary.policy.clone(),
+            replications: summary.replications,
+            seed: scenario.seed,
+            horizon: scenario.stream.horizon,
+            warmup: scenario.stream.warmup,
+            results: PolicyResults::new(scenario, summary),
+            warnings: scenario.warnings.clone(),
+        }
+    }
+}
+
+/// One policy's differences from the baseline, replication by replication.
+#[derive(Clone, Debug, Serialize)]
+pub struct DifferenceReport {
+    /// Value realised minus the baseline's.
+    pub value_realised: Stat,
+    /// Items delivered minus the baseline's.
+    pub items_delivered: Stat,
+    /// Share of replications in which the policy realised more value than the baseline.
+    pub p_beats_baseline: f64,
+}
+
+/// One policy in a comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct ComparedPolicy {
+    /// The policy's name.
+    pub name: String,
+    /// 1 for the most value realised.
+    pub rank: usize,
+    /// What it achieved.
+    #[serde(flatten)]
+    pub results: PolicyResults,
+    /// Paired differences against the baseline.
+    pub vs_baseline: DifferenceReport,
+}
+
+/// Everything `compare` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareReport {
+    /// The JSON schema version.
+    pub schema_version: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Replications run per policy.
+    pub replications: u64,
+    /// The base seed.
+    pub seed: u64,
+    /// Days simulated per replication.
+    pub horizon: f64,
+    /// Days of warm-up excluded from flow statistics.
+    pub warmup: f64,
+    /// The policy the others are measured against.
+    pub baseline: String,
+    /// The policies, in the order asked.
+    pub policies: Vec<ComparedPolicy>,
+    /// Warnings about the scenario.
+    pub warnings: Vec<String>,
+}
+
+impl CompareReport {
+    /// Assembles the report of a comparison on `scenario`.
+    pub fn new(scenario: &Scenario, cmp: &Comparison) -> CompareReport {
+        let value = |s: &RunSummary| s.outcomes.value_realised.mean.unwrap_or(f64::NEG_INFINITY);
+        let mut order: Vec<usize> = (0..cmp.policies.len()).collect();
+        order.sort_by(|&a, &b| value(&cmp.policies[b]).total_cmp(&value(&cmp.policies[a])));
+        CompareReport {
+            schema_version: SCHEMA_VERSION,
+            scenario: scenario.name.clone(),
+            replications: cmp.policies.first().map_or(0, |p| p.replications),
+            seed: scenario.seed,
+            horizon: scenario.stream.horizon,
+            warmup: scenario.stream.warmup,
+            baseline: cmp.policies[cmp.baseline].policy.clone(),
+            policies: cmp
+                .policies
+                .iter()
+                .zip(&cmp.differences)
+                .enumerate()
+                .map(|(i, (s, d))| ComparedPolicy {
+                    name: s.policy.clone(),
+                    rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,
+                    results: PolicyResults::new(scenario, s),
+                    vs_baseline: DifferenceReport {
+                        value_realised: d.value_realised,
+                        items_delivered: d.items_delivered,
+                        p_beats_baseline: d.p_beats_baseline,
+                    },
+                })
+                .collect(),
+            warnings: scenario.warnings.clone(),
+        }
     }
 }

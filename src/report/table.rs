@@ -1,13 +1,124 @@
 //! The human-readable table, using the Flow Framework's names.
 
-use super::{Exporter, RunReport};
+use super::{CompareReport, Exporter, PolicyResults, RunReport};
 use crate::metrics::Stat;
 use std::fmt::Write;
 
 /// A plain-text table for terminals.
 pub struct Table;
 
-/// A number with as many decimals as its size deserves.
+/// A large amount (value, money) with a k/M suffix: 1.23M, 456k, 980.
+pub fn fmt_big(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) if v.abs() >= 1e6 => format!("{:.2}M", v / 1e6),
+        Some(v) if v.abs() >= 1e4 => format!("{:.0}k", v / 1e3),
+        Some(v) if v.abs() >= 1e3 => format!("{:.1}k", v / 1e3),
+        Some(v) => format!("{v:.0}"),
+    }
+}
+
+/// True when the results carry value (a value model, penalties or costs of delay).
+fn has_value(r: &PolicyResults) -> bool {
+    let m = &r.metrics;
+    m.value_realised.mean.is_some_and(|v| v != 0.0)
+        || m.cost_of_delay.mean.is_some_and(|v| v != 0.0)
+        || !r.key_results.is_empty()
+}
+
+fn outcomes_section(o: &mut String, r: &PolicyResults) {
+    let m = &r.metrics;
+    let _ = writeln!(o, "Outputs and outcomes (whole run, from day 0)");
+    let rows = [
+        (
+            "Value realised",
+            fmt_big(m.value_realised.mean),
+            m.value_realised.ci95.map(|c| fmt_big(Some(c))),
+        ),
+        (
+            "Cost of delay incurred",
+            fmt_big(m.cost_of_delay.mean),
+            m.cost_of_delay.ci95.map(|c| fmt_big(Some(c))),
+        ),
+        (
+            "Value per person-day",
+            fmt_num(m.value_per_person_day.mean),
+            None,
+        ),
+        (
+            "Items delivered",
+            fmt_num(m.items_delivered.mean),
+            m.items_delivered.ci95.map(|c| fmt_num(Some(c))),
+        ),
+        (
+            "Effort delivered, person-days",
+            fmt_num(m.effort_delivered.mean),
+            None,
+        ),
+        (
+            "Waste (effort on failed bets), %",
+            fmt_num(m.waste.mean.map(|w| w * 100.0)),
+            None,
+        ),
+        (
+            "Time to first value, days",
+            fmt_num(m.time_to_first_value.mean),
+            None,
+        ),
+        ("Bets stopped", fmt_num(m.bets_stopped.mean), None),
+    ];
+    for (label, v, ci) in rows {
+        let _ = writeln!(
+            o,
+            "  {label:<34} {v:>10} {:>10}",
+            ci.map_or(String::new(), |c| format!("±{c}"))
+        );
+    }
+    if let Some(roi) = &m.roi {
+        let _ = writeln!(
+            o,
+            "  {:<34} {:>9}%",
+            "ROI",
+            fmt_num(roi.mean.map(|r| r * 100.0))
+        );
+    }
+    let k = &m.items_delivered_by_kind;
+    let d = &m.flow_distribution;
+    let pct = |s: &crate::metrics::Stat| fmt_num(s.mean.map(|v| v * 100.0));
+    let _ = writeln!(
+        o,
+        "  Delivered by kind: feature {}, defect {}, debt {}, risk {}",
+        fmt_num(k.feature.mean),
+        fmt_num(k.defect.mean),
+        fmt_num(k.debt.mean),
+        fmt_num(k.risk.mean)
+    );
+    let _ = writeln!(
+        o,
+        "  Flow distribution (% of effort): feature {}, defect {}, debt {}, risk {}",
+        pct(&d.feature),
+        pct(&d.defect),
+        pct(&d.debt),
+        pct(&d.risk)
+    );
+    if !r.key_results.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nKey results (probability of achieving, share of replications)"
+        );
+        for kr in &r.key_results {
+            let _ = writeln!(
+                o,
+                "  {:<46} {:>5.0}% ±{:.0}%   [{}]",
+                kr.name,
+                kr.probability * 100.0,
+                kr.ci95 * 100.0,
+                kr.objective
+            );
+        }
+    }
+    let _ = writeln!(o);
+}
 pub fn fmt_num(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
@@ -45,7 +156,7 @@ impl Exporter for Table {
             "mean", "95% CI", "p50", "p85", "p95"
         );
         let _ = writeln!(o, "{:<36} {head}", "Flow metrics");
-        let m = &r.metrics;
+        let m = &r.results.metrics;
         for (label, s, scale) in [
             ("Flow time (lead time), days", &m.lead_time, 1.0),
             ("Flow velocity (throughput), /day", &m.throughput, 1.0),
@@ -63,7 +174,7 @@ impl Exporter for Table {
             "{:<20} {:>7} {:>5} {:>12} {:>10} {:>10} {:>10} {:>10}",
             "Stage", "workers", "WIP", "utilisation", "queue", "wait", "wait p85", "service"
         );
-        for s in &r.stages {
+        for s in &r.results.stages {
             let _ = writeln!(
                 o,
                 "{:<20} {:>7} {:>5} {:>11}% {:>10} {:>10} {:>10} {:>10}",
@@ -86,7 +197,7 @@ impl Exporter for Table {
             "{:<20} {:>14} {:>14} {:>14}",
             "Work type", "done per rep", "flow time", "flow time p85"
         );
-        for w in &r.work {
+        for w in &r.results.work {
             let _ = writeln!(
                 o,
                 "{:<20} {:>14} {:>14} {:>14}",
@@ -96,9 +207,146 @@ impl Exporter for Table {
                 fmt_num(w.lead_time.p85)
             );
         }
+        if has_value(&r.results) {
+            let _ = writeln!(o);
+            outcomes_section(&mut o, &r.results);
+        }
         for w in &r.warnings {
             let _ = writeln!(o, "\nwarning: {w}");
         }
         o
+    }
+
+    fn render_compare(&self, r: &CompareReport) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "{}", r.scenario);
+        let _ = writeln!(
+            o,
+            "{} policies on the same {} replications (common random numbers) · seed {} · {} days\n",
+            r.policies.len(),
+            r.replications,
+            r.seed,
+            r.horizon
+        );
+        let mut ranked: Vec<&super::ComparedPolicy> = r.policies.iter().collect();
+        ranked.sort_by_key(|p| p.rank);
+        let _ = writeln!(
+            o,
+            "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>7} {:>11} {:>14} {:>9}",
+            "Rank",
+            "Policy",
+            "Value",
+            "±95%",
+            "Items",
+            "Flow p85",
+            "Waste",
+            "Cost delay",
+            format!("Δ vs {}", r.baseline),
+            "P(beats)"
+        );
+        for p in &ranked {
+            let m = &p.results.metrics;
+            let d = &p.vs_baseline;
+            let is_base = p.name == r.baseline;
+            let _ = writeln!(
+                o,
+                "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>6}% {:>11} {:>14} {:>9}",
+                p.rank,
+                p.name,
+                fmt_big(m.value_realised.mean),
+                m.value_realised
+                    .ci95
+                    .map_or("-".into(), |c| format!("±{}", fmt_big(Some(c)))),
+                fmt_num(m.items_delivered.mean),
+                fmt_num(m.lead_time.p85),
+                fmt_num(m.waste.mean.map(|w| w * 100.0)),
+                fmt_big(m.cost_of_delay.mean),
+                if is_base {
+                    "baseline".to_string()
+                } else {
+                    format!(
+                        "{}{}",
+                        fmt_big(d.value_realised.mean),
+                        d.value_realised
+                            .ci95
+                            .map_or(String::new(), |c| format!(" ±{}", fmt_big(Some(c))))
+                    )
+                },
+                if is_base {
+                    "-".to_string()
+                } else {
+                    format!("{:.0}%", d.p_beats_baseline * 100.0)
+                }
+            );
+        }
+        let _ = writeln!(
+            o,
+            "(Value: value realised by the horizon; Items: items delivered; Flow p85: 85th percentile flow time, days;\n Δ: paired difference in value realised per replication, with its 95% interval)"
+        );
+        if let Some(first) = r.policies.first() {
+            if !first.results.key_results.is_empty() {
+                let _ = writeln!(o, "\nKey results: probability of achieving");
+                let _ = write!(o, "  {:<46}", "");
+                for p in &r.policies {
+                    let _ = write!(o, " {:>16}", p.name);
+                }
+                let _ = writeln!(o);
+                for (i, kr) in first.results.key_results.iter().enumerate() {
+                    let _ = write!(o, "  {:<46}", kr.name);
+                    for p in &r.policies {
+                        let _ = write!(
+                            o,
+                            " {:>15.0}%",
+                            p.results.key_results[i].probability * 100.0
+                        );
+                    }
+                    let _ = writeln!(o);
+                }
+            }
+        }
+        let _ = writeln!(o, "\n{}", headline(r));
+        for w in &r.warnings {
+            let _ = writeln!(o, "\nwarning: {w}");
+        }
+        o
+    }
+}
+
+/// The comparison in one or two plain sentences, computed from the numbers.
+pub fn headline(r: &CompareReport) -> String {
+    let best = |f: &dyn Fn(&super::ComparedPolicy) -> f64| {
+        r.policies
+            .iter()
+            .max_by(|a, b| f(a).total_cmp(&f(b)))
+            .map(|p| (p.name.clone(), f(p)))
+    };
+    let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean.unwrap_or(0.0);
+    let value = |p: &super::ComparedPolicy| p.results.metrics.value_realised.mean.unwrap_or(0.0);
+    let (Some((most_items, n)), Some((most_value, v))) = (best(&items), best(&value)) else {
+        return String::new();
+    };
+    if most_items == most_value {
+        format!(
+            "`{most_value}` both delivered the most items ({}) and realised the most value ({}).",
+            fmt_num(Some(n)),
+            fmt_big(Some(v))
+        )
+    } else {
+        let other = r
+            .policies
+            .iter()
+            .find(|p| p.name == most_items)
+            .map_or(0.0, value);
+        let ratio = if other > 0.0 {
+            format!(", {:.1}x as much", v / other)
+        } else {
+            String::new()
+        };
+        format!(
+            "`{most_items}` delivered the most items ({}), but `{most_value}` realised the most value ({}{ratio}, against {} for `{most_items}`).",
+            fmt_num(Some(n)),
+            fmt_big(Some(v)),
+            fmt_big(Some(other))
+        )
     }
 }

@@ -17,7 +17,10 @@ use crate::model::ValueStream;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use validate::DEFAULT_REPLICATIONS;
+pub use validate::{DEFAULT_COMPARE, DEFAULT_REPLICATIONS};
+
+use crate::experiment::okr::KeyResult;
+use crate::policy::{Policy, RulePolicy};
 
 /// A scenario file's format, chosen by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,10 +58,29 @@ pub struct Scenario {
     pub replications: u64,
     /// Base seed of all random streams.
     pub seed: u64,
-    /// Name of the prioritisation policy.
+    /// Name of the prioritisation policy `run` uses.
     pub policy: String,
+    /// Names of the policies `compare` runs.
+    pub compare: Vec<String>,
+    /// The policy `compare` measures the others against.
+    pub baseline: String,
+    /// Policies the scenario defines from building blocks.
+    pub custom_policies: Vec<RulePolicy>,
+    /// Objectives, for grouping key results.
+    pub objectives: Vec<Objective>,
+    /// Key results, judged on every replication.
+    pub key_results: Vec<KeyResult>,
     /// Warnings that do not stop a run (e.g. a stage loaded at or above capacity).
     pub warnings: Vec<String>,
+}
+
+/// An objective (key results point to it by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Objective {
+    /// Its name.
+    pub name: String,
+    /// The objective it contributes to, for cascaded OKRs.
+    pub parent: Option<String>,
 }
 
 /// One thing wrong with a scenario file.
@@ -268,9 +290,31 @@ pub struct Overrides {
     pub warmup: Option<f64>,
     /// `--policy`.
     pub policy: Option<String>,
+    /// `--policies` (for compare).
+    pub compare: Option<Vec<String>>,
+    /// `--baseline` (for compare).
+    pub baseline: Option<String>,
 }
 
 impl Scenario {
+    /// The policy called `name`: one the scenario defines, or a built-in.
+    pub fn policy_named(&self, name: &str) -> Option<Box<dyn Policy>> {
+        self.custom_policies
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| Box::new(p.clone()) as Box<dyn Policy>)
+            .or_else(|| crate::policy::by_name(name))
+    }
+
+    /// Every policy name this scenario can use.
+    pub fn policy_names(&self) -> Vec<String> {
+        crate::policy::NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.custom_policies.iter().map(|p| p.name.clone()))
+            .collect()
+    }
+
     /// Applies command-line overrides, checking them as strictly as the file's own keys.
     pub fn apply(&mut self, o: &Overrides) -> Result<(), ScenarioError> {
         let mut problems = Vec::new();

@@ -17,8 +17,91 @@ pub(super) struct RawScenario {
     pub replications: Option<i64>,
     pub seed: Option<u64>,
     pub policy: Option<String>,
+    pub compare: Option<Vec<String>>,
+    pub baseline: Option<String>,
+    pub context_switching: Option<String>,
+    pub cost_per_person_day: Option<f64>,
+    pub debt: Option<RawDebt>,
+    #[serde(default)]
+    pub policies: Vec<RawPolicy>,
+    #[serde(default)]
+    pub epics: Vec<RawEpic>,
+    #[serde(default)]
+    pub objectives: Vec<RawObjective>,
     pub work: Vec<RawWork>,
     pub stages: Vec<RawStage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDebt {
+    pub initial: Option<f64>,
+    pub per_feature: f64,
+    pub per_debt_item: f64,
+    pub drag_per_point: f64,
+    pub max_drag: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPolicy {
+    pub name: String,
+    pub order: String,
+    pub wip: Option<String>,
+    pub juggle: Option<i64>,
+    pub allocation: Option<BTreeMap<String, f64>>,
+    pub measure: Option<bool>,
+    pub kinds: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEpic {
+    pub name: String,
+    pub hypothesis: Option<String>,
+    pub work: String,
+    pub backlog: Option<i64>,
+    pub arrival_rate: Option<f64>,
+    pub success_probability: f64,
+    pub slices: i64,
+    pub experiment_size: Option<f64>,
+    pub value: RawDist,
+    pub urgency: Option<RawUrgency>,
+    pub failed_value: Option<f64>,
+    pub feedback_delay: f64,
+    pub false_positive: Option<f64>,
+    pub false_negative: Option<f64>,
+    pub value_error: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawObjective {
+    pub name: String,
+    pub parent: Option<String>,
+    pub key_results: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUrgency {
+    pub class: String,
+    pub life: Option<f64>,
+    pub window: Option<f64>,
+    pub erosion: Option<f64>,
+    pub deadline: Option<f64>,
+    pub late_fraction: Option<f64>,
+    pub penalty: Option<f64>,
+    pub cost_per_day: Option<f64>,
+    pub ramp: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSpawn {
+    pub work: String,
+    pub probability: f64,
+    pub delay: RawDist,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +112,13 @@ pub(super) struct RawWork {
     pub backlog: Option<i64>,
     pub service: Option<BTreeMap<String, RawDist>>,
     pub priority: Option<i32>,
+    pub kind: Option<String>,
+    pub value: Option<RawDist>,
+    pub urgency: Option<RawUrgency>,
+    pub size: Option<RawDist>,
+    pub size_error: Option<f64>,
+    pub value_error: Option<f64>,
+    pub spawns: Option<RawSpawn>,
 }
 
 #[derive(Debug, Deserialize)]

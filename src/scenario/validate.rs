@@ -1,10 +1,19 @@
 //! Semantic validation: raw file values into model types, reporting every problem at once.
 
-use super::raw::{RawDist, RawScenario};
-use super::Scenario;
-use crate::model::{Dist, DistSpec, Rework, Stage, ValueStream, WorkType};
-use crate::policy;
+use super::raw::{RawDist, RawScenario, RawUrgency};
+use super::{Objective, Scenario};
+use crate::experiment::okr::{self, KeyResult};
+use crate::model::{
+    ContextSwitching, Debt, Dist, DistSpec, Epic, Kind, Rework, Spawn, Stage, Urgency, ValueStream,
+    WorkType,
+};
+use crate::policy::{self, Discipline, Order, RulePolicy};
 use std::collections::HashSet;
+
+/// The policies `compare` runs when a scenario does not say.
+pub const DEFAULT_COMPARE: &[&str] = &["fifo", "feature-factory", "cd3", "outcome"];
+/// Evenly spaced checkpoints per run, for value over time.
+const GRID_POINTS: usize = 24;
 
 /// Replications run when a scenario does not say.
 pub const DEFAULT_REPLICATIONS: u64 = 30;
@@ -29,6 +38,86 @@ impl Checker {
             self.fail(key, format!("must be a positive number (got {v})"));
         }
         ok
+    }
+
+    fn probability(&mut self, key: &str, v: f64) -> f64 {
+        if !(0.0..=1.0).contains(&v) {
+            self.fail(key, format!("must be a probability from 0 to 1 (got {v})"));
+        }
+        v
+    }
+
+    fn non_negative(&mut self, key: &str, v: f64) -> f64 {
+        if !(v.is_finite() && v >= 0.0) {
+            self.fail(key, format!("must be zero or more (got {v})"));
+        }
+        v
+    }
+
+    fn urgency(&mut self, key: &str, raw: &RawUrgency) -> Urgency {
+        let mut u = Urgency::default();
+        let need = |c: &mut Checker, name: &str, v: Option<f64>| -> f64 {
+            match v {
+                Some(v) => v,
+                None => {
+                    c.fail(
+                        format!("{key}.{name}"),
+                        format!("class `{}` needs `{name}` (days)", raw.class),
+                    );
+                    0.0
+                }
+            }
+        };
+        match raw.class.as_str() {
+            "standard" => {}
+            "expedite" => u.cost_per_day = need(self, "cost_per_day", raw.cost_per_day),
+            "fixed-date" => {
+                u.deadline = need(self, "deadline", raw.deadline);
+                u.late_fraction = 0.0;
+            }
+            "intangible" => u.ramp = raw.ramp.unwrap_or(180.0),
+            "short-life" => {
+                u.window = need(self, "window", raw.window);
+                u.erosion = u.window;
+            }
+            "long-life-peak-reduced" => u.erosion = need(self, "erosion", raw.erosion),
+            "long-life-shifted" => u.life = need(self, "life", raw.life),
+            other => {
+                self.fail(
+                    format!("{key}.class"),
+                    format!("unknown urgency class `{other}`; valid: standard, expedite, fixed-date, intangible, short-life, long-life-peak-reduced, long-life-shifted"),
+                );
+            }
+        }
+        let days = |c: &mut Checker, name: &str, v: Option<f64>, slot: &mut f64| {
+            if let Some(v) = v {
+                if v.is_finite() && v > 0.0 {
+                    *slot = v;
+                } else {
+                    c.fail(
+                        format!("{key}.{name}"),
+                        format!("must be a positive number of days (got {v})"),
+                    );
+                }
+            }
+        };
+        days(self, "life", raw.life, &mut u.life);
+        days(self, "window", raw.window, &mut u.window);
+        days(self, "erosion", raw.erosion, &mut u.erosion);
+        days(self, "deadline", raw.deadline, &mut u.deadline);
+        if let Some(r) = raw.ramp {
+            u.ramp = self.non_negative(&format!("{key}.ramp"), r);
+        }
+        if let Some(f) = raw.late_fraction {
+            u.late_fraction = self.probability(&format!("{key}.late_fraction"), f);
+        }
+        if let Some(p) = raw.penalty {
+            u.penalty = self.non_negative(&format!("{key}.penalty"), p);
+        }
+        if let Some(c) = raw.cost_per_day {
+            u.cost_per_day = self.non_negative(&format!("{key}.cost_per_day"), c);
+        }
+        u
     }
 
     fn count_at_least_one(&mut self, key: &str, v: i64) -> Option<u32> {
@@ -151,6 +240,17 @@ impl Checker {
             }
         }
     }
+}
+
+/// The checkpoint days of a run: an even grid for value over time, plus the key results' days.
+pub(super) fn checkpoints(horizon: f64, kr_days: &[f64]) -> Vec<f64> {
+    let mut days: Vec<f64> = (1..=GRID_POINTS)
+        .map(|k| horizon * k as f64 / GRID_POINTS as f64)
+        .chain(kr_days.iter().copied())
+        .collect();
+    days.sort_by(f64::total_cmp);
+    days.dedup();
+    days
 }
 
 /// Checks `raw` and builds the scenario, or returns every problem found.
@@ -296,14 +396,336 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 ),
             }
         }
+        let kind = match rw.kind.as_deref() {
+            None => Kind::Feature,
+            Some(k) => Kind::from_name(k).unwrap_or_else(|| {
+                c.fail(
+                    key("kind"),
+                    format!("unknown kind `{k}`; valid: feature, defect, debt, risk"),
+                );
+                Kind::Feature
+            }),
+        };
+        let value = rw.value.as_ref().and_then(|d| c.dist(&key("value"), d));
+        let urgency = rw
+            .urgency
+            .as_ref()
+            .map_or_else(Urgency::default, |u| c.urgency(&key("urgency"), u));
+        let size = rw.size.as_ref().and_then(|d| c.dist(&key("size"), d));
+        let size_error = c.non_negative(&key("size_error"), rw.size_error.unwrap_or(0.0));
+        let value_error = c.non_negative(&key("value_error"), rw.value_error.unwrap_or(0.0));
+        let work_names: Vec<&str> = raw.work.iter().map(|w| w.name.as_str()).collect();
+        let spawns = rw.spawns.as_ref().and_then(|sp| {
+            let target = work_names.iter().position(|n| *n == sp.work);
+            if target.is_none() {
+                c.fail(
+                    key("spawns.work"),
+                    format!(
+                        "`{}` is not a work type; valid: {}",
+                        sp.work,
+                        work_names.join(", ")
+                    ),
+                );
+            }
+            let probability = c.probability(&key("spawns.probability"), sp.probability);
+            let delay = c.dist(&key("spawns.delay"), &sp.delay);
+            Some(Spawn {
+                work_type: target?,
+                probability,
+                delay: delay?,
+            })
+        });
         work_types.push(WorkType {
             name: rw.name.clone(),
             arrival_rate: rw.arrival_rate,
             backlog,
             service,
             priority: rw.priority.unwrap_or(0),
+            kind,
+            value,
+            urgency,
+            size,
+            size_error,
+            value_error,
+            spawns,
         });
     }
+    let work_names: Vec<String> = raw.work.iter().map(|w| w.name.clone()).collect();
+
+    // Epics: outcome hypotheses split into slices.
+    c.unique_names("epics", raw.epics.iter().map(|e| e.name.as_str()));
+    let mut epics = Vec::new();
+    for (i, re) in raw.epics.iter().enumerate() {
+        let key = |k: &str| format!("epics[{i}].{k}");
+        let work_type = work_names.iter().position(|n| *n == re.work);
+        if work_type.is_none() {
+            c.fail(
+                key("work"),
+                format!(
+                    "`{}` is not a work type; valid: {}",
+                    re.work,
+                    work_names.join(", ")
+                ),
+            );
+        }
+        let backlog = u32::try_from(re.backlog.unwrap_or(0)).unwrap_or_else(|_| {
+            c.fail(key("backlog"), "must be a whole number of 0 or more");
+            0
+        });
+        if let Some(rate) = re.arrival_rate {
+            c.positive(&key("arrival_rate"), rate);
+        }
+        if re.arrival_rate.is_none() && backlog == 0 {
+            c.fail(
+                format!("epics[{i}]"),
+                "never produces an epic: give it a `backlog` or an `arrival_rate`",
+            );
+        }
+        let slices = c.count_at_least_one(&key("slices"), re.slices);
+        let experiment_size = re.experiment_size.unwrap_or(1.0);
+        c.positive(&key("experiment_size"), experiment_size);
+        let feedback_delay = c.non_negative(&key("feedback_delay"), re.feedback_delay);
+        let value = c.dist(&key("value"), &re.value);
+        let epic = Epic {
+            name: re.name.clone(),
+            hypothesis: re.hypothesis.clone().unwrap_or_default(),
+            work_type: work_type.unwrap_or(0),
+            backlog,
+            arrival_rate: re.arrival_rate,
+            success_probability: c.probability(&key("success_probability"), re.success_probability),
+            slices: slices.unwrap_or(1),
+            experiment_size,
+            value: value.unwrap_or_else(|| Dist::exponential(1.0).expect("valid")),
+            urgency: re
+                .urgency
+                .as_ref()
+                .map_or_else(Urgency::default, |u| c.urgency(&key("urgency"), u)),
+            failed_value: c.probability(&key("failed_value"), re.failed_value.unwrap_or(0.0)),
+            feedback_delay,
+            false_positive: c.probability(&key("false_positive"), re.false_positive.unwrap_or(0.0)),
+            false_negative: c.probability(&key("false_negative"), re.false_negative.unwrap_or(0.0)),
+            value_error: c.non_negative(&key("value_error"), re.value_error.unwrap_or(0.0)),
+        };
+        epics.push(epic);
+    }
+
+    let debt = raw.debt.as_ref().map(|d| Debt {
+        initial: c.non_negative("debt.initial", d.initial.unwrap_or(0.0)),
+        per_feature: c.non_negative("debt.per_feature", d.per_feature),
+        per_debt_item: c.non_negative("debt.per_debt_item", d.per_debt_item),
+        drag_per_point: c.non_negative("debt.drag_per_point", d.drag_per_point),
+        max_drag: c.non_negative("debt.max_drag", d.max_drag.unwrap_or(0.5)),
+    });
+    let context_switching = match raw.context_switching.as_deref() {
+        None | Some("weinberg") => ContextSwitching::Weinberg,
+        Some("none") => ContextSwitching::Free,
+        Some(other) => {
+            c.fail(
+                "context_switching",
+                format!("unknown `{other}`; valid: weinberg, none"),
+            );
+            ContextSwitching::Weinberg
+        }
+    };
+    if let Some(cost) = raw.cost_per_person_day {
+        c.positive("cost_per_person_day", cost);
+    }
+
+    // Custom policies from building blocks.
+    c.unique_names("policies", raw.policies.iter().map(|p| p.name.as_str()));
+    let mut custom = Vec::new();
+    for (i, rp) in raw.policies.iter().enumerate() {
+        let key = |k: &str| format!("policies[{i}].{k}");
+        if policy::NAMES.contains(&rp.name.as_str()) {
+            c.fail(
+                key("name"),
+                format!("`{}` is a built-in policy; choose another name", rp.name),
+            );
+        }
+        let order = Order::from_name(&rp.order).unwrap_or_else(|| {
+            c.fail(
+                key("order"),
+                format!(
+                    "unknown ordering rule `{}`; valid: {}",
+                    rp.order,
+                    Order::NAMES.join(", ")
+                ),
+            );
+            Order::Fifo
+        });
+        let discipline = match rp.wip.as_deref() {
+            None | Some("limits") => Discipline::Limits,
+            Some("start-everything") => Discipline::StartEverything {
+                juggle: c
+                    .count_at_least_one(&key("juggle"), rp.juggle.unwrap_or(3))
+                    .unwrap_or(1),
+            },
+            Some(other) => {
+                c.fail(
+                    key("wip"),
+                    format!("unknown WIP discipline `{other}`; valid: limits, start-everything"),
+                );
+                Discipline::Limits
+            }
+        };
+        let allocation = rp.allocation.as_ref().map(|shares| {
+            let mut a = [0.0; 4];
+            for (k, v) in shares {
+                match Kind::from_name(k) {
+                    Some(kind) => {
+                        a[kind.index()] =
+                            c.probability(&format!("policies[{i}].allocation.{k}"), *v)
+                    }
+                    None => c.fail(
+                        format!("policies[{i}].allocation.{k}"),
+                        format!("unknown kind `{k}`; valid: feature, defect, debt, risk"),
+                    ),
+                }
+            }
+            let sum: f64 = a.iter().sum();
+            if (sum - 1.0).abs() > 1e-6 {
+                c.fail(
+                    key("allocation"),
+                    format!("shares must sum to 1 (got {sum})"),
+                );
+            }
+            a
+        });
+        let kinds = match &rp.kinds {
+            None => [true; 4],
+            Some(list) => {
+                let mut k = [false; 4];
+                for name in list {
+                    match Kind::from_name(name) {
+                        Some(kind) => k[kind.index()] = true,
+                        None => c.fail(
+                            key("kinds"),
+                            format!("unknown kind `{name}`; valid: feature, defect, debt, risk"),
+                        ),
+                    }
+                }
+                k
+            }
+        };
+        custom.push(RulePolicy {
+            name: rp.name.clone(),
+            order,
+            discipline,
+            allocation,
+            measure: rp.measure.unwrap_or(false),
+            kinds,
+        });
+    }
+    let known =
+        |name: &str| policy::by_name(name).is_some() || custom.iter().any(|p| p.name == name);
+    let valid_names = || {
+        policy::NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(custom.iter().map(|p| p.name.clone()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !known(&policy) {
+        c.fail(
+            "policy",
+            format!("unknown policy `{policy}`; valid: {}", valid_names()),
+        );
+    }
+    let compare: Vec<String> = raw
+        .compare
+        .clone()
+        .unwrap_or_else(|| DEFAULT_COMPARE.iter().map(|s| s.to_string()).collect());
+    for (i, name) in compare.iter().enumerate() {
+        if !known(name) {
+            c.fail(
+                format!("compare[{i}]"),
+                format!("unknown policy `{name}`; valid: {}", valid_names()),
+            );
+        }
+    }
+    if compare.is_empty() {
+        c.fail("compare", "needs at least one policy");
+    }
+    let baseline = raw
+        .baseline
+        .clone()
+        .unwrap_or_else(|| compare.first().cloned().unwrap_or_default());
+    if raw.baseline.is_some() && !compare.contains(&baseline) {
+        c.fail(
+            "baseline",
+            format!(
+                "`{baseline}` is not among the compared policies: {}",
+                compare.join(", ")
+            ),
+        );
+    }
+
+    // Objectives and key results.
+    let mut kr_days = Vec::new();
+    let mut parsed = Vec::new();
+    let mut objectives = Vec::new();
+    c.unique_names("objectives", raw.objectives.iter().map(|o| o.name.as_str()));
+    for (i, ro) in raw.objectives.iter().enumerate() {
+        if let Some(parent) = &ro.parent {
+            if !raw.objectives.iter().any(|o| &o.name == parent) || parent == &ro.name {
+                c.fail(
+                    format!("objectives[{i}].parent"),
+                    format!("`{parent}` is not another objective"),
+                );
+            }
+        }
+        objectives.push(Objective {
+            name: ro.name.clone(),
+            parent: ro.parent.clone(),
+        });
+        for (j, text) in ro.key_results.iter().enumerate() {
+            let key = format!("objectives[{i}].key_results[{j}]");
+            match okr::parse(text, &work_names) {
+                Ok((metric, comparison, target, day)) => {
+                    let d = day.unwrap_or(raw.horizon);
+                    if !(d > 0.0 && d <= raw.horizon) {
+                        c.fail(
+                            key,
+                            format!(
+                                "day {d} is outside the run (1 to the horizon, {})",
+                                raw.horizon
+                            ),
+                        );
+                        continue;
+                    }
+                    kr_days.push(d);
+                    parsed.push((
+                        ro.name.clone(),
+                        text.clone(),
+                        metric,
+                        comparison,
+                        target,
+                        day,
+                    ));
+                }
+                Err(e) => c.fail(key, e.0),
+            }
+        }
+    }
+    let checkpoints = checkpoints(raw.horizon, &kr_days);
+    let key_results = parsed
+        .into_iter()
+        .map(
+            |(objective, text, metric, comparison, target, day)| KeyResult {
+                objective,
+                text,
+                metric,
+                comparison,
+                target,
+                checkpoint: checkpoints
+                    .iter()
+                    .position(|&t| t == day.unwrap_or(raw.horizon))
+                    .unwrap_or(0),
+                day,
+            },
+        )
+        .collect();
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -313,6 +735,11 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         work_types,
         horizon: raw.horizon,
         warmup,
+        epics,
+        debt,
+        context_switching,
+        checkpoints,
+        cost_per_person_day: raw.cost_per_person_day,
     };
     let warnings = stream
         .offered_utilization()
@@ -334,6 +761,11 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         replications,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         policy,
+        compare,
+        baseline,
+        custom_policies: custom,
+        objectives,
+        key_results,
         warnings,
     })
 }

@@ -82,7 +82,8 @@ fn mm1_at_90_percent() {
 
 #[test]
 fn mmc_erlang_c_at_90_percent() {
-    let sc = scenario("mmc.toml");
+    let mut sc = scenario("mmc.toml");
+    sc.replications = 40;
     let r = run(&sc);
     let wq = mmc_wait(3, 2.7, 1.0);
     check("M/M/3 rho .9 wait", &r.stages[0].wait, wq);
