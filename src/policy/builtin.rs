@@ -6,7 +6,7 @@
 //! - `shortest-first`: smallest estimated remaining work first; shortest processing time
 //!   maximises the number of items finished (Smith 1956).
 //! - `feature-factory`: features only, FIFO, every item started at once ignoring WIP limits
-//!   (each worker juggles up to 3), no measuring, no debt, defect or risk work: the "build trap".
+//!   (each worker juggles two items at once, losing 20% of its time to switching per Weinberg), no measuring, no debt, defect or risk work: the "build trap".
 //! - `highest-value`: largest estimated value per day first, ignoring size and urgency.
 //!
 //! Outcome-focused:
@@ -43,7 +43,7 @@ pub fn by_name(name: &str) -> Option<Box<dyn Policy>> {
         "cd3" => RulePolicy::ordered(name, Order::Cd3),
         "wsjf" => RulePolicy::ordered(name, Order::Wsjf),
         "feature-factory" => RulePolicy {
-            discipline: Discipline::StartEverything { juggle: 3 },
+            discipline: Discipline::StartEverything { juggle: 2 },
             kinds: [true, false, false, false],
             ..RulePolicy::ordered(name, Order::Fifo)
         },

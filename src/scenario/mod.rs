@@ -362,17 +362,43 @@ impl Scenario {
                 ),
             );
         }
+        let names = self.policy_names();
+        let known = |p: &str| names.iter().any(|n| n == p);
         if let Some(p) = &o.policy {
-            if crate::policy::by_name(p).is_none() {
+            if !known(p) {
                 fail(
                     "--policy",
-                    format!(
-                        "unknown policy `{p}`; valid: {}",
-                        crate::policy::NAMES.join(", ")
-                    ),
+                    format!("unknown policy `{p}`; valid: {}", names.join(", ")),
                 );
             }
             self.policy = p.clone();
+        }
+        if let Some(list) = &o.compare {
+            for p in list.iter().filter(|p| !known(p)) {
+                fail(
+                    "--policies",
+                    format!("unknown policy `{p}`; valid: {}", names.join(", ")),
+                );
+            }
+            if list.is_empty() {
+                fail("--policies", "needs at least one policy".into());
+            }
+            if !list.contains(&self.baseline) {
+                self.baseline = list.first().cloned().unwrap_or_default();
+            }
+            self.compare = list.clone();
+        }
+        if let Some(b) = &o.baseline {
+            if !self.compare.contains(b) {
+                fail(
+                    "--baseline",
+                    format!(
+                        "`{b}` is not among the compared policies: {}",
+                        self.compare.join(", ")
+                    ),
+                );
+            }
+            self.baseline = b.clone();
         }
         if problems.is_empty() {
             Ok(())

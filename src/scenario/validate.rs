@@ -376,10 +376,15 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 0
             }
         };
-        if rw.arrival_rate.is_none() && backlog == 0 {
+        let fed = raw.epics.iter().any(|e| e.work == rw.name)
+            || raw
+                .work
+                .iter()
+                .any(|o| o.spawns.as_ref().is_some_and(|sp| sp.work == rw.name));
+        if rw.arrival_rate.is_none() && backlog == 0 && !fed {
             c.fail(
                 format!("work[{i}]"),
-                "never produces an item: give it an `arrival_rate` (per day) or a `backlog` of at least 1",
+                "never produces an item: give it an `arrival_rate` (per day) or a `backlog` of at least 1, or name it as an epic's `work` or in a `spawns`",
             );
         }
         let mut service = vec![None; raw.stages.len()];
