@@ -46,6 +46,9 @@ pub struct ReplicationResult {
     pub in_system: u64,
     /// Items removed without delivery (slices of stopped epics).
     pub dropped: u64,
+    /// Item-days spent in the value stream after warm-up, summed over every item (delivered,
+    /// dropped or still there): the sample-path side of Little's law, wip x (horizon - warm-up).
+    pub item_days: f64,
     /// Lead times (arrival to leaving the last stage, days) of counted items.
     pub lead_time: Running,
     /// The same, for percentiles.
@@ -238,9 +241,20 @@ impl Recorder {
     }
 
     /// An item left the value stream undelivered (its epic was stopped).
-    pub fn dropped(&mut self, now: f64) {
+    pub fn dropped(&mut self, now: f64, arrival: f64) {
         self.result.dropped += 1;
         self.wip.change(now, -1.0);
+        self.leave_window(now, arrival);
+    }
+
+    /// An item that arrived at `arrival` is still in the value stream at the horizon.
+    pub fn still_in_system(&mut self, horizon: f64, arrival: f64) {
+        self.leave_window(horizon, arrival);
+    }
+
+    #[inline]
+    fn leave_window(&mut self, now: f64, arrival: f64) {
+        self.result.item_days += (now - arrival.max(self.warmup)).max(0.0);
     }
 
     /// Records the state at checkpoint `k`.
@@ -274,6 +288,7 @@ impl Recorder {
         counted: bool,
     ) {
         self.result.departed += 1;
+        self.leave_window(now, now - lead);
         let o = &mut self.result.outcomes;
         o.delivered_by_kind[kind] += 1;
         o.effort_delivered += active;

@@ -357,8 +357,10 @@ impl<'a> FlowSim<'a> {
         let live: Vec<ItemId> = (0..self.items.slots.len() as ItemId)
             .filter(|id| !self.items.free.contains(id))
             .collect();
-        if self.vs.has_value() {
-            for id in live {
+        for id in live {
+            self.rec
+                .still_in_system(self.vs.horizon, self.items.get(id).arrival.days());
+            if self.vs.has_value() {
                 self.account_undelivered(id);
             }
         }
@@ -781,7 +783,8 @@ impl<'a> FlowSim<'a> {
                     .expect("invariant: indices come from the backlog");
                 self.account_undelivered(id);
                 self.rec.waiting(0, now.days(), -1.0);
-                self.rec.dropped(now.days());
+                self.rec
+                    .dropped(now.days(), self.items.get(id).arrival.days());
                 let kind = self.items.get(id).kind;
                 self.live_by_kind[kind.index()] -= 1;
                 self.items.remove(id);

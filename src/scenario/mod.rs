@@ -383,9 +383,8 @@ impl Scenario {
             if list.is_empty() {
                 fail("--policies", "needs at least one policy".into());
             }
-            if !list.contains(&self.baseline) {
-                self.baseline = list.first().cloned().unwrap_or_default();
-            }
+            // A new list starts from its own first policy unless --baseline says otherwise.
+            self.baseline = list.first().cloned().unwrap_or_default();
             self.compare = list.clone();
         }
         if let Some(b) = &o.baseline {

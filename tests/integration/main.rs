@@ -5,6 +5,7 @@ mod cli;
 mod golden;
 mod properties;
 mod theory;
+mod value;
 
 use std::path::{Path, PathBuf};
 use valueflow::experiment::{self, RunSummary};
