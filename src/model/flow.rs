@@ -262,6 +262,7 @@ pub struct FlowSim<'a> {
     pending_spawns: Vec<(u16, u64)>,
     free_spawns: Vec<u32>,
     expected_work: Vec<f64>,
+    remaining_shares: Vec<f64>,
     debt_points: f64,
     live_by_kind: [u64; 4],
     effort_started: [f64; 4],
@@ -308,6 +309,9 @@ impl<'a> FlowSim<'a> {
             free_spawns: Vec::new(),
             expected_work: (0..vs.work_types.len())
                 .map(|w| vs.expected_work(w))
+                .collect(),
+            remaining_shares: (0..vs.work_types.len())
+                .flat_map(|w| (0..vs.stages.len()).map(move |s| vs.remaining_share(w, s)))
                 .collect(),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
@@ -528,6 +532,7 @@ impl<'a> FlowSim<'a> {
             step,
             stream: self.vs,
             effort_by_kind: self.effort_started,
+            remaining_shares: &self.remaining_shares,
         };
         self.policy.choose(waiting, &self.items, &ctx)
     }

@@ -56,6 +56,17 @@ pub struct Context<'a> {
     pub stream: &'a ValueStream,
     /// Work started so far in this replication, in days, by flow item kind.
     pub effort_by_kind: [f64; 4],
+    /// Share of each work type's expected work remaining at each stage, indexed
+    /// `work_type * stages + stage` (precomputed: policies ask often).
+    pub remaining_shares: &'a [f64],
+}
+
+impl Context<'_> {
+    /// Share of an item's expected work that remains when it waits for `stage`.
+    #[inline]
+    pub fn remaining_share(&self, work_type: usize, stage: usize) -> f64 {
+        self.remaining_shares[work_type * self.stream.stages.len() + stage]
+    }
 }
 
 /// A prioritisation rule. Implementations must be pure functions of what they are given, so

@@ -109,7 +109,7 @@ impl RulePolicy {
 
 /// Estimated remaining work of an item waiting at `ctx.stage`, in days (at least a little).
 fn remaining(item: &WorkItem, ctx: &Context<'_>) -> f64 {
-    (item.est_size() * ctx.stream.remaining_share(item.work_type(), ctx.stage)).max(1e-6)
+    (item.est_size() * ctx.remaining_share(item.work_type(), ctx.stage)).max(1e-6)
 }
 
 /// Estimated cost of delay per day of an item, from its estimated value and urgency.
