@@ -5,9 +5,14 @@
 //! 2 bad input (a scenario or argument error, or an output file that would be overwritten).
 
 mod output;
+mod progress;
 
 use crate::experiment;
+use crate::model::flow;
+use crate::report::chart::{self, ChartData, ChartKind};
+use crate::report::pack;
 use crate::report::{CompareReport, Csv, Exporter, Json, RunReport, Table};
+use crate::scenario::Scenario;
 use crate::scenario::{self, Overrides, ScenarioError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -26,6 +31,13 @@ enum Command {
     Run(RunArgs),
     /// Run several policies on the same replications and rank them by value realised.
     Compare(CompareArgs),
+    /// Draw one chart (PNG or SVG by the extension of --out).
+    Chart(ChartArgs),
+    /// Run a scenario's policies and write the chart pack, summaries and index.html.
+    Report(ReportArgs),
+    /// The built-in flagship scenario: a feature factory vs an outcome-focused team, compared
+    /// and charted into ./valueflow-demo/.
+    Demo(DemoArgs),
     /// Check a scenario file and describe what it simulates (exit 0 if valid, 2 if not).
     Validate {
         /// The scenario file (.toml, .yaml, .yml or .json).
@@ -97,6 +109,74 @@ struct CompareArgs {
     force: bool,
 }
 
+/// Settings shared by commands that compare policies.
+#[derive(Debug, clap::Args)]
+struct Comparing {
+    /// Policies to compare, comma-separated (default: the scenario's `compare` list).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    policies: Option<Vec<String>>,
+    /// The policy the others are measured against (default: the first).
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Replications per policy (overrides `replications`).
+    #[arg(long, value_name = "N")]
+    reps: Option<u64>,
+    /// Base random seed (overrides `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The policy whose replication 0 is traced for item-level charts (default: the
+    /// scenario's `policy`).
+    #[arg(long)]
+    policy: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct ChartArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// Which chart: output-vs-outcome, value-over-time, cfd, cycle-time, throughput, wip,
+    /// aging-wip, value-distribution, flow-distribution, stages, key-results.
+    #[arg(long)]
+    kind: String,
+    /// The chart file; .png or .svg.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    comparing: Comparing,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// The folder to create.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    comparing: Comparing,
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// The folder to create.
+    #[arg(long, value_name = "DIR", default_value = "valueflow-demo")]
+    out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    comparing: Comparing,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
     Table,
@@ -139,7 +219,152 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
         }
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Chart(args) => chart(args),
+        Command::Report(args) => report(args),
+        Command::Demo(args) => demo(args),
     }
+}
+
+/// The flagship scenario, embedded so `demo` needs no files.
+pub const DEMO_SCENARIO: &str = include_str!("../../scenarios/outcomes.toml");
+
+/// A comparison and a traced replication, ready for charts.
+struct Charted {
+    sc: Scenario,
+    comparison: experiment::Comparison,
+    traced_policy: String,
+    trace: crate::metrics::Trace,
+}
+
+impl Charted {
+    fn data(&self) -> ChartData<'_> {
+        ChartData {
+            scenario: &self.sc,
+            comparison: &self.comparison,
+            traced_policy: &self.traced_policy,
+            trace: &self.trace,
+        }
+    }
+}
+
+/// Runs the comparison (with a progress bar unless quiet) and traces one replication.
+fn run_for_charts(mut sc: Scenario, c: &Comparing) -> Result<Charted, CliError> {
+    sc.apply(&Overrides {
+        replications: c.reps,
+        seed: c.seed,
+        policy: c.policy.clone(),
+        compare: c.policies.clone(),
+        baseline: c.baseline.clone(),
+        ..Default::default()
+    })?;
+    for w in &sc.warnings {
+        eprintln!("warning: {w}");
+    }
+    let policies: Vec<_> = sc
+        .compare
+        .iter()
+        .map(|n| {
+            sc.policy_named(n)
+                .ok_or_else(|| CliError::Input(format!("unknown policy `{n}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    let baseline = sc
+        .compare
+        .iter()
+        .position(|n| *n == sc.baseline)
+        .unwrap_or(0);
+    let bar = progress::bar(sc.replications, c.quiet);
+    let comparison = experiment::compare(
+        &sc.stream,
+        &policies,
+        baseline,
+        &sc.key_results,
+        sc.seed,
+        sc.replications,
+        |done| bar.set_position(done),
+    );
+    bar.finish_and_clear();
+    let traced = sc
+        .policy_named(&sc.policy)
+        .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
+    let (_, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+    Ok(Charted {
+        traced_policy: sc.policy.clone(),
+        sc,
+        comparison,
+        trace,
+    })
+}
+
+fn chart(args: ChartArgs) -> Result<(), CliError> {
+    let kind = ChartKind::from_name(&args.kind).ok_or_else(|| {
+        CliError::Input(format!(
+            "unknown chart kind `{}`; valid: {}",
+            args.kind,
+            ChartKind::ALL.map(|k| k.name()).join(", ")
+        ))
+    })?;
+    let ext = args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("png" | "svg")) {
+        return Err(CliError::Input(format!(
+            "{}: --out must end in .png or .svg",
+            args.out.display()
+        )));
+    }
+    output::check_writable(&args.out, args.force)?;
+    let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
+    output::check_writable(&args.out, args.force)?;
+    chart::write(kind, &charted.data(), &args.out).map_err(|e| CliError::Runtime(e.into()))?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result<(), CliError> {
+    let report = CompareReport::new(&charted.sc, &charted.comparison);
+    let files = pack::write(out, force, &charted.data(), &report).map_err(|e| match e {
+        pack::PackError::Exists(_) => CliError::Input(e.to_string()),
+        other => CliError::Runtime(other.into()),
+    })?;
+    eprintln!(
+        "wrote {}/ ({} files); open {}",
+        out.display(),
+        files.len(),
+        out.join("index.html").display()
+    );
+    Ok(())
+}
+
+fn report(args: ReportArgs) -> Result<(), CliError> {
+    if args.out.exists() && !args.force {
+        return Err(CliError::Input(format!(
+            "{} already exists; pass --force to replace it, or choose another --out",
+            args.out.display()
+        )));
+    }
+    let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
+    write_report(&charted, &args.out, args.force)
+}
+
+fn demo(args: DemoArgs) -> Result<(), CliError> {
+    if args.out.exists() && !args.force {
+        return Err(CliError::Input(format!(
+            "{} already exists; pass --force to replace it, or choose another --out",
+            args.out.display()
+        )));
+    }
+    let sc = scenario::parse(
+        DEMO_SCENARIO,
+        scenario::Format::Toml,
+        "built-in demo (scenarios/outcomes.toml)",
+    )?;
+    let charted = run_for_charts(sc, &args.comparing)?;
+    let report = CompareReport::new(&charted.sc, &charted.comparison);
+    print!("{}", Table.render_compare(&report));
+    write_report(&charted, &args.out, args.force)
 }
 
 fn exporter(format: Format) -> Box<dyn Exporter> {

@@ -86,6 +86,11 @@ pub struct OutcomeSummary {
     pub value_over_time: Vec<(f64, f64, f64, f64)>,
     /// Items in the value stream at each checkpoint: (day, p50).
     pub wip_over_time: Vec<(f64, f64)>,
+    /// Value realised by the horizon across replications: p5, p25, p50, p75, p95.
+    pub value_distribution: [f64; 5],
+    /// Share of effort by kind between consecutive checkpoints, pooled over replications:
+    /// (end day of the interval, shares feature/defect/debt/risk).
+    pub effort_share_over_time: Vec<(f64, [f64; 4])>,
 }
 
 /// Everything `run` reports for one policy.
@@ -147,6 +152,7 @@ struct OutcomeAcc {
     bets_stopped: MetricAccumulator,
     value_at: Vec<Sketch>,
     wip_at: Vec<Sketch>,
+    effort_in_interval: Vec<[f64; 4]>,
 }
 
 /// Folds replication results, in index order, into summaries.
@@ -184,6 +190,7 @@ impl<'a> Accumulator<'a> {
             outcomes: OutcomeAcc {
                 value_at: vec![Sketch::new(); vs.checkpoints.len()],
                 wip_at: vec![Sketch::new(); vs.checkpoints.len()],
+                effort_in_interval: vec![[0.0; 4]; vs.checkpoints.len()],
                 ..Default::default()
             },
             kr_hits: vec![0; key_results.len()],
@@ -244,6 +251,14 @@ impl<'a> Accumulator<'a> {
         for (k, v) in o.value_at.iter().enumerate() {
             a.value_at[k].add(*v);
             a.wip_at[k].add(o.wip_at[k] as f64);
+            for kind in 0..4 {
+                let before = if k == 0 {
+                    0.0
+                } else {
+                    o.effort_at[k - 1][kind]
+                };
+                a.effort_in_interval[k][kind] += o.effort_at[k][kind] - before;
+            }
         }
         for (i, kr) in self.key_results.iter().enumerate() {
             if kr.achieved(r) {
@@ -309,6 +324,19 @@ impl<'a> Accumulator<'a> {
                     .iter()
                     .zip(&a.wip_at)
                     .map(|(&t, s)| (t, q(s, 0.5)))
+                    .collect(),
+                value_distribution: {
+                    let last = a.value_at.last().cloned().unwrap_or_default();
+                    [0.05, 0.25, 0.5, 0.75, 0.95].map(|p| q(&last, p))
+                },
+                effort_share_over_time: vs
+                    .checkpoints
+                    .iter()
+                    .zip(&a.effort_in_interval)
+                    .map(|(&t, e)| {
+                        let total: f64 = e.iter().sum();
+                        (t, e.map(|x| if total > 0.0 { x / total } else { 0.0 }))
+                    })
                     .collect(),
             },
             key_results: self

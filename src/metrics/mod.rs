@@ -13,7 +13,9 @@
 mod replication;
 mod sketch;
 mod stats;
+mod trace;
 
 pub use replication::{Outcomes, Recorder, ReplicationResult, StageObservation, WorkObservation};
 pub use sketch::Sketch;
 pub use stats::{t_quantile_975, MetricAccumulator, PooledAccumulator, Running, Stat, TimeAverage};
+pub use trace::{Trace, TracedItem};

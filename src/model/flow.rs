@@ -31,7 +31,7 @@
 
 use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
-use crate::metrics::{Recorder, ReplicationResult};
+use crate::metrics::{Recorder, ReplicationResult, Trace, TracedItem};
 use crate::policy::{Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -64,6 +64,7 @@ pub struct WorkItem {
     epic_def: u16,
     number: u64,
     key: u64,
+    traced: u32,
     arrival: Time,
     ready_at: Time,
     service: f64,
@@ -266,12 +267,37 @@ pub struct FlowSim<'a> {
     debt_points: f64,
     live_by_kind: [u64; 4],
     effort_started: [f64; 4],
+    trace: Option<Trace>,
     rec: Recorder,
 }
 
 /// Runs replication `index` of `vs` under `policy`, seeded from `seed`.
 pub fn simulate(vs: &ValueStream, policy: &dyn Policy, seed: u64, index: u64) -> ReplicationResult {
+    run_replication(vs, policy, seed, index, false).0
+}
+
+/// [`simulate`], also returning the trace of every item (for charts of one replication).
+pub fn simulate_traced(
+    vs: &ValueStream,
+    policy: &dyn Policy,
+    seed: u64,
+    index: u64,
+) -> (ReplicationResult, Trace) {
+    let (r, t) = run_replication(vs, policy, seed, index, true);
+    (r, t.expect("invariant: tracing was requested"))
+}
+
+fn run_replication(
+    vs: &ValueStream,
+    policy: &dyn Policy,
+    seed: u64,
+    index: u64,
+    traced: bool,
+) -> (ReplicationResult, Option<Trace>) {
     let mut sim = FlowSim::new(vs, policy, seed, index);
+    if traced {
+        sim.trace = Some(Trace::default());
+    }
     let mut cal = Calendar::new();
     sim.start(&mut cal);
     let events = engine::run(&mut sim, &mut cal, Time::from_days(vs.horizon));
@@ -316,6 +342,7 @@ impl<'a> FlowSim<'a> {
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
             effort_started: [0.0; 4],
+            trace: None,
             rec: Recorder::new(
                 index,
                 vs.stages.len(),
@@ -356,7 +383,7 @@ impl<'a> FlowSim<'a> {
         self.pull_into(0, now, cal);
     }
 
-    fn finish(mut self, events: u64) -> ReplicationResult {
+    fn finish(mut self, events: u64) -> (ReplicationResult, Option<Trace>) {
         // Items never delivered still count: penalties, costs and lost value.
         let live: Vec<ItemId> = (0..self.items.slots.len() as ItemId)
             .filter(|id| !self.items.free.contains(id))
@@ -375,7 +402,7 @@ impl<'a> FlowSim<'a> {
         for (obs, st) in result.stages.iter_mut().zip(&self.stages) {
             obs.peak_wip = st.peak_wip;
         }
-        result
+        (result, self.trace)
     }
 
     fn schedule_arrival(&mut self, w: usize, now: Time, cal: &mut Calendar<Event>) {
@@ -488,6 +515,19 @@ impl<'a> FlowSim<'a> {
             },
         };
         let est_size = size * self.expected_work[w] * lognormal_noise(&mut r, wt.size_error);
+        let traced = match &mut self.trace {
+            Some(t) => {
+                t.items.push(TracedItem {
+                    kind: wt.kind,
+                    arrival: now.days(),
+                    entered: vec![f64::NAN; vs.stages.len()],
+                    delivered: None,
+                    dropped: None,
+                });
+                (t.items.len() - 1) as u32
+            }
+            None => 0,
+        };
         let item = WorkItem {
             work_type: w as u16,
             stage: 0,
@@ -499,6 +539,7 @@ impl<'a> FlowSim<'a> {
             epic_def,
             number,
             key,
+            traced,
             arrival: now,
             ready_at: now,
             service: 0.0,
@@ -568,7 +609,7 @@ impl<'a> FlowSim<'a> {
                 self.stages[s - 1].done.remove(idx)
             }
             .expect("invariant: the policy picks an index of the waiting list");
-            self.admit(s, id);
+            self.admit(s, id, now);
             self.try_start(s, now, cal);
         }
         if freed_upstream {
@@ -577,8 +618,15 @@ impl<'a> FlowSim<'a> {
     }
 
     #[inline]
-    fn admit(&mut self, s: usize, id: ItemId) {
-        self.items.get_mut(id).stage = s as u16;
+    fn admit(&mut self, s: usize, id: ItemId, now: Time) {
+        let item = self.items.get_mut(id);
+        item.stage = s as u16;
+        if let Some(t) = &mut self.trace {
+            let e = &mut t.items[item.traced as usize].entered[s];
+            if e.is_nan() {
+                *e = now.days();
+            }
+        }
         let st = &mut self.stages[s];
         st.wip += 1;
         st.peak_wip = st.peak_wip.max(st.wip);
@@ -645,7 +693,7 @@ impl<'a> FlowSim<'a> {
             Some(to) => {
                 self.stages[s].wip -= 1;
                 self.rec.waiting(to, now.days(), 1.0);
-                self.admit(to, id);
+                self.admit(to, id, now);
                 self.try_start(to, now, cal);
                 self.try_start(s, now, cal);
                 self.pull_into(s, now, cal);
@@ -711,6 +759,9 @@ impl<'a> FlowSim<'a> {
                 .then(|| (sp.work_type, sp.delay.sample(&mut item.rng)))
         });
         let (key, epic, slice) = (item.key, item.epic, item.slice);
+        if let Some(t) = &mut self.trace {
+            t.items[item.traced as usize].delivered = Some(now.days());
+        }
         self.rec.value(
             item.urgency(vs),
             item.value,
@@ -790,6 +841,9 @@ impl<'a> FlowSim<'a> {
                 self.rec.waiting(0, now.days(), -1.0);
                 self.rec
                     .dropped(now.days(), self.items.get(id).arrival.days());
+                if let Some(t) = &mut self.trace {
+                    t.items[self.items.get(id).traced as usize].dropped = Some(now.days());
+                }
                 let kind = self.items.get(id).kind;
                 self.live_by_kind[kind.index()] -= 1;
                 self.items.remove(id);

@@ -4,9 +4,11 @@
 //! schema documented in `docs/output.md`. Each format is one small [`Exporter`] in a file of its
 //! own.
 
+pub mod chart;
 mod csv;
 mod json;
-mod table;
+pub mod pack;
+pub mod table;
 
 pub use self::csv::Csv;
 pub use json::Json;

@@ -1,0 +1,46 @@
+//! A per-item trace of one replication, for charts that show individual items (cumulative flow
+//! diagram, cycle-time scatterplot, run charts, aging WIP). Only recorded on request: its memory
+//! grows with the items of that one replication.
+
+use crate::model::Kind;
+
+/// What happened to one item.
+#[derive(Clone, Debug)]
+pub struct TracedItem {
+    /// Its flow item kind.
+    pub kind: Kind,
+    /// When it entered the value stream.
+    pub arrival: f64,
+    /// When it first entered each stage (`NaN` if it never did).
+    pub entered: Vec<f64>,
+    /// When it left the last stage, if it did.
+    pub delivered: Option<f64>,
+    /// When it was dropped (its epic was stopped), if it was.
+    pub dropped: Option<f64>,
+}
+
+impl TracedItem {
+    /// Days from arrival to delivery.
+    pub fn lead_time(&self) -> Option<f64> {
+        self.delivered.map(|d| d - self.arrival)
+    }
+
+    /// True if the item is in the value stream at day `t`.
+    pub fn in_system_at(&self, t: f64) -> bool {
+        self.arrival <= t
+            && self.delivered.is_none_or(|d| d > t)
+            && self.dropped.is_none_or(|d| d > t)
+    }
+
+    /// The last stage it had entered by day `t`, if any.
+    pub fn stage_at(&self, t: f64) -> Option<usize> {
+        self.entered.iter().rposition(|&e| e <= t)
+    }
+}
+
+/// Every item of one replication.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// The items, in creation order.
+    pub items: Vec<TracedItem>,
+}

@@ -1,0 +1,379 @@
+//! The report folder: every chart as PNG and SVG, `summary.json`, a CSV per policy,
+//! `summary.md` with plain-language takeaways, and a self-contained `index.html`.
+//!
+//! The folder is assembled in a temporary folder beside the destination and renamed into
+//! place, so an interrupted run never leaves a half-written report; an existing folder is
+//! replaced only when asked (`--force`).
+
+use super::chart::{self, ChartData, ChartError, ChartKind};
+use super::table::{fmt_big, fmt_num, headline};
+use super::{CompareReport, Csv, Exporter, Json};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The destination exists and replacing it was not asked for.
+    #[error("{0} already exists; pass --force to replace it, or choose another --out")]
+    Exists(PathBuf),
+    /// A chart failed.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    /// A file or folder could not be written.
+    #[error("cannot write the report in {path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackError + '_ {
+    move |source| PackError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes the full report of `data` (with `report`, its comparison in report form) to `dir`.
+/// Returns the files written, relative to `dir`.
+pub fn write(
+    dir: &Path,
+    force: bool,
+    data: &ChartData<'_>,
+    report: &CompareReport,
+) -> Result<Vec<String>, PackError> {
+    if dir.exists() && !force {
+        return Err(PackError::Exists(dir.to_path_buf()));
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".valueflow-report-")
+        .tempdir_in(&parent)
+        .map_err(io(&parent))?;
+    let mut files = Vec::new();
+    let mut svgs = Vec::new();
+    for kind in ChartKind::ALL {
+        let png = format!("{}.png", kind.name());
+        chart::write(kind, data, &tmp.path().join(&png))?;
+        let svg = chart::svg(kind, data)?;
+        let svg_name = format!("{}.svg", kind.name());
+        std::fs::write(tmp.path().join(&svg_name), &svg).map_err(io(tmp.path()))?;
+        files.push(png);
+        files.push(svg_name);
+        svgs.push((kind, svg));
+    }
+    let mut put = |name: String, text: String| -> Result<(), PackError> {
+        std::fs::write(tmp.path().join(&name), text).map_err(io(tmp.path()))?;
+        files.push(name);
+        Ok(())
+    };
+    put("summary.json".into(), Json.render_compare(report))?;
+    for p in &report.policies {
+        let one = CompareReport {
+            policies: vec![p.clone()],
+            ..report.clone()
+        };
+        put(
+            format!("policy-{}.csv", file_safe(&p.name)),
+            Csv.render_compare(&one),
+        )?;
+    }
+    put("summary.md".into(), markdown(report))?;
+    put("index.html".into(), html(report, &svgs))?;
+
+    // Swap the finished folder into place.
+    let staged = tmp.keep();
+    if dir.exists() {
+        let old = parent.join(format!(
+            ".valueflow-old-{}",
+            dir.file_name().and_then(|n| n.to_str()).unwrap_or("report")
+        ));
+        let _ = std::fs::remove_dir_all(&old);
+        std::fs::rename(dir, &old).map_err(io(dir))?;
+        std::fs::rename(&staged, dir).map_err(io(dir))?;
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        std::fs::rename(&staged, dir).map_err(io(dir))?;
+    }
+    Ok(files)
+}
+
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Plain-language takeaways, each computed from the numbers (never asserted in advance).
+pub fn takeaways(r: &CompareReport) -> Vec<String> {
+    let mut out = vec![headline(r)];
+    let by = |f: &dyn Fn(&super::ComparedPolicy) -> Option<f64>, max: bool| {
+        r.policies
+            .iter()
+            .filter_map(|p| f(p).map(|v| (p.name.clone(), v)))
+            .filter(|(_, v)| v.is_finite())
+            .max_by(|a, b| {
+                if max {
+                    a.1.total_cmp(&b.1)
+                } else {
+                    b.1.total_cmp(&a.1)
+                }
+            })
+    };
+    let waste = |p: &super::ComparedPolicy| p.results.metrics.waste.mean;
+    if let (Some((lo, lw)), Some((hi, hw))) = (by(&waste, false), by(&waste, true)) {
+        if hw > 0.0 && lo != hi {
+            let stopped = r
+                .policies
+                .iter()
+                .find(|p| p.name == lo)
+                .and_then(|p| p.results.metrics.bets_stopped.mean)
+                .unwrap_or(0.0);
+            let stop = if stopped > 0.0 {
+                format!(
+                    " by stopping {} bets per run after measuring them",
+                    fmt_num(Some(stopped))
+                )
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "`{lo}` spent {}% of its effort on bets that failed{stop}; `{hi}` spent {}%.",
+                fmt_num(Some(lw * 100.0)),
+                fmt_num(Some(hw * 100.0))
+            ));
+        }
+    }
+    let p85 = |p: &super::ComparedPolicy| p.results.metrics.lead_time.p85;
+    if let (Some((fast, f)), Some((slow, s))) = (by(&p85, false), by(&p85, true)) {
+        if fast != slow {
+            out.push(format!(
+                "85% of items were delivered within {} days under `{fast}`, against {} days under `{slow}`.",
+                fmt_num(Some(f)),
+                fmt_num(Some(s))
+            ));
+        }
+    }
+    let cod = |p: &super::ComparedPolicy| p.results.metrics.cost_of_delay.mean;
+    if let (Some((least, l)), Some((most, m))) = (by(&cod, false), by(&cod, true)) {
+        if least != most && m > 0.0 {
+            out.push(format!(
+                "Waiting cost `{most}` {} of value (cost of delay); `{least}` lost {}.",
+                fmt_big(Some(m)),
+                fmt_big(Some(l))
+            ));
+        }
+    }
+    if let Some(first) = r.policies.first() {
+        for (i, kr) in first.results.key_results.iter().enumerate() {
+            let confident: Vec<String> = r
+                .policies
+                .iter()
+                .filter(|p| p.results.key_results[i].probability >= 0.7)
+                .map(|p| {
+                    format!(
+                        "`{}` ({:.0}%)",
+                        p.name,
+                        p.results.key_results[i].probability * 100.0
+                    )
+                })
+                .collect();
+            out.push(if confident.is_empty() {
+                format!("No policy reaches \"{}\" with 70% confidence.", kr.name)
+            } else {
+                format!(
+                    "\"{}\" is achieved with at least 70% confidence by {}.",
+                    kr.name,
+                    confident.join(", ")
+                )
+            });
+        }
+    }
+    out
+}
+
+/// `summary.md`: the results table and the takeaways.
+pub fn markdown(r: &CompareReport) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}\n", r.scenario);
+    let _ = writeln!(
+        o,
+        "{} policies on the same {} replications (common random numbers), seed {}, {} days.\n",
+        r.policies.len(),
+        r.replications,
+        r.seed,
+        r.horizon
+    );
+    let _ = writeln!(o, "## Takeaways\n");
+    for t in takeaways(r) {
+        let _ = writeln!(o, "- {t}");
+    }
+    let _ = writeln!(o, "\n## Results\n");
+    let _ = writeln!(
+        o,
+        "| Rank | Policy | Value realised | ±95% | Items delivered | Flow time p85 (days) | Waste | Cost of delay | Δ value vs {} | P(beats {}) |",
+        r.baseline, r.baseline
+    );
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|");
+    let mut ranked: Vec<_> = r.policies.iter().collect();
+    ranked.sort_by_key(|p| p.rank);
+    for p in ranked {
+        let m = &p.results.metrics;
+        let d = &p.vs_baseline;
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {}% | {} | {} | {:.0}% |",
+            p.rank,
+            p.name,
+            fmt_big(m.value_realised.mean),
+            fmt_big(m.value_realised.ci95),
+            fmt_num(m.items_delivered.mean),
+            fmt_num(m.lead_time.p85),
+            fmt_num(m.waste.mean.map(|w| w * 100.0)),
+            fmt_big(m.cost_of_delay.mean),
+            fmt_big(d.value_realised.mean),
+            d.p_beats_baseline * 100.0
+        );
+    }
+    if let Some(first) = r.policies.first() {
+        if !first.results.key_results.is_empty() {
+            let _ = writeln!(o, "\n## Key results (probability of achieving)\n");
+            let _ = write!(o, "| Key result | Objective |");
+            for p in &r.policies {
+                let _ = write!(o, " {} |", p.name);
+            }
+            let _ = write!(o, "\n|---|---|");
+            for _ in &r.policies {
+                let _ = write!(o, "---|");
+            }
+            let _ = writeln!(o);
+            for (i, kr) in first.results.key_results.iter().enumerate() {
+                let _ = write!(o, "| {} | {} |", kr.name, kr.objective);
+                for p in &r.policies {
+                    let _ = write!(o, " {:.0}% |", p.results.key_results[i].probability * 100.0);
+                }
+                let _ = writeln!(o);
+            }
+        }
+    }
+    let _ = writeln!(o, "\n## Charts\n");
+    for kind in ChartKind::ALL {
+        let _ = writeln!(
+            o,
+            "- [{}]({}.png): {}",
+            kind.title(),
+            kind.name(),
+            kind.reading()
+        );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(o, "\n> warning: {w}");
+    }
+    o
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Inline-ready SVG: no XML prolog, and a viewBox so it scales with the page.
+fn inline_svg(svg: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    if body.contains("viewBox") {
+        body.to_string()
+    } else {
+        body.replacen(
+            "<svg ",
+            &format!("<svg viewBox=\"0 0 {} {}\" ", chart::SIZE.0, chart::SIZE.1),
+            1,
+        )
+    }
+}
+
+/// `index.html`: one self-contained page (inline SVG, inline CSS, no scripts).
+pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)]) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
+         body {{ font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 2rem auto; max-width: 1700px; padding: 0 1rem; color: #222; }}\n\
+         h1 {{ font-size: 2.4rem; }} h2 {{ font-size: 1.6rem; margin-top: 2.5rem; }}\n\
+         .headline {{ font-size: 1.5rem; background: #eef6f2; border-left: 8px solid #009E73; padding: 1rem 1.5rem; }}\n\
+         table {{ border-collapse: collapse; font-size: 1.1rem; }} th, td {{ border: 1px solid #bbb; padding: .4rem .8rem; text-align: right; }}\n\
+         th:nth-child(2), td:nth-child(2) {{ text-align: left; }}\n\
+         figure {{ margin: 1rem 0 3rem; }} figure svg {{ width: 100%; height: auto; border: 1px solid #ddd; }}\n\
+         figcaption {{ font-size: 1.1rem; color: #444; }}\n</style>\n</head>\n<body>\n",
+        escape(&r.scenario)
+    );
+    let _ = writeln!(o, "<h1>{}</h1>", escape(&r.scenario));
+    let _ = writeln!(
+        o,
+        "<p>{} policies on the same {} replications (common random numbers) · seed {} · {} days.</p>",
+        r.policies.len(),
+        r.replications,
+        r.seed,
+        r.horizon
+    );
+    let t = takeaways(r);
+    if let Some(first) = t.first() {
+        let _ = writeln!(o, "<p class=\"headline\">{}</p>", escape(first));
+    }
+    let _ = writeln!(o, "<ul>");
+    for line in t.iter().skip(1) {
+        let _ = writeln!(o, "<li>{}</li>", escape(line));
+    }
+    let _ = writeln!(o, "</ul>\n<h2>Results</h2>\n<table>");
+    let _ = writeln!(
+        o,
+        "<tr><th>Rank</th><th>Policy</th><th>Value realised</th><th>Items delivered</th><th>Flow time p85 (days)</th><th>Waste</th><th>Cost of delay</th><th>P(beats {})</th></tr>",
+        escape(&r.baseline)
+    );
+    let mut ranked: Vec<_> = r.policies.iter().collect();
+    ranked.sort_by_key(|p| p.rank);
+    for p in ranked {
+        let m = &p.results.metrics;
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{} ±{}</td><td>{}</td><td>{}</td><td>{}%</td><td>{}</td><td>{:.0}%</td></tr>",
+            p.rank,
+            escape(&p.name),
+            fmt_big(m.value_realised.mean),
+            fmt_big(m.value_realised.ci95),
+            fmt_num(m.items_delivered.mean),
+            fmt_num(m.lead_time.p85),
+            fmt_num(m.waste.mean.map(|w| w * 100.0)),
+            fmt_big(m.cost_of_delay.mean),
+            p.vs_baseline.p_beats_baseline * 100.0
+        );
+    }
+    let _ = writeln!(o, "</table>");
+    for (kind, svg) in svgs {
+        let _ = writeln!(
+            o,
+            "<figure id=\"{}\">\n<h2>{}</h2>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            kind.name(),
+            escape(kind.title()),
+            inline_svg(svg),
+            escape(kind.reading())
+        );
+    }
+    let _ = writeln!(o, "</body>\n</html>");
+    o
+}
