@@ -18,9 +18,20 @@ fn compare_4_policies_1000_reps(bencher: divan::Bencher) {
     let names = ["fifo", "feature-factory", "cd3", "outcome"];
     let policies: Vec<_> = names.iter().map(|n| sc.policy_named(n).unwrap()).collect();
     bencher.bench_local(|| {
-        let c = experiment::compare(&sc.stream, &policies, 0, &sc.key_results, sc.seed, 1000, |_| {});
+        let c = experiment::compare(
+            &sc.stream,
+            &policies,
+            0,
+            &sc.key_results,
+            sc.seed,
+            1000,
+            |_| {},
+        );
         // Guard against measuring nothing: every policy delivered items in every replication.
-        assert!(c.policies.iter().all(|p| p.outcomes.items_delivered.mean.unwrap() > 50.0));
+        assert!(c
+            .policies
+            .iter()
+            .all(|p| p.outcomes.items_delivered.mean.unwrap() > 50.0));
         divan::black_box(c)
     });
 }

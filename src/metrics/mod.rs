@@ -15,7 +15,9 @@ mod sketch;
 mod stats;
 mod trace;
 
-pub use replication::{Outcomes, Recorder, ReplicationResult, StageObservation, WorkObservation};
+pub use replication::{
+    Outcomes, Recorder, ReplicationResult, StageObservation, WorkDone, WorkObservation,
+};
 pub use sketch::Sketch;
 pub use stats::{t_quantile_975, MetricAccumulator, PooledAccumulator, Running, Stat, TimeAverage};
 pub use trace::{Trace, TracedItem};

@@ -102,6 +102,17 @@ pub struct Outcomes {
     pub bets_continued: u64,
 }
 
+/// What a finished piece of work was, for the effort accounts.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkDone {
+    /// The item arrived after warm-up.
+    pub counted: bool,
+    /// Its flow item kind, as an index.
+    pub kind: usize,
+    /// It is a slice of an epic whose hypothesis is false.
+    pub wasted: bool,
+}
+
 /// Receives the simulation's observations during one replication.
 #[derive(Clone, Debug)]
 pub struct Recorder {
@@ -176,8 +187,11 @@ impl Recorder {
 
     /// A worker of `stage` started an item that waited `wait` days for it.
     #[inline]
-    pub fn started(&mut self, stage: usize, now: f64, wait: f64, counted: bool) {
-        self.busy[stage].change(now, 1.0);
+    /// `occupies` is false when the worker was already busy (juggling items).
+    pub fn started(&mut self, stage: usize, now: f64, wait: f64, counted: bool, occupies: bool) {
+        if occupies {
+            self.busy[stage].change(now, 1.0);
+        }
         self.waiting[stage].change(now, -1.0);
         if counted {
             let s = &mut self.result.stages[stage];
@@ -186,25 +200,19 @@ impl Recorder {
         }
     }
 
-    /// A worker of `stage` finished an item of `kind` (an index) after `service` days;
-    /// `wasted` if it is a slice of a false hypothesis.
+    /// A worker of `stage` finished a piece of work after `service` days; `frees` when the
+    /// worker becomes idle (not when a juggling worker still has items).
     #[inline]
-    pub fn finished(
-        &mut self,
-        stage: usize,
-        now: f64,
-        service: f64,
-        counted: bool,
-        kind: usize,
-        wasted: bool,
-    ) {
-        self.busy[stage].change(now, -1.0);
-        if counted {
+    pub fn finished(&mut self, stage: usize, now: f64, service: f64, work: WorkDone, frees: bool) {
+        if frees {
+            self.busy[stage].change(now, -1.0);
+        }
+        if work.counted {
             self.result.stages[stage].service.add(service);
         }
         let o = &mut self.result.outcomes;
-        o.effort_by_kind[kind] += service;
-        if wasted {
+        o.effort_by_kind[work.kind] += service;
+        if work.wasted {
             o.wasted_effort += service;
         }
     }

@@ -31,7 +31,7 @@
 
 use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
-use crate::metrics::{Recorder, ReplicationResult, Trace, TracedItem};
+use crate::metrics::{Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
 use crate::policy::{Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -646,6 +646,8 @@ impl<'a> FlowSim<'a> {
                 .remove(idx)
                 .expect("invariant: the policy picks an index of the waiting list");
             self.stages[s].busy += 1;
+            // Utilisation counts busy workers, not juggled items.
+            let occupies = self.stages[s].busy <= workers;
             let vs = self.vs;
             let mut factor = vs
                 .debt
@@ -664,25 +666,24 @@ impl<'a> FlowSim<'a> {
             self.effort_started[item.kind.index()] += service;
             let wait = now - item.ready_at;
             let counted = self.rec.counts(item.arrival.days());
-            self.rec.started(s, now.days(), wait, counted);
+            self.rec.started(s, now.days(), wait, counted, occupies);
             cal.schedule(now + service, Event::ServiceDone(s as u16, id));
         }
     }
 
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
         self.stages[s].busy -= 1;
+        let frees = self.stages[s].busy < self.vs.stages[s].workers;
         let stage = &self.vs.stages[s];
         let item = self.items.get_mut(id);
         item.active += item.service;
         let counted = self.rec.counts(item.arrival.days());
-        self.rec.finished(
-            s,
-            now.days(),
-            item.service,
+        let work = WorkDone {
             counted,
-            item.kind.index(),
-            item.failed_bet,
-        );
+            kind: item.kind.index(),
+            wasted: item.failed_bet,
+        };
+        self.rec.finished(s, now.days(), item.service, work, frees);
         item.ready_at = now;
         let rework_to = stage
             .rework

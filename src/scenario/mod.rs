@@ -362,6 +362,32 @@ impl Scenario {
                 ),
             );
         }
+        if o.horizon.is_some() {
+            // Checkpoints follow the horizon; key results judged after it cannot be judged.
+            let days: Vec<f64> = self.key_results.iter().filter_map(|k| k.day).collect();
+            if let Some(late) = days.iter().find(|&&d| d > self.stream.horizon) {
+                fail(
+                    "--horizon",
+                    format!(
+                        "a key result is judged on day {late}, after the horizon ({} days)",
+                        self.stream.horizon
+                    ),
+                );
+            }
+            self.stream.checkpoints = validate::checkpoints(self.stream.horizon, &days);
+            for kr in &mut self.key_results {
+                let d = kr
+                    .day
+                    .unwrap_or(self.stream.horizon)
+                    .min(self.stream.horizon);
+                kr.checkpoint = self
+                    .stream
+                    .checkpoints
+                    .iter()
+                    .position(|&t| t == d)
+                    .unwrap_or(0);
+            }
+        }
         let names = self.policy_names();
         let known = |p: &str| names.iter().any(|n| n == p);
         if let Some(p) = &o.policy {

@@ -284,15 +284,6 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         }
     };
     let policy = raw.policy.clone().unwrap_or_else(|| "fifo".into());
-    if policy::by_name(&policy).is_none() {
-        c.fail(
-            "policy",
-            format!(
-                "unknown policy `{policy}`; valid: {}",
-                policy::NAMES.join(", ")
-            ),
-        );
-    }
 
     if raw.stages.is_empty() {
         c.fail(

@@ -73,6 +73,7 @@ pub(super) fn chart<DB: DrawingBackend>(
     .ck(kind)?;
     let title = format!("{} · {}", kind.title(), d.scenario.name);
     let body = body
+        .margin(18, 0, 0, 0)
         .titled(&title, (FONT, TITLE, FontStyle::Bold))
         .ck(kind)?;
     match kind {
@@ -101,9 +102,39 @@ fn category_labels<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
     let style = label_style().pos(Pos::new(HPos::Center, VPos::Top));
     for (i, name) in names.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(i as f64, y0));
-        root.draw_text(name, &style, (x, y + 10)).ck(kind)?;
+        for (l, line) in wrap_name(name).iter().enumerate() {
+            root.draw_text(line, &style, (x, y + 10 + 28 * l as i32))
+                .ck(kind)?;
+        }
     }
     Ok(())
+}
+
+/// A vertical whisker from `lo` to `hi` at `x`, with caps `cap` wide either side.
+fn whisker(x: f64, lo: f64, hi: f64, cap: f64) -> Vec<PathElement<(f64, f64)>> {
+    let style = BLACK.stroke_width(3);
+    vec![
+        PathElement::new(vec![(x, lo), (x, hi)], style),
+        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
+        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
+    ]
+}
+
+/// Tick labels: whole numbers without decimals, others with as many as they deserve.
+fn tick(v: &f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e6 {
+        format!("{v:.0}")
+    } else {
+        fmt_num(Some(*v))
+    }
+}
+
+/// Splits a long hyphenated name over two lines so neighbouring labels do not collide.
+fn wrap_name(name: &str) -> Vec<String> {
+    match name.rfind('-') {
+        Some(i) if name.len() > 12 => vec![name[..=i].to_string(), name[i + 1..].to_string()],
+        _ => vec![name.to_string()],
+    }
 }
 
 fn max_or(values: impl Iterator<Item = f64>, floor: f64) -> f64 {
@@ -119,16 +150,28 @@ fn names(d: &ChartData<'_>) -> Vec<String> {
 }
 
 /// One panel of bars per policy with 95% whiskers.
+struct Panel<'a> {
+    caption: &'a str,
+    y_desc: &'a str,
+    /// (mean, 95% half-width) per policy.
+    values: Vec<(f64, Option<f64>)>,
+    /// Values are amounts of money (k/M suffixes).
+    big: bool,
+}
+
 fn bar_panel<DB: DrawingBackend>(
     root: &Area<'_, DB>,
     area: &Area<'_, DB>,
     d: &ChartData<'_>,
     kind: ChartKind,
-    caption: &str,
-    y_desc: &str,
-    values: &[(f64, Option<f64>)],
-    big: bool,
+    panel: Panel<'_>,
 ) -> R {
+    let Panel {
+        caption,
+        y_desc,
+        values,
+        big,
+    } = panel;
     let names = names(d);
     let top = max_or(values.iter().map(|(m, c)| m + c.unwrap_or(0.0)), 1.0) * 1.18;
     let mut chart = ChartBuilder::on(area)
@@ -143,13 +186,7 @@ fn bar_panel<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(y_desc)
-        .y_label_formatter(&|v| {
-            if big {
-                fmt_big(Some(*v))
-            } else {
-                fmt_num(Some(*v))
-            }
-        })
+        .y_label_formatter(&|v| if big { fmt_big(Some(*v)) } else { tick(v) })
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -165,14 +202,7 @@ fn bar_panel<DB: DrawingBackend>(
             .ck(kind)?;
         if let Some(c) = ci {
             chart
-                .draw_series(std::iter::once(ErrorBar::new_vertical(
-                    x,
-                    mean - c,
-                    mean,
-                    mean + c,
-                    BLACK.stroke_width(3),
-                    24,
-                )))
+                .draw_series(whisker(x, mean - c, mean + c, 0.1))
                 .ck(kind)?;
         }
         let text = if big {
@@ -220,26 +250,20 @@ fn output_vs_outcome<DB: DrawingBackend>(
             )
         })
         .collect();
-    bar_panel(
-        root,
-        &left,
-        d,
-        kind,
-        "Output: items delivered",
-        "Items delivered per replication",
-        &items,
-        false,
-    )?;
-    bar_panel(
-        root,
-        &right,
-        d,
-        kind,
-        "Outcome: value realised",
-        "Value realised by the horizon",
-        &value,
-        true,
-    )
+    let output = Panel {
+        caption: "Output: items delivered",
+        y_desc: "Items delivered per replication",
+        values: items,
+        big: false,
+    };
+    bar_panel(root, &left, d, kind, output)?;
+    let outcome = Panel {
+        caption: "Outcome: value realised",
+        y_desc: "Value realised by the horizon",
+        values: value,
+        big: true,
+    };
+    bar_panel(root, &right, d, kind, outcome)
 }
 
 fn value_over_time<DB: DrawingBackend>(
@@ -274,6 +298,7 @@ fn value_over_time<DB: DrawingBackend>(
         .x_desc("Day")
         .y_desc("Cumulative value realised")
         .y_label_formatter(&|v| fmt_big(Some(*v)))
+        .x_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -318,6 +343,7 @@ fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(label_style())
+        .legend_area_size(60)
         .margin(16)
         .draw()
         .ck(kind)
@@ -366,6 +392,8 @@ fn cfd<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKi
         .configure_mesh()
         .x_desc("Day")
         .y_desc("Cumulative items")
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -439,6 +467,8 @@ fn cycle_time<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: 
         .configure_mesh()
         .x_desc("Completion day")
         .y_desc("Flow time (days)")
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -504,6 +534,8 @@ fn throughput<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: 
         .disable_x_mesh()
         .x_desc("Week")
         .y_desc("Items delivered per week")
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -558,6 +590,8 @@ fn wip<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKi
         .configure_mesh()
         .x_desc("Day")
         .y_desc("Items in the value stream")
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -605,14 +639,14 @@ fn aging_wip<DB: DrawingBackend>(
     // Historical age at which items left each stage, from items finished before that day.
     let mut history: Vec<Vec<f64>> = vec![Vec::new(); n];
     for it in &d.trace.items {
-        for s in 0..n {
+        for (s, past) in history.iter_mut().enumerate() {
             let left = if s + 1 < n {
                 it.entered[s + 1]
             } else {
                 it.delivered.unwrap_or(f64::NAN)
             };
             if left.is_finite() && left <= day && it.entered[s].is_finite() {
-                history[s].push(left - it.arrival);
+                past.push(left - it.arrival);
             }
         }
     }
@@ -636,6 +670,8 @@ fn aging_wip<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(format!("Age on day {day} (days since arrival)"))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -726,6 +762,7 @@ fn value_distribution<DB: DrawingBackend>(
         .x_labels(0)
         .y_desc("Value realised by the horizon")
         .y_label_formatter(&|v| fmt_big(Some(*v)))
+        .x_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -764,8 +801,8 @@ fn value_distribution<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("median {}", fmt_big(Some(q[2]))),
-                (x + 0.32, q[2]),
-                label_style().pos(Pos::new(HPos::Left, VPos::Center)),
+                (x, q[4] + (top - bottom) * 0.015),
+                label_style().pos(Pos::new(HPos::Center, VPos::Bottom)),
             )))
             .ck(kind)?;
     }
@@ -778,7 +815,7 @@ fn flow_distribution<DB: DrawingBackend>(
     kind: ChartKind,
 ) -> R {
     let policies = &d.comparison.policies;
-    let cols = policies.len().min(2).max(1);
+    let cols = policies.len().clamp(1, 2);
     let rows = policies.len().div_ceil(cols);
     let panels = body.split_evenly((rows, cols));
     let h = d.scenario.stream.horizon;
@@ -797,6 +834,8 @@ fn flow_distribution<DB: DrawingBackend>(
             .configure_mesh()
             .x_desc("Day")
             .y_desc("% of effort")
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .label_style((FONT, 20))
             .axis_desc_style((FONT, 22))
             .draw()
@@ -831,6 +870,7 @@ fn flow_distribution<DB: DrawingBackend>(
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
                 .label_font((FONT, 20))
+                .legend_area_size(40)
                 .draw()
                 .ck(kind)?;
         }
@@ -883,6 +923,7 @@ fn stages<DB: DrawingBackend>(
             } else {
                 "Items waiting"
             })
+            .y_label_formatter(&tick)
             .label_style(label_style())
             .axis_desc_style((FONT, AXIS))
             .draw()
@@ -947,6 +988,8 @@ fn key_results<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(0)
         .y_desc("Probability of achieving (%)")
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -981,9 +1024,9 @@ fn key_results<DB: DrawingBackend>(
             .ck(kind)?;
         chart
             .draw_series(std::iter::once(Text::new(
-                format!("{level:.0}%"),
-                (end, level),
-                label_style().pos(Pos::new(HPos::Right, VPos::Bottom)),
+                format!("{level:.0}% confidence"),
+                (-0.58, level),
+                label_style().pos(Pos::new(HPos::Left, VPos::Bottom)),
             )))
             .ck(kind)?;
     }
