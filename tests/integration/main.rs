@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one test binary: queueing theory, properties, golden
 //! outputs and the command line.
 
+mod charts;
 mod cli;
 mod golden;
 mod properties;

@@ -1,0 +1,282 @@
+//! Charts, the report folder, `demo`, and `index.html` in a real headless browser.
+
+use super::{all_scenarios, root};
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+use valueflow::experiment;
+use valueflow::model::flow;
+use valueflow::report::chart::{self, ChartData, ChartKind};
+use valueflow::scenario;
+
+fn valueflow() -> Command {
+    let mut c = Command::cargo_bin("valueflow").unwrap();
+    c.current_dir(root());
+    c
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+/// All text in an SVG document, after checking that it parses.
+fn svg_text(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Axis labels each chart kind must show (the title is checked for all).
+fn axis_labels(kind: ChartKind) -> &'static [&'static str] {
+    match kind {
+        ChartKind::OutputVsOutcome => &["Items delivered per replication", "Value realised by the horizon"],
+        ChartKind::ValueOverTime => &["Day", "Cumulative value realised"],
+        ChartKind::Cfd => &["Day", "Cumulative items"],
+        ChartKind::CycleTime => &["Completion day", "Flow time (days)"],
+        ChartKind::Throughput => &["Week", "Items delivered per week"],
+        ChartKind::Wip => &["Day", "Items in the value stream"],
+        ChartKind::AgingWip => &["days since arrival"],
+        ChartKind::ValueDistribution => &["Value realised by the horizon"],
+        ChartKind::FlowDistribution => &["Day", "% of effort"],
+        ChartKind::Stages => &["Utilisation (%)", "Items waiting"],
+        ChartKind::KeyResults => &[],
+    }
+}
+
+#[test]
+fn every_chart_renders_for_every_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in all_scenarios() {
+        let mut sc = scenario::load(&file).unwrap();
+        sc.replications = 3;
+        sc.stream.horizon = sc.stream.horizon.min(2000.0);
+        sc.stream.warmup = sc.stream.warmup.min(sc.stream.horizon / 10.0);
+        sc.stream.checkpoints = vec![sc.stream.horizon / 2.0, sc.stream.horizon];
+        for kr in &mut sc.key_results {
+            kr.checkpoint = 1;
+        }
+        let policies: Vec<_> = sc.compare.iter().map(|n| sc.policy_named(n).unwrap()).collect();
+        let cmp = experiment::compare(&sc.stream, &policies, 0, &sc.key_results, sc.seed, 3, |_| {});
+        let traced = sc.policy_named(&sc.policy).unwrap();
+        let (result, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+        // The data behind the item charts: the trace agrees with the replication's counts.
+        let delivered = trace.items.iter().filter(|i| i.delivered.is_some()).count() as u64;
+        assert_eq!(delivered, result.departed, "{}", file.display());
+        assert_eq!(trace.items.len() as u64, result.arrived, "{}", file.display());
+        let data = ChartData {
+            scenario: &sc,
+            comparison: &cmp,
+            traced_policy: &sc.policy,
+            trace: &trace,
+        };
+        for kind in ChartKind::ALL {
+            let stem = format!("{}-{}", file.file_stem().unwrap().to_string_lossy(), kind.name());
+            let png = dir.path().join(format!("{stem}.png"));
+            chart::write(kind, &data, &png).unwrap_or_else(|e| panic!("{stem}: {e}"));
+            assert_eq!(png_size(&std::fs::read(&png).unwrap()), chart::SIZE, "{stem}");
+            let svg_path = dir.path().join(format!("{stem}.svg"));
+            chart::write(kind, &data, &svg_path).unwrap();
+            let text = svg_text(&std::fs::read_to_string(&svg_path).unwrap());
+            assert!(text.contains(kind.title()), "{stem}: title missing");
+            assert!(text.contains(&sc.name), "{stem}: scenario name missing");
+            assert!(text.contains("seed"), "{stem}: footnote missing");
+            for label in axis_labels(kind) {
+                assert!(text.contains(label), "{stem}: axis label `{label}` missing");
+            }
+        }
+    }
+    // Only finished files: no temporary files left behind.
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.starts_with(".valueflow-"), "left behind: {name}");
+    }
+}
+
+#[test]
+fn chart_command_writes_one_chart_and_checks_its_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cfd.svg");
+    valueflow()
+        .args(["chart", "scenarios/mm1.toml", "--kind", "cfd", "--reps", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(svg_text(&std::fs::read_to_string(&out).unwrap()).contains("Cumulative flow diagram"));
+    valueflow()
+        .args(["chart", "scenarios/mm1.toml", "--kind", "cfd", "--reps", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    valueflow()
+        .args(["chart", "scenarios/mm1.toml", "--kind", "pie", "--out"])
+        .arg(dir.path().join("x.png"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown chart kind `pie`").and(predicate::str::contains("cfd")));
+    valueflow()
+        .args(["chart", "scenarios/mm1.toml", "--kind", "cfd", "--out"])
+        .arg(dir.path().join("x.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".png or .svg"));
+}
+
+fn expected_report_files() -> Vec<String> {
+    let mut files: Vec<String> = ChartKind::ALL
+        .iter()
+        .flat_map(|k| [format!("{}.png", k.name()), format!("{}.svg", k.name())])
+        .collect();
+    files.extend(["summary.json", "summary.md", "index.html"].map(String::from));
+    files
+}
+
+#[test]
+fn report_writes_the_pack_and_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    valueflow()
+        .args(["report", "scenarios/outcomes.toml", "--reps", "6", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    for f in expected_report_files() {
+        assert!(out.join(&f).is_file(), "missing {f}");
+    }
+    for p in ["feature-factory", "shortest-first", "cd3", "outcome"] {
+        let csv = std::fs::read_to_string(out.join(format!("policy-{p}.csv"))).unwrap();
+        assert!(csv.contains(&format!(",{p},outcome,all,value_realised,")), "{p}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["policies"].as_array().unwrap().len(), 4);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("## Takeaways") && md.contains("realised the most value"));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), ChartKind::ALL.len());
+    assert!(!html.contains("<script"), "index.html must not load scripts");
+
+    // An existing folder is left alone without --force ...
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    valueflow()
+        .args(["report", "scenarios/outcomes.toml", "--reps", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    // ... and replaced whole with it; nothing temporary is left beside it.
+    valueflow()
+        .args(["report", "scenarios/outcomes.toml", "--reps", "2", "--quiet", "--force", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(!out.join("notes.txt").exists());
+    assert!(out.join("index.html").is_file());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, vec!["report".to_string()]);
+}
+
+#[test]
+fn demo_needs_no_files_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Command::cargo_bin("valueflow").unwrap();
+    demo.current_dir(dir.path())
+        .args(["demo", "--reps", "10", "--quiet"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("realised the most value").and(predicate::str::contains("Rank")));
+    let out = dir.path().join("valueflow-demo");
+    for f in expected_report_files() {
+        assert!(out.join(&f).is_file(), "missing {f}");
+    }
+    Command::cargo_bin("valueflow")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["demo", "--reps", "10"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("valueflow-demo already exists"));
+}
+
+#[test]
+fn the_demo_scenario_is_the_flagship_file() {
+    let file = std::fs::read_to_string(root().join("scenarios/outcomes.toml")).unwrap();
+    assert_eq!(valueflow::cli::DEMO_SCENARIO, file);
+}
+
+/// Finds Debian's Chromium, or says why the browser test cannot run.
+fn chromium() -> Option<String> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(String::from)
+}
+
+#[test]
+fn index_html_loads_in_a_headless_browser_with_every_chart() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is missing on CI: .ci/run installs Debian's `chromium` package"
+        );
+        eprintln!("SKIPPED index_html_loads_in_a_headless_browser: no Chromium here (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    valueflow()
+        .args(["report", "scenarios/outcomes.toml", "--reps", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let profile = dir.path().join("profile");
+    let url = format!("file://{}", out.join("index.html").display());
+    let run = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("Chromium runs");
+    assert!(run.status.success(), "Chromium failed: {}", String::from_utf8_lossy(&run.stderr));
+    let dom = String::from_utf8_lossy(&run.stdout);
+    let log = String::from_utf8_lossy(&run.stderr);
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console_errors.is_empty(), "console messages: {console_errors:?}");
+    assert_eq!(dom.matches("<svg").count(), ChartKind::ALL.len(), "every chart is in the page");
+    for kind in ChartKind::ALL {
+        assert!(dom.contains(&format!("id=\"{}\"", kind.name())), "{} missing", kind.name());
+        assert!(dom.contains(kind.title()), "{} title missing", kind.name());
+    }
+    let _ = Path::new(&url);
+}
