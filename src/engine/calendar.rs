@@ -5,14 +5,24 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 struct Entry<E> {
-    time: Time,
+    /// The time's bits: for non-negative times the bit pattern of an f64 orders like the
+    /// number, so integer comparisons order entries by time (cheaper than `total_cmp`).
+    time_bits: u64,
+    /// Insertion sequence, breaking ties in scheduling order.
     seq: u64,
     event: E,
 }
 
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> Time {
+        Time::from_days(f64::from_bits(self.time_bits))
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        (self.time_bits, self.seq) == (other.time_bits, other.seq)
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -24,11 +34,10 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed so that BinaryHeap (a max-heap) pops the earliest event; the sequence number
     // breaks ties in scheduling order, which makes runs deterministic.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        let key = |e: &Self| (u128::from(e.time_bits) << 64) | u128::from(e.seq);
+        key(other).cmp(&key(self))
     }
 }
 
@@ -54,18 +63,34 @@ impl<E> Calendar<E> {
     }
 
     /// Schedules `event` to happen at `time`.
+    ///
+    /// # Panics
+    /// If `time` is negative: simulated time starts at 0 and never runs backwards.
+    #[inline]
     pub fn schedule(&mut self, time: Time, event: E) {
+        let days = time.days();
+        assert!(
+            days >= 0.0,
+            "invariant: events are never scheduled before time 0"
+        );
+        // +0.0 and -0.0 compare equal but differ in bits; keys use +0.0.
+        let bits = (days + 0.0).to_bits();
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            time_bits: bits,
+            seq,
+            event,
+        });
     }
 
     /// Removes and returns the earliest event if it happens no later than `horizon`.
+    #[inline]
     pub fn pop_until(&mut self, horizon: Time) -> Option<(Time, E)> {
-        if self.heap.peek()?.time > horizon {
+        if self.heap.peek()?.time() > horizon {
             return None;
         }
-        self.heap.pop().map(|e| (e.time, e.event))
+        self.heap.pop().map(|e| (e.time(), e.event))
     }
 
     /// Number of pending events.

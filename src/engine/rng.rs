@@ -31,7 +31,13 @@ pub fn key(parts: &[u64]) -> u64 {
 
 /// The stream named by `parts`.
 pub fn stream(parts: &[u64]) -> Stream {
-    let k = key(parts);
+    stream_of_key(key(parts))
+}
+
+/// The stream of an already folded key (see [`key`]): `stream(parts)` is
+/// `stream_of_key(key(parts))`.
+#[inline]
+pub fn stream_of_key(k: u64) -> Stream {
     let state = (u128::from(mix64(k ^ 0xA5A5_A5A5)) << 64) | u128::from(mix64(k));
     Pcg64Mcg::new(state)
 }

@@ -3,12 +3,16 @@
 use super::Sketch;
 use serde::Serialize;
 
-/// Welford's running mean and variance (Welford 1962; Knuth, TAOCP vol. 2, 4.2.2).
+/// Running mean and variance by shifted sums: sums of `x - K` and `(x - K)^2` with `K` the
+/// first value, which is as accurate as Welford's update when `K` is near the mean (Chan,
+/// Golub & LeVeque, "Algorithms for computing the sample variance", 1983) and needs no
+/// division per observation (this sits on the engine's hot path).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Running {
     n: u64,
-    mean: f64,
-    m2: f64,
+    shift: f64,
+    sum: f64,
+    sum_sq: f64,
 }
 
 impl Running {
@@ -18,10 +22,13 @@ impl Running {
         if !x.is_finite() {
             return;
         }
+        if self.n == 0 {
+            self.shift = x;
+        }
         self.n += 1;
-        let d = x - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (x - self.mean);
+        let d = x - self.shift;
+        self.sum += d;
+        self.sum_sq += d * d;
     }
 
     /// Number of observations.
@@ -34,7 +41,7 @@ impl Running {
         if self.n == 0 {
             f64::NAN
         } else {
-            self.mean
+            self.shift + self.sum / self.n as f64
         }
     }
 
@@ -43,7 +50,8 @@ impl Running {
         if self.n < 2 {
             f64::NAN
         } else {
-            self.m2 / (self.n - 1) as f64
+            let n = self.n as f64;
+            ((self.sum_sq - self.sum * self.sum / n) / (n - 1.0)).max(0.0)
         }
     }
 

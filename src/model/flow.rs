@@ -248,6 +248,8 @@ enum Origin {
 pub struct FlowSim<'a> {
     vs: &'a ValueStream,
     policy: &'a dyn Policy,
+    /// The policy always takes the first waiting item: no need to ask it.
+    fcfs: bool,
     /// Items one worker may have in service at once (1 unless the policy starts everything).
     juggle: u32,
     ignore_limits: bool,
@@ -314,6 +316,7 @@ impl<'a> FlowSim<'a> {
         FlowSim {
             vs,
             policy,
+            fcfs: policy.first_come_first_served(),
             juggle,
             ignore_limits,
             rep_key,
@@ -385,8 +388,12 @@ impl<'a> FlowSim<'a> {
 
     fn finish(mut self, events: u64) -> (ReplicationResult, Option<Trace>) {
         // Items never delivered still count: penalties, costs and lost value.
+        let mut is_free = vec![false; self.items.slots.len()];
+        for &id in &self.items.free {
+            is_free[id as usize] = true;
+        }
         let live: Vec<ItemId> = (0..self.items.slots.len() as ItemId)
-            .filter(|id| !self.items.free.contains(id))
+            .filter(|&id| !is_free[id as usize])
             .collect();
         for id in live {
             self.rec
@@ -485,7 +492,7 @@ impl<'a> FlowSim<'a> {
             }
             Origin::Spawned { parent } => (rng::key(&[self.rep_key, STREAM_SPAWNED, parent]), 0),
         };
-        let mut r = rng::stream(&[key]);
+        let mut r = rng::stream_of_key(key);
         let mut size = wt.size.as_ref().map_or(1.0, |d| d.sample(&mut r));
         let (mut epic, mut slice, mut epic_def, mut failed_bet) = (NO_EPIC, 0, u16::MAX, false);
         let (value, est_value) = match origin {
@@ -567,6 +574,9 @@ impl<'a> FlowSim<'a> {
 
     #[inline]
     fn choose(&self, waiting: &VecDeque<ItemId>, s: usize, step: Step, now: Time) -> Option<usize> {
+        if self.fcfs {
+            return Some(0);
+        }
         let ctx = Context {
             now,
             stage: s,
@@ -602,11 +612,11 @@ impl<'a> FlowSim<'a> {
                 break;
             };
             let id = if s == 0 {
-                self.backlog.remove(idx)
+                take(&mut self.backlog, idx)
             } else {
                 self.stages[s - 1].wip -= 1;
                 freed_upstream = true;
-                self.stages[s - 1].done.remove(idx)
+                take(&mut self.stages[s - 1].done, idx)
             }
             .expect("invariant: the policy picks an index of the waiting list");
             self.admit(s, id, now);
@@ -641,9 +651,7 @@ impl<'a> FlowSim<'a> {
             let Some(idx) = self.choose(&self.stages[s].queue, s, Step::Start, now) else {
                 break;
             };
-            let id = self.stages[s]
-                .queue
-                .remove(idx)
+            let id = take(&mut self.stages[s].queue, idx)
                 .expect("invariant: the policy picks an index of the waiting list");
             self.stages[s].busy += 1;
             // Utilisation counts busy workers, not juggled items.
@@ -865,6 +873,16 @@ impl<'a> FlowSim<'a> {
         if let Some(every) = self.vs.stages[s].release_every {
             cal.schedule(now + every, Event::Release(s as u16));
         }
+    }
+}
+
+/// Removes entry `idx`; the front (the common case) without shifting anything.
+#[inline]
+fn take(list: &mut VecDeque<ItemId>, idx: usize) -> Option<ItemId> {
+    if idx == 0 {
+        list.pop_front()
+    } else {
+        list.remove(idx)
     }
 }
 

@@ -89,6 +89,12 @@ pub trait Policy: Send + Sync + Debug {
         Discipline::Limits
     }
 
+    /// True if the policy always takes the first waiting item (plain first come, first
+    /// served), so the simulation may skip asking it.
+    fn first_come_first_served(&self) -> bool {
+        false
+    }
+
     /// True if the policy measures outcomes: it holds an epic's later slices until its first
     /// slice's outcome is measured, then continues the epic or stops it.
     fn measures(&self) -> bool {

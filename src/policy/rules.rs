@@ -148,18 +148,20 @@ impl Policy for RulePolicy {
         self.measure
     }
 
+    fn first_come_first_served(&self) -> bool {
+        self.order == Order::Fifo
+            && self.allocation.is_none()
+            && !self.measure
+            && self.kinds == [true; 4]
+    }
+
     fn choose(
         &self,
         waiting: &VecDeque<ItemId>,
         items: &ItemTable,
         ctx: &Context<'_>,
     ) -> Option<usize> {
-        // Fast path: plain FIFO over every kind.
-        if self.order == Order::Fifo
-            && self.allocation.is_none()
-            && !self.measure
-            && self.kinds == [true; 4]
-        {
+        if self.first_come_first_served() {
             return Some(0);
         }
         let mut present = [false; 4];

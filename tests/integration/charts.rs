@@ -36,7 +36,10 @@ fn svg_text(svg: &str) -> String {
 /// Axis labels each chart kind must show (the title is checked for all).
 fn axis_labels(kind: ChartKind) -> &'static [&'static str] {
     match kind {
-        ChartKind::OutputVsOutcome => &["Items delivered per replication", "Value realised by the horizon"],
+        ChartKind::OutputVsOutcome => &[
+            "Items delivered per replication",
+            "Value realised by the horizon",
+        ],
         ChartKind::ValueOverTime => &["Day", "Cumulative value realised"],
         ChartKind::Cfd => &["Day", "Cumulative items"],
         ChartKind::CycleTime => &["Completion day", "Flow time (days)"],
@@ -62,14 +65,31 @@ fn every_chart_renders_for_every_scenario() {
         for kr in &mut sc.key_results {
             kr.checkpoint = 1;
         }
-        let policies: Vec<_> = sc.compare.iter().map(|n| sc.policy_named(n).unwrap()).collect();
-        let cmp = experiment::compare(&sc.stream, &policies, 0, &sc.key_results, sc.seed, 3, |_| {});
+        let policies: Vec<_> = sc
+            .compare
+            .iter()
+            .map(|n| sc.policy_named(n).unwrap())
+            .collect();
+        let cmp = experiment::compare(
+            &sc.stream,
+            &policies,
+            0,
+            &sc.key_results,
+            sc.seed,
+            3,
+            |_| {},
+        );
         let traced = sc.policy_named(&sc.policy).unwrap();
         let (result, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
         // The data behind the item charts: the trace agrees with the replication's counts.
         let delivered = trace.items.iter().filter(|i| i.delivered.is_some()).count() as u64;
         assert_eq!(delivered, result.departed, "{}", file.display());
-        assert_eq!(trace.items.len() as u64, result.arrived, "{}", file.display());
+        assert_eq!(
+            trace.items.len() as u64,
+            result.arrived,
+            "{}",
+            file.display()
+        );
         let data = ChartData {
             scenario: &sc,
             comparison: &cmp,
@@ -77,10 +97,18 @@ fn every_chart_renders_for_every_scenario() {
             trace: &trace,
         };
         for kind in ChartKind::ALL {
-            let stem = format!("{}-{}", file.file_stem().unwrap().to_string_lossy(), kind.name());
+            let stem = format!(
+                "{}-{}",
+                file.file_stem().unwrap().to_string_lossy(),
+                kind.name()
+            );
             let png = dir.path().join(format!("{stem}.png"));
             chart::write(kind, &data, &png).unwrap_or_else(|e| panic!("{stem}: {e}"));
-            assert_eq!(png_size(&std::fs::read(&png).unwrap()), chart::SIZE, "{stem}");
+            assert_eq!(
+                png_size(&std::fs::read(&png).unwrap()),
+                chart::SIZE,
+                "{stem}"
+            );
             let svg_path = dir.path().join(format!("{stem}.svg"));
             chart::write(kind, &data, &svg_path).unwrap();
             let text = svg_text(&std::fs::read_to_string(&svg_path).unwrap());
@@ -104,13 +132,29 @@ fn chart_command_writes_one_chart_and_checks_its_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cfd.svg");
     valueflow()
-        .args(["chart", "scenarios/mm1.toml", "--kind", "cfd", "--reps", "2", "--out"])
+        .args([
+            "chart",
+            "scenarios/mm1.toml",
+            "--kind",
+            "cfd",
+            "--reps",
+            "2",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
     assert!(svg_text(&std::fs::read_to_string(&out).unwrap()).contains("Cumulative flow diagram"));
     valueflow()
-        .args(["chart", "scenarios/mm1.toml", "--kind", "cfd", "--reps", "2", "--out"])
+        .args([
+            "chart",
+            "scenarios/mm1.toml",
+            "--kind",
+            "cfd",
+            "--reps",
+            "2",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(2)
@@ -120,7 +164,10 @@ fn chart_command_writes_one_chart_and_checks_its_arguments() {
         .arg(dir.path().join("x.png"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown chart kind `pie`").and(predicate::str::contains("cfd")));
+        .stderr(
+            predicate::str::contains("unknown chart kind `pie`")
+                .and(predicate::str::contains("cfd")),
+        );
     valueflow()
         .args(["chart", "scenarios/mm1.toml", "--kind", "cfd", "--out"])
         .arg(dir.path().join("x.jpg"))
@@ -143,7 +190,14 @@ fn report_writes_the_pack_and_never_clobbers() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
     valueflow()
-        .args(["report", "scenarios/outcomes.toml", "--reps", "6", "--quiet", "--out"])
+        .args([
+            "report",
+            "scenarios/outcomes.toml",
+            "--reps",
+            "6",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -152,7 +206,10 @@ fn report_writes_the_pack_and_never_clobbers() {
     }
     for p in ["feature-factory", "shortest-first", "cd3", "outcome"] {
         let csv = std::fs::read_to_string(out.join(format!("policy-{p}.csv"))).unwrap();
-        assert!(csv.contains(&format!(",{p},outcome,all,value_realised,")), "{p}");
+        assert!(
+            csv.contains(&format!(",{p},outcome,all,value_realised,")),
+            "{p}"
+        );
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
@@ -161,7 +218,10 @@ fn report_writes_the_pack_and_never_clobbers() {
     assert!(md.contains("## Takeaways") && md.contains("realised the most value"));
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert_eq!(html.matches("<svg").count(), ChartKind::ALL.len());
-    assert!(!html.contains("<script"), "index.html must not load scripts");
+    assert!(
+        !html.contains("<script"),
+        "index.html must not load scripts"
+    );
 
     // An existing folder is left alone without --force ...
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
@@ -171,10 +231,21 @@ fn report_writes_the_pack_and_never_clobbers() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--force"));
-    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
     // ... and replaced whole with it; nothing temporary is left beside it.
     valueflow()
-        .args(["report", "scenarios/outcomes.toml", "--reps", "2", "--quiet", "--force", "--out"])
+        .args([
+            "report",
+            "scenarios/outcomes.toml",
+            "--reps",
+            "2",
+            "--quiet",
+            "--force",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -195,7 +266,10 @@ fn demo_needs_no_files_and_refuses_to_overwrite() {
         .args(["demo", "--reps", "10", "--quiet"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("realised the most value").and(predicate::str::contains("Rank")));
+        .stdout(
+            predicate::str::contains("realised the most value")
+                .and(predicate::str::contains("Rank")),
+        );
     let out = dir.path().join("valueflow-demo");
     for f in expected_report_files() {
         assert!(out.join(&f).is_file(), "missing {f}");
@@ -241,7 +315,14 @@ fn index_html_loads_in_a_headless_browser_with_every_chart() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
     valueflow()
-        .args(["report", "scenarios/outcomes.toml", "--reps", "4", "--quiet", "--out"])
+        .args([
+            "report",
+            "scenarios/outcomes.toml",
+            "--reps",
+            "4",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
@@ -265,17 +346,32 @@ fn index_html_loads_in_a_headless_browser_with_every_chart() {
         .arg(&url)
         .output()
         .expect("Chromium runs");
-    assert!(run.status.success(), "Chromium failed: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "Chromium failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let dom = String::from_utf8_lossy(&run.stdout);
     let log = String::from_utf8_lossy(&run.stderr);
     let console_errors: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
         .collect();
-    assert!(console_errors.is_empty(), "console messages: {console_errors:?}");
-    assert_eq!(dom.matches("<svg").count(), ChartKind::ALL.len(), "every chart is in the page");
+    assert!(
+        console_errors.is_empty(),
+        "console messages: {console_errors:?}"
+    );
+    assert_eq!(
+        dom.matches("<svg").count(),
+        ChartKind::ALL.len(),
+        "every chart is in the page"
+    );
     for kind in ChartKind::ALL {
-        assert!(dom.contains(&format!("id=\"{}\"", kind.name())), "{} missing", kind.name());
+        assert!(
+            dom.contains(&format!("id=\"{}\"", kind.name())),
+            "{} missing",
+            kind.name()
+        );
         assert!(dom.contains(kind.title()), "{} title missing", kind.name());
     }
     let _ = Path::new(&url);
