@@ -334,21 +334,34 @@ impl ValueStream {
         visits
     }
 
-    /// Offered utilisation of each stage from the Poisson arrivals: sum over work types of
-    /// arrival rate x visits x mean service time, divided by the workers. Backlogs are finite
-    /// and do not count.
+    /// Offered utilisation of each stage from the steady flows of work: for each work type,
+    /// its arrival rate (plus the slices of epics arriving per day, plus defects its sources
+    /// spawn per day) x mean size x visits x mean service time, divided by the workers.
+    /// Backlogs are finite and do not count; debt drag and context switching are left out, so
+    /// this is a lower bound.
     pub fn offered_utilization(&self) -> Vec<f64> {
         let visits = self.expected_visits();
+        let size = |w: usize| self.work_types[w].size.as_ref().map_or(1.0, Dist::mean);
+        // Items per day entering each work type.
+        let mut rate: Vec<f64> = self
+            .work_types
+            .iter()
+            .map(|wt| wt.arrival_rate.unwrap_or(0.0))
+            .collect();
+        for e in &self.epics {
+            if let Some(r) = e.arrival_rate {
+                rate[e.work_type] += r * f64::from(e.slices);
+            }
+        }
+        for (w, wt) in self.work_types.iter().enumerate() {
+            if let Some(sp) = &wt.spawns {
+                rate[sp.work_type] += rate[w] * sp.probability;
+            }
+        }
         (0..self.stages.len())
             .map(|s| {
-                let load: f64 = self
-                    .work_types
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(w, wt)| {
-                        wt.arrival_rate
-                            .map(|rate| rate * visits[s] * self.service(w, s).mean())
-                    })
+                let load: f64 = (0..self.work_types.len())
+                    .map(|w| rate[w] * size(w) * visits[s] * self.service(w, s).mean())
                     .sum();
                 load / f64::from(self.stages[s].workers)
             })
