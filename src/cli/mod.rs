@@ -73,6 +73,9 @@ struct RunArgs {
     /// Replace `--out` if it already exists.
     #[arg(long)]
     force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,6 +110,9 @@ struct CompareArgs {
     /// Replace `--out` if it already exists.
     #[arg(long)]
     force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Settings shared by commands that compare policies.
@@ -131,6 +137,9 @@ struct Comparing {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// The day the aging-WIP chart shows (default: the middle of the run).
+    #[arg(long, value_name = "DAY")]
+    aging_day: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -230,6 +239,7 @@ pub const DEMO_SCENARIO: &str = include_str!("../../scenarios/outcomes.toml");
 
 /// A comparison and a traced replication, ready for charts.
 struct Charted {
+    aging_day: Option<f64>,
     sc: Scenario,
     comparison: experiment::Comparison,
     traced_policy: String,
@@ -243,6 +253,7 @@ impl Charted {
             comparison: &self.comparison,
             traced_policy: &self.traced_policy,
             trace: &self.trace,
+            aging_day: self.aging_day,
         }
     }
 }
@@ -288,7 +299,16 @@ fn run_for_charts(mut sc: Scenario, c: &Comparing) -> Result<Charted, CliError> 
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
     let (_, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+    if let Some(day) = c.aging_day {
+        if !(day > 0.0 && day <= sc.stream.horizon) {
+            return Err(CliError::Input(format!(
+                "--aging-day must be a day within the run (0 to {}], got {day}",
+                sc.stream.horizon
+            )));
+        }
+    }
     Ok(Charted {
+        aging_day: c.aging_day,
         traced_policy: sc.policy.clone(),
         sc,
         comparison,
@@ -416,6 +436,7 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
         .iter()
         .position(|n| *n == sc.baseline)
         .unwrap_or(0);
+    let bar = progress::bar(sc.replications, args.quiet);
     let cmp = experiment::compare(
         &sc.stream,
         &policies,
@@ -423,8 +444,9 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
         &sc.key_results,
         sc.seed,
         sc.replications,
-        |_| {},
+        |done| bar.set_position(done),
     );
+    bar.finish_and_clear();
     let report = CompareReport::new(&sc, &cmp);
     emit(
         &exporter(args.format).render_compare(&report),
@@ -452,14 +474,16 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     let policy = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
+    let bar = progress::bar(sc.replications, args.quiet);
     let summary = experiment::run_with_key_results(
         &sc.stream,
         policy.as_ref(),
         &sc.key_results,
         sc.seed,
         sc.replications,
-        |_| {},
+        |done| bar.set_position(done),
     );
+    bar.finish_and_clear();
     let report = RunReport::new(&sc, &summary);
     emit(
         &exporter(args.format).render(&report),

@@ -95,6 +95,7 @@ fn every_chart_renders_for_every_scenario() {
             comparison: &cmp,
             traced_policy: &sc.policy,
             trace: &trace,
+            aging_day: None,
         };
         for kind in ChartKind::ALL {
             let stem = format!(
@@ -159,6 +160,35 @@ fn chart_command_writes_one_chart_and_checks_its_arguments() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("already exists"));
+    let aging = dir.path().join("aging.svg");
+    valueflow()
+        .args([
+            "chart",
+            "scenarios/delivery-team.toml",
+            "--kind",
+            "aging-wip",
+            "--aging-day",
+            "300",
+        ])
+        .args(["--reps", "2", "--quiet", "--out"])
+        .arg(&aging)
+        .assert()
+        .success();
+    assert!(svg_text(&std::fs::read_to_string(&aging).unwrap()).contains("Age on day 300"));
+    valueflow()
+        .args([
+            "chart",
+            "scenarios/mm1.toml",
+            "--kind",
+            "aging-wip",
+            "--aging-day",
+            "-3",
+            "--out",
+        ])
+        .arg(dir.path().join("bad.svg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--aging-day"));
     valueflow()
         .args(["chart", "scenarios/mm1.toml", "--kind", "pie", "--out"])
         .arg(dir.path().join("x.png"))

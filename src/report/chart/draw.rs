@@ -614,9 +614,10 @@ fn wip<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKi
     legend(&mut chart, kind, SeriesLabelPosition::UpperRight)
 }
 
-/// The day aging WIP is shown at: the middle of the run.
+/// The day aging WIP is shown at: the one asked for, or the middle of the run.
 pub fn aging_day(d: &ChartData<'_>) -> f64 {
-    (d.scenario.stream.horizon / 2.0).round()
+    d.aging_day
+        .unwrap_or_else(|| (d.scenario.stream.horizon / 2.0).round())
 }
 
 fn aging_wip<DB: DrawingBackend>(

@@ -135,6 +135,8 @@ pub struct ChartData<'a> {
     pub traced_policy: &'a str,
     /// The trace of replication 0 under `traced_policy`.
     pub trace: &'a Trace,
+    /// The day the aging-WIP chart shows (`None`: the middle of the run).
+    pub aging_day: Option<f64>,
 }
 
 /// Why a chart could not be drawn or written.
