@@ -181,8 +181,7 @@ fn chart_command_writes_one_chart_and_checks_its_arguments() {
             "scenarios/mm1.toml",
             "--kind",
             "aging-wip",
-            "--aging-day",
-            "-3",
+            "--aging-day=999999",
             "--out",
         ])
         .arg(dir.path().join("bad.svg"))
