@@ -744,7 +744,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         .filter(|(u, _)| **u >= 1.0)
         .map(|(u, s)| {
             format!(
-                "stage `{}` is offered {:.0}% of its capacity: its queue will grow without bound (add workers, shorten service or lower arrival rates)",
+                "stage `{}` is offered {:.0}% of its capacity: more work arrives than it can finish, so its queue will grow without bound for as long as the run lasts (add workers, shorten service or lower arrival rates if that is not intended)",
                 s.name,
                 u * 100.0
             )

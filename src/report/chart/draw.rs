@@ -900,7 +900,7 @@ fn stages<DB: DrawingBackend>(
             }
         };
         let top = if util {
-            100.0
+            105.0
         } else {
             max_or(
                 policies
