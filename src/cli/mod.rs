@@ -45,51 +45,10 @@ enum Command {
     },
 }
 
+/// Run settings and output options shared by `run` and `compare`.
 #[derive(Debug, clap::Args)]
-struct RunArgs {
-    /// The scenario file (.toml, .yaml, .yml or .json).
-    file: PathBuf,
-    /// Replications to run (overrides `replications`).
-    #[arg(long, value_name = "N")]
-    reps: Option<u64>,
-    /// Base random seed (overrides `seed`).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Days simulated per replication (overrides `horizon`).
-    #[arg(long, value_name = "DAYS")]
-    horizon: Option<f64>,
-    /// Days excluded from statistics at the start (overrides `warmup`).
-    #[arg(long, value_name = "DAYS")]
-    warmup: Option<f64>,
-    /// Prioritisation policy (overrides `policy`).
-    #[arg(long)]
-    policy: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Write the output to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
-    /// Replace `--out` if it already exists.
-    #[arg(long)]
-    force: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-#[derive(Debug, clap::Args)]
-struct CompareArgs {
-    /// The scenario file (.toml, .yaml, .yml or .json).
-    file: PathBuf,
-    /// Policies to compare, comma-separated (default: the scenario's `compare` list, or
-    /// fifo,feature-factory,cd3,outcome).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
-    policies: Option<Vec<String>>,
-    /// The policy the others are measured against (default: the first).
-    #[arg(long)]
-    baseline: Option<String>,
-    /// Replications per policy (overrides `replications`).
+struct Common {
+    /// Replications to run, per policy (overrides `replications`).
     #[arg(long, value_name = "N")]
     reps: Option<u64>,
     /// Base random seed (overrides `seed`).
@@ -113,6 +72,44 @@ struct CompareArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+impl Common {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            replications: self.reps,
+            seed: self.seed,
+            horizon: self.horizon,
+            warmup: self.warmup,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// Prioritisation policy (overrides `policy`).
+    #[arg(long)]
+    policy: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// Policies to compare, comma-separated (default: the scenario's `compare` list, or
+    /// fifo,feature-factory,cd3,outcome).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    policies: Option<Vec<String>>,
+    /// The policy the others are measured against (default: the first).
+    #[arg(long)]
+    baseline: Option<String>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// Settings shared by commands that compare policies.
@@ -258,19 +255,17 @@ impl Charted {
     }
 }
 
-/// Runs the comparison (with a progress bar unless quiet) and traces one replication.
-fn run_for_charts(mut sc: Scenario, c: &Comparing) -> Result<Charted, CliError> {
-    sc.apply(&Overrides {
-        replications: c.reps,
-        seed: c.seed,
-        policy: c.policy.clone(),
-        compare: c.policies.clone(),
-        baseline: c.baseline.clone(),
-        ..Default::default()
-    })?;
+/// Applies the command-line overrides to `sc` and prints the scenario's warnings.
+fn resolve(mut sc: Scenario, overrides: &Overrides) -> Result<Scenario, CliError> {
+    sc.apply(overrides)?;
     for w in &sc.warnings {
         eprintln!("warning: {w}");
     }
+    Ok(sc)
+}
+
+/// Runs the scenario's `compare` policies on common random numbers, with a progress bar.
+fn compare_policies(sc: &Scenario, quiet: bool) -> Result<experiment::Comparison, CliError> {
     let policies: Vec<_> = sc
         .compare
         .iter()
@@ -284,7 +279,7 @@ fn run_for_charts(mut sc: Scenario, c: &Comparing) -> Result<Charted, CliError> 
         .iter()
         .position(|n| *n == sc.baseline)
         .unwrap_or(0);
-    let bar = progress::bar(sc.replications, c.quiet);
+    let bar = progress::bar(sc.replications, quiet);
     let comparison = experiment::compare(
         &sc.stream,
         &policies,
@@ -295,6 +290,23 @@ fn run_for_charts(mut sc: Scenario, c: &Comparing) -> Result<Charted, CliError> 
         |done| bar.set_position(done),
     );
     bar.finish_and_clear();
+    Ok(comparison)
+}
+
+/// Runs the comparison (with a progress bar unless quiet) and traces one replication.
+fn run_for_charts(sc: Scenario, c: &Comparing) -> Result<Charted, CliError> {
+    let sc = resolve(
+        sc,
+        &Overrides {
+            replications: c.reps,
+            seed: c.seed,
+            policy: c.policy.clone(),
+            compare: c.policies.clone(),
+            baseline: c.baseline.clone(),
+            ..Default::default()
+        },
+    )?;
+    let comparison = compare_policies(&sc, c.quiet)?;
     let traced = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
@@ -407,74 +419,43 @@ fn emit(text: &str, out: Option<&PathBuf>, force: bool) -> Result<(), CliError> 
 }
 
 fn compare(args: CompareArgs) -> Result<(), CliError> {
-    if let Some(out) = &args.out {
-        output::check_writable(out, args.force)?;
+    let c = &args.common;
+    if let Some(out) = &c.out {
+        output::check_writable(out, c.force)?;
     }
-    let mut sc = scenario::load(&args.file)?;
-    sc.apply(&Overrides {
-        replications: args.reps,
-        seed: args.seed,
-        horizon: args.horizon,
-        warmup: args.warmup,
-        compare: args.policies.clone(),
-        baseline: args.baseline.clone(),
-        ..Default::default()
-    })?;
-    for w in &sc.warnings {
-        eprintln!("warning: {w}");
-    }
-    let policies: Vec<_> = sc
-        .compare
-        .iter()
-        .map(|n| {
-            sc.policy_named(n)
-                .ok_or_else(|| CliError::Input(format!("unknown policy `{n}`")))
-        })
-        .collect::<Result<_, _>>()?;
-    let baseline = sc
-        .compare
-        .iter()
-        .position(|n| *n == sc.baseline)
-        .unwrap_or(0);
-    let bar = progress::bar(sc.replications, args.quiet);
-    let cmp = experiment::compare(
-        &sc.stream,
-        &policies,
-        baseline,
-        &sc.key_results,
-        sc.seed,
-        sc.replications,
-        |done| bar.set_position(done),
-    );
-    bar.finish_and_clear();
+    let sc = resolve(
+        scenario::load(&args.file)?,
+        &Overrides {
+            compare: args.policies.clone(),
+            baseline: args.baseline.clone(),
+            ..c.overrides()
+        },
+    )?;
+    let cmp = compare_policies(&sc, c.quiet)?;
     let report = CompareReport::new(&sc, &cmp);
     emit(
-        &exporter(args.format).render_compare(&report),
-        args.out.as_ref(),
-        args.force,
+        &exporter(c.format).render_compare(&report),
+        c.out.as_ref(),
+        c.force,
     )
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
-    if let Some(out) = &args.out {
-        output::check_writable(out, args.force)?;
+    let c = &args.common;
+    if let Some(out) = &c.out {
+        output::check_writable(out, c.force)?;
     }
-    let mut sc = scenario::load(&args.file)?;
-    sc.apply(&Overrides {
-        replications: args.reps,
-        seed: args.seed,
-        horizon: args.horizon,
-        warmup: args.warmup,
-        policy: args.policy.clone(),
-        ..Default::default()
-    })?;
-    for w in &sc.warnings {
-        eprintln!("warning: {w}");
-    }
+    let sc = resolve(
+        scenario::load(&args.file)?,
+        &Overrides {
+            policy: args.policy.clone(),
+            ..c.overrides()
+        },
+    )?;
     let policy = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-    let bar = progress::bar(sc.replications, args.quiet);
+    let bar = progress::bar(sc.replications, c.quiet);
     let summary = experiment::run_with_key_results(
         &sc.stream,
         policy.as_ref(),
@@ -485,9 +466,5 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     );
     bar.finish_and_clear();
     let report = RunReport::new(&sc, &summary);
-    emit(
-        &exporter(args.format).render(&report),
-        args.out.as_ref(),
-        args.force,
-    )
+    emit(&exporter(c.format).render(&report), c.out.as_ref(), c.force)
 }

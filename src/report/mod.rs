@@ -19,6 +19,32 @@ use crate::metrics::Stat;
 use crate::scenario::Scenario;
 use serde::Serialize;
 
+/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place,
+/// so no reader ever sees a partial file. Without `replace`, an existing `path` is left alone
+/// and the error kind is `AlreadyExists`.
+pub fn write_atomically(
+    path: &std::path::Path,
+    bytes: &[u8],
+    replace: bool,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".valueflow-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    let persisted = if replace {
+        tmp.persist(path).map(|_| ())
+    } else {
+        tmp.persist_noclobber(path).map(|_| ())
+    };
+    persisted.map_err(|e| e.error)
+}
+
 /// Version of the JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 

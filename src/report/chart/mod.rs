@@ -17,7 +17,6 @@ use crate::experiment::Comparison;
 use crate::metrics::Trace;
 use crate::scenario::Scenario;
 use plotters::prelude::*;
-use std::io::Write;
 use std::path::Path;
 
 pub use style::{policy_color, KIND_COLORS};
@@ -183,25 +182,6 @@ fn png_file(kind: ChartKind, data: &ChartData<'_>, path: &Path) -> Result<(), Ch
     root.present().map_err(|e| draw::err(kind, e))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
-    let io = |source| ChartError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".valueflow-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
-}
-
 /// Draws `kind` into `path`, as PNG or SVG by its extension.
 pub fn write(kind: ChartKind, data: &ChartData<'_>, path: &Path) -> Result<(), ChartError> {
     let ext = path
@@ -229,7 +209,14 @@ pub fn write(kind: ChartKind, data: &ChartData<'_>, path: &Path) -> Result<(), C
             tmp.persist(path).map_err(|e| io(e.error))?;
             Ok(())
         }
-        Some("svg") => write_atomically(path, svg(kind, data)?.as_bytes()),
+        Some("svg") => {
+            super::write_atomically(path, svg(kind, data)?.as_bytes(), true).map_err(|source| {
+                ChartError::Io {
+                    path: path.display().to_string(),
+                    source,
+                }
+            })
+        }
         _ => Err(ChartError::Extension(path.display().to_string())),
     }
 }
