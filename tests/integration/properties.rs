@@ -2,7 +2,9 @@
 
 use super::{all_scenarios, run};
 use proptest::prelude::*;
-use valueflow::model::{flow, Dist, DistSpec, Rework, Stage, ValueStream, WorkType};
+use valueflow::model::{
+    flow, Debt, Dist, DistSpec, Epic, Kind, Rework, Spawn, Stage, Urgency, ValueStream, WorkType,
+};
 use valueflow::policy;
 use valueflow::scenario;
 
@@ -112,8 +114,84 @@ prop_compose! {
     }
 }
 
+/// A random value stream with epics, defects, debt and key-result checkpoints.
+fn with_value_model(mut vs: ValueStream, epics: u32, success: f64, delay: f64) -> ValueStream {
+    let n = vs.stages.len();
+    vs.work_types.push(WorkType {
+        kind: Kind::Defect,
+        urgency: Urgency {
+            cost_per_day: 3.0,
+            ..Urgency::default()
+        },
+        ..WorkType::new("defect", n)
+    });
+    let defect = vs.work_types.len() - 1;
+    vs.work_types[0].value = Some(Dist::new(DistSpec::Fixed { value: 5.0 }).unwrap());
+    vs.work_types[0].spawns = Some(Spawn {
+        work_type: defect,
+        probability: 0.3,
+        delay: Dist::exponential(5.0).unwrap(),
+    });
+    vs.epics.push(Epic {
+        name: "bets".into(),
+        hypothesis: String::new(),
+        work_type: 0,
+        backlog: epics,
+        arrival_rate: Some(0.05),
+        success_probability: success,
+        slices: 3,
+        experiment_size: 0.5,
+        value: Dist::exponential(50.0).unwrap(),
+        urgency: Urgency::default(),
+        failed_value: 0.0,
+        feedback_delay: delay,
+        false_positive: 0.1,
+        false_negative: 0.1,
+        value_error: 0.5,
+    });
+    vs.debt = Some(Debt {
+        initial: 0.0,
+        per_feature: 1.0,
+        per_debt_item: 3.0,
+        drag_per_point: 0.01,
+        max_drag: 0.5,
+    });
+    vs.checkpoints = vec![50.0, 100.0, vs.horizon];
+    vs
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn every_policy_keeps_the_books_with_a_value_model(
+        vs in stream_strategy(),
+        epics in 0u32..8,
+        success in 0.0f64..1.0,
+        delay in 0.0f64..30.0,
+        seed in 0u64..1000,
+        which in 0usize..policy::NAMES.len(),
+    ) {
+        let vs = with_value_model(vs, epics, success, delay);
+        let p = policy::by_name(policy::NAMES[which]).unwrap();
+        let r = flow::simulate(&vs, p.as_ref(), seed, 0);
+        // Nothing is created or lost, stopped slices included.
+        prop_assert_eq!(r.arrived, r.departed + r.dropped + r.in_system);
+        let o = &r.outcomes;
+        prop_assert_eq!(o.delivered_by_kind.iter().sum::<u64>(), r.departed);
+        // Cumulative counts never fall over time; cost of delay is never negative.
+        prop_assert!(o.delivered_at.windows(2).all(|w| w[0] <= w[1]));
+        prop_assert!(o.cost_of_delay >= 0.0);
+        // Waste is part of the effort; only measuring policies stop bets.
+        let effort: f64 = o.effort_by_kind.iter().sum();
+        prop_assert!(o.wasted_effort <= effort + 1e-9);
+        if !p.measures() {
+            prop_assert_eq!(r.dropped, 0);
+        }
+        // Sample-path Little's law holds for every policy.
+        let window = vs.horizon - vs.warmup;
+        prop_assert!((r.wip * window - r.item_days).abs() <= 1e-6 * (r.wip * window).max(1.0));
+    }
 
     #[test]
     fn random_streams_keep_their_invariants(vs in stream_strategy(), seed in 0u64..1000, use_priority in any::<bool>()) {
