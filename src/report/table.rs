@@ -211,9 +211,7 @@ impl Exporter for Table {
             let _ = writeln!(o);
             outcomes_section(&mut o, &r.results);
         }
-        for w in &r.warnings {
-            let _ = writeln!(o, "\nwarning: {w}");
-        }
+        // Warnings go to standard error once, from the command line; not repeated here.
         o
     }
 
@@ -305,9 +303,7 @@ impl Exporter for Table {
             }
         }
         let _ = writeln!(o, "\n{}", headline(r));
-        for w in &r.warnings {
-            let _ = writeln!(o, "\nwarning: {w}");
-        }
+        // Warnings go to standard error once, from the command line; not repeated here.
         o
     }
 }
