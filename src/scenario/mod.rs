@@ -240,7 +240,15 @@ fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
                     .location()
                     .map(|l| (l.line() as usize, l.column() as usize));
                 let message = e.to_string();
-                let message = message.lines().next().unwrap_or_default().to_string();
+                let mut message = message.lines().next().unwrap_or_default().trim();
+                // The position is reported apart; drop the library's own prefixes.
+                message = message.strip_prefix("error: ").unwrap_or(message);
+                if let Some((head, rest)) = message.split_once(": ") {
+                    if head.starts_with("line ") && head.contains(" column ") {
+                        message = rest;
+                    }
+                }
+                let message = message.to_string();
                 Problem {
                     key,
                     position,

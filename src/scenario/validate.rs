@@ -126,7 +126,7 @@ impl Checker {
             _ => {
                 self.fail(
                     key,
-                    format!("must be a whole number of at least 1 (got {v})"),
+                    format!("must be a whole number from 1 to {} (got {v})", u32::MAX),
                 );
                 None
             }
