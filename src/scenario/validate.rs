@@ -245,7 +245,14 @@ impl Checker {
 /// The checkpoint days of a run: an even grid for value over time, plus the key results' days.
 pub(super) fn checkpoints(horizon: f64, kr_days: &[f64]) -> Vec<f64> {
     let mut days: Vec<f64> = (1..=GRID_POINTS)
-        .map(|k| horizon * k as f64 / GRID_POINTS as f64)
+        // The last point is the horizon exactly (k/24 * h can miss it by rounding).
+        .map(|k| {
+            if k == GRID_POINTS {
+                horizon
+            } else {
+                horizon * k as f64 / GRID_POINTS as f64
+            }
+        })
         .chain(kr_days.iter().copied())
         .collect();
     days.sort_by(f64::total_cmp);
