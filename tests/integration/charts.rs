@@ -3,7 +3,6 @@
 use super::{all_scenarios, root};
 use assert_cmd::Command;
 use predicates::prelude::*;
-use std::path::Path;
 use valueflow::experiment;
 use valueflow::model::flow;
 use valueflow::report::chart::{self, ChartData, ChartKind};
@@ -405,5 +404,4 @@ fn index_html_loads_in_a_headless_browser_with_every_chart() {
         );
         assert!(dom.contains(kind.title()), "{} title missing", kind.name());
     }
-    let _ = Path::new(&url);
 }
