@@ -94,11 +94,11 @@ pub struct Outcomes {
     pub wasted_effort: f64,
     /// Day the first item with positive value was delivered, if any.
     pub first_value: Option<f64>,
-    /// Slices stopped after a negative measurement.
+    /// Slices dropped when their epic was stopped.
     pub slices_stopped: u64,
-    /// Epics stopped after a negative measurement.
+    /// Epics stopped after a measurement.
     pub bets_stopped: u64,
-    /// Epics whose first slice measured positive.
+    /// Measurements after which the bet continued.
     pub bets_continued: u64,
 }
 
@@ -218,7 +218,8 @@ impl Recorder {
     }
 
     /// The value an item realises by each checkpoint: delivered at `delivered` (or never), with
-    /// `ideal` the earliest day its work allowed delivery (for the cost of delay).
+    /// `ideal` the earliest day its work allowed delivery (for the cost of delay). An item
+    /// stopped at day `until` accrues nothing after it (sunk cost); `INFINITY` if not stopped.
     pub fn value(
         &mut self,
         urgency: &Urgency,
@@ -226,19 +227,20 @@ impl Recorder {
         arrival: f64,
         delivered: Option<f64>,
         ideal: f64,
+        until: f64,
     ) {
         if !self.track_value {
             return;
         }
         let o = &mut self.result.outcomes;
         for (k, &t) in self.checkpoints.iter().enumerate() {
-            o.value_at[k] += urgency.realised(rate, arrival, delivered, t);
+            o.value_at[k] += urgency.realised(rate, arrival, delivered, t.min(until));
         }
         let horizon = *self
             .checkpoints
             .last()
             .expect("invariant: the horizon is a checkpoint");
-        let actual = urgency.realised(rate, arrival, delivered, horizon);
+        let actual = urgency.realised(rate, arrival, delivered, horizon.min(until));
         let best = urgency.realised(rate, arrival, Some(ideal), horizon);
         o.cost_of_delay += (best - actual).max(0.0);
         if let Some(d) = delivered {
@@ -273,7 +275,8 @@ impl Recorder {
         o.effort_at[k] = o.effort_by_kind;
     }
 
-    /// An epic's first slice was measured: `stopped` slices were dropped if negative.
+    /// A measured slice's signal came back: the bet `continued`, or was stopped and `stopped`
+    /// slices dropped.
     pub fn bet_decided(&mut self, continued: bool, stopped: u64) {
         let o = &mut self.result.outcomes;
         if continued {

@@ -32,7 +32,7 @@
 use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
 use crate::metrics::{Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
-use crate::policy::{Context, Discipline, Policy, Step};
+use crate::policy::{belief, Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::collections::VecDeque;
@@ -47,6 +47,7 @@ const STREAM_EPIC_ARRIVALS: u64 = 3;
 const STREAM_EPIC: u64 = 4;
 const STREAM_SLICE: u64 = 5;
 const STREAM_SPAWNED: u64 = 6;
+const STREAM_SIGNAL: u64 = 7;
 
 /// Marks "no epic".
 const NO_EPIC: u32 = u32::MAX;
@@ -57,7 +58,6 @@ pub struct WorkItem {
     work_type: u16,
     stage: u16,
     kind: Kind,
-    gated: bool,
     failed_bet: bool,
     slice: u16,
     epic: u32,
@@ -112,40 +112,107 @@ impl WorkItem {
     pub fn est_size(&self) -> f64 {
         self.est_size
     }
-    /// Estimated expected value per day once delivered (for an epic's slice: its share of the
-    /// epic's estimated value times the probability that the hypothesis holds).
+    /// Estimated value per day once delivered. For a slice of an epic this is its share of the
+    /// epic's estimated value *if the hypothesis holds*; what the team expects also depends on
+    /// its belief in the hypothesis (see [`ItemTable::bet_of`] and `policy::belief`).
     #[inline]
     pub fn est_value(&self) -> f64 {
         self.est_value
     }
-    /// True for a later slice of an epic whose first slice has not been measured yet.
-    #[inline]
-    pub fn gated(&self) -> bool {
-        self.gated
-    }
-    /// Which slice of its epic it is (0 = the experiment), if it belongs to one.
+    /// Which slice of its epic it is (0 = the first, the experiment when thinly sliced), if it
+    /// belongs to one.
     pub fn slice(&self) -> Option<u16> {
         (self.epic != NO_EPIC).then_some(self.slice)
     }
-    /// The shape of its value over time (its epic's, or its work type's).
+    /// The index of its epic definition in the value stream, if it is a slice.
     #[inline]
-    pub fn urgency<'a>(&self, vs: &'a ValueStream) -> &'a Urgency {
-        if self.epic_def != u16::MAX {
-            &vs.epics[usize::from(self.epic_def)].urgency
-        } else {
-            &vs.work_types[self.work_type()].urgency
+    pub fn epic_def(&self) -> Option<usize> {
+        (self.epic_def != u16::MAX).then_some(usize::from(self.epic_def))
+    }
+    /// The shape of its value over time: its work type's, or for a slice its epic's value
+    /// shape without the epic-level penalty and daily cost (those belong to the whole epic,
+    /// see [`Bet::exposure`]).
+    #[inline]
+    pub fn urgency(&self, vs: &ValueStream) -> Urgency {
+        match self.epic_def() {
+            Some(d) => vs.epics[d].slice_urgency(),
+            None => vs.work_types[self.work_type()].urgency,
         }
     }
 }
 
-/// The live items of a replication, in reusable slots.
+/// What the team knows about one epic (a bet) in a replication: its belief in the hypothesis,
+/// its estimate of the value, and how much of it is left. Whether the hypothesis really holds
+/// is kept private: policies never see it.
+#[derive(Clone, Debug)]
+pub struct Bet {
+    def: u16,
+    holds: bool,
+    arrival: Time,
+    belief: f64,
+    /// When the signals of measured slices come back, earliest first.
+    signals: VecDeque<f64>,
+    remaining: u32,
+    ideal_work: f64,
+    /// When a measuring policy stopped it (`INFINITY`: not stopped).
+    stopped_at: f64,
+}
+
+impl Bet {
+    /// Index of its epic definition.
+    #[inline]
+    pub fn def(&self) -> usize {
+        usize::from(self.def)
+    }
+    /// When the epic arrived.
+    #[inline]
+    pub fn arrival(&self) -> Time {
+        self.arrival
+    }
+    /// The team's current probability that the hypothesis holds: the prior
+    /// `success_probability`, updated by every measurement it has received.
+    #[inline]
+    pub fn belief(&self) -> f64 {
+        self.belief
+    }
+    /// Measurements taken (slices delivered) whose signal has not come back yet.
+    #[inline]
+    pub fn pending(&self) -> usize {
+        self.signals.len()
+    }
+    /// The day the next pending signal comes back, if one is pending.
+    #[inline]
+    pub fn next_signal(&self) -> Option<f64> {
+        self.signals.front().copied()
+    }
+    /// Slices neither delivered nor stopped.
+    #[inline]
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+    /// The epic-level penalty and daily cost, charged once per epic: the cost per day runs from
+    /// the epic's arrival until its last slice is delivered (or it is stopped), and the penalty
+    /// is due if the deadline passes before then.
+    pub fn exposure(&self, vs: &ValueStream) -> Urgency {
+        vs.epics[self.def()].exposure()
+    }
+}
+
+/// The live items of a replication, in reusable slots, and the bets (epics) they belong to.
 #[derive(Debug, Default)]
 pub struct ItemTable {
     slots: Vec<WorkItem>,
     free: Vec<ItemId>,
+    bets: Vec<Bet>,
 }
 
 impl ItemTable {
+    /// The bet an item is a slice of, if any.
+    #[inline]
+    pub fn bet_of(&self, item: &WorkItem) -> Option<&Bet> {
+        (item.epic != NO_EPIC).then(|| &self.bets[item.epic as usize])
+    }
+
     /// The item in slot `id`.
     #[inline]
     pub fn get(&self, id: ItemId) -> &WorkItem {
@@ -199,16 +266,6 @@ struct StageState {
     peak_wip: u32,
 }
 
-/// The state of one epic in a replication.
-#[derive(Debug)]
-struct EpicState {
-    def: u16,
-    /// Whether its hypothesis holds (drawn at arrival, hidden from policies).
-    holds: bool,
-    /// What measuring its first slice will show.
-    measures_positive: bool,
-}
-
 /// The events of the flow model.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
@@ -222,8 +279,8 @@ pub enum Event {
     Release(u16),
     /// A defect caused by a delivered item arrives (index into the pending spawns).
     Spawn(u32),
-    /// The outcome of an epic's first slice becomes visible.
-    Feedback(u32),
+    /// The outcome of a delivered slice (epic, slice) is measured: its signal arrives.
+    Feedback(u32, u16),
     /// Checkpoint `k` is reached.
     Snapshot(u16),
 }
@@ -233,10 +290,12 @@ pub enum Event {
 enum Origin {
     /// Poisson arrival or initial backlog of a work type.
     Own,
-    /// Slice `slice` of runtime epic `epic`, with the epic's per-slice true and estimated value.
+    /// Slice `slice` of runtime epic `epic`: its share of the epic's work (`units` of the
+    /// epic's `slices`), its true value and its estimated value if the hypothesis holds.
     Slice {
         epic: u32,
         slice: u16,
+        units: f64,
         value: f64,
         est_value: f64,
     },
@@ -261,11 +320,12 @@ pub struct FlowSim<'a> {
     epic_arrivals: Vec<rng::Stream>,
     next_number: Vec<u64>,
     next_epic_number: Vec<u64>,
-    epics: Vec<EpicState>,
     pending_spawns: Vec<(u16, u64)>,
     free_spawns: Vec<u32>,
     expected_work: Vec<f64>,
     remaining_shares: Vec<f64>,
+    /// Each stage's mean service time divided by its workers.
+    days_per_item: Vec<f64>,
     debt_points: f64,
     live_by_kind: [u64; 4],
     effort_started: [f64; 4],
@@ -333,7 +393,6 @@ impl<'a> FlowSim<'a> {
                 .collect(),
             next_number: vec![0; vs.work_types.len()],
             next_epic_number: vec![0; vs.epics.len()],
-            epics: Vec::new(),
             pending_spawns: Vec::new(),
             free_spawns: Vec::new(),
             expected_work: (0..vs.work_types.len())
@@ -341,6 +400,11 @@ impl<'a> FlowSim<'a> {
                 .collect(),
             remaining_shares: (0..vs.work_types.len())
                 .flat_map(|w| (0..vs.stages.len()).map(move |s| vs.remaining_share(w, s)))
+                .collect(),
+            days_per_item: vs
+                .stages
+                .iter()
+                .map(|s| s.service.mean() / f64::from(s.workers))
                 .collect(),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
@@ -366,7 +430,7 @@ impl<'a> FlowSim<'a> {
         }
         for (e, epic) in self.vs.epics.iter().enumerate() {
             for _ in 0..epic.backlog {
-                self.create_epic(e, now, cal);
+                self.create_epic(e, now);
             }
         }
         for w in 0..self.vs.work_types.len() {
@@ -399,7 +463,14 @@ impl<'a> FlowSim<'a> {
             self.rec
                 .still_in_system(self.vs.horizon, self.items.get(id).arrival.days());
             if self.vs.has_value() {
-                self.account_undelivered(id);
+                self.account_undelivered(id, f64::INFINITY);
+            }
+        }
+        for epic in 0..self.items.bets.len() as u32 {
+            let bet = &self.items.bets[epic as usize];
+            if bet.remaining > 0 {
+                let until = bet.stopped_at;
+                self.account_epic(epic, None, until);
             }
         }
         let workers: Vec<u32> = self.vs.stages.iter().map(|s| s.workers).collect();
@@ -427,41 +498,46 @@ impl<'a> FlowSim<'a> {
         }
     }
 
-    /// Creates an epic and its slices; draws whether its hypothesis holds and what measuring
-    /// will show from the epic's own stream.
-    fn create_epic(&mut self, e: usize, now: Time, cal: &mut Calendar<Event>) {
-        let _ = cal;
+    /// Creates an epic and its slices; draws whether its hypothesis holds and its value from
+    /// the epic's own stream. The epic's total work is `slices` units; a policy that slices
+    /// thinly makes the first slice `experiment_size` units and spreads the rest evenly.
+    fn create_epic(&mut self, e: usize, now: Time) {
         let def = &self.vs.epics[e];
         let number = self.next_epic_number[e];
         self.next_epic_number[e] += 1;
         let mut r = rng::stream(&[self.rep_key, STREAM_EPIC, e as u64, number]);
         let holds = uniform01(&mut r) < def.success_probability;
-        let noise = uniform01(&mut r);
-        let measures_positive = if holds {
-            noise >= def.false_negative
-        } else {
-            noise < def.false_positive
-        };
         let rate = def.value.sample(&mut r);
         let est_rate = rate * lognormal_noise(&mut r, def.value_error);
-        let epic = self.epics.len() as u32;
-        self.epics.push(EpicState {
+        let epic = self.items.bets.len() as u32;
+        self.items.bets.push(Bet {
             def: e as u16,
             holds,
-            measures_positive,
+            arrival: now,
+            belief: def.success_probability,
+            signals: VecDeque::new(),
+            remaining: def.slices,
+            ideal_work: 0.0,
+            stopped_at: f64::INFINITY,
         });
         let slices = f64::from(def.slices);
-        let true_share = rate / slices * if holds { 1.0 } else { def.failed_value };
-        let est_share = est_rate / slices * def.success_probability;
+        let thin = self.policy.thin_slices() && def.slices > 1 && def.experiment_size < 1.0;
+        let true_rate = rate * if holds { 1.0 } else { def.failed_value };
         for slice in 0..def.slices {
+            let units = match (thin, slice) {
+                (false, _) => 1.0,
+                (true, 0) => def.experiment_size,
+                (true, _) => (slices - def.experiment_size) / (slices - 1.0),
+            };
             self.create_item(
                 def.work_type,
                 now,
                 Origin::Slice {
                     epic,
                     slice: slice as u16,
-                    value: true_share,
-                    est_value: est_share,
+                    units,
+                    value: true_rate * units / slices,
+                    est_value: est_rate * units / slices,
                 },
             );
         }
@@ -477,7 +553,7 @@ impl<'a> FlowSim<'a> {
                 (rng::key(&[self.rep_key, STREAM_ITEM, w as u64, n]), n)
             }
             Origin::Slice { epic, slice, .. } => {
-                let st = &self.epics[epic as usize];
+                let st = &self.items.bets[epic as usize];
                 let n = u64::from(epic);
                 (
                     rng::key(&[
@@ -499,14 +575,12 @@ impl<'a> FlowSim<'a> {
             Origin::Slice {
                 epic: e,
                 slice: sl,
+                units,
                 value,
                 est_value,
             } => {
-                let st = &self.epics[e as usize];
-                let def = &vs.epics[usize::from(st.def)];
-                if sl == 0 {
-                    size *= def.experiment_size;
-                }
+                let st = &self.items.bets[e as usize];
+                size *= units;
                 epic = e;
                 slice = sl;
                 epic_def = st.def;
@@ -522,6 +596,9 @@ impl<'a> FlowSim<'a> {
             },
         };
         let est_size = size * self.expected_work[w] * lognormal_noise(&mut r, wt.size_error);
+        if epic != NO_EPIC {
+            self.items.bets[epic as usize].ideal_work += size * self.expected_work[w];
+        }
         let traced = match &mut self.trace {
             Some(t) => {
                 t.items.push(TracedItem {
@@ -539,7 +616,6 @@ impl<'a> FlowSim<'a> {
             work_type: w as u16,
             stage: 0,
             kind: wt.kind,
-            gated: epic != NO_EPIC && slice > 0,
             failed_bet,
             slice,
             epic,
@@ -577,15 +653,34 @@ impl<'a> FlowSim<'a> {
         if self.fcfs {
             return Some(0);
         }
-        let ctx = Context {
+        let ctx = self.context(s, step, now);
+        self.policy.choose(waiting, &self.items, &ctx)
+    }
+
+    /// What the policy may see when `stage` decides at `now`.
+    fn context(&self, stage: usize, step: Step, now: Time) -> Context<'_> {
+        // Days of work already ahead of an item taken now: what waits or is in service
+        // downstream (and, when admitting, what is already queued in this stage), each stage's
+        // items times its mean service time per worker. It ignores pipelining, so it errs
+        // towards seeing deadlines early.
+        let st = &self.stages;
+        let mut ahead = 0.0;
+        for j in stage + 1..st.len() {
+            ahead += (st[j].queue.len() as f64 + f64::from(st[j].busy)) * self.days_per_item[j];
+        }
+        if step == Step::Admit {
+            ahead += st[stage].queue.len() as f64 * self.days_per_item[stage];
+        }
+        Context {
             now,
-            stage: s,
+            stage,
             step,
             stream: self.vs,
             effort_by_kind: self.effort_started,
             remaining_shares: &self.remaining_shares,
-        };
-        self.policy.choose(waiting, &self.items, &ctx)
+            ahead,
+            debt_points: self.debt_points,
+        }
     }
 
     /// Admits items into stage `s` while it has room, from the backlog or the previous stage's
@@ -771,12 +866,16 @@ impl<'a> FlowSim<'a> {
         if let Some(t) = &mut self.trace {
             t.items[item.traced as usize].delivered = Some(now.days());
         }
+        // The cost-of-delay ideal is the item's expected touch time, free of debt drag and
+        // juggling, the same for delivered and undelivered items.
+        let ideal = arrival + self.expected_work[item.work_type()] * item.size;
         self.rec.value(
-            item.urgency(vs),
+            &item.urgency(vs),
             item.value,
             arrival,
             Some(now.days()),
-            arrival + item.active,
+            ideal,
+            f64::INFINITY,
         );
         if let Some(debt) = &vs.debt {
             match kind {
@@ -800,32 +899,98 @@ impl<'a> FlowSim<'a> {
             };
             cal.schedule(now + delay, Event::Spawn(slot));
         }
-        if epic != NO_EPIC && slice == 0 {
-            let def = &vs.epics[usize::from(self.epics[epic as usize].def)];
-            cal.schedule(now + def.feedback_delay, Event::Feedback(epic));
-        }
         self.live_by_kind[kind.index()] -= 1;
         self.items.remove(id);
+        if epic != NO_EPIC {
+            self.slice_delivered(epic, slice, now, cal);
+        }
+    }
+
+    /// A slice of `epic` was delivered: a measuring policy measures it (the signal comes back
+    /// after the feedback delay, if before the horizon and if the measurement carries any
+    /// information); the last slice completes the epic.
+    fn slice_delivered(&mut self, epic: u32, slice: u16, now: Time, cal: &mut Calendar<Event>) {
+        let vs = self.vs;
+        let bet = &mut self.items.bets[epic as usize];
+        let def = &vs.epics[bet.def()];
+        bet.remaining -= 1;
+        let stopped = bet.stopped_at.is_finite();
+        if !stopped
+            && self.policy.measures()
+            && belief::informative(def.false_positive, def.false_negative)
+            && now.days() + def.feedback_delay < vs.horizon
+        {
+            bet.signals.push_back(now.days() + def.feedback_delay);
+            cal.schedule(now + def.feedback_delay, Event::Feedback(epic, slice));
+        }
+        if bet.remaining == 0 {
+            if stopped {
+                let until = bet.stopped_at;
+                self.account_epic(epic, None, until);
+            } else {
+                self.account_epic(epic, Some(now.days()), f64::INFINITY);
+            }
+        }
+    }
+
+    /// Charges an epic's exposure (its penalty and daily cost, once per epic): `completed` is
+    /// when its last slice was delivered, `until` when it was stopped (nothing accrues after).
+    fn account_epic(&mut self, epic: u32, completed: Option<f64>, until: f64) {
+        let bet = &self.items.bets[epic as usize];
+        let exposure = bet.exposure(self.vs);
+        if exposure.penalty == 0.0 && exposure.cost_per_day == 0.0 {
+            return;
+        }
+        let arrival = bet.arrival.days();
+        let ideal = arrival + bet.ideal_work;
+        self.rec
+            .value(&exposure, 0.0, arrival, completed, ideal, until);
     }
 
     /// Accounts an item that will never be delivered (still in the system at the horizon, or
     /// stopped).
-    fn account_undelivered(&mut self, id: ItemId) {
+    /// `until` is when it was stopped (nothing accrues after; `INFINITY` if it was not).
+    fn account_undelivered(&mut self, id: ItemId, until: f64) {
         let vs = self.vs;
         let item = self.items.get(id);
         let arrival = item.arrival.days();
         let ideal = arrival + self.expected_work[item.work_type()] * item.size;
         self.rec
-            .value(item.urgency(vs), item.value, arrival, None, ideal);
+            .value(&item.urgency(vs), item.value, arrival, None, ideal, until);
     }
 
-    /// The outcome of an epic's first slice is measured: a measuring policy continues the
-    /// epic on a positive signal and stops its later slices otherwise.
-    fn feedback(&mut self, epic: u32, now: Time, cal: &mut Calendar<Event>) {
-        if !self.policy.measures() {
+    /// The signal of a measured slice comes back: the team updates its belief in the
+    /// hypothesis by Bayes' rule, then the policy decides whether the bet is still worth its
+    /// remaining slices. What the signal shows is drawn from the slice's own stream, so every
+    /// measuring policy sees the same signal for the same slice.
+    fn feedback(&mut self, epic: u32, slice: u16, now: Time, cal: &mut Calendar<Event>) {
+        let vs = self.vs;
+        let bet = &mut self.items.bets[epic as usize];
+        bet.signals.pop_front();
+        if bet.stopped_at.is_finite() || bet.remaining == 0 {
             return;
         }
-        let positive = self.epics[epic as usize].measures_positive;
+        let def = &vs.epics[bet.def()];
+        let noise = uniform01(&mut rng::stream(&[
+            self.rep_key,
+            STREAM_SIGNAL,
+            u64::from(bet.def),
+            u64::from(epic),
+            u64::from(slice),
+        ]));
+        let positive = if bet.holds {
+            noise >= def.false_negative
+        } else {
+            noise < def.false_positive
+        };
+        bet.belief = belief::update(bet.belief, positive, def.false_positive, def.false_negative);
+        let ctx = self.context(0, Step::Admit, now);
+        let bet = &self.items.bets[epic as usize];
+        if !self.policy.stop_bet(bet, &self.backlog, &self.items, &ctx) {
+            self.rec.bet_decided(true, 0);
+            return;
+        }
+        // Stop: drop the slices still in the backlog; slices already started are finished.
         let slices: Vec<usize> = self
             .backlog
             .iter()
@@ -833,32 +998,31 @@ impl<'a> FlowSim<'a> {
             .filter(|(_, &id)| self.items.get(id).epic == epic)
             .map(|(i, _)| i)
             .collect();
-        if positive {
-            for &i in &slices {
-                let id = self.backlog[i];
-                self.items.get_mut(id).gated = false;
+        for &i in slices.iter().rev() {
+            let id = self
+                .backlog
+                .remove(i)
+                .expect("invariant: indices come from the backlog");
+            self.account_undelivered(id, now.days());
+            self.rec.waiting(0, now.days(), -1.0);
+            self.rec
+                .dropped(now.days(), self.items.get(id).arrival.days());
+            if let Some(t) = &mut self.trace {
+                t.items[self.items.get(id).traced as usize].dropped = Some(now.days());
             }
-            self.rec.bet_decided(true, 0);
-            self.pull_into(0, now, cal);
-        } else {
-            for &i in slices.iter().rev() {
-                let id = self
-                    .backlog
-                    .remove(i)
-                    .expect("invariant: indices come from the backlog");
-                self.account_undelivered(id);
-                self.rec.waiting(0, now.days(), -1.0);
-                self.rec
-                    .dropped(now.days(), self.items.get(id).arrival.days());
-                if let Some(t) = &mut self.trace {
-                    t.items[self.items.get(id).traced as usize].dropped = Some(now.days());
-                }
-                let kind = self.items.get(id).kind;
-                self.live_by_kind[kind.index()] -= 1;
-                self.items.remove(id);
-            }
-            self.rec.bet_decided(false, slices.len() as u64);
+            let kind = self.items.get(id).kind;
+            self.live_by_kind[kind.index()] -= 1;
+            self.items.remove(id);
         }
+        let bet = &mut self.items.bets[epic as usize];
+        bet.remaining -= slices.len() as u32;
+        bet.stopped_at = now.days();
+        self.rec.bet_decided(false, slices.len() as u64);
+        if bet.remaining == 0 {
+            // Nothing of it is left in flight: its exposure stops here.
+            self.account_epic(epic, None, now.days());
+        }
+        let _ = cal;
     }
 
     fn release(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
@@ -916,7 +1080,7 @@ impl Model for FlowSim<'_> {
             }
             Event::EpicArrival(e) => {
                 let e = usize::from(e);
-                self.create_epic(e, now, cal);
+                self.create_epic(e, now);
                 self.schedule_epic_arrival(e, now, cal);
                 self.pull_into(0, now, cal);
             }
@@ -928,7 +1092,7 @@ impl Model for FlowSim<'_> {
                 self.create_item(usize::from(w), now, Origin::Spawned { parent });
                 self.pull_into(0, now, cal);
             }
-            Event::Feedback(epic) => self.feedback(epic, now, cal),
+            Event::Feedback(epic, slice) => self.feedback(epic, slice, now, cal),
             Event::Snapshot(k) => {
                 let defects = self.live_by_kind[Kind::Defect.index()];
                 self.rec

@@ -13,7 +13,7 @@ pub mod flow;
 mod value;
 
 pub use dist::{Dist, DistError, DistSpec};
-pub use flow::{ItemId, ItemTable, WorkItem};
+pub use flow::{Bet, ItemId, ItemTable, WorkItem};
 pub use value::Urgency;
 
 /// The Flow Framework's four flow item kinds (Kersten, *Project to Product*, 2018).
@@ -83,7 +83,8 @@ pub struct Epic {
     pub success_probability: f64,
     /// Number of slices.
     pub slices: u32,
-    /// Size of the first slice relative to the others.
+    /// Share of one slice's work that the first slice takes when a policy slices thinly (the
+    /// smallest experiment that can be measured); the epic's total work stays `slices` units.
     pub experiment_size: f64,
     /// Value per day of the whole epic once all slices are delivered, if the hypothesis holds.
     pub value: Dist,
@@ -91,7 +92,7 @@ pub struct Epic {
     pub urgency: Urgency,
     /// Share of the value realised when the hypothesis is false.
     pub failed_value: f64,
-    /// Days from delivering the first slice until its outcome can be measured.
+    /// Days from delivering a slice until its outcome can be measured.
     pub feedback_delay: f64,
     /// Probability that a false hypothesis measures as positive.
     pub false_positive: f64,
@@ -99,6 +100,29 @@ pub struct Epic {
     pub false_negative: f64,
     /// Log-scale standard deviation of the estimate of its value (0: known exactly).
     pub value_error: f64,
+}
+
+impl Epic {
+    /// The value shape of each slice: the epic's urgency without its penalty and daily cost,
+    /// which are charged once for the whole epic (see [`Epic::exposure`]).
+    pub fn slice_urgency(&self) -> Urgency {
+        Urgency {
+            penalty: 0.0,
+            cost_per_day: 0.0,
+            ..self.urgency
+        }
+    }
+
+    /// The epic-level part of its urgency: the deadline, the penalty if it passes before the
+    /// last slice is delivered, and the cost per day until then. It carries no value of its own.
+    pub fn exposure(&self) -> Urgency {
+        Urgency {
+            deadline: self.urgency.deadline,
+            penalty: self.urgency.penalty,
+            cost_per_day: self.urgency.cost_per_day,
+            ..Urgency::default()
+        }
+    }
 }
 
 /// Technical debt: delivered features add it, debt items pay it down, and it slows all work.

@@ -118,6 +118,11 @@ impl Urgency {
         over: f64,
         horizon: f64,
     ) -> f64 {
+        if *self == Urgency::default() {
+            // Standard class: value flows from delivery to the horizon, so every day of delay
+            // loses exactly one day of value (the fast path of the formula below).
+            return rate;
+        }
         let over = over.max(1.0);
         let at = horizon.max(delivery + over);
         (self.realised(rate, arrival, Some(delivery), at)

@@ -5,19 +5,23 @@
 //! - `priority`: Kanban classes of service by work-type priority (Anderson 2010), FIFO within.
 //! - `shortest-first`: smallest estimated remaining work first; shortest processing time
 //!   maximises the number of items finished (Smith 1956).
-//! - `feature-factory`: features only, FIFO, every item started at once ignoring WIP limits
-//!   (each worker juggles two items at once, losing 20% of its time to switching per Weinberg), no measuring, no debt, defect or risk work: the "build trap".
+//! - `feature-factory`: the "build trap" as teams live it: FIFO, every item started as soon as
+//!   it arrives (WIP limits ignored), every slice of every bet built the same size, never
+//!   measured, never stopped, and no time for technical debt (features, defects and compliance
+//!   only). Each worker still works one item at a time, so it is no strawman on output.
 //! - `highest-value`: largest estimated value per day first, ignoring size and urgency.
 //!
 //! Outcome-focused:
 //! - `cd3`: cost of delay divided by duration (Reinertsen, *Principles of Product Development
 //!   Flow*, 2009; Arnold & Yüce, Agile 2013). On one server with known sizes and linear cost
-//!   of delay this is Smith's weighted-shortest-processing-time rule, which is optimal.
+//!   of delay this is Smith's weighted-shortest-processing-time rule, which is optimal. Its
+//!   cost of delay sees the queue ahead (deadlines) and prices debt by the capacity it frees
+//!   (`economics.rs`), so it pays debt down without a hand-set allocation.
 //! - `wsjf`: SAFe's weighted shortest job first with relative Fibonacci scores.
-//! - `outcome`: CD3, plus closing the loop (hold an epic's later slices until its first slice
-//!   is measured; continue on a positive signal, stop on a negative one), plus a capacity
-//!   allocation of 70% features, 10% defects, 15% debt and 5% risk (debt and risk together get
-//!   Cagan's "20% off the top" for engineering, SVPG 2007).
+//! - `outcome`: CD3 on posterior beliefs, closing the loop: a thin first experiment of each
+//!   epic, every delivered slice measured, the belief updated by Bayes' rule, work awaiting
+//!   feedback deprioritised (never forbidden), and bets stopped when they no longer pay
+//!   (`rules.rs`, `belief.rs`).
 
 use super::{Discipline, Order, Policy, RulePolicy};
 
@@ -43,13 +47,13 @@ pub fn by_name(name: &str) -> Option<Box<dyn Policy>> {
         "cd3" => RulePolicy::ordered(name, Order::Cd3),
         "wsjf" => RulePolicy::ordered(name, Order::Wsjf),
         "feature-factory" => RulePolicy {
-            discipline: Discipline::StartEverything { juggle: 2 },
-            kinds: [true, false, false, false],
+            discipline: Discipline::StartEverything { juggle: 1 },
+            kinds: [true, true, false, true],
             ..RulePolicy::ordered(name, Order::Fifo)
         },
         "outcome" => RulePolicy {
             measure: true,
-            allocation: Some([0.7, 0.1, 0.15, 0.05]),
+            thin_slices: true,
             ..RulePolicy::ordered(name, Order::Cd3)
         },
         _ => return None,

@@ -5,19 +5,26 @@
 //! items only through [`WorkItem`](crate::model::WorkItem)'s public accessors: attributes and
 //! *estimates* of size and value, never the true draws.
 //!
-//! Every policy is a [`RulePolicy`] assembled from four building blocks (see `rules.rs`):
-//! an ordering rule, a WIP discipline, an optional capacity allocation per flow item kind, and
-//! whether it measures outcomes and stops failed bets. `builtin.rs` defines the named policies
+//! Every policy is a [`RulePolicy`] assembled from building blocks (see `rules.rs`): an
+//! ordering rule, a WIP discipline, an optional capacity allocation per flow item kind, the
+//! kinds it works on, whether it measures outcomes (updating its beliefs and stopping bets that
+//! no longer pay), and whether it slices epics thinly. `builtin.rs` defines the named policies
 //! with their reasoning and sources; scenarios may define their own from the same blocks.
+//!
+//! The decision rules are pure functions beside the policy: `belief.rs` (Bayes' rule, expected
+//! value under a belief) and `economics.rs` (cost of delay with the queue ahead, the price of
+//! technical debt). The flow simulation only asks and obeys.
 
+pub mod belief;
 mod builtin;
+pub mod economics;
 mod rules;
 
 pub use builtin::{by_name, NAMES};
 pub use rules::{Order, RulePolicy};
 
 use crate::engine::Time;
-use crate::model::{ItemId, ItemTable, ValueStream};
+use crate::model::{Bet, ItemId, ItemTable, ValueStream};
 use std::collections::VecDeque;
 use std::fmt::Debug;
 
@@ -59,6 +66,11 @@ pub struct Context<'a> {
     /// Share of each work type's expected work remaining at each stage, indexed
     /// `work_type * stages + stage` (precomputed: policies ask often).
     pub remaining_shares: &'a [f64],
+    /// Estimated days of work already ahead of an item taken now (queued or in service in this
+    /// stage's queue when admitting, and downstream), per worker.
+    pub ahead: f64,
+    /// Technical debt points now.
+    pub debt_points: f64,
 }
 
 impl Context<'_> {
@@ -95,9 +107,29 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
-    /// True if the policy measures outcomes: it holds an epic's later slices until its first
-    /// slice's outcome is measured, then continues the epic or stops it.
+    /// True if the policy measures outcomes: every delivered slice of an epic is measured, its
+    /// signal updates the team's belief in the hypothesis after the feedback delay, and the
+    /// policy may then stop the bet ([`Policy::stop_bet`]).
     fn measures(&self) -> bool {
+        false
+    }
+
+    /// True if the policy builds a small first experiment of each epic (the epic's
+    /// `experiment_size`) before the rest; otherwise every slice is the same size.
+    fn thin_slices(&self) -> bool {
+        false
+    }
+
+    /// Asked after a measuring policy's belief in `bet` changed: true to stop the bet, dropping
+    /// its slices still in the backlog. `backlog` is what else waits to be started.
+    fn stop_bet(
+        &self,
+        bet: &Bet,
+        backlog: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> bool {
+        let _ = (bet, backlog, items, ctx);
         false
     }
 }

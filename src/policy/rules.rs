@@ -1,8 +1,9 @@
-//! The building blocks of every policy: ordering rules, WIP discipline, capacity allocation and
-//! measure-and-stop, assembled into [`RulePolicy`].
+//! The building blocks of every policy: ordering rules, WIP discipline, capacity allocation,
+//! measuring with its stop rule, and thin slicing, assembled into [`RulePolicy`].
 
-use super::{Context, Discipline, Policy};
-use crate::model::{ItemId, ItemTable, Kind, WorkItem};
+use super::{belief, economics, Context, Discipline, Policy};
+use crate::model::{Bet, ItemId, ItemTable, Kind, WorkItem};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
 /// How waiting items are ranked.
@@ -60,14 +61,18 @@ pub struct RulePolicy {
     pub discipline: Discipline,
     /// Target shares of effort by kind (sum 1), if capacity is allocated.
     pub allocation: Option<[f64; 4]>,
-    /// Whether outcomes are measured and failed bets stopped.
+    /// Whether outcomes are measured: beliefs updated by each signal, bets stopped when they no
+    /// longer pay.
     pub measure: bool,
+    /// Whether epics are sliced thinly: a small first experiment, then the rest.
+    pub thin_slices: bool,
     /// Which kinds the policy works on at all.
     pub kinds: [bool; 4],
 }
 
 impl RulePolicy {
-    /// A policy with `order`, WIP limits honoured, no allocation, no measuring, every kind.
+    /// A policy with `order`, WIP limits honoured, no allocation, no measuring, even slices,
+    /// every kind.
     pub fn ordered(name: &str, order: Order) -> RulePolicy {
         RulePolicy {
             name: name.to_string(),
@@ -75,12 +80,13 @@ impl RulePolicy {
             discipline: Discipline::Limits,
             allocation: None,
             measure: false,
+            thin_slices: false,
             kinds: [true; 4],
         }
     }
 
     fn eligible(&self, item: &WorkItem) -> bool {
-        self.kinds[item.kind().index()] && !(self.measure && item.gated())
+        self.kinds[item.kind().index()]
     }
 
     /// The kind most below its allocated share among those waiting.
@@ -88,23 +94,122 @@ impl RulePolicy {
         let total: f64 = ctx.effort_by_kind.iter().sum();
         let mut best = None;
         let mut best_gap = f64::NEG_INFINITY;
-        for k in 0..4 {
-            if !present[k] {
-                continue;
-            }
-            let actual = if total > 0.0 {
+        for k in (0..4).filter(|&k| present[k]) {
+            let actual = if total > 0.0 && total.is_finite() {
                 ctx.effort_by_kind[k] / total
             } else {
                 0.0
             };
             let gap = shares[k] - actual;
-            if gap > best_gap {
+            // `best.is_none()` keeps a kind even when a share is not a number.
+            if gap > best_gap || best.is_none() {
                 best_gap = gap;
                 best = Some(k);
             }
         }
-        best.expect("invariant: at least one kind is present")
+        best.unwrap_or(0)
     }
+
+    /// Scores every candidate in `cands` (higher first) by this policy's ordering rule and
+    /// returns the scorer used.
+    fn score_all<'a>(
+        &self,
+        cands: &mut [Candidate],
+        rates: &mut Vec<f64>,
+        items: &'a ItemTable,
+        ctx: &'a Context<'a>,
+        pessimistic: bool,
+    ) -> Scorer<'a> {
+        let mut sc = Scorer {
+            ctx,
+            items,
+            pessimistic: pessimistic && self.measure,
+            over: 1.0,
+            reference: 0.0,
+        };
+        let get = |c: &Candidate| items.get(c.id);
+        match self.order {
+            Order::Fifo => cands.iter_mut().for_each(|c| c.score = 0.0),
+            Order::Priority => cands.iter_mut().for_each(|c| {
+                c.score = f64::from(ctx.stream.work_types[get(c).work_type()].priority)
+            }),
+            Order::ShortestFirst => cands.iter_mut().for_each(|c| c.score = -c.remaining),
+            Order::HighestValue => cands
+                .iter_mut()
+                .for_each(|c| c.score = sc.expected_rate(get(c))),
+            Order::Cd3 | Order::Wsjf => {
+                if !cands.is_empty() {
+                    let total: f64 = cands.iter().map(|c| c.remaining).sum();
+                    sc.over = total / cands.len() as f64;
+                }
+                // CD3 without the price of debt first: the median over the other kinds is the
+                // rate freed capacity would earn, which prices the debt items.
+                let mut debt_waits = false;
+                for c in cands.iter_mut() {
+                    let it = get(c);
+                    debt_waits |= it.kind() == Kind::Debt;
+                    c.score = sc.cost_of_delay(it, c.remaining) / c.remaining;
+                }
+                if ctx.stream.debt.is_some() && debt_waits {
+                    rates.clear();
+                    rates.extend(
+                        cands
+                            .iter()
+                            .filter(|c| get(c).kind() != Kind::Debt && c.score.is_finite())
+                            .map(|c| c.score),
+                    );
+                    if !rates.is_empty() {
+                        let mid = rates.len() / 2;
+                        rates.select_nth_unstable_by(mid, f64::total_cmp);
+                        sc.reference = rates[mid].max(0.0);
+                    }
+                    for c in cands.iter_mut().filter(|c| get(c).kind() == Kind::Debt) {
+                        c.score = sc.cost_of_delay(get(c), c.remaining) / c.remaining;
+                    }
+                }
+                if self.order == Order::Wsjf {
+                    // Relative scores need the largest of each component among the candidates.
+                    let mut max = [f64::MIN_POSITIVE; 4];
+                    for c in cands.iter() {
+                        let x = sc.wsjf_components(get(c), c.remaining);
+                        for i in 0..4 {
+                            max[i] = max[i].max(x[i]);
+                        }
+                    }
+                    for c in cands.iter_mut() {
+                        let x = sc.wsjf_components(get(c), c.remaining);
+                        let bv = fibonacci_score(x[0] / max[0]);
+                        let tc = fibonacci_score(x[1] / max[1]);
+                        let rr = fibonacci_score(x[2] / max[2]);
+                        let size = fibonacci_score(x[3] / max[3]);
+                        c.score = (bv + tc + rr) / size;
+                    }
+                }
+            }
+        }
+        sc
+    }
+}
+
+/// One waiting item being ranked: where it is in the waiting list, its estimated remaining
+/// work and its score.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    index: usize,
+    id: ItemId,
+    remaining: f64,
+    score: f64,
+}
+
+/// Reused buffers for ranking (policies are shared by threads, so each thread has its own).
+#[derive(Default)]
+struct Scratch {
+    cands: Vec<Candidate>,
+    rates: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Estimated remaining work of an item waiting at `ctx.stage`, in days (at least a little).
@@ -112,17 +217,93 @@ fn remaining(item: &WorkItem, ctx: &Context<'_>) -> f64 {
     (item.est_size() * ctx.remaining_share(item.work_type(), ctx.stage)).max(1e-6)
 }
 
-/// Estimated cost of delay per day of an item, from its estimated value and urgency.
-fn cost_of_delay(item: &WorkItem, ctx: &Context<'_>) -> f64 {
-    let dur = remaining(item, ctx);
-    let now = ctx.now.days();
-    item.urgency(ctx.stream).cost_of_delay(
-        item.est_value(),
-        item.arrival().days(),
-        now + dur,
-        dur,
-        ctx.stream.horizon,
-    )
+/// Estimates for one decision: expected value under the team's beliefs, cost of delay with the
+/// queue ahead, and the price of debt.
+struct Scorer<'a> {
+    ctx: &'a Context<'a>,
+    items: &'a ItemTable,
+    /// Discount a slice awaiting feedback by the value of waiting for its signal (see
+    /// [`belief::awaiting_rate`]).
+    pessimistic: bool,
+    /// The mean remaining work of the competing items: the delay one more item causes.
+    over: f64,
+    /// The CD3 rate of the work freed capacity would serve (for the price of debt).
+    reference: f64,
+}
+
+impl Scorer<'_> {
+    /// Expected value per day once delivered, under the team's belief.
+    fn expected_rate(&self, it: &WorkItem) -> f64 {
+        let Some(bet) = self.items.bet_of(it) else {
+            return it.est_value();
+        };
+        let def = &self.ctx.stream.epics[bet.def()];
+        let rate = belief::expected_rate(it.est_value(), bet.belief(), def.failed_value);
+        match bet.next_signal() {
+            Some(at) if self.pessimistic => belief::awaiting_rate(
+                it.est_value(),
+                bet.belief(),
+                def,
+                at - self.ctx.now.days(),
+                self.ctx.stream.horizon - at,
+            ),
+            _ => rate,
+        }
+    }
+
+    /// Estimated cost of delay per day (see `economics.rs`) of `it`, with `remaining` days of
+    /// work left.
+    fn cost_of_delay(&self, it: &WorkItem, remaining: f64) -> f64 {
+        let ctx = self.ctx;
+        let now = ctx.now.days();
+        let horizon = ctx.stream.horizon;
+        let delivery = now + ctx.ahead + remaining;
+        let arrival = it.arrival().days();
+        let mut cod = economics::cost_of_delay(
+            &it.urgency(ctx.stream),
+            self.expected_rate(it),
+            arrival,
+            delivery,
+            self.over,
+            horizon,
+        );
+        if let Some(bet) = self.items.bet_of(it) {
+            let exposure = bet.exposure(ctx.stream);
+            if exposure.penalty != 0.0 || exposure.cost_per_day != 0.0 {
+                // The epic's penalty and daily cost, shared by the slices still to come.
+                cod +=
+                    economics::cost_of_delay(&exposure, 0.0, arrival, delivery, self.over, horizon)
+                        / f64::from(bet.remaining().max(1));
+            }
+        }
+        if it.kind() == Kind::Debt {
+            if let Some(debt) = &ctx.stream.debt {
+                cod += economics::debt_cost_of_delay(
+                    debt,
+                    ctx.debt_points,
+                    f64::from(ctx.stream.people()),
+                    self.reference,
+                    delivery,
+                    horizon,
+                );
+            }
+        }
+        cod
+    }
+
+    /// WSJF's raw components: business value (expected value per day), time criticality (cost
+    /// of delay beyond the value rate), risk reduction / opportunity enablement (the cost of
+    /// delay of risk and debt items), and job size (estimated remaining work).
+    fn wsjf_components(&self, it: &WorkItem, remaining: f64) -> [f64; 4] {
+        let cod = self.cost_of_delay(it, remaining);
+        let bv = self.expected_rate(it).max(0.0);
+        let tc = (cod - bv).max(0.0);
+        let rr = match it.kind() {
+            Kind::Risk | Kind::Debt => cod.max(0.0),
+            Kind::Feature | Kind::Defect => 0.0,
+        };
+        [bv, tc, rr, remaining]
+    }
 }
 
 /// Rounds a relative magnitude in [0, 1] to SAFe's modified Fibonacci scale 1..20.
@@ -148,11 +329,12 @@ impl Policy for RulePolicy {
         self.measure
     }
 
+    fn thin_slices(&self) -> bool {
+        self.thin_slices
+    }
+
     fn first_come_first_served(&self) -> bool {
-        self.order == Order::Fifo
-            && self.allocation.is_none()
-            && !self.measure
-            && self.kinds == [true; 4]
+        self.order == Order::Fifo && self.allocation.is_none() && self.kinds == [true; 4]
     }
 
     fn choose(
@@ -163,6 +345,10 @@ impl Policy for RulePolicy {
     ) -> Option<usize> {
         if self.first_come_first_served() {
             return Some(0);
+        }
+        if self.order == Order::Fifo && self.allocation.is_none() {
+            // The first item of a kind it works on.
+            return waiting.iter().position(|&id| self.eligible(items.get(id)));
         }
         let mut present = [false; 4];
         for &id in waiting {
@@ -178,64 +364,104 @@ impl Policy for RulePolicy {
             .allocation
             .as_ref()
             .map(|shares| self.kind_to_serve(shares, present, ctx));
-        let candidates = waiting.iter().enumerate().filter(|(_, &id)| {
-            let it = items.get(id);
-            self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k)
-        });
-        let score: Box<dyn Fn(&WorkItem) -> f64> = match self.order {
-            Order::Fifo => Box::new(|_| 0.0),
-            Order::Priority => {
-                Box::new(|it| f64::from(ctx.stream.work_types[it.work_type()].priority))
-            }
-            Order::ShortestFirst => Box::new(|it| -remaining(it, ctx)),
-            Order::HighestValue => Box::new(|it| it.est_value()),
-            Order::Cd3 => Box::new(|it| cost_of_delay(it, ctx) / remaining(it, ctx)),
-            Order::Wsjf => {
-                // Relative scores need the largest of each component among the candidates.
-                let mut max = [f64::MIN_POSITIVE; 4];
-                for (_, &id) in candidates.clone() {
-                    let it = items.get(id);
-                    let c = wsjf_components(it, ctx);
-                    for i in 0..4 {
-                        max[i] = max[i].max(c[i]);
-                    }
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+            cands.clear();
+            for (index, &id) in waiting.iter().enumerate() {
+                let it = items.get(id);
+                if self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k) {
+                    let remaining = remaining(it, ctx);
+                    cands.push(Candidate {
+                        index,
+                        id,
+                        remaining,
+                        score: 0.0,
+                    });
                 }
-                Box::new(move |it| {
-                    let c = wsjf_components(it, ctx);
-                    let bv = fibonacci_score(c[0] / max[0]);
-                    let tc = fibonacci_score(c[1] / max[1]);
-                    let rr = fibonacci_score(c[2] / max[2]);
-                    let size = fibonacci_score(c[3] / max[3]);
-                    (bv + tc + rr) / size
-                })
             }
-        };
-        let mut best = None;
-        let mut best_score = f64::NEG_INFINITY;
-        for (i, &id) in candidates {
-            let s = score(items.get(id));
-            // Strictly greater keeps the earliest item among equals (FIFO tie-break).
-            if s > best_score || best.is_none() {
-                best = Some(i);
-                best_score = s;
+            self.score_all(cands, rates, items, ctx, true);
+            let mut best: Option<&Candidate> = None;
+            for c in cands.iter() {
+                // Strictly greater keeps the earliest item among equals (FIFO tie-break).
+                if best.is_none_or(|b| c.score > b.score) {
+                    best = Some(c);
+                }
             }
-        }
-        best
+            best.map(|c| c.index)
+        })
     }
-}
 
-/// WSJF's raw components: business value (estimated value per day), time criticality (cost of
-/// delay beyond the value rate), risk reduction / opportunity enablement (the estimated cost of
-/// delay of risk and debt items), and job size (estimated remaining work).
-fn wsjf_components(it: &WorkItem, ctx: &Context<'_>) -> [f64; 4] {
-    let cod = cost_of_delay(it, ctx);
-    let bv = it.est_value().max(0.0);
-    let tc = (cod - bv).max(0.0);
-    let rr = match it.kind() {
-        Kind::Risk | Kind::Debt => cod.max(0.0),
-        Kind::Feature | Kind::Defect => 0.0,
-    };
-    [bv, tc, rr, remaining(it, ctx)]
+    /// The stop rule (Reinertsen 2009, ch. 2: quantified overall economics, marginal economics,
+    /// sunk costs). After a signal, a bet is stopped when either
+    /// 1. its remaining slices are worth no more than the costs they still run up: expected
+    ///    value per day (under the posterior) times the days left after they could be done,
+    ///    minus the epic's daily cost and penalty from now on, is not positive; or
+    /// 2. its next slice's CD3 under the posterior ranks below everything else waiting to be
+    ///    started, so capacity would never go to it while other work waits.
+    ///
+    /// Otherwise it simply competes on its posterior estimates, and a later signal can still
+    /// raise it again. What it already cost is sunk and plays no part.
+    fn stop_bet(
+        &self,
+        bet: &Bet,
+        backlog: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> bool {
+        if !self.measure {
+            return false;
+        }
+        let is_own = |id: ItemId| {
+            items
+                .bet_of(items.get(id))
+                .is_some_and(|b| std::ptr::eq(b, bet))
+        };
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+            cands.clear();
+            for (index, &id) in backlog.iter().enumerate() {
+                let it = items.get(id);
+                if self.eligible(it) {
+                    let remaining = remaining(it, ctx);
+                    cands.push(Candidate {
+                        index,
+                        id,
+                        remaining,
+                        score: 0.0,
+                    });
+                }
+            }
+            if !cands.iter().any(|c| is_own(c.id)) {
+                return false;
+            }
+            let sc = self.score_all(cands, rates, items, ctx, false);
+            // 1. Worth its remaining costs?
+            let now = ctx.now.days();
+            let horizon = ctx.stream.horizon;
+            let (rate, work) = cands
+                .iter()
+                .filter(|c| is_own(c.id))
+                .fold((0.0, 0.0), |(r, w), c| {
+                    (r + sc.expected_rate(items.get(c.id)), w + c.remaining)
+                });
+            let done = now + ctx.ahead + work;
+            let exposure = bet.exposure(ctx.stream);
+            let arrival = bet.arrival().days();
+            let further_cost = exposure.realised(0.0, arrival, Some(done), horizon.max(done))
+                - exposure.realised(0.0, arrival, None, now);
+            if rate * (horizon - done).max(0.0) + further_cost <= 0.0 {
+                return true;
+            }
+            // 2. Below everything else waiting?
+            let (mut own_best, mut others_worst) = (f64::NEG_INFINITY, f64::INFINITY);
+            for c in cands.iter() {
+                if is_own(c.id) {
+                    own_best = own_best.max(c.score);
+                } else {
+                    others_worst = others_worst.min(c.score);
+                }
+            }
+            others_worst.is_finite() && own_best < others_worst
+        })
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ pub(super) struct RawPolicy {
     pub juggle: Option<i64>,
     pub allocation: Option<BTreeMap<String, f64>>,
     pub measure: Option<bool>,
+    pub thin_slices: Option<bool>,
     pub kinds: Option<Vec<String>>,
 }
 

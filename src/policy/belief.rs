@@ -1,0 +1,151 @@
+//! Beliefs about bets: Bayes' rule for a noisy measurement, and the value a team expects from a
+//! slice given what it believes. Pure functions, tested by table.
+//!
+//! A bet's hypothesis holds with prior probability `p` (the epic's `success_probability`). One
+//! measurement has false-positive rate α and false-negative rate β. Bayes' rule in odds form
+//! (see `../shared/ECONOMICS.md` §1; any probability text, e.g. Hubbard, *How to Measure
+//! Anything*, 3rd ed. 2014, ch. 10):
+//!
+//! ```text
+//! posterior odds = prior odds × LR,   LR+ = (1 − β) / α,   LR− = β / (1 − α)
+//! ```
+//!
+//! Independent measurements multiply their likelihood ratios, so updating once per signal is
+//! exact. A measurement with α + β = 1 has LR = 1: it carries no information and the belief
+//! does not move.
+
+/// True if a measurement with these error rates can move a belief (α + β ≠ 1).
+pub fn informative(false_positive: f64, false_negative: f64) -> bool {
+    (1.0 - false_positive - false_negative).abs() > 1e-12
+}
+
+/// The probability that the hypothesis holds after one signal, from `prior`.
+///
+/// Certain signals (α = 0 or β = 0) settle the belief at 0 or 1; a prior of 0 or 1 never moves.
+pub fn update(prior: f64, positive: bool, false_positive: f64, false_negative: f64) -> f64 {
+    let (if_holds, if_not) = if positive {
+        (1.0 - false_negative, false_positive)
+    } else {
+        (false_negative, 1.0 - false_positive)
+    };
+    let yes = prior * if_holds;
+    let no = (1.0 - prior) * if_not;
+    if yes + no > 0.0 {
+        yes / (yes + no)
+    } else {
+        // A signal the model says cannot happen: keep the belief rather than divide by zero.
+        prior
+    }
+}
+
+/// The value per day a team expects from a slice once delivered, believing its hypothesis
+/// holds with probability `belief`: `value_if_holds` when it does, `failed_value` of it when
+/// it does not.
+#[inline]
+pub fn expected_rate(value_if_holds: f64, belief: f64, failed_value: f64) -> f64 {
+    value_if_holds * (belief + (1.0 - belief) * failed_value)
+}
+
+/// The value per day by which a policy ranks a slice whose epic awaits a signal: its expected
+/// rate discounted by the option of waiting for the signal (the value of information, Howard
+/// 1966; Reinertsen 2009, ch. 2, marginal economics).
+///
+/// Building the slice now earns its rate `r` (under the current belief) for the `left` days
+/// after the signal plus the `wait` days until it. Waiting, the team builds it only on a
+/// positive signal (probability 1 − q) and otherwise spends the capacity on the alternative
+/// work, earning `c` per day instead of the slice's `r−` (its rate if the signal is negative).
+/// Because the posterior is a martingale, (1 − q) r+ = r, so building now is better exactly
+/// when
+///
+/// ```text
+/// r × wait ≥ q × (c − r−) × left    ⇔    c ≤ r− + r × wait / (q × left)
+/// ```
+///
+/// Ranking the slice at `min(r, r− + r × wait / (q × left))` therefore starts it ahead of
+/// alternatives worth `c` exactly when building now pays. With the signal imminent the slice is
+/// ranked as if the news were bad; with a long wait, at its plain expected rate. A measurement
+/// that carries no information (q = 0 or r− = r) leaves the rate unchanged.
+pub fn awaiting_rate(
+    value_if_holds: f64,
+    belief: f64,
+    epic: &crate::model::Epic,
+    wait: f64,
+    left: f64,
+) -> f64 {
+    let (fp, fneg) = (epic.false_positive, epic.false_negative);
+    let rate = expected_rate(value_if_holds, belief, epic.failed_value);
+    let q = belief * fneg + (1.0 - belief) * (1.0 - fp);
+    if q <= 0.0 || left <= 0.0 {
+        return rate;
+    }
+    let bad = expected_rate(
+        value_if_holds,
+        update(belief, false, fp, fneg),
+        epic.failed_value,
+    );
+    rate.min(bad + rate * wait.max(0.0) / (q * left))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn bayes_rule_by_table() {
+        // (prior, positive, α, β, posterior), posteriors worked by hand from the formula.
+        let table = [
+            (0.33, true, 0.1, 0.2, 0.33 * 0.8 / (0.33 * 0.8 + 0.67 * 0.1)),
+            (
+                0.33,
+                false,
+                0.1,
+                0.2,
+                0.33 * 0.2 / (0.33 * 0.2 + 0.67 * 0.9),
+            ),
+            (0.5, true, 0.0, 0.3, 1.0),
+            (0.5, false, 0.2, 0.0, 0.0),
+            (0.1, true, 0.3, 0.7, 0.1),
+            (0.0, true, 0.1, 0.2, 0.0),
+            (1.0, false, 0.1, 0.2, 1.0),
+        ];
+        for (prior, positive, a, b, want) in table {
+            let got = update(prior, positive, a, b);
+            assert!(
+                close(got, want),
+                "{prior} {positive} {a} {b}: {got} != {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn repeated_signals_multiply_likelihood_ratios() {
+        let (a, b) = (0.1, 0.2);
+        let twice = update(update(0.3, true, a, b), true, a, b);
+        let odds = 0.3 / 0.7 * ((1.0 - b) / a).powi(2);
+        assert!(close(twice, odds / (1.0 + odds)));
+        // A positive then a negative signal: the two ratios multiply in either order.
+        let pn = update(update(0.3, true, a, b), false, a, b);
+        let np = update(update(0.3, false, a, b), true, a, b);
+        assert!(close(pn, np));
+    }
+
+    #[test]
+    fn uninformative_signal_leaves_the_belief_alone() {
+        assert!(!informative(0.3, 0.7));
+        assert!(informative(0.1, 0.2));
+        for positive in [true, false] {
+            assert!(close(update(0.42, positive, 0.3, 0.7), 0.42));
+        }
+    }
+
+    #[test]
+    fn expected_rate_blends_success_and_failure() {
+        assert!(close(expected_rate(100.0, 0.25, 0.0), 25.0));
+        assert!(close(expected_rate(100.0, 0.25, 0.2), 25.0 + 15.0));
+        assert!(close(expected_rate(100.0, 1.0, 0.5), 100.0));
+    }
+}

@@ -1,0 +1,127 @@
+//! The economics behind the outcome-focused ordering rules: a cost of delay that sees
+//! deadlines early enough to act on them, and a price for paying down technical debt. Pure
+//! functions, tested by table.
+//!
+//! **Cost of delay with the queue ahead** (Reinertsen, *The Principles of Product Development
+//! Flow*, 2009, ch. 3; `../shared/ECONOMICS.md` §3). An item taken now is expected to be
+//! delivered at
+//!
+//! ```text
+//! delivery = now + ahead + own remaining work
+//! ```
+//!
+//! where `ahead` is the work already queued or in service before it (per worker). Its cost of
+//! delay is the value lost if it is delayed by one more competing item, `over` days (the mean
+//! remaining work of the items it competes with):
+//!
+//! ```text
+//! CoD = (V(delivered at delivery) − V(delivered at delivery + over)) / over
+//! ```
+//!
+//! For a standard item that is its value per day; for a fixed-date item it is zero while its
+//! slack covers another item, then penalty / over once it does not, so the deadline is seen
+//! while there is still time to meet it. Expedite, short-life and eroding items go through the
+//! same curve ([`crate::model::Urgency`]).
+//!
+//! **The price of technical debt** (`../shared/ECONOMICS.md` §4). With drag `d` every service
+//! takes (1 + d) times as long. Paying down one debt item removes its share of the drag,
+//! `Δd = d × min(1, points per item / points)`, and so frees `Δd / (1 + d)` of the busy time of
+//! every worker for the rest of the horizon. Each freed worker-day is worth what the work it
+//! would serve earns: `v`, a CD3 rate (value per day per day of work), which keeps flowing until
+//! the horizon. Delaying the paydown by one day therefore costs
+//!
+//! ```text
+//! CoD_debt = v × workers × Δd / (1 + d) × (horizon − delivery)
+//! ```
+//!
+//! and its CD3 beats the typical feature exactly when the worker-days it frees before the horizon
+//! exceed the worker-days it costs. Stripe's *Developer Coefficient* (2018) and McKinsey (2020)
+//! size the drag in practice (`../shared/FACTS.md` §5).
+
+use crate::model::{Debt, Urgency};
+
+/// Cost of delay per day of an item with value rate `rate` and value shape `urgency`, arrived at
+/// `arrival`, expected to be delivered at `delivery`, if delayed by `over` more days; value is
+/// counted to `horizon`.
+#[inline]
+pub fn cost_of_delay(
+    urgency: &Urgency,
+    rate: f64,
+    arrival: f64,
+    delivery: f64,
+    over: f64,
+    horizon: f64,
+) -> f64 {
+    urgency.cost_of_delay(rate, arrival, delivery, over, horizon)
+}
+
+/// Cost of delay per day of paying down one debt item expected to be delivered at `delivery`,
+/// with `points` of debt now, `workers` in the value stream and `reference` the CD3 rate of the
+/// work freed capacity would serve.
+pub fn debt_cost_of_delay(
+    debt: &Debt,
+    points: f64,
+    workers: f64,
+    reference: f64,
+    delivery: f64,
+    horizon: f64,
+) -> f64 {
+    if points <= 0.0 || reference <= 0.0 {
+        return 0.0;
+    }
+    let drag = debt.multiplier(points) - 1.0;
+    let removed = drag * (debt.per_debt_item / points).min(1.0);
+    let freed = workers * removed / (1.0 + drag);
+    reference * freed * (horizon - delivery).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn debt() -> Debt {
+        Debt {
+            initial: 0.0,
+            per_feature: 1.0,
+            per_debt_item: 5.0,
+            drag_per_point: 0.01,
+            max_drag: 0.5,
+        }
+    }
+
+    #[test]
+    fn a_deadline_becomes_urgent_when_the_slack_no_longer_covers_one_more_item() {
+        let fixed = Urgency {
+            deadline: 29.0,
+            penalty: 1000.0,
+            late_fraction: 1.0,
+            ..Urgency::default()
+        };
+        // (delivery estimate, competing item's length, cost of delay)
+        let table = [(22.0, 5.0, 0.0), (27.0, 5.0, 200.0), (27.0, 1.0, 0.0)];
+        for (delivery, over, want) in table {
+            let got = cost_of_delay(&fixed, 0.0, 0.0, delivery, over, 100.0);
+            assert!(
+                (got - want).abs() < 1e-9,
+                "{delivery} {over}: {got} != {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn paying_debt_is_priced_by_the_capacity_it_frees() {
+        let d = debt();
+        // 20 points: drag 0.2; one item removes 5/20 of it (0.05) and frees
+        // 4 x 0.05 / 1.2 worker-days a day for 100 days, each worth 2.
+        let got = debt_cost_of_delay(&d, 20.0, 4.0, 2.0, 265.0, 365.0);
+        let want = 2.0 * 4.0 * 0.05 / 1.2 * 100.0;
+        assert!((got - want).abs() < 1e-9, "{got} != {want}");
+        // No debt, no reference value, or no time left: nothing to gain.
+        assert_eq!(debt_cost_of_delay(&d, 0.0, 4.0, 2.0, 0.0, 365.0), 0.0);
+        assert_eq!(debt_cost_of_delay(&d, 20.0, 4.0, 0.0, 0.0, 365.0), 0.0);
+        assert_eq!(debt_cost_of_delay(&d, 20.0, 4.0, 2.0, 400.0, 365.0), 0.0);
+        // Above the cap each item still removes its share of the capped drag.
+        let capped = debt_cost_of_delay(&d, 100.0, 4.0, 2.0, 265.0, 365.0);
+        assert!(capped > 0.0);
+    }
+}
