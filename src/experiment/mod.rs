@@ -16,6 +16,64 @@ use rayon::prelude::*;
 /// Replications simulated in parallel before their results are folded.
 const CHUNK: u64 = 256;
 
+/// Days in an average month of the Gregorian calendar (365.25 / 12 = 30.4375), for growth
+/// rates per month.
+pub const DAYS_PER_MONTH: f64 = 30.44;
+
+/// z such that 95% of a standard normal lies within ±z (the 97.5th percentile).
+const Z_95: f64 = 1.959_963_984_540_054;
+
+/// A share of replications with its 95% Wilson score interval (Wilson 1927, "Probable
+/// inference, the law of succession, and statistical inference", JASA 22:209–212).
+///
+/// The interval is asymmetric around `p` (it leans towards 1/2) and stays within [0, 1], which
+/// is why it is kept as its two bounds rather than a half-width.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Proportion {
+    /// The share of replications, p̂ = hits / n.
+    pub p: f64,
+    /// Lower bound of the 95% Wilson score interval.
+    pub low: f64,
+    /// Upper bound of the 95% Wilson score interval.
+    pub high: f64,
+}
+
+impl Proportion {
+    /// `hits` out of `n` and its 95% Wilson score interval: centre (p̂ + z²/2n)/(1 + z²/n),
+    /// half-width z/(1 + z²/n) · √(p̂(1−p̂)/n + z²/4n²), clamped to [0, 1] against rounding.
+    /// It behaves at 0% and 100%, where the normal approximation p̂ ± z√(p̂(1−p̂)/n) collapses
+    /// to a point. All NaN when `n` is 0.
+    pub fn wilson(hits: u64, n: u64) -> Proportion {
+        if n == 0 {
+            return Proportion {
+                p: f64::NAN,
+                low: f64::NAN,
+                high: f64::NAN,
+            };
+        }
+        let z2 = Z_95 * Z_95;
+        let nf = n as f64;
+        let p = hits as f64 / nf;
+        let denominator = 1.0 + z2 / nf;
+        let centre = (p + z2 / (2.0 * nf)) / denominator;
+        let half = Z_95 / denominator * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+        // At 0 and n hits one bound is exactly 0 or 1; rounding must not move it.
+        Proportion {
+            p,
+            low: if hits == 0 {
+                0.0
+            } else {
+                (centre - half).max(0.0)
+            },
+            high: if hits == n {
+                1.0
+            } else {
+                (centre + half).min(1.0)
+            },
+        }
+    }
+}
+
 /// Summary of one stage across replications.
 #[derive(Clone, Debug)]
 pub struct StageSummary {
@@ -51,8 +109,10 @@ pub struct KeyResultSummary {
     pub name: String,
     /// Share of replications that achieve it.
     pub probability: f64,
-    /// Half-width of its 95% Wilson score interval.
-    pub ci95: f64,
+    /// Lower bound of its 95% Wilson score interval.
+    pub ci95_low: f64,
+    /// Upper bound of its 95% Wilson score interval.
+    pub ci95_high: f64,
     /// Its value across replications.
     pub value: Stat,
 }
@@ -106,6 +166,10 @@ pub struct RunSummary {
     pub throughput: Stat,
     /// Time-average items in the value stream (flow load).
     pub wip: Stat,
+    /// Items in the value stream at the horizon minus those at day 0 (the backlogs), per month
+    /// of the horizon: how fast the work in the system grew (positive: more arrived than the
+    /// policy finished or dropped).
+    pub queue_growth_per_month: Stat,
     /// Service time / lead time (flow efficiency).
     pub flow_efficiency: Stat,
     /// Per stage.
@@ -165,6 +229,7 @@ struct Accumulator<'a> {
     lead_time: PooledAccumulator,
     throughput: MetricAccumulator,
     wip: MetricAccumulator,
+    queue_growth: MetricAccumulator,
     flow_efficiency: MetricAccumulator,
     stages: Vec<StageAcc>,
     work: Vec<WorkAcc>,
@@ -184,6 +249,7 @@ impl<'a> Accumulator<'a> {
             lead_time: Default::default(),
             throughput: Default::default(),
             wip: Default::default(),
+            queue_growth: Default::default(),
             flow_efficiency: Default::default(),
             stages: vs.stages.iter().map(|_| StageAcc::default()).collect(),
             work: vs.work_types.iter().map(|_| WorkAcc::default()).collect(),
@@ -207,6 +273,9 @@ impl<'a> Accumulator<'a> {
         self.lead_time.add(r.lead_time.mean(), &r.lead_time_items);
         self.throughput.add(r.throughput);
         self.wip.add(r.wip);
+        let months = self.vs.horizon / DAYS_PER_MONTH;
+        self.queue_growth
+            .add((r.in_system as f64 - items_at_day_0(self.vs) as f64) / months);
         self.flow_efficiency.add(r.flow_efficiency);
         for (acc, s) in self.stages.iter_mut().zip(&r.stages) {
             acc.wait.add(s.wait.mean(), &s.wait_items);
@@ -278,6 +347,7 @@ impl<'a> Accumulator<'a> {
             lead_time: self.lead_time.stat(),
             throughput: self.throughput.stat(),
             wip: self.wip.stat(),
+            queue_growth_per_month: self.queue_growth.stat(),
             flow_efficiency: self.flow_efficiency.stat(),
             stages: vs
                 .stages
@@ -344,12 +414,13 @@ impl<'a> Accumulator<'a> {
                 .iter()
                 .enumerate()
                 .map(|(i, kr)| {
-                    let (p, ci) = wilson(self.kr_hits[i], self.n);
+                    let share = Proportion::wilson(self.kr_hits[i], self.n);
                     KeyResultSummary {
                         objective: kr.objective.clone(),
                         name: kr.text.clone(),
-                        probability: p,
-                        ci95: ci,
+                        probability: share.p,
+                        ci95_low: share.low,
+                        ci95_high: share.high,
                         value: self.kr_values[i].stat(),
                     }
                 })
@@ -360,17 +431,16 @@ impl<'a> Accumulator<'a> {
     }
 }
 
-/// A proportion and the half-width of its 95% Wilson score interval (Wilson 1927), which
-/// behaves at 0% and 100% where the normal approximation does not.
-fn wilson(hits: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let z = 1.959_963_984_540_054_f64;
-    let nf = n as f64;
-    let p = hits as f64 / nf;
-    let half = z / (1.0 + z * z / nf) * (p * (1.0 - p) / nf + z * z / (4.0 * nf * nf)).sqrt();
-    (p, half)
+/// Items in the value stream at day 0: every work type's backlog, and every slice of every
+/// backlog epic (an epic creates all its slices when it arrives).
+fn items_at_day_0(vs: &ValueStream) -> u64 {
+    let items: u64 = vs.work_types.iter().map(|w| u64::from(w.backlog)).sum();
+    let slices: u64 = vs
+        .epics
+        .iter()
+        .map(|e| u64::from(e.backlog) * u64::from(e.slices))
+        .sum();
+    items + slices
 }
 
 /// Runs `replications` replications of `vs` under `policy` and summarises them, judging
@@ -415,6 +485,11 @@ pub struct PairedDifference {
     pub items_delivered: Stat,
     /// Share of replications in which this policy realised more value than the baseline.
     pub p_beats_baseline: f64,
+    /// Lower bound of the 95% Wilson interval of `p_beats_baseline` (0 for the baseline).
+    pub p_beats_baseline_ci95_low: f64,
+    /// Upper bound of the 95% Wilson interval of `p_beats_baseline` (0 for the baseline, which
+    /// cannot beat itself).
+    pub p_beats_baseline_ci95_high: f64,
 }
 
 /// Every policy run on the same replications (common random numbers).
@@ -479,10 +554,25 @@ pub fn compare(
         baseline,
         differences: diffs
             .iter()
-            .map(|(v, n, beats)| PairedDifference {
-                value_realised: v.stat(),
-                items_delivered: n.stat(),
-                p_beats_baseline: *beats as f64 / replications.max(1) as f64,
+            .enumerate()
+            .map(|(p, (v, n, beats))| {
+                let share = if p == baseline {
+                    // Not an estimate: the baseline never beats itself.
+                    Proportion {
+                        p: 0.0,
+                        low: 0.0,
+                        high: 0.0,
+                    }
+                } else {
+                    Proportion::wilson(*beats, replications)
+                };
+                PairedDifference {
+                    value_realised: v.stat(),
+                    items_delivered: n.stat(),
+                    p_beats_baseline: share.p,
+                    p_beats_baseline_ci95_low: share.low,
+                    p_beats_baseline_ci95_high: share.high,
+                }
             })
             .collect(),
     }
@@ -505,5 +595,40 @@ fn in_chunks<T: Send>(
         }
         start = end;
         on_chunk(start);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Proportion;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 5e-5
+    }
+
+    #[test]
+    fn wilson_bounds_at_the_edges_and_the_middle() {
+        let none = Proportion::wilson(0, 10);
+        assert_eq!((none.p, none.low), (0.0, 0.0));
+        assert!(close(none.high, 0.2775), "{none:?}");
+
+        let all = Proportion::wilson(10, 10);
+        assert_eq!((all.p, all.high), (1.0, 1.0));
+        assert!(close(all.low, 0.7225), "{all:?}");
+
+        let half = Proportion::wilson(50, 100);
+        assert_eq!(half.p, 0.5);
+        assert!(close(half.low, 0.4038), "{half:?}");
+        assert!(
+            close(half.low + half.high, 1.0),
+            "symmetric at 1/2: {half:?}"
+        );
+
+        // Asymmetric elsewhere: the interval leans towards 1/2.
+        let few = Proportion::wilson(2, 20);
+        assert!(few.low < few.p && few.p < few.high);
+        assert!(few.high - few.p > few.p - few.low, "{few:?}");
+
+        assert!(Proportion::wilson(0, 0).p.is_nan());
     }
 }

@@ -46,7 +46,7 @@ pub fn write_atomically(
 }
 
 /// Version of the JSON schema; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Renders reports in one output format.
 pub trait Exporter {
@@ -65,6 +65,9 @@ pub struct Metrics {
     pub throughput: Stat,
     /// Flow load: time-average items in the value stream (percentiles of replications).
     pub wip: Stat,
+    /// Items in the value stream at the horizon minus those at day 0, per month (30.44 days) of
+    /// the horizon: how fast the work in the system grew (percentiles of replications).
+    pub queue_growth_per_month: Stat,
     /// Flow efficiency: service time / lead time (percentiles of replications).
     pub flow_efficiency: Stat,
     /// Value realised by the horizon.
@@ -154,8 +157,10 @@ pub struct KeyResultReport {
     pub name: String,
     /// Share of replications achieving it.
     pub probability: f64,
-    /// Half-width of the 95% Wilson interval of `probability`.
-    pub ci95: f64,
+    /// Lower bound of the 95% Wilson score interval of `probability`.
+    pub ci95_low: f64,
+    /// Upper bound of the 95% Wilson score interval of `probability`.
+    pub ci95_high: f64,
     /// The measured value across replications.
     pub value: Stat,
 }
@@ -200,6 +205,7 @@ impl PolicyResults {
                 lead_time: summary.lead_time,
                 throughput: summary.throughput,
                 wip: summary.wip,
+                queue_growth_per_month: summary.queue_growth_per_month,
                 flow_efficiency: summary.flow_efficiency,
                 value_realised: o.value_realised,
                 cost_of_delay: o.cost_of_delay,
@@ -243,7 +249,8 @@ impl PolicyResults {
                     objective: k.objective.clone(),
                     name: k.name.clone(),
                     probability: k.probability,
-                    ci95: k.ci95,
+                    ci95_low: k.ci95_low,
+                    ci95_high: k.ci95_high,
                     value: k.value,
                 })
                 .collect(),
@@ -263,6 +270,12 @@ impl PolicyResults {
             ("flow", "all", "lead_time", &m.lead_time),
             ("flow", "all", "throughput", &m.throughput),
             ("flow", "all", "wip", &m.wip),
+            (
+                "flow",
+                "all",
+                "queue_growth_per_month",
+                &m.queue_growth_per_month,
+            ),
             ("flow", "all", "flow_efficiency", &m.flow_efficiency),
             ("outcome", "all", "value_realised", &m.value_realised),
             ("outcome", "all", "cost_of_delay", &m.cost_of_delay),
@@ -378,6 +391,10 @@ pub struct DifferenceReport {
     pub items_delivered: Stat,
     /// Share of replications in which the policy realised more value than the baseline.
     pub p_beats_baseline: f64,
+    /// Lower bound of the 95% Wilson score interval of `p_beats_baseline` (0 for the baseline).
+    pub p_beats_baseline_ci95_low: f64,
+    /// Upper bound of the 95% Wilson score interval of `p_beats_baseline` (0 for the baseline).
+    pub p_beats_baseline_ci95_high: f64,
 }
 
 /// One policy in a comparison.
@@ -444,6 +461,8 @@ impl CompareReport {
                         value_realised: d.value_realised,
                         items_delivered: d.items_delivered,
                         p_beats_baseline: d.p_beats_baseline,
+                        p_beats_baseline_ci95_low: d.p_beats_baseline_ci95_low,
+                        p_beats_baseline_ci95_high: d.p_beats_baseline_ci95_high,
                     },
                 })
                 .collect(),

@@ -6,7 +6,7 @@
 //! replaced only when asked (`--force`).
 
 use super::chart::{self, ChartData, ChartError, ChartKind};
-use super::table::{fmt_big, fmt_num, headline};
+use super::table::{fmt_big, fmt_num, fmt_share, headline, overload};
 use super::{CompareReport, Csv, Exporter, Json};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -177,6 +177,13 @@ pub fn takeaways(r: &CompareReport) -> Vec<String> {
             ));
         }
     }
+    let mut ranked: Vec<&super::ComparedPolicy> = r.policies.iter().collect();
+    ranked.sort_by_key(|p| p.rank);
+    out.extend(
+        ranked
+            .iter()
+            .filter_map(|p| overload(&p.name, &p.results.metrics)),
+    );
     if let Some(first) = r.policies.first() {
         for (i, kr) in first.results.key_results.iter().enumerate() {
             let confident: Vec<String> = r
@@ -184,10 +191,11 @@ pub fn takeaways(r: &CompareReport) -> Vec<String> {
                 .iter()
                 .filter(|p| p.results.key_results[i].probability >= 0.7)
                 .map(|p| {
+                    let k = &p.results.key_results[i];
                     format!(
-                        "`{}` ({:.0}%)",
+                        "`{}` ({})",
                         p.name,
-                        p.results.key_results[i].probability * 100.0
+                        fmt_share(k.probability, k.ci95_low, k.ci95_high)
                     )
                 })
                 .collect();
@@ -235,7 +243,7 @@ pub fn markdown(r: &CompareReport) -> String {
         let d = &p.vs_baseline;
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {}% | {} | {} | {:.0}% |",
+            "| {} | {} | {} | {} | {} | {} | {}% | {} | {} | {} |",
             p.rank,
             p.name,
             fmt_big(m.value_realised.mean),
@@ -245,12 +253,15 @@ pub fn markdown(r: &CompareReport) -> String {
             fmt_num(m.waste.mean.map(|w| w * 100.0)),
             fmt_big(m.cost_of_delay.mean),
             fmt_big(d.value_realised.mean),
-            d.p_beats_baseline * 100.0
+            p_beats(r, p)
         );
     }
     if let Some(first) = r.policies.first() {
         if !first.results.key_results.is_empty() {
-            let _ = writeln!(o, "\n## Key results (probability of achieving)\n");
+            let _ = writeln!(
+                o,
+                "\n## Key results (probability of achieving, with its 95% interval)\n"
+            );
             let _ = write!(o, "| Key result | Objective |");
             for p in &r.policies {
                 let _ = write!(o, " {} |", p.name);
@@ -263,7 +274,12 @@ pub fn markdown(r: &CompareReport) -> String {
             for (i, kr) in first.results.key_results.iter().enumerate() {
                 let _ = write!(o, "| {} | {} |", kr.name, kr.objective);
                 for p in &r.policies {
-                    let _ = write!(o, " {:.0}% |", p.results.key_results[i].probability * 100.0);
+                    let k = &p.results.key_results[i];
+                    let _ = write!(
+                        o,
+                        " {} |",
+                        fmt_share(k.probability, k.ci95_low, k.ci95_high)
+                    );
                 }
                 let _ = writeln!(o);
             }
@@ -283,6 +299,19 @@ pub fn markdown(r: &CompareReport) -> String {
         let _ = writeln!(o, "\n> warning: {w}");
     }
     o
+}
+
+/// `P(beats baseline)` with its 95% interval, or `-` for the baseline itself.
+fn p_beats(r: &CompareReport, p: &super::ComparedPolicy) -> String {
+    if p.name == r.baseline {
+        return "-".into();
+    }
+    let d = &p.vs_baseline;
+    fmt_share(
+        d.p_beats_baseline,
+        d.p_beats_baseline_ci95_low,
+        d.p_beats_baseline_ci95_high,
+    )
 }
 
 fn escape(s: &str) -> String {
@@ -351,7 +380,7 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)]) -> String {
         let m = &p.results.metrics;
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{} ±{}</td><td>{}</td><td>{}</td><td>{}%</td><td>{}</td><td>{:.0}%</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{} ±{}</td><td>{}</td><td>{}</td><td>{}%</td><td>{}</td><td>{}</td></tr>",
             p.rank,
             escape(&p.name),
             fmt_big(m.value_realised.mean),
@@ -360,7 +389,7 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)]) -> String {
             fmt_num(m.lead_time.p85),
             fmt_num(m.waste.mean.map(|w| w * 100.0)),
             fmt_big(m.cost_of_delay.mean),
-            p.vs_baseline.p_beats_baseline * 100.0
+            p_beats(r, p)
         );
     }
     let _ = writeln!(o, "</table>");

@@ -1,11 +1,42 @@
 //! The human-readable table, using the Flow Framework's names.
 
-use super::{CompareReport, Exporter, PolicyResults, RunReport};
+use super::{CompareReport, Exporter, Metrics, PolicyResults, RunReport};
 use crate::metrics::Stat;
 use std::fmt::Write;
 
 /// A plain-text table for terminals.
 pub struct Table;
+
+/// Growth of the work in the system, in items a month, from which a policy is reported as
+/// overloaded (when the 95% interval of the growth is also above 0). Below one item a month a
+/// queue takes years to become visible on a board; that is drift, not overload.
+pub const OVERLOAD_GROWTH_PER_MONTH: f64 = 1.0;
+
+/// A share with its 95% interval as whole percentages: `86% [81%, 90%]`; `-` when undefined.
+pub fn fmt_share(p: f64, low: f64, high: f64) -> String {
+    if p.is_nan() {
+        return "-".into();
+    }
+    format!(
+        "{:.0}% [{:.0}%, {:.0}%]",
+        p * 100.0,
+        low * 100.0,
+        high * 100.0
+    )
+}
+
+/// The overload sentence for `policy` when the work in its value stream grew significantly
+/// (95% interval of `queue_growth_per_month` above 0) and by at least
+/// [`OVERLOAD_GROWTH_PER_MONTH`] items a month; `None` otherwise.
+pub fn overload(policy: &str, m: &Metrics) -> Option<String> {
+    let g = &m.queue_growth_per_month;
+    let (mean, ci) = (g.mean?, g.ci95?);
+    (mean - ci > 0.0 && mean >= OVERLOAD_GROWTH_PER_MONTH).then(|| {
+        format!(
+            "Overload: under {policy} the work waiting grew by {mean:.1} items a month (±{ci:.1}); more arrives than this policy finishes."
+        )
+    })
+}
 
 /// A large amount (value, money) with a k/M suffix: 1.23M, 456k, 980.
 pub fn fmt_big(x: Option<f64>) -> String {
@@ -109,10 +140,9 @@ fn outcomes_section(o: &mut String, r: &PolicyResults) {
         for kr in &r.key_results {
             let _ = writeln!(
                 o,
-                "  {:<46} {:>5.0}% ±{:.0}%   [{}]",
+                "  {:<46} {:>16}   [{}]",
                 kr.name,
-                kr.probability * 100.0,
-                kr.ci95 * 100.0,
+                fmt_share(kr.probability, kr.ci95_low, kr.ci95_high),
                 kr.objective
             );
         }
@@ -207,9 +237,15 @@ impl Exporter for Table {
                 fmt_num(w.lead_time.p85)
             );
         }
-        if has_value(&r.results) {
+        let valued = has_value(&r.results);
+        if valued {
             let _ = writeln!(o);
             outcomes_section(&mut o, &r.results);
+        }
+        if let Some(line) = overload(&r.policy, &r.results.metrics) {
+            // The outcomes section ends with a blank line already.
+            let gap = if valued { "" } else { "\n" };
+            let _ = writeln!(o, "{gap}{line}");
         }
         // Warnings go to standard error once, from the command line; not repeated here.
         o
@@ -228,9 +264,12 @@ impl Exporter for Table {
         );
         let mut ranked: Vec<&super::ComparedPolicy> = r.policies.iter().collect();
         ranked.sort_by_key(|p| p.rank);
+        let delta_head = format!("Δ vs {}", r.baseline);
+        // Wide enough for its header, whatever the baseline's name.
+        let delta = delta_head.chars().count().max(14);
         let _ = writeln!(
             o,
-            "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>7} {:>11} {:>14} {:>9}",
+            "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>7} {:>11} {:>delta$}  {:>16}",
             "Rank",
             "Policy",
             "Value",
@@ -239,7 +278,7 @@ impl Exporter for Table {
             "Flow p85",
             "Waste",
             "Cost delay",
-            format!("Δ vs {}", r.baseline),
+            delta_head,
             "P(beats)"
         );
         for p in &ranked {
@@ -248,7 +287,7 @@ impl Exporter for Table {
             let is_base = p.name == r.baseline;
             let _ = writeln!(
                 o,
-                "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>6}% {:>11} {:>14} {:>9}",
+                "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>6}% {:>11} {:>delta$}  {:>16}",
                 p.rank,
                 p.name,
                 fmt_big(m.value_realised.mean),
@@ -273,29 +312,47 @@ impl Exporter for Table {
                 if is_base {
                     "-".to_string()
                 } else {
-                    format!("{:.0}%", d.p_beats_baseline * 100.0)
+                    fmt_share(
+                        d.p_beats_baseline,
+                        d.p_beats_baseline_ci95_low,
+                        d.p_beats_baseline_ci95_high,
+                    )
                 }
             );
         }
         let _ = writeln!(
             o,
-            "(Value: value realised by the horizon; Items: items delivered; Flow p85: 85th percentile flow time, days;\n Δ: paired difference in value realised per replication, with its 95% interval)"
+            "(Value: value realised by the horizon; Items: items delivered; Flow p85: 85th percentile flow time, days;\n Δ: paired difference in value realised per replication, with its 95% interval;\n P(beats): share of replications realising more value than the baseline, with its 95% interval)"
         );
+        let overloaded: Vec<String> = ranked
+            .iter()
+            .filter_map(|p| overload(&p.name, &p.results.metrics))
+            .collect();
+        if !overloaded.is_empty() {
+            let _ = writeln!(o);
+            for line in overloaded {
+                let _ = writeln!(o, "{line}");
+            }
+        }
         if let Some(first) = r.policies.first() {
             if !first.results.key_results.is_empty() {
-                let _ = writeln!(o, "\nKey results: probability of achieving");
+                let _ = writeln!(
+                    o,
+                    "\nKey results: probability of achieving, with its 95% interval"
+                );
                 let _ = write!(o, "  {:<46}", "");
                 for p in &r.policies {
-                    let _ = write!(o, " {:>16}", p.name);
+                    let _ = write!(o, " {:>18}", p.name);
                 }
                 let _ = writeln!(o);
                 for (i, kr) in first.results.key_results.iter().enumerate() {
                     let _ = write!(o, "  {:<46}", kr.name);
                     for p in &r.policies {
+                        let k = &p.results.key_results[i];
                         let _ = write!(
                             o,
-                            " {:>15.0}%",
-                            p.results.key_results[i].probability * 100.0
+                            " {:>18}",
+                            fmt_share(k.probability, k.ci95_low, k.ci95_high)
                         );
                     }
                     let _ = writeln!(o);

@@ -186,7 +186,9 @@ fn out_writes_csv_and_refuses_to_overwrite() {
         .assert()
         .success();
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with("scenario,policy,section,name,metric,mean,ci95,p50,p85,p95\n"));
+    assert!(text.starts_with(
+        "scenario,policy,section,name,metric,mean,ci95,p50,p85,p95,ci95_low,ci95_high\n"
+    ));
     assert!(text.contains(",flow,all,lead_time,"));
 
     std::fs::write(&out, "precious").unwrap();
@@ -414,4 +416,125 @@ fn overloaded_stage_gets_a_warning() {
         .stdout(predicate::str::contains(
             "stage `build` is offered 120% of its capacity",
         ));
+}
+
+/// Runs `args` and returns (stdout, stderr), asserting success.
+fn succeeds(args: &[&str]) -> (String, String) {
+    let out = valueflow().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+#[test]
+fn compare_reports_overload_per_policy_after_the_run_not_before() {
+    let (table, stderr) = succeeds(&["compare", "scenarios/outcomes.toml", "--reps", "20"]);
+    assert!(!stderr.contains("offered"), "pre-run warning: {stderr}");
+    assert!(!table.contains("offered"), "{table}");
+    // The feature factory builds every slice of every bet: its queue grows by about 14 items a
+    // month (±1.5 over 20 replications).
+    let overload: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("Overload: under "))
+        .collect();
+    assert!(
+        overload.iter().any(|l| l
+            .starts_with("Overload: under feature-factory the work waiting grew by ")
+            && l.ends_with("; more arrives than this policy finishes.")),
+        "{table}"
+    );
+    // The table flags exactly the policies whose growth the JSON shows as significant.
+    let (json, _) = succeeds(&[
+        "compare",
+        "scenarios/outcomes.toml",
+        "--reps",
+        "20",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    for p in v["policies"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let g = &p["metrics"]["queue_growth_per_month"];
+        let (mean, ci) = (g["mean"].as_f64().unwrap(), g["ci95"].as_f64().unwrap());
+        let flagged = overload
+            .iter()
+            .any(|l| l.starts_with(&format!("Overload: under {name} ")));
+        assert_eq!(flagged, mean - ci > 0.0 && mean >= 1.0, "{name}: {g}");
+    }
+    // The report folder has no pre-run warning either, and says the same in its takeaways.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let (_, stderr) = succeeds(&[
+        "report",
+        "scenarios/outcomes.toml",
+        "--reps",
+        "20",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!stderr.contains("offered"), "{stderr}");
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    for line in &overload {
+        assert!(md.contains(&format!("- {line}")), "{line} not in {md}");
+    }
+    assert!(!md.contains("offered"), "{md}");
+}
+
+#[test]
+fn run_still_warns_of_offered_load_and_says_it_assumes_every_slice_is_built() {
+    let (_, stderr) = succeeds(&["run", "scenarios/outcomes.toml", "--reps", "2", "--quiet"]);
+    assert!(
+        stderr.contains("warning: stage `build` is offered")
+            && stderr.contains("assumes every slice of every bet is built"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn compare_json_carries_the_interval_of_p_beats_baseline() {
+    let (json, _) = succeeds(&[
+        "compare",
+        "scenarios/outcomes.toml",
+        "--reps",
+        "20",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let baseline = v["baseline"].as_str().unwrap();
+    for p in v["policies"].as_array().unwrap() {
+        let d = &p["vs_baseline"];
+        let f = |k: &str| d[k].as_f64().unwrap_or_else(|| panic!("{k} in {d}"));
+        let (low, prob, high) = (
+            f("p_beats_baseline_ci95_low"),
+            f("p_beats_baseline"),
+            f("p_beats_baseline_ci95_high"),
+        );
+        assert!(
+            0.0 <= low && low <= prob && prob <= high && high <= 1.0,
+            "{d}"
+        );
+        if p["name"] == baseline {
+            assert_eq!((low, prob, high), (0.0, 0.0, 0.0));
+        } else {
+            // A share of 20 replications: the interval is wide, never a point.
+            assert!(high - low > 0.1, "{d}");
+        }
+        if prob == 1.0 {
+            // Wilson at 20 of 20: [n / (n + z²), 1].
+            assert!((low - 20.0 / (20.0 + 1.96f64.powi(2))).abs() < 1e-3, "{d}");
+            assert_eq!(high, 1.0);
+        }
+        for kr in p["key_results"].as_array().unwrap() {
+            let g = |k: &str| kr[k].as_f64().unwrap_or_else(|| panic!("{k} in {kr}"));
+            assert!(
+                g("ci95_low") <= g("probability") && g("probability") <= g("ci95_high"),
+                "{kr}"
+            );
+            assert!(kr.get("ci95").is_none(), "the half-width is gone: {kr}");
+        }
+    }
 }
