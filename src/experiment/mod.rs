@@ -140,8 +140,14 @@ pub struct OutcomeSummary {
     pub time_to_first_value: Stat,
     /// (value − cost) / cost, when a cost per person-day is given.
     pub roi: Option<Stat>,
-    /// Epics stopped after a negative measurement.
+    /// Epics stopped after a measurement.
     pub bets_stopped: Stat,
+    /// Technical-debt drag at the horizon (extra service time, 0.2 = 20% slower).
+    pub debt_drag: Stat,
+    /// Deadlines that fell due by the horizon, per replication.
+    pub deadlines_due: Stat,
+    /// Deadlines met, per replication.
+    pub deadlines_met: Stat,
     /// Value realised by each checkpoint day: (day, p10, p50, p90) across replications.
     pub value_over_time: Vec<(f64, f64, f64, f64)>,
     /// Items in the value stream at each checkpoint: (day, p50).
@@ -158,6 +164,8 @@ pub struct OutcomeSummary {
 pub struct RunSummary {
     /// The policy's name.
     pub policy: String,
+    /// True if the policy prioritises by outcomes rather than output.
+    pub outcome_focused: bool,
     /// Replications run.
     pub replications: u64,
     /// Lead time (flow time) in days; percentiles of individual items.
@@ -214,6 +222,9 @@ struct OutcomeAcc {
     time_to_first_value: MetricAccumulator,
     roi: MetricAccumulator,
     bets_stopped: MetricAccumulator,
+    debt_drag: MetricAccumulator,
+    deadlines_due: MetricAccumulator,
+    deadlines_met: MetricAccumulator,
     value_at: Vec<Sketch>,
     wip_at: Vec<Sketch>,
     effort_in_interval: Vec<[f64; 4]>,
@@ -317,6 +328,9 @@ impl<'a> Accumulator<'a> {
             a.roi.add((value - total) / total);
         }
         a.bets_stopped.add(o.bets_stopped as f64);
+        a.debt_drag.add(o.debt_drag);
+        a.deadlines_due.add(o.deadlines_due as f64);
+        a.deadlines_met.add(o.deadlines_met as f64);
         for (k, v) in o.value_at.iter().enumerate() {
             a.value_at[k].add(*v);
             a.wip_at[k].add(o.wip_at[k] as f64);
@@ -337,12 +351,13 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    fn summary(&self, policy: &str) -> RunSummary {
+    fn summary(&self, policy: &dyn Policy) -> RunSummary {
         let vs = self.vs;
         let a = &self.outcomes;
         let q = |s: &Sketch, p: f64| s.quantile(p).unwrap_or(f64::NAN);
         RunSummary {
-            policy: policy.to_string(),
+            policy: policy.name().to_string(),
+            outcome_focused: policy.outcome_focused(),
             replications: self.n,
             lead_time: self.lead_time.stat(),
             throughput: self.throughput.stat(),
@@ -383,6 +398,9 @@ impl<'a> Accumulator<'a> {
                 time_to_first_value: a.time_to_first_value.stat(),
                 roi: vs.cost_per_person_day.map(|_| a.roi.stat()),
                 bets_stopped: a.bets_stopped.stat(),
+                debt_drag: a.debt_drag.stat(),
+                deadlines_due: a.deadlines_due.stat(),
+                deadlines_met: a.deadlines_met.stat(),
                 value_over_time: vs
                     .checkpoints
                     .iter()
@@ -473,7 +491,7 @@ pub fn run_with_key_results(
         |r| acc.add(&r),
         &mut on_chunk,
     );
-    acc.summary(policy.name())
+    acc.summary(policy)
 }
 
 /// Paired differences of one policy against the baseline, replication by replication.
@@ -549,7 +567,7 @@ pub fn compare(
         policies: accs
             .iter()
             .zip(policies)
-            .map(|(a, p)| a.summary(p.name()))
+            .map(|(a, p)| a.summary(p.as_ref()))
             .collect(),
         baseline,
         differences: diffs

@@ -100,6 +100,13 @@ pub struct Outcomes {
     pub bets_stopped: u64,
     /// Measurements after which the bet continued.
     pub bets_continued: u64,
+    /// Technical-debt drag at the horizon: extra service time (0.2: work 20% slower).
+    pub debt_drag: f64,
+    /// Deadlines that fell due by the horizon (items with a deadline, and epics; slices of an
+    /// epic count with their epic, stopped epics not at all).
+    pub deadlines_due: u64,
+    /// Of those, deadlines met (delivered by the deadline).
+    pub deadlines_met: u64,
 }
 
 /// What a finished piece of work was, for the effort accounts.
@@ -248,6 +255,27 @@ impl Recorder {
                 o.first_value = Some(d);
             }
         }
+    }
+
+    /// A deadline at day `due` of an item or epic delivered at `delivered` (or never): counted
+    /// if it fell due by the horizon.
+    pub fn deadline(&mut self, due: f64, delivered: Option<f64>) {
+        let horizon = *self
+            .checkpoints
+            .last()
+            .expect("invariant: the horizon is a checkpoint");
+        if due <= horizon {
+            let o = &mut self.result.outcomes;
+            o.deadlines_due += 1;
+            if delivered.is_some_and(|d| d <= due) {
+                o.deadlines_met += 1;
+            }
+        }
+    }
+
+    /// The debt drag at the horizon.
+    pub fn debt_drag(&mut self, drag: f64) {
+        self.result.outcomes.debt_drag = drag;
     }
 
     /// An item left the value stream undelivered (its epic was stopped).

@@ -473,6 +473,9 @@ impl<'a> FlowSim<'a> {
                 self.account_epic(epic, None, until);
             }
         }
+        if let Some(debt) = &self.vs.debt {
+            self.rec.debt_drag(debt.multiplier(self.debt_points) - 1.0);
+        }
         let workers: Vec<u32> = self.vs.stages.iter().map(|s| s.workers).collect();
         let mut result =
             self.rec
@@ -866,6 +869,12 @@ impl<'a> FlowSim<'a> {
         if let Some(t) = &mut self.trace {
             t.items[item.traced as usize].delivered = Some(now.days());
         }
+        if epic == NO_EPIC {
+            let due = arrival + item.urgency(vs).deadline;
+            if due.is_finite() {
+                self.rec.deadline(due, Some(now.days()));
+            }
+        }
         // The cost-of-delay ideal is the item's expected touch time, free of debt drag and
         // juggling, the same for delivered and undelivered items.
         let ideal = arrival + self.expected_work[item.work_type()] * item.size;
@@ -938,6 +947,10 @@ impl<'a> FlowSim<'a> {
     fn account_epic(&mut self, epic: u32, completed: Option<f64>, until: f64) {
         let bet = &self.items.bets[epic as usize];
         let exposure = bet.exposure(self.vs);
+        if exposure.deadline.is_finite() && until.is_infinite() {
+            self.rec
+                .deadline(bet.arrival.days() + exposure.deadline, completed);
+        }
         if exposure.penalty == 0.0 && exposure.cost_per_day == 0.0 {
             return;
         }
@@ -955,8 +968,12 @@ impl<'a> FlowSim<'a> {
         let item = self.items.get(id);
         let arrival = item.arrival.days();
         let ideal = arrival + self.expected_work[item.work_type()] * item.size;
+        let urgency = item.urgency(vs);
+        if item.epic == NO_EPIC && urgency.deadline.is_finite() {
+            self.rec.deadline(arrival + urgency.deadline, None);
+        }
         self.rec
-            .value(&item.urgency(vs), item.value, arrival, None, ideal, until);
+            .value(&urgency, item.value, arrival, None, ideal, until);
     }
 
     /// The signal of a measured slice comes back: the team updates its belief in the

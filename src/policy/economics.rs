@@ -40,19 +40,61 @@
 
 use crate::model::{Debt, Urgency};
 
+/// Standard normal quantiles at the midpoints of nine equal-probability bands: averaging over
+/// them approximates an expectation over a normal spread of completion times.
+const NORMAL_NINTHS: [f64; 9] = [
+    -1.593_218_8,
+    -0.967_421_6,
+    -0.589_456_1,
+    -0.281_960_6,
+    0.0,
+    0.281_960_6,
+    0.589_456_1,
+    0.967_421_6,
+    1.593_218_8,
+];
+
 /// Cost of delay per day of an item with value rate `rate` and value shape `urgency`, arrived at
-/// `arrival`, expected to be delivered at `delivery`, if delayed by `over` more days; value is
-/// counted to `horizon`.
-#[inline]
+/// `arrival`, expected to be delivered at `delivery` give or take `spread` days (one standard
+/// deviation), if delayed by `over` more days; value is counted to `horizon`, and no delivery
+/// is earlier than `now`.
+///
+/// With a spread, the cost of delay is the expectation over completion times, so a deadline
+/// raises it smoothly as the chance of missing it grows: penalty × P(miss | one more item
+/// ahead), Reinertsen's and `../shared/ECONOMICS.md` §3's second rule.
 pub fn cost_of_delay(
     urgency: &Urgency,
     rate: f64,
     arrival: f64,
-    delivery: f64,
+    (now, delivery, spread): (f64, f64, f64),
     over: f64,
     horizon: f64,
 ) -> f64 {
-    urgency.cost_of_delay(rate, arrival, delivery, over, horizon)
+    if spread <= 0.0 || *urgency == Urgency::default() {
+        return urgency.cost_of_delay(rate, arrival, delivery, over, horizon);
+    }
+    NORMAL_NINTHS
+        .iter()
+        .map(|z| {
+            let at = (delivery + z * spread).max(now);
+            urgency.cost_of_delay(rate, arrival, at, over, horizon)
+        })
+        .sum::<f64>()
+        / NORMAL_NINTHS.len() as f64
+}
+
+/// The coefficient of variation of one item's touch time through the value stream, from the
+/// stages' service distributions (independent stages: variances add).
+pub fn completion_cv(vs: &crate::model::ValueStream) -> f64 {
+    let (mean, var) = vs.stages.iter().fold((0.0, 0.0), |(m, v), st| {
+        let mu = st.service.mean();
+        (m + mu, v + mu * mu * st.service.scv())
+    });
+    if mean > 0.0 && var.is_finite() {
+        var.sqrt() / mean
+    } else {
+        0.0
+    }
 }
 
 /// Cost of delay per day of paying down one debt item expected to be delivered at `delivery`,
@@ -100,12 +142,24 @@ mod tests {
         // (delivery estimate, competing item's length, cost of delay)
         let table = [(22.0, 5.0, 0.0), (27.0, 5.0, 200.0), (27.0, 1.0, 0.0)];
         for (delivery, over, want) in table {
-            let got = cost_of_delay(&fixed, 0.0, 0.0, delivery, over, 100.0);
+            let got = cost_of_delay(&fixed, 0.0, 0.0, (0.0, delivery, 0.0), over, 100.0);
             assert!(
                 (got - want).abs() < 1e-9,
                 "{delivery} {over}: {got} != {want}"
             );
         }
+        // With a spread of completion times the deadline is felt earlier, and more as the
+        // chance of missing it grows.
+        let cod = |d: f64| cost_of_delay(&fixed, 0.0, 0.0, (0.0, d, 4.0), 5.0, 100.0);
+        assert!(cod(15.0) > 0.0);
+        assert!(cod(15.0) < cod(20.0) && cod(20.0) < cod(24.0));
+        assert!(cod(24.0) <= 200.0 + 1e-9);
+        // A standard item's cost of delay is its value rate, spread or not.
+        let std = Urgency::default();
+        assert_eq!(
+            cost_of_delay(&std, 7.0, 0.0, (0.0, 30.0, 9.0), 5.0, 100.0),
+            7.0
+        );
     }
 
     #[test]

@@ -114,6 +114,13 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
+    /// True if the policy prioritises by outcomes (cost of delay, measuring) rather than by
+    /// output (arrival order, size, start everything); reports use it to say whether the
+    /// product's lesson held.
+    fn outcome_focused(&self) -> bool {
+        false
+    }
+
     /// True if the policy builds a small first experiment of each epic (the epic's
     /// `experiment_size`) before the rest; otherwise every slice is the same size.
     fn thin_slices(&self) -> bool {

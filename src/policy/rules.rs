@@ -126,6 +126,7 @@ impl RulePolicy {
             pessimistic: pessimistic && self.measure,
             over: 1.0,
             reference: 0.0,
+            cv: 0.0,
         };
         let get = |c: &Candidate| items.get(c.id);
         match self.order {
@@ -142,6 +143,7 @@ impl RulePolicy {
                     let total: f64 = cands.iter().map(|c| c.remaining).sum();
                     sc.over = total / cands.len() as f64;
                 }
+                sc.cv = economics::completion_cv(ctx.stream);
                 // CD3 without the price of debt first: the median over the other kinds is the
                 // rate freed capacity would earn, which prices the debt items.
                 let mut debt_waits = false;
@@ -229,6 +231,8 @@ struct Scorer<'a> {
     over: f64,
     /// The CD3 rate of the work freed capacity would serve (for the price of debt).
     reference: f64,
+    /// Coefficient of variation of an item's completion time (for deadlines).
+    cv: f64,
 }
 
 impl Scorer<'_> {
@@ -258,12 +262,13 @@ impl Scorer<'_> {
         let now = ctx.now.days();
         let horizon = ctx.stream.horizon;
         let delivery = now + ctx.ahead + remaining;
+        let when = (now, delivery, self.cv * (ctx.ahead + remaining));
         let arrival = it.arrival().days();
         let mut cod = economics::cost_of_delay(
             &it.urgency(ctx.stream),
             self.expected_rate(it),
             arrival,
-            delivery,
+            when,
             self.over,
             horizon,
         );
@@ -271,9 +276,8 @@ impl Scorer<'_> {
             let exposure = bet.exposure(ctx.stream);
             if exposure.penalty != 0.0 || exposure.cost_per_day != 0.0 {
                 // The epic's penalty and daily cost, shared by the slices still to come.
-                cod +=
-                    economics::cost_of_delay(&exposure, 0.0, arrival, delivery, self.over, horizon)
-                        / f64::from(bet.remaining().max(1));
+                cod += economics::cost_of_delay(&exposure, 0.0, arrival, when, self.over, horizon)
+                    / f64::from(bet.remaining().max(1));
             }
         }
         if it.kind() == Kind::Debt {
@@ -331,6 +335,10 @@ impl Policy for RulePolicy {
 
     fn thin_slices(&self) -> bool {
         self.thin_slices
+    }
+
+    fn outcome_focused(&self) -> bool {
+        self.measure || matches!(self.order, Order::Cd3 | Order::Wsjf)
     }
 
     fn first_come_first_served(&self) -> bool {

@@ -90,8 +90,14 @@ pub struct Metrics {
     pub time_to_first_value: Stat,
     /// (value − cost) / cost; `null` without `cost_per_person_day`.
     pub roi: Option<Stat>,
-    /// Epics stopped after a negative measurement.
+    /// Epics stopped after a measurement.
     pub bets_stopped: Stat,
+    /// Technical-debt drag at the horizon (extra service time: 0.2 = work 20% slower).
+    pub debt_drag: Stat,
+    /// Deadlines (of items and epics) that fell due by the horizon.
+    pub deadlines_due: Stat,
+    /// Of those, deadlines met.
+    pub deadlines_met: Stat,
 }
 
 /// One statistic per flow item kind.
@@ -218,6 +224,9 @@ impl PolicyResults {
                 time_to_first_value: o.time_to_first_value,
                 roi: o.roi,
                 bets_stopped: o.bets_stopped,
+                debt_drag: o.debt_drag,
+                deadlines_due: o.deadlines_due,
+                deadlines_met: o.deadlines_met,
             },
             stages: summary
                 .stages
@@ -295,6 +304,9 @@ impl PolicyResults {
                 &m.time_to_first_value,
             ),
             ("outcome", "all", "bets_stopped", &m.bets_stopped),
+            ("outcome", "all", "debt_drag", &m.debt_drag),
+            ("outcome", "all", "deadlines_due", &m.deadlines_due),
+            ("outcome", "all", "deadlines_met", &m.deadlines_met),
         ];
         if let Some(roi) = &m.roi {
             rows.push(("outcome", "all", "roi", roi));
@@ -402,6 +414,8 @@ pub struct DifferenceReport {
 pub struct ComparedPolicy {
     /// The policy's name.
     pub name: String,
+    /// `outcome` if it prioritises by outcomes (cost of delay, measuring), `output` otherwise.
+    pub focus: &'static str,
     /// 1 for the most value realised.
     pub rank: usize,
     /// What it achieved.
@@ -455,6 +469,11 @@ impl CompareReport {
                 .enumerate()
                 .map(|(i, (s, d))| ComparedPolicy {
                     name: s.policy.clone(),
+                    focus: if s.outcome_focused {
+                        "outcome"
+                    } else {
+                        "output"
+                    },
                     rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,
                     results: PolicyResults::new(scenario, s),
                     vs_baseline: DifferenceReport {

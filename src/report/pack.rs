@@ -105,6 +105,58 @@ pub fn write(
     Ok(files)
 }
 
+/// Why the value differs, from the mechanisms the model has: technical debt paid down, the
+/// drag left at the horizon, and deadlines met. Plus an honest line when the lesson does not
+/// hold: an output-focused policy realised the most value.
+fn why(r: &CompareReport) -> Vec<String> {
+    let mut out = Vec::new();
+    fn m(p: &super::ComparedPolicy) -> &super::Metrics {
+        &p.results.metrics
+    }
+    let drag = |p: &super::ComparedPolicy| m(p).debt_drag.mean.unwrap_or(0.0);
+    if r.policies.iter().any(|p| drag(p) > 0.0) {
+        let lines: Vec<String> = r
+            .policies
+            .iter()
+            .map(|p| {
+                format!(
+                    "`{}` paid down {} debt items and ended {}% slower",
+                    p.name,
+                    fmt_num(m(p).items_delivered_by_kind.debt.mean),
+                    fmt_num(Some(drag(p) * 100.0))
+                )
+            })
+            .collect();
+        out.push(format!("Technical debt: {}.", lines.join("; ")));
+    }
+    if r.policies
+        .iter()
+        .any(|p| m(p).deadlines_due.mean.unwrap_or(0.0) > 0.0)
+    {
+        let lines: Vec<String> = r
+            .policies
+            .iter()
+            .map(|p| {
+                format!(
+                    "`{}` met {} of {}",
+                    p.name,
+                    fmt_num(m(p).deadlines_met.mean),
+                    fmt_num(m(p).deadlines_due.mean)
+                )
+            })
+            .collect();
+        out.push(format!("Deadlines (per run): {}.", lines.join("; ")));
+    }
+    let best = r.policies.iter().min_by_key(|p| p.rank);
+    if let Some(best) = best.filter(|b| b.focus == "output") {
+        out.push(format!(
+            "Here the lesson does not hold: `{}`, an output-focused policy, realised the most value. Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work) before drawing the usual conclusion.",
+            best.name
+        ));
+    }
+    out
+}
+
 fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -157,6 +209,7 @@ pub fn takeaways(r: &CompareReport) -> Vec<String> {
             ));
         }
     }
+    out.extend(why(r));
     let p85 = |p: &super::ComparedPolicy| p.results.metrics.lead_time.p85;
     if let (Some((fast, f)), Some((slow, s))) = (by(&p85, false), by(&p85, true)) {
         if fast != slow {
