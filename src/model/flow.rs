@@ -668,8 +668,8 @@ impl<'a> FlowSim<'a> {
         // towards seeing deadlines early.
         let st = &self.stages;
         let mut ahead = 0.0;
-        for j in stage + 1..st.len() {
-            ahead += (st[j].queue.len() as f64 + f64::from(st[j].busy)) * self.days_per_item[j];
+        for (st, days) in st.iter().zip(&self.days_per_item).skip(stage + 1) {
+            ahead += (st.queue.len() as f64 + f64::from(st.busy)) * days;
         }
         if step == Step::Admit {
             ahead += st[stage].queue.len() as f64 * self.days_per_item[stage];
@@ -1002,44 +1002,70 @@ impl<'a> FlowSim<'a> {
         };
         bet.belief = belief::update(bet.belief, positive, def.false_positive, def.false_negative);
         let ctx = self.context(0, Step::Admit, now);
+        // What waits to be started: the backlog and every stage's queue.
+        let waiting: VecDeque<ItemId> = self
+            .backlog
+            .iter()
+            .chain(self.stages.iter().flat_map(|st| st.queue.iter()))
+            .copied()
+            .collect();
         let bet = &self.items.bets[epic as usize];
-        if !self.policy.stop_bet(bet, &self.backlog, &self.items, &ctx) {
+        if !self.policy.stop_bet(bet, &waiting, &self.items, &ctx) {
             self.rec.bet_decided(true, 0);
             return;
         }
-        // Stop: drop the slices still in the backlog; slices already started are finished.
-        let slices: Vec<usize> = self
-            .backlog
-            .iter()
-            .enumerate()
-            .filter(|(_, &id)| self.items.get(id).epic == epic)
-            .map(|(i, _)| i)
-            .collect();
-        for &i in slices.iter().rev() {
-            let id = self
-                .backlog
-                .remove(i)
-                .expect("invariant: indices come from the backlog");
-            self.account_undelivered(id, now.days());
-            self.rec.waiting(0, now.days(), -1.0);
-            self.rec
-                .dropped(now.days(), self.items.get(id).arrival.days());
-            if let Some(t) = &mut self.trace {
-                t.items[self.items.get(id).traced as usize].dropped = Some(now.days());
-            }
-            let kind = self.items.get(id).kind;
-            self.live_by_kind[kind.index()] -= 1;
-            self.items.remove(id);
+        // Stop: drop its slices not yet started (in the backlog or queued in a stage); slices
+        // in service or finished in a stage go on to delivery. List 0 is the backlog, list
+        // s + 1 the queue of stage s.
+        let mut doomed: Vec<(usize, ItemId)> = Vec::new();
+        let lists = std::iter::once(&self.backlog).chain(self.stages.iter().map(|st| &st.queue));
+        for (l, list) in lists.enumerate() {
+            doomed.extend(
+                list.iter()
+                    .filter(|&&id| self.items.get(id).epic == epic)
+                    .map(|&id| (l, id)),
+            );
         }
+        for &(l, id) in &doomed {
+            let list = match l {
+                0 => &mut self.backlog,
+                _ => &mut self.stages[l - 1].queue,
+            };
+            let at = list
+                .iter()
+                .position(|&x| x == id)
+                .expect("invariant: the slice was found in this list");
+            list.remove(at);
+            if l > 0 {
+                self.stages[l - 1].wip -= 1;
+            }
+            self.rec.waiting(l.saturating_sub(1), now.days(), -1.0);
+            self.drop_item(id, now);
+        }
+        let dropped = doomed.len() as u32;
         let bet = &mut self.items.bets[epic as usize];
-        bet.remaining -= slices.len() as u32;
+        bet.remaining -= dropped;
         bet.stopped_at = now.days();
-        self.rec.bet_decided(false, slices.len() as u64);
+        self.rec.bet_decided(false, u64::from(dropped));
         if bet.remaining == 0 {
             // Nothing of it is left in flight: its exposure stops here.
             self.account_epic(epic, None, now.days());
         }
-        let _ = cal;
+        for s in 0..self.stages.len() {
+            self.pull_into(s, now, cal);
+        }
+    }
+
+    /// Removes a stopped slice from the replication; it accrues nothing after `now`.
+    fn drop_item(&mut self, id: ItemId, now: Time) {
+        self.account_undelivered(id, now.days());
+        let item = self.items.get(id);
+        self.rec.dropped(now.days(), item.arrival.days());
+        if let Some(t) = &mut self.trace {
+            t.items[item.traced as usize].dropped = Some(now.days());
+        }
+        self.live_by_kind[item.kind.index()] -= 1;
+        self.items.remove(id);
     }
 
     fn release(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {

@@ -151,9 +151,10 @@ mod tests {
         // With a spread of completion times the deadline is felt earlier, and more as the
         // chance of missing it grows.
         let cod = |d: f64| cost_of_delay(&fixed, 0.0, 0.0, (0.0, d, 4.0), 5.0, 100.0);
-        assert!(cod(15.0) > 0.0);
-        assert!(cod(15.0) < cod(20.0) && cod(20.0) < cod(24.0));
-        assert!(cod(24.0) <= 200.0 + 1e-9);
+        assert_eq!(cod(10.0), 0.0);
+        assert!(cod(18.0) > 0.0);
+        assert!(cod(18.0) < cod(22.0));
+        assert!(cod(22.0) <= 200.0 + 1e-9);
         // A standard item's cost of delay is its value rate, spread or not.
         let std = Urgency::default();
         assert_eq!(

@@ -3,6 +3,7 @@
 
 mod charts;
 mod cli;
+mod economics;
 mod golden;
 mod properties;
 mod theory;

@@ -183,33 +183,47 @@ fn compare_json_matches_run_json_through_the_cli() {
     assert_eq!(cmp["baseline"], "fifo");
 }
 
+/// `outcome`'s measuring, alone: the same CD3 ordering and thin slices without it.
+const THIN_CD3: &str = "\n[[policies]]\nname = \"cd3-thin\"\norder = \"cd3\"\nthin_slices = true\n";
+
 #[test]
-fn measuring_and_stopping_cuts_waste() {
-    let sc = parse(BETS);
-    let c = compare(&sc, &["cd3", "outcome"]);
+fn measuring_cuts_waste_and_realises_more() {
+    let sc = parse(&(BETS.to_string() + THIN_CD3));
+    let c = compare(&sc, &["cd3-thin", "outcome"]);
     let waste = |i: usize| c.policies[i].outcomes.waste.mean.unwrap();
-    assert!(c.policies[1].outcomes.bets_stopped.mean.unwrap() > 10.0);
+    assert!(c.policies[1].outcomes.bets_stopped.mean.unwrap() > 1.0);
     assert!(
-        waste(1) < waste(0) * 0.7,
+        waste(1) < waste(0) * 0.9,
         "waste {} vs {}",
         waste(1),
         waste(0)
     );
+    let d = &c.differences[1].value_realised;
+    assert!(
+        d.mean.unwrap() - d.ci95.unwrap() > 0.0,
+        "measuring gains {:?} ± {:?}",
+        d.mean,
+        d.ci95
+    );
 }
 
 #[test]
-fn longer_feedback_delay_realises_less_value_for_a_measuring_team() {
+fn faster_feedback_is_worth_more_to_a_measuring_team() {
+    let gain = |delay: &str| {
+        let sc = parse(
+            &(BETS.replace(
+                "feedback_delay = 14.0",
+                &format!("feedback_delay = {delay}"),
+            ) + THIN_CD3),
+        );
+        let c = compare(&sc, &["cd3-thin", "outcome"]);
+        c.differences[1].value_realised.mean.unwrap()
+    };
+    let (quick, slow) = (gain("3.0"), gain("60.0"));
+    assert!(quick > slow * 1.2, "{quick} vs {slow}");
+    // A team that never measures does not care how long measuring takes.
     let quick = parse(&BETS.replace("feedback_delay = 14.0", "feedback_delay = 3.0"));
     let slow = parse(&BETS.replace("feedback_delay = 14.0", "feedback_delay = 60.0"));
-    let q = compare(&quick, &["outcome"]);
-    let s = compare(&slow, &["outcome"]);
-    assert!(
-        value(&q, 0) > value(&s, 0) * 1.05,
-        "{} vs {}",
-        value(&q, 0),
-        value(&s, 0)
-    );
-    // A team that never measures does not care how long measuring takes.
     assert_eq!(
         value(&compare(&quick, &["cd3"]), 0),
         value(&compare(&slow, &["cd3"]), 0)

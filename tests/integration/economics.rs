@@ -1,0 +1,376 @@
+//! The economics of the value model (issue 7): measuring never loses value in expectation,
+//! deadlines are seen through the queue ahead, debt is paid down because it pays, and the books
+//! are honest (sunk costs, epic-level penalties once, a drag-free cost-of-delay ideal).
+
+use valueflow::experiment::{self, Comparison};
+use valueflow::scenario::{self, Format, Scenario};
+
+fn parse(text: &str) -> Scenario {
+    scenario::parse(text, Format::Toml, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn compare(sc: &Scenario, names: &[&str]) -> Comparison {
+    let policies: Vec<_> = names.iter().map(|n| sc.policy_named(n).unwrap()).collect();
+    experiment::compare(
+        &sc.stream,
+        &policies,
+        0,
+        &sc.key_results,
+        sc.seed,
+        sc.replications,
+        |_| {},
+    )
+}
+
+fn value(c: &Comparison, i: usize) -> f64 {
+    c.policies[i].outcomes.value_realised.mean.unwrap()
+}
+
+/// A year of bets through analysis and build, more than the team can build: the grid's world.
+/// `plain` and `measure` differ only in measuring.
+const GRID: &str = r#"
+name = "grid"
+horizon = 365.0
+replications = 150
+seed = 7
+
+[[policies]]
+name = "plain"
+order = "cd3"
+thin_slices = true
+
+[[policies]]
+name = "measure"
+order = "cd3"
+measure = true
+thin_slices = true
+
+[[work]]
+name = "slice"
+kind = "feature"
+size = { dist = "lognormal", median = 1.0, p90 = 2.0 }
+size_error = 0.4
+
+[[epics]]
+name = "bets"
+work = "slice"
+backlog = 20
+arrival_rate = 0.1
+success_probability = SUCCESS
+slices = 5
+experiment_size = 0.5
+value = { dist = "lognormal", median = 500.0, p90 = 2500.0 }
+value_error = 0.7
+feedback_delay = DELAY
+false_positive = FALSE_POSITIVE
+false_negative = FALSE_NEGATIVE
+
+[[stages]]
+name = "analysis"
+workers = 1
+wip_limit = 3
+service = { dist = "gamma", mean = 1.0, cv = 0.6 }
+
+[[stages]]
+name = "build"
+workers = 3
+wip_limit = 6
+service = { dist = "lognormal", median = 3.0, p90 = 8.0 }
+"#;
+
+fn grid_cell(success: f64, delay: f64, fp: f64, fneg: f64) -> Comparison {
+    let text = GRID
+        .replace("SUCCESS", &success.to_string())
+        .replace("DELAY", &format!("{delay:.1}"))
+        .replace("FALSE_POSITIVE", &fp.to_string())
+        .replace("FALSE_NEGATIVE", &fneg.to_string());
+    compare(&parse(&text), &["plain", "measure"])
+}
+
+/// Feedback that never comes back within a year.
+const NEVER: f64 = 1.0e6;
+
+#[test]
+fn measuring_never_loses_value_in_expectation() {
+    println!("success  delay  false-neg   value without     measuring gains (95%)");
+    for success in [0.1, 0.3, 0.6] {
+        for delay in [0.0, 14.0, 56.0, NEVER] {
+            for fneg in [0.0, 0.2, 0.45] {
+                let c = grid_cell(success, delay, 0.1, fneg);
+                let d = &c.differences[1].value_realised;
+                let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
+                let delay_text = if delay == NEVER {
+                    "never".to_string()
+                } else {
+                    format!("{delay}")
+                };
+                println!(
+                    "{success:>7}  {delay_text:>5}  {fneg:>9}  {:>14.0}  {mean:>+12.0} ±{ci:.0}",
+                    value(&c, 0)
+                );
+                // Never significantly less: the paired interval reaches zero or above.
+                assert!(
+                    mean + ci >= 0.0,
+                    "measuring lost {mean} ± {ci} at success {success}, delay {delay}, FN {fneg}"
+                );
+                if delay == NEVER {
+                    // No signal within the horizon: exactly the same decisions.
+                    assert_eq!(mean, 0.0);
+                }
+            }
+        }
+    }
+    // Bets mostly fail and feedback is fast and informative: a clear gain.
+    let c = grid_cell(0.1, 0.0, 0.1, 0.0);
+    let d = &c.differences[1].value_realised;
+    assert!(d.mean.unwrap() - d.ci95.unwrap() > 0.0, "{d:?}");
+    assert!(d.mean.unwrap() > 0.05 * value(&c, 0), "{d:?}");
+}
+
+#[test]
+fn a_measurement_without_information_changes_nothing() {
+    // α + β = 1: the signal is as likely either way, whatever the truth.
+    let c = grid_cell(0.3, 14.0, 0.3, 0.7);
+    assert_eq!(value(&c, 0), value(&c, 1));
+    assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(0.0));
+}
+
+/// One worker; a fixed-date item (2 days, due day 29, penalty 1000) and six standard items
+/// (5 days, 10/day). Doing the fixed-date item last but on time is best.
+const DEADLINE: &str = r#"
+name = "deadline"
+horizon = 60.0
+replications = 1
+
+[[work]]
+name = "fixed"
+backlog = 1
+size = { dist = "fixed", value = 2.0 }
+urgency = { class = "fixed-date", deadline = 29.0, penalty = 1000.0 }
+
+[[work]]
+name = "standard"
+backlog = 6
+size = { dist = "fixed", value = 5.0 }
+value = { dist = "fixed", value = 10.0 }
+
+[[stages]]
+name = "work"
+workers = 1
+service = { dist = "fixed", value = 1.0 }
+"#;
+
+#[test]
+fn cost_of_delay_sees_a_deadline_through_the_queue() {
+    let sc = parse(DEADLINE);
+    let names = ["fifo", "cd3", "wsjf", "outcome", "highest-value"];
+    let c = compare(&sc, &names);
+    // FIFO does the fixed-date item first: standard items finish at 7, 12, ..., 32.
+    // 10 x (53 + 48 + 43 + 38 + 33 + 28) = 2430.
+    assert_eq!(value(&c, 0), 2430.0);
+    for (i, name) in names.iter().enumerate().take(4).skip(1) {
+        // Five standard items first (5..25), the fixed one at 27, the last at 32: 2530.
+        assert_eq!(value(&c, i), 2530.0, "{name}");
+        assert_eq!(
+            c.policies[i].outcomes.deadlines_met.mean,
+            Some(1.0),
+            "{name}"
+        );
+    }
+    // Ignoring urgency misses the date and pays the penalty.
+    assert_eq!(c.policies[4].outcomes.deadlines_met.mean, Some(0.0));
+    assert!(value(&c, 4) < value(&c, 0) - 500.0);
+
+    // Every time-critical class goes through the same curve: an expedite item costing 50 a
+    // day is done first by the same rule.
+    let expedite = parse(&DEADLINE.replace(
+        r#"{ class = "fixed-date", deadline = 29.0, penalty = 1000.0 }"#,
+        r#"{ class = "expedite", cost_per_day = 50.0 }"#,
+    ));
+    let c = compare(&expedite, &["cd3"]);
+    // Expedite first (2 days: -100), then the standard items at 7..32: 2430 - 100.
+    assert_eq!(value(&c, 0), 2330.0);
+}
+
+/// Two years of a feature stream that adds debt, with debt items waiting to be done.
+const DEBT: &str = r#"
+name = "debt"
+horizon = 730.0
+replications = 40
+seed = 3
+
+[[policies]]
+name = "cd3-no-debt"
+order = "cd3"
+kinds = ["feature", "defect", "risk"]
+
+[debt]
+initial = 10.0
+per_feature = 0.5
+per_debt_item = 5.0
+drag_per_point = 0.01
+max_drag = 0.8
+
+[[work]]
+name = "feature"
+arrival_rate = 0.6
+value = { dist = "lognormal", median = 20.0, p90 = 60.0 }
+value_error = 0.5
+
+[[work]]
+name = "debt"
+kind = "debt"
+arrival_rate = 0.1
+backlog = 5
+urgency = { class = "intangible", ramp = 180.0 }
+
+[[stages]]
+name = "build"
+workers = 3
+wip_limit = 6
+service = { dist = "lognormal", median = 3.0, p90 = 7.0 }
+"#;
+
+#[test]
+fn cd3_pays_debt_down_because_it_pays() {
+    let sc = parse(DEBT);
+    let c = compare(&sc, &["cd3-no-debt", "cd3"]);
+    let drag = |i: usize| c.policies[i].outcomes.debt_drag.mean.unwrap();
+    let debt_items = c.policies[1].outcomes.delivered_by_kind[2].mean.unwrap();
+    assert!(debt_items > 20.0, "{debt_items}");
+    // Without debt work the drag runs to its cap; with it, it stays bounded well below.
+    assert!(drag(0) > 0.7, "{}", drag(0));
+    assert!(drag(1) < 0.4, "{}", drag(1));
+    let d = &c.differences[1].value_realised;
+    assert!(d.mean.unwrap() - d.ci95.unwrap() > 0.0, "{d:?}");
+}
+
+/// One failing bet (it never holds), one worker, measured at once and without error; its epic
+/// costs 10 a day until done and 1000 if not done by day `DUE`.
+const SUNK: &str = r#"
+name = "sunk"
+horizon = 100.0
+replications = 1
+
+[[work]]
+name = "slice"
+size = { dist = "fixed", value = 1.0 }
+
+[[epics]]
+name = "doomed"
+work = "slice"
+backlog = 1
+success_probability = 0.0
+slices = 4
+experiment_size = 0.5
+value = { dist = "fixed", value = 100.0 }
+urgency = { class = "fixed-date", deadline = DUE, penalty = 1000.0, late_fraction = 1.0 }
+feedback_delay = 0.0
+false_positive = 0.0
+false_negative = 0.0
+
+[[stages]]
+name = "build"
+workers = 1
+service = { dist = "fixed", value = 1.0 }
+"#;
+
+#[test]
+fn the_books_are_honest() {
+    let with_cost = |due: &str| {
+        parse(&SUNK.replace("DUE", due).replace(
+            "penalty = 1000.0,",
+            "penalty = 1000.0, cost_per_day = 10.0,",
+        ))
+    };
+    // The epic-level penalty is charged once, not once per slice: FIFO builds the four slices
+    // by day 4, two days late, paying 10 a day until then.
+    let c = compare(&with_cost("2.0"), &["fifo"]);
+    assert_eq!(value(&c, 0), -40.0 - 1000.0);
+    // Measuring stops the doomed bet after its half-day experiment: only that half day's cost
+    // is sunk; neither the later days nor the penalty (due after it stopped) accrue.
+    let c = compare(&with_cost("50.0"), &["fifo", "outcome"]);
+    assert_eq!(value(&c, 0), -40.0);
+    assert_eq!(value(&c, 1), -5.0);
+    assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(1.0));
+    // A stopped epic's deadline is neither met nor missed.
+    assert_eq!(c.policies[1].outcomes.deadlines_due.mean, Some(0.0));
+    assert_eq!(c.policies[0].outcomes.deadlines_met.mean, Some(1.0));
+}
+
+#[test]
+fn thin_slicing_is_a_policy_choice_that_keeps_the_work() {
+    let sc = parse(
+        &SUNK
+            .replace("DUE", "50.0")
+            .replace("success_probability = 0.0", "success_probability = 1.0"),
+    );
+    let c = compare(&sc, &["cd3", "outcome"]);
+    let effort = |i: usize| c.policies[i].outcomes.effort_delivered.mean.unwrap();
+    // Four equal slices, or a half-size experiment and three of 7/6: four days of work either
+    // way, four items delivered.
+    assert!(
+        (effort(0) - 4.0).abs() < 1e-9 && (effort(1) - 4.0).abs() < 1e-9,
+        "{} {}",
+        effort(0),
+        effort(1)
+    );
+    for p in &c.policies {
+        assert_eq!(p.outcomes.items_delivered.mean, Some(4.0));
+    }
+    // Slicing alone creates no value: value follows work (25/day from days 1, 2, 3, 4 against
+    // 12.5/day from 0.5 and 29.17/day from 1.67, 2.83, 4). It pays through measuring.
+    assert_eq!(value(&c, 0), 9750.0);
+    assert!((value(&c, 1) - 9745.83).abs() < 0.01, "{}", value(&c, 1));
+}
+
+#[test]
+fn cost_of_delay_ideal_leaves_out_drag() {
+    // One 10-day item slowed 50% by debt: delivered at 15, ideal 10; 1/day to day 100.
+    let sc = parse(
+        r#"
+name = "drag"
+horizon = 100.0
+replications = 1
+
+[debt]
+initial = 50.0
+per_feature = 0.0
+per_debt_item = 1.0
+drag_per_point = 0.01
+max_drag = 1.0
+
+[[work]]
+name = "feature"
+backlog = 1
+value = { dist = "fixed", value = 1.0 }
+
+[[stages]]
+name = "build"
+workers = 1
+service = { dist = "fixed", value = 10.0 }
+"#,
+    );
+    let c = compare(&sc, &["fifo"]);
+    assert_eq!(value(&c, 0), 85.0);
+    assert_eq!(c.policies[0].outcomes.cost_of_delay.mean, Some(5.0));
+}
+
+#[test]
+fn the_flagship_story_emerges() {
+    let mut sc = super::scenario("outcomes.toml");
+    sc.replications = 100;
+    let names = ["shortest-first", "feature-factory", "cd3", "outcome"];
+    let c = compare(&sc, &names);
+    // The outcome-focused team realises the most value, significantly more than the best
+    // output-focused policy (the baseline here).
+    let best = (0..4).max_by(|&a, &b| value(&c, a).total_cmp(&value(&c, b)));
+    assert_eq!(best.map(|i| names[i]), Some("outcome"));
+    let d = &c.differences[3].value_realised;
+    assert!(d.mean.unwrap() - d.ci95.unwrap() > 0.0, "{d:?}");
+    // It wastes less capacity on failed bets than the same ordering without measuring, and
+    // ends the year less slowed by debt than the team that never pays it down.
+    let o = |i: usize| &c.policies[i].outcomes;
+    assert!(o(3).waste.mean < o(2).waste.mean);
+    assert!(o(3).debt_drag.mean < o(1).debt_drag.mean);
+}
