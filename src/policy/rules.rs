@@ -403,8 +403,8 @@ impl Policy for RulePolicy {
     /// 1. its remaining slices are worth no more than the costs they still run up: expected
     ///    value per day (under the posterior) times the days left after they could be done,
     ///    minus the epic's daily cost and penalty from now on, is not positive; or
-    /// 2. its next slice's CD3 under the posterior ranks below everything else waiting to be
-    ///    started, so capacity would never go to it while other work waits.
+    /// 2. it would never be reached: the work waiting that ranks above its best slice under the
+    ///    posterior would keep every worker busy until the horizon.
     ///
     /// Otherwise it simply competes on its posterior estimates, and a later signal can still
     /// raise it again. What it already cost is sunk and plays no part.
@@ -458,16 +458,19 @@ impl Policy for RulePolicy {
             if rate * (horizon - done).max(0.0) + further_cost <= 0.0 {
                 return true;
             }
-            // 2. Below everything else waiting?
-            let (mut own_best, mut others_worst) = (f64::NEG_INFINITY, f64::INFINITY);
-            for c in cands.iter() {
-                if is_own(c.id) {
-                    own_best = own_best.max(c.score);
-                } else {
-                    others_worst = others_worst.min(c.score);
-                }
-            }
-            others_worst.is_finite() && own_best < others_worst
+            // 2. Never reached: the work ranked ahead of its best slice keeps every worker busy
+            //    until the horizon.
+            let own_best = cands
+                .iter()
+                .filter(|c| is_own(c.id))
+                .map(|c| c.score)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let work_ahead: f64 = cands
+                .iter()
+                .filter(|c| !is_own(c.id) && c.score > own_best)
+                .map(|c| c.remaining)
+                .sum();
+            work_ahead / f64::from(ctx.stream.people().max(1)) >= horizon - now
         })
     }
 }
