@@ -15,10 +15,12 @@
 //!    recorded; a feature adds technical debt, a debt item pays it down, and a delivered item
 //!    may cause a defect that arrives later.
 //!
-//! Epics (outcome hypotheses) arrive as a set of slices. When the first slice is delivered,
-//! its outcome is measured after the epic's feedback delay, through a noisy signal. A policy
-//! that measures holds the later slices until then, continues on a positive signal and drops
-//! them on a negative one; other policies build every slice.
+//! Epics (outcome hypotheses) arrive as a set of slices, all available at once; each epic is a
+//! [`Bet`] holding the team's belief in its hypothesis. Under a policy that measures, every
+//! delivered slice is measured: after the epic's feedback delay a noisy signal (drawn from the
+//! slice's own stream) updates the belief by Bayes' rule, and the policy may stop the bet,
+//! dropping its slices not yet started. Its penalty and daily cost are charged once, for the
+//! whole epic, and nothing accrues after it is stopped.
 //!
 //! Common random numbers: every draw about an item (size, value, estimates, service times,
 //! rework, defects it causes) comes from the item's own stream, keyed by its identity (work
@@ -326,6 +328,7 @@ pub struct FlowSim<'a> {
     remaining_shares: Vec<f64>,
     /// Each stage's mean service time divided by its workers.
     days_per_item: Vec<f64>,
+    completion_cv: f64,
     debt_points: f64,
     live_by_kind: [u64; 4],
     effort_started: [f64; 4],
@@ -406,6 +409,7 @@ impl<'a> FlowSim<'a> {
                 .iter()
                 .map(|s| s.service.mean() / f64::from(s.workers))
                 .collect(),
+            completion_cv: crate::policy::economics::completion_cv(vs),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
             effort_started: [0.0; 4],
@@ -683,6 +687,7 @@ impl<'a> FlowSim<'a> {
             remaining_shares: &self.remaining_shares,
             ahead,
             debt_points: self.debt_points,
+            completion_cv: self.completion_cv,
         }
     }
 

@@ -70,7 +70,9 @@ pub fn cost_of_delay(
     over: f64,
     horizon: f64,
 ) -> f64 {
-    if spread <= 0.0 || *urgency == Urgency::default() {
+    // Only a step in the value curve (a deadline, a closing window) makes the spread matter;
+    // elsewhere the curve is smooth enough that its value at the mean will do.
+    if spread <= 0.0 || !(urgency.deadline.is_finite() || urgency.window.is_finite()) {
         return urgency.cost_of_delay(rate, arrival, delivery, over, horizon);
     }
     NORMAL_NINTHS

@@ -71,6 +71,9 @@ pub struct Context<'a> {
     pub ahead: f64,
     /// Technical debt points now.
     pub debt_points: f64,
+    /// Coefficient of variation of one item's touch time through the value stream
+    /// ([`economics::completion_cv`], precomputed: policies ask often).
+    pub completion_cv: f64,
 }
 
 impl Context<'_> {

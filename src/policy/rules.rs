@@ -143,7 +143,7 @@ impl RulePolicy {
                     let total: f64 = cands.iter().map(|c| c.remaining).sum();
                     sc.over = total / cands.len() as f64;
                 }
-                sc.cv = economics::completion_cv(ctx.stream);
+                sc.cv = ctx.completion_cv;
                 // CD3 without the price of debt first: the median over the other kinds is the
                 // rate freed capacity would earn, which prices the debt items.
                 let mut debt_waits = false;
@@ -273,8 +273,9 @@ impl Scorer<'_> {
             horizon,
         );
         if let Some(bet) = self.items.bet_of(it) {
-            let exposure = bet.exposure(ctx.stream);
-            if exposure.penalty != 0.0 || exposure.cost_per_day != 0.0 {
+            let epic = &ctx.stream.epics[bet.def()].urgency;
+            if epic.penalty != 0.0 || epic.cost_per_day != 0.0 {
+                let exposure = bet.exposure(ctx.stream);
                 // The epic's penalty and daily cost, shared by the slices still to come.
                 cod += economics::cost_of_delay(&exposure, 0.0, arrival, when, self.over, horizon)
                     / f64::from(bet.remaining().max(1));
