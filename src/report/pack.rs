@@ -108,44 +108,58 @@ pub fn write(
 /// Why the value differs, from the mechanisms the model has: technical debt paid down, the
 /// drag left at the horizon, and deadlines met. Plus an honest line when the lesson does not
 /// hold: an output-focused policy realised the most value.
-fn why(r: &CompareReport) -> Vec<String> {
+pub fn why(r: &CompareReport) -> Vec<String> {
     let mut out = Vec::new();
     fn m(p: &super::ComparedPolicy) -> &super::Metrics {
         &p.results.metrics
     }
+    let each = |f: &dyn Fn(&super::ComparedPolicy) -> String| {
+        r.policies
+            .iter()
+            .map(|p| format!("`{}` {}", p.name, f(p)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if r.policies
+        .iter()
+        .any(|p| m(p).waste.mean.unwrap_or(0.0) > 0.0)
+    {
+        out.push(format!(
+            "Capacity spent on bets that failed: {}.",
+            each(&|p| {
+                let stopped = m(p).bets_stopped.mean.unwrap_or(0.0);
+                let waste = m(p).waste.mean.unwrap_or(0.0) * 100.0;
+                if stopped > 0.0 {
+                    format!("{waste:.0}% (stopped {stopped:.1} bets a run)")
+                } else {
+                    format!("{waste:.0}%")
+                }
+            })
+        ));
+    }
     let drag = |p: &super::ComparedPolicy| m(p).debt_drag.mean.unwrap_or(0.0);
     if r.policies.iter().any(|p| drag(p) > 0.0) {
-        let lines: Vec<String> = r
-            .policies
-            .iter()
-            .map(|p| {
-                format!(
-                    "`{}` paid down {} debt items and ended {}% slower",
-                    p.name,
-                    fmt_num(m(p).items_delivered_by_kind.debt.mean),
-                    fmt_num(Some(drag(p) * 100.0))
-                )
-            })
-            .collect();
-        out.push(format!("Technical debt: {}.", lines.join("; ")));
+        out.push(format!(
+            "Technical debt paid down, and how much slower work was at the end: {}.",
+            each(&|p| format!(
+                "{:.1} debt items, {:.0}% slower",
+                m(p).items_delivered_by_kind.debt.mean.unwrap_or(0.0),
+                drag(p) * 100.0
+            ))
+        ));
     }
     if r.policies
         .iter()
         .any(|p| m(p).deadlines_due.mean.unwrap_or(0.0) > 0.0)
     {
-        let lines: Vec<String> = r
-            .policies
-            .iter()
-            .map(|p| {
-                format!(
-                    "`{}` met {} of {}",
-                    p.name,
-                    fmt_num(m(p).deadlines_met.mean),
-                    fmt_num(m(p).deadlines_due.mean)
-                )
-            })
-            .collect();
-        out.push(format!("Deadlines (per run): {}.", lines.join("; ")));
+        out.push(format!(
+            "Deadlines met per run: {}.",
+            each(&|p| format!(
+                "{:.1} of {:.1}",
+                m(p).deadlines_met.mean.unwrap_or(0.0),
+                m(p).deadlines_due.mean.unwrap_or(0.0)
+            ))
+        ));
     }
     let best = r.policies.iter().min_by_key(|p| p.rank);
     if let Some(best) = best.filter(|b| b.focus == "output") {
@@ -185,30 +199,6 @@ pub fn takeaways(r: &CompareReport) -> Vec<String> {
                 }
             })
     };
-    let waste = |p: &super::ComparedPolicy| p.results.metrics.waste.mean;
-    if let (Some((lo, lw)), Some((hi, hw))) = (by(&waste, false), by(&waste, true)) {
-        if hw > 0.0 && lo != hi {
-            let stopped = r
-                .policies
-                .iter()
-                .find(|p| p.name == lo)
-                .and_then(|p| p.results.metrics.bets_stopped.mean)
-                .unwrap_or(0.0);
-            let stop = if stopped > 0.0 {
-                format!(
-                    " by stopping {} bets per run after measuring them",
-                    fmt_num(Some(stopped))
-                )
-            } else {
-                String::new()
-            };
-            out.push(format!(
-                "`{lo}` spent {}% of its effort on bets that failed{stop}; `{hi}` spent {}%.",
-                fmt_num(Some(lw * 100.0)),
-                fmt_num(Some(hw * 100.0))
-            ));
-        }
-    }
     out.extend(why(r));
     let p85 = |p: &super::ComparedPolicy| p.results.metrics.lead_time.p85;
     if let (Some((fast, f)), Some((slow, s))) = (by(&p85, false), by(&p85, true)) {

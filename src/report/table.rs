@@ -360,6 +360,9 @@ impl Exporter for Table {
             }
         }
         let _ = writeln!(o, "\n{}", headline(r));
+        for line in super::pack::why(r) {
+            let _ = writeln!(o, "{line}");
+        }
         // Warnings go to standard error once, from the command line; not repeated here.
         o
     }

@@ -388,3 +388,68 @@ fn the_flagship_story_emerges() {
     assert!(o(3).waste.mean < o(2).waste.mean);
     assert!(o(3).debt_drag.mean < o(1).debt_drag.mean);
 }
+
+fn compare_cli(args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("valueflow")
+        .unwrap()
+        .current_dir(super::root())
+        .args(["compare", "-q"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn compare_says_why_and_when_the_lesson_does_not_hold() {
+    let text = compare_cli(&["scenarios/outcomes.toml", "--reps", "20"]);
+    for why in [
+        "Capacity spent on bets that failed:",
+        "Technical debt paid down",
+        "Deadlines met per run:",
+    ] {
+        assert!(text.contains(why), "{why} missing from:\n{text}");
+    }
+    assert!(!text.contains("lesson does not hold"), "{text}");
+    // Only output-focused policies compete: one of them realises the most value, and the tool
+    // says the usual lesson was not shown here.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sizes.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "sizes"
+horizon = 100.0
+replications = 1
+compare = ["fifo", "shortest-first"]
+
+[[work]]
+name = "big"
+backlog = 1
+size = { dist = "fixed", value = 3.0 }
+value = { dist = "fixed", value = 10.0 }
+
+[[work]]
+name = "small"
+backlog = 2
+size = { dist = "fixed", value = 1.0 }
+value = { dist = "fixed", value = 8.0 }
+
+[[stages]]
+name = "work"
+workers = 1
+service = { dist = "fixed", value = 1.0 }
+"#,
+    )
+    .unwrap();
+    let text = compare_cli(&[path.to_str().unwrap()]);
+    assert!(
+        text.contains("Here the lesson does not hold: `shortest-first`"),
+        "{text}"
+    );
+}
