@@ -3,7 +3,7 @@
 //!
 //! A bet's hypothesis holds with prior probability `p` (the epic's `success_probability`). One
 //! measurement has false-positive rate α and false-negative rate β. Bayes' rule in odds form
-//! (see `../shared/ECONOMICS.md` §1; any probability text, e.g. Hubbard, *How to Measure
+//! (any probability text, e.g. Hubbard, *How to Measure
 //! Anything*, 3rd ed. 2014, ch. 10):
 //!
 //! ```text

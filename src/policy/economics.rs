@@ -3,7 +3,7 @@
 //! functions, tested by table.
 //!
 //! **Cost of delay with the queue ahead** (Reinertsen, *The Principles of Product Development
-//! Flow*, 2009, ch. 3; `../shared/ECONOMICS.md` §3). An item taken now is expected to be
+//! Flow*, 2009, ch. 3; minimum slack as in Pinedo, *Scheduling*). An item taken now is expected to be
 //! delivered at
 //!
 //! ```text
@@ -23,7 +23,7 @@
 //! while there is still time to meet it. Expedite, short-life and eroding items go through the
 //! same curve ([`crate::model::Urgency`]).
 //!
-//! **The price of technical debt** (`../shared/ECONOMICS.md` §4). With drag `d` every service
+//! **The price of technical debt** (docs/glossary.md). With drag `d` every service
 //! takes (1 + d) times as long. Paying down one debt item removes its share of the drag,
 //! `Δd = d × min(1, points per item / points)`, and so frees `Δd / (1 + d)` of the busy time of
 //! every worker for the rest of the horizon. Each freed worker-day is worth what the work it
@@ -36,7 +36,7 @@
 //!
 //! and its CD3 beats the typical feature exactly when the worker-days it frees before the horizon
 //! exceed the worker-days it costs. Stripe's *Developer Coefficient* (2018) and McKinsey (2020)
-//! size the drag in practice (`../shared/FACTS.md` §5).
+//! size the drag in practice (docs/scenario.md cites them).
 
 use crate::model::{Debt, Urgency};
 
@@ -61,7 +61,7 @@ const NORMAL_NINTHS: [f64; 9] = [
 ///
 /// With a spread, the cost of delay is the expectation over completion times, so a deadline
 /// raises it smoothly as the chance of missing it grows: penalty × P(miss | one more item
-/// ahead), Reinertsen's and `../shared/ECONOMICS.md` §3's second rule.
+/// ahead), the second of the deadline rules in docs/glossary.md.
 pub fn cost_of_delay(
     urgency: &Urgency,
     rate: f64,

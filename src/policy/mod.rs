@@ -131,7 +131,8 @@ pub trait Policy: Send + Sync + Debug {
     }
 
     /// Asked after a measuring policy's belief in `bet` changed: true to stop the bet, dropping
-    /// its slices still in the backlog. `backlog` is what else waits to be started.
+    /// its slices not yet started (in the backlog or queued in a stage). `backlog` is
+    /// everything waiting to be started: the backlog, then each stage's queue.
     fn stop_bet(
         &self,
         bet: &Bet,

@@ -442,16 +442,27 @@ impl Policy for RulePolicy {
                 return false;
             }
             let sc = self.score_all(cands, rates, items, ctx, false);
-            // 1. Worth its remaining costs?
+            // When its slices would be done: after the work that ranks above its best slice,
+            // shared by every worker (an estimate that ignores which stage is the bottleneck).
             let now = ctx.now.days();
             let horizon = ctx.stream.horizon;
-            let (rate, work) = cands
+            let own_best = cands
                 .iter()
                 .filter(|c| is_own(c.id))
-                .fold((0.0, 0.0), |(r, w), c| {
-                    (r + sc.expected_rate(items.get(c.id)), w + c.remaining)
-                });
-            let done = now + ctx.ahead + work;
+                .map(|c| c.score)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let (mut ahead, mut work, mut rate) = (0.0, 0.0, 0.0);
+            for c in cands.iter() {
+                if is_own(c.id) {
+                    work += c.remaining;
+                    rate += sc.expected_rate(items.get(c.id));
+                } else if c.score > own_best {
+                    ahead += c.remaining;
+                }
+            }
+            let people = f64::from(ctx.stream.people().max(1));
+            // 1. Worth its remaining costs?
+            let done = now + (ahead + work) / people;
             let exposure = bet.exposure(ctx.stream);
             let arrival = bet.arrival().days();
             let further_cost = exposure.realised(0.0, arrival, Some(done), horizon.max(done))
@@ -459,19 +470,9 @@ impl Policy for RulePolicy {
             if rate * (horizon - done).max(0.0) + further_cost <= 0.0 {
                 return true;
             }
-            // 2. Never reached: the work ranked ahead of its best slice keeps every worker busy
+            // 2. Never reached: the work ranked above its best slice keeps every worker busy
             //    until the horizon.
-            let own_best = cands
-                .iter()
-                .filter(|c| is_own(c.id))
-                .map(|c| c.score)
-                .fold(f64::NEG_INFINITY, f64::max);
-            let work_ahead: f64 = cands
-                .iter()
-                .filter(|c| !is_own(c.id) && c.score > own_best)
-                .map(|c| c.remaining)
-                .sum();
-            work_ahead / f64::from(ctx.stream.people().max(1)) >= horizon - now
+            ahead / people >= horizon - now
         })
     }
 }

@@ -486,7 +486,14 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         }
         let slices = c.count_at_least_one(&key("slices"), re.slices);
         let experiment_size = re.experiment_size.unwrap_or(1.0);
-        c.positive(&key("experiment_size"), experiment_size);
+        if !(experiment_size > 0.0 && experiment_size <= 1.0) {
+            c.fail(
+                key("experiment_size"),
+                format!(
+                    "must be a share of one slice's work in (0, 1] (got {experiment_size}); the first slice of a thinly sliced epic takes that share"
+                ),
+            );
+        }
         let feedback_delay = c.non_negative(&key("feedback_delay"), re.feedback_delay);
         let value = c.dist(&key("value"), &re.value);
         let epic = Epic {
