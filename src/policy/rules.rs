@@ -2,7 +2,7 @@
 //! measuring with its stop rule, and thin slicing, assembled into [`RulePolicy`].
 
 use super::{belief, economics, Context, Discipline, Policy};
-use crate::model::{Bet, ItemId, ItemTable, Kind, WorkItem};
+use crate::model::{Bet, ItemId, ItemTable, Kind, Urgency, WorkItem};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -238,11 +238,16 @@ struct Scorer<'a> {
 impl Scorer<'_> {
     /// Expected value per day once delivered, under the team's belief.
     fn expected_rate(&self, it: &WorkItem) -> f64 {
-        let Some(bet) = self.items.bet_of(it) else {
+        self.rate_of(it, self.items.bet_of(it))
+    }
+
+    /// [`Scorer::expected_rate`] of `it`, a slice of `bet` if any.
+    #[inline]
+    fn rate_of(&self, it: &WorkItem, bet: Option<&Bet>) -> f64 {
+        let Some(bet) = bet else {
             return it.est_value();
         };
         let def = &self.ctx.stream.epics[bet.def()];
-        let rate = belief::expected_rate(it.est_value(), bet.belief(), def.failed_value);
         match bet.next_signal() {
             Some(at) if self.pessimistic => belief::awaiting_rate(
                 it.est_value(),
@@ -251,7 +256,7 @@ impl Scorer<'_> {
                 at - self.ctx.now.days(),
                 self.ctx.stream.horizon - at,
             ),
-            _ => rate,
+            _ => belief::expected_rate(it.est_value(), bet.belief(), def.failed_value),
         }
     }
 
@@ -259,27 +264,29 @@ impl Scorer<'_> {
     /// work left.
     fn cost_of_delay(&self, it: &WorkItem, remaining: f64) -> f64 {
         let ctx = self.ctx;
+        let bet = self.items.bet_of(it);
+        let rate = self.rate_of(it, bet);
+        let urgency = it.urgency(ctx.stream);
+        let exposed = bet.is_some_and(|b| {
+            let u = &ctx.stream.epics[b.def()].urgency;
+            u.penalty != 0.0 || u.cost_per_day != 0.0
+        });
+        if !exposed && it.kind() != Kind::Debt && urgency == Urgency::default() {
+            // A standard item: every day of delay costs its value rate (the common case,
+            // answered without the curve).
+            return rate;
+        }
         let now = ctx.now.days();
         let horizon = ctx.stream.horizon;
         let delivery = now + ctx.ahead + remaining;
         let when = (now, delivery, self.cv * (ctx.ahead + remaining));
         let arrival = it.arrival().days();
-        let mut cod = economics::cost_of_delay(
-            &it.urgency(ctx.stream),
-            self.expected_rate(it),
-            arrival,
-            when,
-            self.over,
-            horizon,
-        );
-        if let Some(bet) = self.items.bet_of(it) {
-            let epic = &ctx.stream.epics[bet.def()].urgency;
-            if epic.penalty != 0.0 || epic.cost_per_day != 0.0 {
-                let exposure = bet.exposure(ctx.stream);
-                // The epic's penalty and daily cost, shared by the slices still to come.
-                cod += economics::cost_of_delay(&exposure, 0.0, arrival, when, self.over, horizon)
-                    / f64::from(bet.remaining().max(1));
-            }
+        let mut cod = economics::cost_of_delay(&urgency, rate, arrival, when, self.over, horizon);
+        if let Some(bet) = bet.filter(|_| exposed) {
+            // The epic's penalty and daily cost, shared by the slices still to come.
+            let exposure = bet.exposure(ctx.stream);
+            cod += economics::cost_of_delay(&exposure, 0.0, arrival, when, self.over, horizon)
+                / f64::from(bet.remaining().max(1));
         }
         if it.kind() == Kind::Debt {
             if let Some(debt) = &ctx.stream.debt {
