@@ -110,6 +110,30 @@ impl RulePolicy {
         best.unwrap_or(0)
     }
 
+    /// Fills `cands` with the items of `waiting` this policy may take (of kind `only_kind`,
+    /// if given), with their estimated remaining work.
+    fn gather(
+        &self,
+        cands: &mut Vec<Candidate>,
+        waiting: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+        only_kind: Option<usize>,
+    ) {
+        cands.clear();
+        for (index, &id) in waiting.iter().enumerate() {
+            let it = items.get(id);
+            if self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k) {
+                cands.push(Candidate {
+                    index,
+                    id,
+                    remaining: remaining(it, ctx),
+                    score: 0.0,
+                });
+            }
+        }
+    }
+
     /// Scores every candidate in `cands` (higher first) by this policy's ordering rule and
     /// returns the scorer used.
     fn score_all<'a>(
@@ -381,19 +405,7 @@ impl Policy for RulePolicy {
             .as_ref()
             .map(|shares| self.kind_to_serve(shares, present, ctx));
         SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
-            cands.clear();
-            for (index, &id) in waiting.iter().enumerate() {
-                let it = items.get(id);
-                if self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k) {
-                    let remaining = remaining(it, ctx);
-                    cands.push(Candidate {
-                        index,
-                        id,
-                        remaining,
-                        score: 0.0,
-                    });
-                }
-            }
+            self.gather(cands, waiting, items, ctx, only_kind);
             self.score_all(cands, rates, items, ctx, true);
             let mut best: Option<&Candidate> = None;
             for c in cands.iter() {
@@ -432,19 +444,7 @@ impl Policy for RulePolicy {
                 .is_some_and(|b| std::ptr::eq(b, bet))
         };
         SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
-            cands.clear();
-            for (index, &id) in backlog.iter().enumerate() {
-                let it = items.get(id);
-                if self.eligible(it) {
-                    let remaining = remaining(it, ctx);
-                    cands.push(Candidate {
-                        index,
-                        id,
-                        remaining,
-                        score: 0.0,
-                    });
-                }
-            }
+            self.gather(cands, backlog, items, ctx, None);
             if !cands.iter().any(|c| is_own(c.id)) {
                 return false;
             }

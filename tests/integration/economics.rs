@@ -2,29 +2,8 @@
 //! deadlines are seen through the queue ahead, debt is paid down because it pays, and the books
 //! are honest (sunk costs, epic-level penalties once, a drag-free cost-of-delay ideal).
 
-use valueflow::experiment::{self, Comparison};
-use valueflow::scenario::{self, Format, Scenario};
-
-fn parse(text: &str) -> Scenario {
-    scenario::parse(text, Format::Toml, "test.toml").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn compare(sc: &Scenario, names: &[&str]) -> Comparison {
-    let policies: Vec<_> = names.iter().map(|n| sc.policy_named(n).unwrap()).collect();
-    experiment::compare(
-        &sc.stream,
-        &policies,
-        0,
-        &sc.key_results,
-        sc.seed,
-        sc.replications,
-        |_| {},
-    )
-}
-
-fn value(c: &Comparison, i: usize) -> f64 {
-    c.policies[i].outcomes.value_realised.mean.unwrap()
-}
+use super::value::{compare, parse, value};
+use valueflow::experiment::Comparison;
 
 /// A year of bets through analysis and build: the grid's world. `plain` and `measure` differ
 /// only in measuring. `LOAD` sets the backlog and arrivals.

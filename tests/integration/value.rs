@@ -7,11 +7,11 @@ use predicates::prelude::*;
 use valueflow::experiment::{self, Comparison};
 use valueflow::scenario::{self, Format, Scenario};
 
-fn parse(text: &str) -> Scenario {
+pub(super) fn parse(text: &str) -> Scenario {
     scenario::parse(text, Format::Toml, "test.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn compare(sc: &Scenario, names: &[&str]) -> Comparison {
+pub(super) fn compare(sc: &Scenario, names: &[&str]) -> Comparison {
     let policies: Vec<_> = names.iter().map(|n| sc.policy_named(n).unwrap()).collect();
     experiment::compare(
         &sc.stream,
@@ -24,7 +24,7 @@ fn compare(sc: &Scenario, names: &[&str]) -> Comparison {
     )
 }
 
-fn value(c: &Comparison, i: usize) -> f64 {
+pub(super) fn value(c: &Comparison, i: usize) -> f64 {
     c.policies[i].outcomes.value_realised.mean.unwrap()
 }
 
