@@ -448,11 +448,35 @@ impl Policy for RulePolicy {
             if !cands.iter().any(|c| is_own(c.id)) {
                 return false;
             }
+            let now = ctx.now.days();
+            let horizon = ctx.stream.horizon;
+            let people = f64::from(ctx.stream.people().max(1));
+            let epic = &ctx.stream.epics[bet.def()].urgency;
+            if epic.penalty == 0.0 && epic.cost_per_day == 0.0 {
+                // A shortcut that decides as the full rule would: with no epic-level cost and
+                // a positive expected value, neither test can stop the bet while all the work
+                // waiting, its own included, is done before the horizon.
+                let plain = Scorer {
+                    ctx,
+                    items,
+                    pessimistic: false,
+                    over: 1.0,
+                    reference: 0.0,
+                    cv: 0.0,
+                };
+                let total: f64 = cands.iter().map(|c| c.remaining).sum();
+                let rate: f64 = cands
+                    .iter()
+                    .filter(|c| is_own(c.id))
+                    .map(|c| plain.expected_rate(items.get(c.id)))
+                    .sum();
+                if rate > 0.0 && total / people < horizon - now {
+                    return false;
+                }
+            }
             let sc = self.score_all(cands, rates, items, ctx, false);
             // When its slices would be done: after the work that ranks above its best slice,
             // shared by every worker (an estimate that ignores which stage is the bottleneck).
-            let now = ctx.now.days();
-            let horizon = ctx.stream.horizon;
             let own_best = cands
                 .iter()
                 .filter(|c| is_own(c.id))
@@ -467,7 +491,6 @@ impl Policy for RulePolicy {
                     ahead += c.remaining;
                 }
             }
-            let people = f64::from(ctx.stream.people().max(1));
             // 1. Worth its remaining costs?
             let done = now + (ahead + work) / people;
             let exposure = bet.exposure(ctx.stream);
