@@ -127,6 +127,7 @@ impl RulePolicy {
                 cands.push(Candidate {
                     index,
                     id,
+                    debt: it.kind() == Kind::Debt,
                     remaining: remaining(it, ctx),
                     score: 0.0,
                 });
@@ -172,16 +173,15 @@ impl RulePolicy {
                 // rate freed capacity would earn, which prices the debt items.
                 let mut debt_waits = false;
                 for c in cands.iter_mut() {
-                    let it = get(c);
-                    debt_waits |= it.kind() == Kind::Debt;
-                    c.score = sc.cost_of_delay(it, c.remaining) / c.remaining;
+                    debt_waits |= c.debt;
+                    c.score = sc.cost_of_delay(get(c), c.remaining) / c.remaining;
                 }
                 if ctx.stream.debt.is_some() && debt_waits {
                     rates.clear();
                     rates.extend(
                         cands
                             .iter()
-                            .filter(|c| get(c).kind() != Kind::Debt && c.score.is_finite())
+                            .filter(|c| !c.debt && c.score.is_finite())
                             .map(|c| c.score),
                     );
                     if !rates.is_empty() {
@@ -189,7 +189,7 @@ impl RulePolicy {
                         rates.select_nth_unstable_by(mid, f64::total_cmp);
                         sc.reference = rates[mid].max(0.0);
                     }
-                    for c in cands.iter_mut().filter(|c| get(c).kind() == Kind::Debt) {
+                    for c in cands.iter_mut().filter(|c| c.debt) {
                         c.score = sc.cost_of_delay(get(c), c.remaining) / c.remaining;
                     }
                 }
@@ -223,6 +223,7 @@ impl RulePolicy {
 struct Candidate {
     index: usize,
     id: ItemId,
+    debt: bool,
     remaining: f64,
     score: f64,
 }
@@ -390,20 +391,22 @@ impl Policy for RulePolicy {
             // The first item of a kind it works on.
             return waiting.iter().position(|&id| self.eligible(items.get(id)));
         }
-        let mut present = [false; 4];
-        for &id in waiting {
-            let it = items.get(id);
-            if self.eligible(it) {
-                present[it.kind().index()] = true;
+        let only_kind = match &self.allocation {
+            Some(shares) => {
+                let mut present = [false; 4];
+                for &id in waiting {
+                    let it = items.get(id);
+                    if self.eligible(it) {
+                        present[it.kind().index()] = true;
+                    }
+                }
+                if present == [false; 4] {
+                    return None;
+                }
+                Some(self.kind_to_serve(shares, present, ctx))
             }
-        }
-        if present == [false; 4] {
-            return None;
-        }
-        let only_kind = self
-            .allocation
-            .as_ref()
-            .map(|shares| self.kind_to_serve(shares, present, ctx));
+            None => None,
+        };
         SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
             self.gather(cands, waiting, items, ctx, only_kind);
             self.score_all(cands, rates, items, ctx, true);
