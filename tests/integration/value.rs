@@ -371,6 +371,15 @@ fn bad_value_input_is_named() {
         &BETS.replace("success_probability = 0.33", "success_probability = 1.5"),
         &["`epics[0].success_probability`: must be a probability from 0 to 1"],
     );
+    rejects(
+        &BETS.replace("experiment_size = 0.5", "experiment_size = 2.0"),
+        &["`epics[0].experiment_size`: must be a share of one slice's work in (0, 1] (got 2)"],
+    );
+    rejects(
+        &(BETS.to_string()
+            + "\n[[policies]]\nname = \"mine\"\norder = \"cd3\"\nthin_slices = \"yes\"\n"),
+        &["thin_slices"],
+    );
 }
 
 #[test]
