@@ -419,7 +419,8 @@ fn overloaded_stage_gets_a_warning() {
 }
 
 /// Runs `args` and returns (stdout, stderr), asserting success.
-fn succeeds(args: &[&str]) -> (String, String) {
+/// Runs the binary from the project root; asserts success; returns (stdout, stderr).
+pub(super) fn succeeds(args: &[&str]) -> (String, String) {
     let out = valueflow().args(args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "{args:?}: {stderr}");

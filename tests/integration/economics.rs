@@ -369,19 +369,7 @@ fn the_flagship_story_emerges() {
 }
 
 fn compare_cli(args: &[&str]) -> String {
-    let out = assert_cmd::Command::cargo_bin("valueflow")
-        .unwrap()
-        .current_dir(super::root())
-        .args(["compare", "-q"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    super::cli::succeeds(&[&["compare", "-q"], args].concat()).0
 }
 
 #[test]
