@@ -218,8 +218,7 @@ impl CliError {
 pub fn main(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate { file } => {
-            let mut sc = scenario::load(&file)?;
-            qualify_offered_load(&mut sc);
+            let sc = scenario::load(&file)?;
             print!("{}", sc.describe());
             println!("{} is a valid scenario", file.display());
             Ok(())
@@ -256,45 +255,9 @@ impl Charted {
     }
 }
 
-/// What a command says about load before it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Load {
-    /// One policy (`run`): warn about stages offered at least their capacity.
-    WarnBefore,
-    /// Several policies (`compare`, `report`, `demo`, `chart`): no warning before the run; the
-    /// reports say, per policy, whether the work in the system grew.
-    ReportAfter,
-}
-
-/// True for validation's warning that a stage is offered at least its capacity (the text
-/// `scenario::validate` writes: "stage `NAME` is offered N% of its capacity: ...").
-fn is_offered_load_warning(warning: &str) -> bool {
-    warning.starts_with("stage `") && warning.contains("` is offered ")
-}
-
-/// Offered load counts every slice of every bet as built; with epics, a policy that stops
-/// failed bets builds less. Says so after each offered-load warning.
-fn qualify_offered_load(sc: &mut Scenario) {
-    if sc.stream.epics.is_empty() {
-        return;
-    }
-    for w in sc.warnings.iter_mut() {
-        if is_offered_load_warning(w) {
-            w.push_str(
-                "; this assumes every slice of every bet is built, and a policy that stops failed bets builds less (after a run, an `Overload:` line says whether the work waiting really grew)",
-            );
-        }
-    }
-}
-
-/// Applies the command-line overrides to `sc` and prints the scenario's warnings (for
-/// [`Load::ReportAfter`], without the offered-load ones, which are dropped from the reports too).
-fn resolve(mut sc: Scenario, overrides: &Overrides, load: Load) -> Result<Scenario, CliError> {
+/// Applies the command-line overrides to `sc` and prints the scenario's warnings.
+fn resolve(mut sc: Scenario, overrides: &Overrides) -> Result<Scenario, CliError> {
     sc.apply(overrides)?;
-    match load {
-        Load::WarnBefore => qualify_offered_load(&mut sc),
-        Load::ReportAfter => sc.warnings.retain(|w| !is_offered_load_warning(w)),
-    }
     for w in &sc.warnings {
         eprintln!("warning: {w}");
     }
@@ -342,7 +305,6 @@ fn run_for_charts(sc: Scenario, c: &Comparing) -> Result<Charted, CliError> {
             baseline: c.baseline.clone(),
             ..Default::default()
         },
-        Load::ReportAfter,
     )?;
     let comparison = compare_policies(&sc, c.quiet)?;
     let traced = sc
@@ -468,7 +430,6 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
             baseline: args.baseline.clone(),
             ..c.overrides()
         },
-        Load::ReportAfter,
     )?;
     let cmp = compare_policies(&sc, c.quiet)?;
     let report = CompareReport::new(&sc, &cmp);
@@ -490,7 +451,6 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             policy: args.policy.clone(),
             ..c.overrides()
         },
-        Load::WarnBefore,
     )?;
     let policy = sc
         .policy_named(&sc.policy)

@@ -5,9 +5,10 @@
 //! order, so the summary is bit-identical whatever the number of threads. Replications run in
 //! chunks, so memory holds one chunk of results at a time, never all of them.
 
+pub mod diagnosis;
 pub mod okr;
 
-use crate::metrics::{MetricAccumulator, PooledAccumulator, ReplicationResult, Sketch, Stat};
+use crate::metrics::{MetricAccumulator, Part, PooledAccumulator, ReplicationResult, Sketch, Stat};
 use crate::model::{flow, ValueStream};
 use crate::policy::Policy;
 use okr::KeyResult;
@@ -79,12 +80,19 @@ impl Proportion {
 pub struct StageSummary {
     /// Stage name.
     pub name: String,
-    /// Days from becoming available to the stage to starting service (percentiles of items).
-    pub wait: Stat,
-    /// Service time in days.
+    /// Days an item committed after warm-up spent in the stage, per [`Part`] (queue, touch,
+    /// blocked, release, rework), summed over its visits, zero included (percentiles of
+    /// items).
+    pub time: [Stat; Part::COUNT],
+    /// Service time in days, per visit.
     pub service: Stat,
     /// Busy share of the stage's workers.
     pub utilization: Stat,
+    /// Share of the stage's worker time idle because the stage is full of work done and
+    /// waiting to move on (blocked).
+    pub blocked: Stat,
+    /// Share of the stage's worker time idle with room but nothing to take (starved).
+    pub starved: Stat,
     /// Time-average items waiting for the stage.
     pub queue_length: Stat,
 }
@@ -150,8 +158,10 @@ pub struct OutcomeSummary {
     pub deadlines_met: Stat,
     /// Value realised by each checkpoint day: (day, p10, p50, p90) across replications.
     pub value_over_time: Vec<(f64, f64, f64, f64)>,
-    /// Items in the value stream at each checkpoint: (day, p50).
+    /// Committed items at each checkpoint: (day, p50).
     pub wip_over_time: Vec<(f64, f64)>,
+    /// Items arrived and not yet committed at each checkpoint: (day, p50).
+    pub backlog_over_time: Vec<(f64, f64)>,
     /// Value realised by the horizon across replications: p5, p25, p50, p75, p95.
     pub value_distribution: [f64; 5],
     /// Share of effort by kind between consecutive checkpoints, pooled over replications:
@@ -168,17 +178,29 @@ pub struct RunSummary {
     pub outcome_focused: bool,
     /// Replications run.
     pub replications: u64,
-    /// Lead time (flow time) in days; percentiles of individual items.
+    /// Lead time in days, arrival to delivery (the customer's view); percentiles of
+    /// individual items.
     pub lead_time: Stat,
+    /// Cycle time (flow time) in days, commitment to delivery (the team's view); percentiles
+    /// of individual items.
+    pub cycle_time: Stat,
+    /// Days from arrival to commitment of items committed after warm-up (percentiles of
+    /// replications' means).
+    pub backlog_time: Stat,
     /// Items finished per day after warm-up (flow velocity).
     pub throughput: Stat,
-    /// Time-average items in the value stream (flow load).
+    /// Items that entered the value stream per day after warm-up.
+    pub arrival_rate: Stat,
+    /// Time-average committed items (flow load, WIP).
     pub wip: Stat,
-    /// Items in the value stream at the horizon minus those at day 0 (the backlogs), per month
-    /// of the horizon: how fast the work in the system grew (positive: more arrived than the
-    /// policy finished or dropped).
-    pub queue_growth_per_month: Stat,
-    /// Service time / lead time (flow efficiency).
+    /// Time-average items arrived and not yet committed.
+    pub backlog: Stat,
+    /// Trend of the items in the value stream (backlog and WIP) after warm-up, items per
+    /// month: about 0 in a steady state.
+    pub growth_per_month: Stat,
+    /// The same trend for committed items only.
+    pub wip_growth_per_month: Stat,
+    /// Service time / cycle time (flow efficiency).
     pub flow_efficiency: Stat,
     /// Per stage.
     pub stages: Vec<StageSummary>,
@@ -197,9 +219,11 @@ pub struct RunSummary {
 
 #[derive(Default)]
 struct StageAcc {
-    wait: PooledAccumulator,
+    time: [PooledAccumulator; Part::COUNT],
     service: MetricAccumulator,
     utilization: MetricAccumulator,
+    blocked: MetricAccumulator,
+    starved: MetricAccumulator,
     queue_length: MetricAccumulator,
 }
 
@@ -227,6 +251,7 @@ struct OutcomeAcc {
     deadlines_met: MetricAccumulator,
     value_at: Vec<Sketch>,
     wip_at: Vec<Sketch>,
+    backlog_at: Vec<Sketch>,
     effort_in_interval: Vec<[f64; 4]>,
 }
 
@@ -238,9 +263,14 @@ struct Accumulator<'a> {
     events: u64,
     conservation_failures: u64,
     lead_time: PooledAccumulator,
+    cycle_time: PooledAccumulator,
+    backlog_time: MetricAccumulator,
     throughput: MetricAccumulator,
+    arrival_rate: MetricAccumulator,
     wip: MetricAccumulator,
-    queue_growth: MetricAccumulator,
+    backlog: MetricAccumulator,
+    growth: MetricAccumulator,
+    wip_growth: MetricAccumulator,
     flow_efficiency: MetricAccumulator,
     stages: Vec<StageAcc>,
     work: Vec<WorkAcc>,
@@ -258,15 +288,21 @@ impl<'a> Accumulator<'a> {
             events: 0,
             conservation_failures: 0,
             lead_time: Default::default(),
+            cycle_time: Default::default(),
+            backlog_time: Default::default(),
             throughput: Default::default(),
+            arrival_rate: Default::default(),
             wip: Default::default(),
-            queue_growth: Default::default(),
+            backlog: Default::default(),
+            growth: Default::default(),
+            wip_growth: Default::default(),
             flow_efficiency: Default::default(),
             stages: vs.stages.iter().map(|_| StageAcc::default()).collect(),
             work: vs.work_types.iter().map(|_| WorkAcc::default()).collect(),
             outcomes: OutcomeAcc {
                 value_at: vec![Sketch::new(); vs.checkpoints.len()],
                 wip_at: vec![Sketch::new(); vs.checkpoints.len()],
+                backlog_at: vec![Sketch::new(); vs.checkpoints.len()],
                 effort_in_interval: vec![[0.0; 4]; vs.checkpoints.len()],
                 ..Default::default()
             },
@@ -282,16 +318,24 @@ impl<'a> Accumulator<'a> {
             self.conservation_failures += 1;
         }
         self.lead_time.add(r.lead_time.mean(), &r.lead_time_items);
+        self.cycle_time
+            .add(r.cycle_time.mean(), &r.cycle_time_items);
+        self.backlog_time.add(r.backlog_time.mean());
         self.throughput.add(r.throughput);
+        self.arrival_rate.add(r.arrival_rate);
         self.wip.add(r.wip);
-        let months = self.vs.horizon / DAYS_PER_MONTH;
-        self.queue_growth
-            .add((r.in_system as f64 - items_at_day_0(self.vs) as f64) / months);
+        self.backlog.add(r.backlog);
+        self.growth.add(r.growth * DAYS_PER_MONTH);
+        self.wip_growth.add(r.wip_growth * DAYS_PER_MONTH);
         self.flow_efficiency.add(r.flow_efficiency);
         for (acc, s) in self.stages.iter_mut().zip(&r.stages) {
-            acc.wait.add(s.wait.mean(), &s.wait_items);
+            for (a, (t, items)) in acc.time.iter_mut().zip(s.time.iter().zip(&s.time_items)) {
+                a.add(t.mean(), items);
+            }
             acc.service.add(s.service.mean());
             acc.utilization.add(s.utilization);
+            acc.blocked.add(s.blocked);
+            acc.starved.add(s.starved());
             acc.queue_length.add(s.queue_length);
         }
         for (acc, w) in self.work.iter_mut().zip(&r.work) {
@@ -334,6 +378,7 @@ impl<'a> Accumulator<'a> {
         for (k, v) in o.value_at.iter().enumerate() {
             a.value_at[k].add(*v);
             a.wip_at[k].add(o.wip_at[k] as f64);
+            a.backlog_at[k].add(o.backlog_at[k] as f64);
             for kind in 0..4 {
                 let before = if k == 0 {
                     0.0
@@ -360,9 +405,14 @@ impl<'a> Accumulator<'a> {
             outcome_focused: policy.outcome_focused(),
             replications: self.n,
             lead_time: self.lead_time.stat(),
+            cycle_time: self.cycle_time.stat(),
+            backlog_time: self.backlog_time.stat(),
             throughput: self.throughput.stat(),
+            arrival_rate: self.arrival_rate.stat(),
             wip: self.wip.stat(),
-            queue_growth_per_month: self.queue_growth.stat(),
+            backlog: self.backlog.stat(),
+            growth_per_month: self.growth.stat(),
+            wip_growth_per_month: self.wip_growth.stat(),
             flow_efficiency: self.flow_efficiency.stat(),
             stages: vs
                 .stages
@@ -370,9 +420,11 @@ impl<'a> Accumulator<'a> {
                 .zip(&self.stages)
                 .map(|(st, a)| StageSummary {
                     name: st.name.clone(),
-                    wait: a.wait.stat(),
+                    time: std::array::from_fn(|p| a.time[p].stat()),
                     service: a.service.stat(),
                     utilization: a.utilization.stat(),
+                    blocked: a.blocked.stat(),
+                    starved: a.starved.stat(),
                     queue_length: a.queue_length.stat(),
                 })
                 .collect(),
@@ -413,6 +465,12 @@ impl<'a> Accumulator<'a> {
                     .zip(&a.wip_at)
                     .map(|(&t, s)| (t, q(s, 0.5)))
                     .collect(),
+                backlog_over_time: vs
+                    .checkpoints
+                    .iter()
+                    .zip(&a.backlog_at)
+                    .map(|(&t, s)| (t, q(s, 0.5)))
+                    .collect(),
                 value_distribution: {
                     let last = a.value_at.last().cloned().unwrap_or_default();
                     [0.05, 0.25, 0.5, 0.75, 0.95].map(|p| q(&last, p))
@@ -447,18 +505,6 @@ impl<'a> Accumulator<'a> {
             conservation_failures: self.conservation_failures,
         }
     }
-}
-
-/// Items in the value stream at day 0: every work type's backlog, and every slice of every
-/// backlog epic (an epic creates all its slices when it arrives).
-fn items_at_day_0(vs: &ValueStream) -> u64 {
-    let items: u64 = vs.work_types.iter().map(|w| u64::from(w.backlog)).sum();
-    let slices: u64 = vs
-        .epics
-        .iter()
-        .map(|e| u64::from(e.backlog) * u64::from(e.slices))
-        .sum();
-    items + slices
 }
 
 /// Runs `replications` replications of `vs` under `policy` and summarises them, judging

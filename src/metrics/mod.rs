@@ -16,8 +16,10 @@ mod stats;
 mod trace;
 
 pub use replication::{
-    Outcomes, Recorder, ReplicationResult, StageObservation, WorkDone, WorkObservation,
+    Outcomes, Part, Recorder, ReplicationResult, StageObservation, WorkDone, WorkObservation,
 };
 pub use sketch::Sketch;
-pub use stats::{t_quantile_975, MetricAccumulator, PooledAccumulator, Running, Stat, TimeAverage};
+pub use stats::{
+    t_quantile_975, MetricAccumulator, PooledAccumulator, Running, Stat, TimeAverage, TimeTrend,
+};
 pub use trace::{Trace, TracedItem};

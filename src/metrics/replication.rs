@@ -1,23 +1,81 @@
 //! What one replication observed: the recorder the simulation reports to, and its result.
+//!
+//! Two populations of items are counted after warm-up: by *arrival* for lead time (the
+//! customer's view, arrival to delivery) and by *commitment* for cycle time, flow efficiency
+//! and where the time goes (the team's view, commitment to delivery). Flow load (WIP) counts
+//! committed items only; the backlog (arrived, not yet committed) is kept apart.
 
-use super::{Running, Sketch, TimeAverage};
+use super::{Running, Sketch, TimeAverage, TimeTrend};
 use crate::model::Urgency;
+
+/// Where an item's days in a stage go; each day of an item's life after it enters the first
+/// stage falls in exactly one part of one stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Admitted to the stage, waiting for a worker.
+    Queue = 0,
+    /// Being worked on (service, touch time).
+    Touch = 1,
+    /// Done in the stage, waiting for the next stage to have room (blocking after service).
+    Blocked = 2,
+    /// Done in the stage, waiting for the stage's next release.
+    Release = 3,
+    /// Any of the above while the item is being reworked: from the moment a later stage sent
+    /// it back until that stage has finished it again.
+    Rework = 4,
+}
+
+impl Part {
+    /// Every part, in the order of their indices.
+    pub const ALL: [Part; 5] = [
+        Part::Queue,
+        Part::Touch,
+        Part::Blocked,
+        Part::Release,
+        Part::Rework,
+    ];
+    /// Number of parts.
+    pub const COUNT: usize = 5;
+
+    /// Its name in reports (JSON keys, CSV metrics, chart legends).
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Queue => "queue",
+            Part::Touch => "touch",
+            Part::Blocked => "blocked",
+            Part::Release => "release",
+            Part::Rework => "rework",
+        }
+    }
+}
 
 /// Observations of one stage in one replication.
 #[derive(Clone, Debug, Default)]
 pub struct StageObservation {
-    /// Waits of counted items: from becoming available to the stage to starting service.
-    pub wait: Running,
-    /// The same waits, for percentiles.
-    pub wait_items: Sketch,
-    /// Service times of counted items.
+    /// Days each counted delivered item spent in the stage, per [`Part`] (summed over its
+    /// visits; zero if none), for means.
+    pub time: [Running; Part::COUNT],
+    /// The same, for percentiles.
+    pub time_items: [Sketch; Part::COUNT],
+    /// Service times of counted items, per visit.
     pub service: Running,
     /// Time-average busy workers divided by workers, after warm-up.
     pub utilization: f64,
+    /// Time-average idle workers while the stage is full (at its WIP limit with work done and
+    /// waiting to move on), divided by workers, after warm-up: the stage is blocked.
+    pub blocked: f64,
     /// Time-average items waiting for the stage (queued in it or blocked upstream), after warm-up.
     pub queue_length: f64,
     /// Most items the stage held at once (queued, in service or done), over the whole horizon.
     pub peak_wip: u32,
+}
+
+impl StageObservation {
+    /// Share of worker time idle with room to take work but nothing to take: the stage is
+    /// starved.
+    pub fn starved(&self) -> f64 {
+        (1.0 - self.utilization - self.blocked).max(0.0)
+    }
 }
 
 /// Observations of one work type in one replication.
@@ -49,15 +107,38 @@ pub struct ReplicationResult {
     /// Item-days spent in the value stream after warm-up, summed over every item (delivered,
     /// dropped or still there): the sample-path side of Little's law, wip x (horizon - warm-up).
     pub item_days: f64,
-    /// Lead times (arrival to leaving the last stage, days) of counted items.
+    /// Item-days spent committed after warm-up (commitment to leaving), summed over every
+    /// committed item: the sample-path side of Little's law for the committed part,
+    /// wip x (horizon - warm-up).
+    pub committed_days: f64,
+    /// Lead times (arrival to leaving the last stage, days) of items that arrived after warm-up.
     pub lead_time: Running,
     /// The same, for percentiles.
     pub lead_time_items: Sketch,
+    /// Cycle times (commitment to leaving the last stage, days) of items committed after
+    /// warm-up.
+    pub cycle_time: Running,
+    /// The same, for percentiles.
+    pub cycle_time_items: Sketch,
+    /// Days from arrival to commitment of items committed after warm-up (their time in the
+    /// backlog and in any stage before the commitment point).
+    pub backlog_time: Running,
     /// Items finished per day after warm-up.
     pub throughput: f64,
-    /// Time-average items in the value stream after warm-up.
+    /// Items that entered the value stream per day after warm-up.
+    pub arrival_rate: f64,
+    /// Time-average committed items (flow load) after warm-up.
     pub wip: f64,
-    /// Total service time / total lead time of counted finished items.
+    /// Time-average items arrived but not yet committed, after warm-up.
+    pub backlog: f64,
+    /// Trend of the items in the value stream (backlog and WIP), items per day: the slope of
+    /// the least-squares line through their number over the window after warm-up. About 0 in
+    /// a steady state; the excess of arrivals over departures when the work grows without
+    /// bound.
+    pub growth: f64,
+    /// The same trend, for committed items only.
+    pub wip_growth: f64,
+    /// Total service time / total cycle time of items committed after warm-up and delivered.
     pub flow_efficiency: f64,
     /// Per stage, in flow order.
     pub stages: Vec<StageObservation>,
@@ -77,8 +158,10 @@ pub struct Outcomes {
     pub delivered_at: Vec<u64>,
     /// Defect items in the value stream at each checkpoint day.
     pub open_defects_at: Vec<u64>,
-    /// Items in the value stream at each checkpoint day.
+    /// Committed items in the value stream at each checkpoint day.
     pub wip_at: Vec<u64>,
+    /// Items arrived and not yet committed at each checkpoint day.
+    pub backlog_at: Vec<u64>,
     /// Effort (service days) by kind up to each checkpoint day.
     pub effort_at: Vec<[f64; 4]>,
     /// Value lost to delay by the horizon: value had each item been delivered as soon as its
@@ -124,12 +207,23 @@ pub struct WorkDone {
 #[derive(Clone, Debug)]
 pub struct Recorder {
     warmup: f64,
-    wip: TimeAverage,
+    /// Items in the value stream: their average and their trend after warm-up.
+    system: TimeAverage,
+    system_trend: TimeTrend,
+    /// Committed items: their average and their trend after warm-up.
+    committed: TimeAverage,
+    committed_trend: TimeTrend,
     busy: Vec<TimeAverage>,
+    blocked: Vec<TimeAverage>,
+    blocked_level: Vec<u32>,
     waiting: Vec<TimeAverage>,
+    /// Per live item slot, its days per stage and part (stride `stages * Part::COUNT`).
+    ledger: Vec<f64>,
+    stride: usize,
     active_total: f64,
-    lead_total: f64,
+    cycle_total: f64,
     completed_after_warmup: u64,
+    arrived_after_warmup: u64,
     checkpoints: Vec<f64>,
     track_value: bool,
     result: ReplicationResult,
@@ -146,14 +240,23 @@ impl Recorder {
         track_value: bool,
     ) -> Self {
         let k = checkpoints.len();
+        let horizon = checkpoints.last().copied().unwrap_or(warmup);
         Recorder {
             warmup,
-            wip: TimeAverage::new(warmup),
+            system: TimeAverage::new(warmup),
+            system_trend: TimeTrend::new(warmup, horizon),
+            committed: TimeAverage::new(warmup),
+            committed_trend: TimeTrend::new(warmup, horizon),
             busy: vec![TimeAverage::new(warmup); stages],
+            blocked: vec![TimeAverage::new(warmup); stages],
+            blocked_level: vec![0; stages],
             waiting: vec![TimeAverage::new(warmup); stages],
+            ledger: Vec::new(),
+            stride: stages * Part::COUNT,
             active_total: 0.0,
-            lead_total: 0.0,
+            cycle_total: 0.0,
             completed_after_warmup: 0,
+            arrived_after_warmup: 0,
             checkpoints: checkpoints.to_vec(),
             track_value,
             result: ReplicationResult {
@@ -165,6 +268,7 @@ impl Recorder {
                     delivered_at: vec![0; k],
                     open_defects_at: vec![0; k],
                     wip_at: vec![0; k],
+                    backlog_at: vec![0; k],
                     effort_at: vec![[0.0; 4]; k],
                     ..Default::default()
                 },
@@ -179,11 +283,43 @@ impl Recorder {
         arrival >= self.warmup
     }
 
-    /// An item entered the value stream.
+    /// An item entered the value stream in slot `slot`.
     #[inline]
-    pub fn arrived(&mut self, now: f64) {
+    pub fn arrived(&mut self, slot: u32, now: f64) {
         self.result.arrived += 1;
-        self.wip.change(now, 1.0);
+        if now >= self.warmup {
+            self.arrived_after_warmup += 1;
+        }
+        self.system.change(now, 1.0);
+        self.system_trend.change(now, 1.0);
+        let at = slot as usize * self.stride;
+        if self.ledger.len() < at + self.stride {
+            self.ledger.resize(at + self.stride, 0.0);
+        }
+        self.ledger[at..at + self.stride].fill(0.0);
+    }
+
+    /// The item in `slot` crossed the commitment point.
+    #[inline]
+    pub fn committed(&mut self, now: f64) {
+        self.committed.change(now, 1.0);
+        self.committed_trend.change(now, 1.0);
+    }
+
+    /// The item in `slot` spent `days` in `part` of `stage`.
+    #[inline]
+    pub fn spent(&mut self, slot: u32, stage: usize, part: Part, days: f64) {
+        self.ledger[slot as usize * self.stride + stage * Part::COUNT + part as usize] += days;
+    }
+
+    /// Stage `stage` has `level` workers idle while it is full (blocked) from `now` on.
+    #[inline]
+    pub fn blocked(&mut self, stage: usize, now: f64, level: u32) {
+        let old = self.blocked_level[stage];
+        if old != level {
+            self.blocked[stage].change(now, f64::from(level) - f64::from(old));
+            self.blocked_level[stage] = level;
+        }
     }
 
     /// The number of items waiting for `stage` changed by `delta`.
@@ -192,19 +328,14 @@ impl Recorder {
         self.waiting[stage].change(now, delta);
     }
 
-    /// A worker of `stage` started an item that waited `wait` days for it.
+    /// A worker of `stage` started an item; `occupies` is false when the worker was already
+    /// busy (juggling items).
     #[inline]
-    /// `occupies` is false when the worker was already busy (juggling items).
-    pub fn started(&mut self, stage: usize, now: f64, wait: f64, counted: bool, occupies: bool) {
+    pub fn started(&mut self, stage: usize, now: f64, occupies: bool) {
         if occupies {
             self.busy[stage].change(now, 1.0);
         }
         self.waiting[stage].change(now, -1.0);
-        if counted {
-            let s = &mut self.result.stages[stage];
-            s.wait.add(wait);
-            s.wait_items.add(wait);
-        }
     }
 
     /// A worker of `stage` finished a piece of work after `service` days; `frees` when the
@@ -278,27 +409,43 @@ impl Recorder {
         self.result.outcomes.debt_drag = drag;
     }
 
-    /// An item left the value stream undelivered (its epic was stopped).
-    pub fn dropped(&mut self, now: f64, arrival: f64) {
+    /// An item that arrived at `arrival` and was committed at `committed` (NaN if not) left
+    /// the value stream undelivered (its epic was stopped).
+    pub fn dropped(&mut self, now: f64, arrival: f64, committed: f64) {
         self.result.dropped += 1;
-        self.wip.change(now, -1.0);
-        self.leave_window(now, arrival);
+        self.leave(now, arrival, committed);
     }
 
-    /// An item that arrived at `arrival` is still in the value stream at the horizon.
-    pub fn still_in_system(&mut self, horizon: f64, arrival: f64) {
-        self.leave_window(horizon, arrival);
+    /// An item that arrived at `arrival` (committed at `committed`, NaN if not) is still in the
+    /// value stream at the horizon.
+    pub fn still_in_system(&mut self, horizon: f64, arrival: f64, committed: f64) {
+        self.leave_window(horizon, arrival, committed);
     }
 
     #[inline]
-    fn leave_window(&mut self, now: f64, arrival: f64) {
-        self.result.item_days += (now - arrival.max(self.warmup)).max(0.0);
+    fn leave(&mut self, now: f64, arrival: f64, committed: f64) {
+        self.system.change(now, -1.0);
+        self.system_trend.change(now, -1.0);
+        if !committed.is_nan() {
+            self.committed.change(now, -1.0);
+            self.committed_trend.change(now, -1.0);
+        }
+        self.leave_window(now, arrival, committed);
     }
 
-    /// Records the state at checkpoint `k`.
-    pub fn snapshot(&mut self, k: usize, wip: u64, open_defects: u64) {
+    #[inline]
+    fn leave_window(&mut self, now: f64, arrival: f64, committed: f64) {
+        self.result.item_days += (now - arrival.max(self.warmup)).max(0.0);
+        if !committed.is_nan() {
+            self.result.committed_days += (now - committed.max(self.warmup)).max(0.0);
+        }
+    }
+
+    /// Records the state at checkpoint `k`: `wip` committed items, `backlog` not committed.
+    pub fn snapshot(&mut self, k: usize, wip: u64, backlog: u64, open_defects: u64) {
         let o = &mut self.result.outcomes;
         o.wip_at[k] = wip;
+        o.backlog_at[k] = backlog;
         o.open_defects_at[k] = open_defects;
         o.effort_at[k] = o.effort_by_kind;
     }
@@ -315,19 +462,41 @@ impl Recorder {
         }
     }
 
-    /// An item of `work_type` and `kind` (an index) left the last stage.
+    /// The item in `slot`, of `work_type` and `kind` (an index), left the last stage; it
+    /// arrived at `arrival`, was committed at `committed`, and was worked on for `active` days.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub fn departed(
         &mut self,
+        slot: u32,
         work_type: usize,
         kind: usize,
         now: f64,
-        lead: f64,
+        arrival: f64,
+        committed: f64,
         active: f64,
-        counted: bool,
     ) {
         self.result.departed += 1;
-        self.leave_window(now, now - lead);
+        self.leave(now, arrival, committed);
+        if committed >= self.warmup {
+            let cycle = now - committed;
+            let r = &mut self.result;
+            r.cycle_time.add(cycle);
+            r.cycle_time_items.add(cycle);
+            r.backlog_time.add(committed - arrival);
+            self.active_total += active;
+            self.cycle_total += cycle;
+            let at = slot as usize * self.stride;
+            let row = &self.ledger[at..at + self.stride];
+            for (obs, days) in r.stages.iter_mut().zip(row.chunks_exact(Part::COUNT)) {
+                for (p, &d) in days.iter().enumerate() {
+                    obs.time[p].add(d);
+                    obs.time_items[p].add(d);
+                }
+            }
+        }
+        let lead = now - arrival;
+        let counted = self.counts(arrival);
         let o = &mut self.result.outcomes;
         o.delivered_by_kind[kind] += 1;
         o.effort_delivered += active;
@@ -336,7 +505,6 @@ impl Recorder {
                 o.delivered_at[k] += 1;
             }
         }
-        self.wip.change(now, -1.0);
         if now >= self.warmup {
             self.completed_after_warmup += 1;
             self.result.work[work_type].completed += 1;
@@ -347,8 +515,6 @@ impl Recorder {
             let w = &mut self.result.work[work_type];
             w.lead_time.add(lead);
             w.lead_time_items.add(lead);
-            self.active_total += active;
-            self.lead_total += lead;
         }
     }
 
@@ -365,14 +531,21 @@ impl Recorder {
         r.events = events;
         r.in_system = in_system;
         r.throughput = self.completed_after_warmup as f64 / span;
-        r.wip = self.wip.average(horizon);
-        r.flow_efficiency = if self.lead_total > 0.0 {
-            self.active_total / self.lead_total
+        r.arrival_rate = self.arrived_after_warmup as f64 / span;
+        let system = self.system.average(horizon);
+        r.wip = self.committed.average(horizon);
+        r.backlog = system - r.wip;
+        r.growth = self.system_trend.slope();
+        r.wip_growth = self.committed_trend.slope();
+        r.flow_efficiency = if self.cycle_total > 0.0 {
+            self.active_total / self.cycle_total
         } else {
             f64::NAN
         };
         for (s, obs) in r.stages.iter_mut().enumerate() {
-            obs.utilization = self.busy[s].average(horizon) / f64::from(workers[s]);
+            let w = f64::from(workers[s]);
+            obs.utilization = self.busy[s].average(horizon) / w;
+            obs.blocked = self.blocked[s].average(horizon) / w;
             obs.queue_length = self.waiting[s].average(horizon);
         }
         self.result

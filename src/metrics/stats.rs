@@ -137,6 +137,57 @@ impl TimeAverage {
     }
 }
 
+/// The least-squares slope of a level that changes in steps, fitted over [start, end]: the
+/// trend of a queue, in units per day. For a level L(t) on a window of length T with midpoint
+/// m, the slope of the best straight line is 12/T³ ∫ (t − m) L(t) dt; each constant step
+/// contributes L((t₁ − m)² − (t₀ − m)²)/2 to the integral.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeTrend {
+    start: f64,
+    end: f64,
+    level: f64,
+    last: f64,
+    moment: f64,
+}
+
+impl TimeTrend {
+    /// A level of zero at time 0, fitted over [start, end].
+    pub fn new(start: f64, end: f64) -> Self {
+        TimeTrend {
+            start,
+            end,
+            level: 0.0,
+            last: 0.0,
+            moment: 0.0,
+        }
+    }
+
+    /// The level changes by `delta` at `now` (times never decrease).
+    #[inline]
+    pub fn change(&mut self, now: f64, delta: f64) {
+        let from = self.last.max(self.start);
+        let to = now.min(self.end);
+        if to > from {
+            let m = (self.start + self.end) / 2.0;
+            self.moment += self.level * ((to - m).powi(2) - (from - m).powi(2)) / 2.0;
+        }
+        self.last = now;
+        self.level += delta;
+    }
+
+    /// The slope of the least-squares line through the level over the window.
+    pub fn slope(&self) -> f64 {
+        let mut copy = *self;
+        copy.change(self.end, 0.0);
+        let t = self.end - self.start;
+        if t > 0.0 {
+            12.0 * copy.moment / t.powi(3)
+        } else {
+            f64::NAN
+        }
+    }
+}
+
 /// The published summary of one metric: `mean` over replications with the half-width of its 95%
 /// interval, and percentiles (of individual items or of replications, as the metric documents).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -233,6 +284,25 @@ mod tests {
         assert!((t_quantile_975(30) - 2.042).abs() < 1e-9);
         assert!((t_quantile_975(31) - 2.040).abs() < 0.002);
         assert!((t_quantile_975(1000) - 1.962).abs() < 0.001);
+    }
+
+    #[test]
+    fn time_trend_is_the_least_squares_slope() {
+        // A level rising by 1 every day from day 0: L(t) = floor(t); slope 1 over a long window.
+        let mut t = TimeTrend::new(0.0, 1000.0);
+        for d in 1..1000 {
+            t.change(f64::from(d), 1.0);
+        }
+        assert!((t.slope() - 1.0).abs() < 1e-3, "{}", t.slope());
+        // A constant level has no trend, whatever happened before the window.
+        let mut c = TimeTrend::new(10.0, 20.0);
+        c.change(0.0, 7.0);
+        c.change(5.0, -2.0);
+        assert!(c.slope().abs() < 1e-12);
+        // A step up at the midpoint of [0, 2]: 12/8 * (∫_1^2 (t - 1) dt) = 12/8 * 1/2 = 0.75.
+        let mut h = TimeTrend::new(0.0, 2.0);
+        h.change(1.0, 1.0);
+        assert!((h.slope() - 0.75).abs() < 1e-12);
     }
 
     #[test]

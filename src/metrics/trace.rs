@@ -11,6 +11,8 @@ pub struct TracedItem {
     pub kind: Kind,
     /// When it entered the value stream.
     pub arrival: f64,
+    /// When it crossed the commitment point, if it did.
+    pub committed: Option<f64>,
     /// When it first entered each stage (`NaN` if it never did).
     pub entered: Vec<f64>,
     /// When it left the last stage, if it did.
@@ -23,6 +25,16 @@ impl TracedItem {
     /// Days from arrival to delivery.
     pub fn lead_time(&self) -> Option<f64> {
         self.delivered.map(|d| d - self.arrival)
+    }
+
+    /// Days from commitment to delivery.
+    pub fn cycle_time(&self) -> Option<f64> {
+        Some(self.delivered? - self.committed?)
+    }
+
+    /// True if the item is committed and in the value stream at day `t`.
+    pub fn committed_at(&self, t: f64) -> bool {
+        self.in_system_at(t) && self.committed.is_some_and(|c| c <= t)
     }
 
     /// True if the item is in the value stream at day `t`.

@@ -33,7 +33,7 @@
 
 use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
-use crate::metrics::{Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
+use crate::metrics::{Part, Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
 use crate::policy::{belief, Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -54,6 +54,9 @@ const STREAM_SIGNAL: u64 = 7;
 /// Marks "no epic".
 const NO_EPIC: u32 = u32::MAX;
 
+/// Marks "not being reworked".
+const NO_REDO: u16 = u16::MAX;
+
 /// One unit of work flowing through the value stream.
 #[derive(Clone, Debug)]
 pub struct WorkItem {
@@ -69,6 +72,13 @@ pub struct WorkItem {
     traced: u32,
     arrival: Time,
     ready_at: Time,
+    /// When it crossed the commitment point (NaN: not yet).
+    committed: f64,
+    /// When its current part of its current stage began (see [`Part`]).
+    since: f64,
+    /// The stage that sent it back and must finish it again before its rework is over
+    /// ([`NO_REDO`]: not being reworked).
+    redo: u16,
     service: f64,
     active: f64,
     size: f64,
@@ -99,6 +109,10 @@ impl WorkItem {
     /// When it became available to its current stage.
     pub fn ready_at(&self) -> Time {
         self.ready_at
+    }
+    /// When it crossed the commitment point, if it has.
+    pub fn committed(&self) -> Option<f64> {
+        (!self.committed.is_nan()).then_some(self.committed)
     }
     /// Days of work done on it so far.
     pub fn active(&self) -> f64 {
@@ -331,6 +345,8 @@ pub struct FlowSim<'a> {
     completion_cv: f64,
     debt_points: f64,
     live_by_kind: [u64; 4],
+    /// Live items not yet past the commitment point.
+    uncommitted: u64,
     effort_started: [f64; 4],
     trace: Option<Trace>,
     rec: Recorder,
@@ -412,6 +428,7 @@ impl<'a> FlowSim<'a> {
             completion_cv: crate::policy::economics::completion_cv(vs),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
+            uncommitted: 0,
             effort_started: [0.0; 4],
             trace: None,
             rec: Recorder::new(
@@ -464,8 +481,9 @@ impl<'a> FlowSim<'a> {
             .filter(|&id| !is_free[id as usize])
             .collect();
         for id in live {
+            let item = self.items.get(id);
             self.rec
-                .still_in_system(self.vs.horizon, self.items.get(id).arrival.days());
+                .still_in_system(self.vs.horizon, item.arrival.days(), item.committed);
             if self.vs.has_value() {
                 self.account_undelivered(id, f64::INFINITY);
             }
@@ -611,6 +629,7 @@ impl<'a> FlowSim<'a> {
                 t.items.push(TracedItem {
                     kind: wt.kind,
                     arrival: now.days(),
+                    committed: None,
                     entered: vec![f64::NAN; vs.stages.len()],
                     delivered: None,
                     dropped: None,
@@ -632,6 +651,9 @@ impl<'a> FlowSim<'a> {
             traced,
             arrival: now,
             ready_at: now,
+            committed: f64::NAN,
+            since: now.days(),
+            redo: NO_REDO,
             service: 0.0,
             active: 0.0,
             size,
@@ -641,10 +663,24 @@ impl<'a> FlowSim<'a> {
             rng: r,
         };
         self.live_by_kind[wt.kind.index()] += 1;
+        self.uncommitted += 1;
         let id = self.items.insert(item);
         self.backlog.push_back(id);
-        self.rec.arrived(now.days());
+        self.rec.arrived(id, now.days());
         self.rec.waiting(0, now.days(), 1.0);
+    }
+
+    /// Workers of stage `s` idle only because the stage is full: at its WIP limit with work
+    /// done and waiting to move on (a worker never idles while an item waits in its queue).
+    #[inline]
+    fn blocked_workers(&self, s: usize) -> u32 {
+        if self.has_room(s) {
+            0
+        } else {
+            self.vs.stages[s]
+                .workers
+                .saturating_sub(self.stages[s].busy)
+        }
     }
 
     #[inline]
@@ -722,6 +758,9 @@ impl<'a> FlowSim<'a> {
                 take(&mut self.stages[s - 1].done, idx)
             }
             .expect("invariant: the policy picks an index of the waiting list");
+            if s > 0 {
+                self.spend(id, s - 1, Part::Blocked, now);
+            }
             self.admit(s, id, now);
             self.try_start(s, now, cal);
         }
@@ -730,10 +769,33 @@ impl<'a> FlowSim<'a> {
         }
     }
 
+    /// Charges the time since the item's current part began to `part` of stage `s` (to rework
+    /// while it is being reworked), and starts its next part now.
+    #[inline]
+    fn spend(&mut self, id: ItemId, s: usize, part: Part, now: Time) {
+        let item = self.items.get_mut(id);
+        let part = if item.redo == NO_REDO {
+            part
+        } else {
+            Part::Rework
+        };
+        self.rec.spent(id, s, part, now.days() - item.since);
+        item.since = now.days();
+    }
+
     #[inline]
     fn admit(&mut self, s: usize, id: ItemId, now: Time) {
         let item = self.items.get_mut(id);
         item.stage = s as u16;
+        item.since = now.days();
+        if s == self.vs.commitment && item.committed.is_nan() {
+            item.committed = now.days();
+            self.uncommitted -= 1;
+            self.rec.committed(now.days());
+            if let Some(t) = &mut self.trace {
+                t.items[item.traced as usize].committed = Some(now.days());
+            }
+        }
         if let Some(t) = &mut self.trace {
             let e = &mut t.items[item.traced as usize].entered[s];
             if e.is_nan() {
@@ -775,9 +837,8 @@ impl<'a> FlowSim<'a> {
                 vs.service(item.work_type(), s).sample(&mut item.rng) * item.size * factor;
             item.service = service;
             self.effort_started[item.kind.index()] += service;
-            let wait = now - item.ready_at;
-            let counted = self.rec.counts(item.arrival.days());
-            self.rec.started(s, now.days(), wait, counted, occupies);
+            self.rec.started(s, now.days(), occupies);
+            self.spend(id, s, Part::Queue, now);
             cal.schedule(now + service, Event::ServiceDone(s as u16, id));
         }
     }
@@ -801,6 +862,15 @@ impl<'a> FlowSim<'a> {
             .as_ref()
             .filter(|r| uniform01(&mut item.rng) < r.probability)
             .map(|r| r.to);
+        self.spend(id, s, Part::Touch, now);
+        let item = self.items.get_mut(id);
+        match rework_to {
+            // Rework lasts until the stage that sent it back has finished it again.
+            Some(_) if item.redo == NO_REDO || usize::from(item.redo) < s => item.redo = s as u16,
+            Some(_) => {}
+            None if usize::from(item.redo) == s => item.redo = NO_REDO,
+            None => {}
+        }
         match rework_to {
             Some(to) => {
                 self.stages[s].wip -= 1;
@@ -843,6 +913,7 @@ impl<'a> FlowSim<'a> {
         }
         while let Some(id) = self.stages[s].done.pop_front() {
             self.stages[s].wip -= 1;
+            self.spend(id, s, Part::Blocked, now);
             self.deliver(id, now, cal);
         }
         self.pull_into(s, now, cal);
@@ -852,17 +923,16 @@ impl<'a> FlowSim<'a> {
     fn deliver(&mut self, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
         let vs = self.vs;
         let item = self.items.get_mut(id);
-        let lead = now - item.arrival;
         let arrival = item.arrival.days();
-        let counted = self.rec.counts(arrival);
         let kind = item.kind;
         self.rec.departed(
+            id,
             item.work_type(),
             kind.index(),
             now.days(),
-            lead,
+            arrival,
+            item.committed,
             item.active,
-            counted,
         );
         let wt = &vs.work_types[item.work_type()];
         // Defects this item causes, drawn from its own stream.
@@ -1065,7 +1135,11 @@ impl<'a> FlowSim<'a> {
     fn drop_item(&mut self, id: ItemId, now: Time) {
         self.account_undelivered(id, now.days());
         let item = self.items.get(id);
-        self.rec.dropped(now.days(), item.arrival.days());
+        self.rec
+            .dropped(now.days(), item.arrival.days(), item.committed);
+        if item.committed.is_nan() {
+            self.uncommitted -= 1;
+        }
         if let Some(t) = &mut self.trace {
             t.items[item.traced as usize].dropped = Some(now.days());
         }
@@ -1076,6 +1150,7 @@ impl<'a> FlowSim<'a> {
     fn release(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
         let released = std::mem::take(&mut self.stages[s].awaiting_release);
         for &id in &released {
+            self.spend(id, s, Part::Release, now);
             self.finished_in(s, id, now);
         }
         // Hand the emptied buffer back to keep its allocation.
@@ -1143,9 +1218,16 @@ impl Model for FlowSim<'_> {
             Event::Feedback(epic, slice) => self.feedback(epic, slice, now, cal),
             Event::Snapshot(k) => {
                 let defects = self.live_by_kind[Kind::Defect.index()];
+                let live = self.items.len() as u64;
+                let wip = live - self.uncommitted;
                 self.rec
-                    .snapshot(usize::from(k), self.items.len() as u64, defects);
+                    .snapshot(usize::from(k), wip, self.uncommitted, defects);
             }
+        }
+        // Blocking only changes while handling an event, so it is recorded once per event.
+        for s in 0..self.stages.len() {
+            let level = self.blocked_workers(s);
+            self.rec.blocked(s, now.days(), level);
         }
     }
 }

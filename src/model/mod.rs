@@ -275,6 +275,9 @@ pub struct ValueStream {
     pub checkpoints: Vec<f64>,
     /// Cost of one person-day, for ROI.
     pub cost_per_person_day: Option<f64>,
+    /// The stage whose entry is the commitment point: cycle time and WIP count from there;
+    /// before it, items are in the backlog (options, not commitments).
+    pub commitment: usize,
 }
 
 impl ValueStream {
@@ -290,6 +293,7 @@ impl ValueStream {
             context_switching: ContextSwitching::default(),
             checkpoints: vec![horizon],
             cost_per_person_day: None,
+            commitment: 0,
         }
     }
 

@@ -14,8 +14,8 @@ pub use self::csv::Csv;
 pub use json::Json;
 pub use table::Table;
 
-use crate::experiment::{Comparison, RunSummary, StageSummary, WorkSummary};
-use crate::metrics::Stat;
+use crate::experiment::{diagnosis, Comparison, RunSummary, StageSummary, WorkSummary};
+use crate::metrics::{Part, Stat};
 use crate::scenario::Scenario;
 use serde::Serialize;
 
@@ -46,7 +46,7 @@ pub fn write_atomically(
 }
 
 /// Version of the JSON schema; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Renders reports in one output format.
 pub trait Exporter {
@@ -59,16 +59,28 @@ pub trait Exporter {
 /// The flow metrics of the whole value stream, and its outputs and outcomes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Metrics {
-    /// Flow time: days from arrival to leaving the last stage (percentiles of items).
+    /// Lead time: days from arrival to leaving the last stage, the customer's view
+    /// (percentiles of items).
     pub lead_time: Stat,
+    /// Cycle time (flow time): days from the commitment point to leaving the last stage, the
+    /// team's view (percentiles of items).
+    pub cycle_time: Stat,
+    /// Days from arrival to the commitment point (percentiles of replications' means).
+    pub backlog_time: Stat,
     /// Flow velocity: items finished per day after warm-up (percentiles of replications).
     pub throughput: Stat,
-    /// Flow load: time-average items in the value stream (percentiles of replications).
+    /// Items entering the value stream per day after warm-up (percentiles of replications).
+    pub arrival_rate: Stat,
+    /// Flow load: time-average committed items (percentiles of replications).
     pub wip: Stat,
-    /// Items in the value stream at the horizon minus those at day 0, per month (30.44 days) of
-    /// the horizon: how fast the work in the system grew (percentiles of replications).
-    pub queue_growth_per_month: Stat,
-    /// Flow efficiency: service time / lead time (percentiles of replications).
+    /// Time-average items arrived and not yet committed (percentiles of replications).
+    pub backlog: Stat,
+    /// Trend of the items in the value stream (backlog and WIP) after warm-up, items per month
+    /// (30.44 days): about 0 in a steady state (percentiles of replications).
+    pub growth_per_month: Stat,
+    /// The same trend, committed items only.
+    pub wip_growth_per_month: Stat,
+    /// Flow efficiency: service time / cycle time (percentiles of replications).
     pub flow_efficiency: Stat,
     /// Value realised by the horizon.
     pub value_realised: Stat,
@@ -133,14 +145,103 @@ pub struct StageReport {
     pub workers: u32,
     /// WIP limit, if any.
     pub wip_limit: Option<u32>,
-    /// Days waiting for the stage (percentiles of items).
-    pub wait: Stat,
+    /// True for the stage whose entry is the commitment point.
+    pub commitment: bool,
+    /// Where an item's days in this stage go (percentiles of items committed after warm-up).
+    pub time: StageTime,
     /// Service days per visit.
     pub service: Stat,
     /// Busy share of its workers.
     pub utilization: Stat,
+    /// Share of its worker time idle because the stage is full of done work (blocked).
+    pub blocked: Stat,
+    /// Share of its worker time idle with nothing to take (starved).
+    pub starved: Stat,
     /// Time-average items waiting for it.
     pub queue_length: Stat,
+}
+
+/// Days an item spends in one stage, by part; each is the item's total over its visits, zero
+/// included, so the means add up to the stage's share of the mean cycle time.
+#[derive(Clone, Debug, Serialize)]
+pub struct StageTime {
+    /// Admitted, waiting for a worker.
+    pub queue: Stat,
+    /// Being worked on.
+    pub touch: Stat,
+    /// Done, waiting for room in the next stage.
+    pub blocked: Stat,
+    /// Done, waiting for the stage's release train.
+    pub release: Stat,
+    /// Any of the above while being reworked.
+    pub rework: Stat,
+}
+
+impl StageTime {
+    fn new(t: &[Stat; Part::COUNT]) -> StageTime {
+        StageTime {
+            queue: t[Part::Queue as usize],
+            touch: t[Part::Touch as usize],
+            blocked: t[Part::Blocked as usize],
+            release: t[Part::Release as usize],
+            rework: t[Part::Rework as usize],
+        }
+    }
+
+    /// The part's statistic.
+    pub fn part(&self, p: Part) -> &Stat {
+        match p {
+            Part::Queue => &self.queue,
+            Part::Touch => &self.touch,
+            Part::Blocked => &self.blocked,
+            Part::Release => &self.release,
+            Part::Rework => &self.rework,
+        }
+    }
+}
+
+/// Whether the run reached a steady state ([`diagnosis::stability`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct StabilityReport {
+    /// `steady`, `unstable` (the work grew significantly) or `undetermined` (it grew on
+    /// average, but the replications cannot tell a trend from noise).
+    pub verdict: &'static str,
+    /// False when the work in the value stream grew significantly: flow-time figures are then
+    /// censored by the horizon.
+    pub steady_state: bool,
+    /// Items arriving per day after warm-up (mean).
+    pub arrival_rate: f64,
+    /// Items finished per day after warm-up (mean).
+    pub throughput: f64,
+    /// Trend of the items in the value stream, items a month (mean).
+    pub growth_per_month: f64,
+    /// Half-width of its 95% interval.
+    pub growth_ci95: f64,
+    /// The verdict in one sentence.
+    pub statement: String,
+}
+
+/// The constraint, named with its evidence ([`diagnosis::bottleneck`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct BottleneckReport {
+    /// The stage's name.
+    pub stage: String,
+    /// Share of its workers' time busy.
+    pub busy: f64,
+    /// The stage before it, if any.
+    pub upstream: Option<String>,
+    /// Share of the upstream stage's worker time blocked waiting for room.
+    pub upstream_blocked: Option<f64>,
+    /// The stage after it, if any.
+    pub downstream: Option<String>,
+    /// Share of the downstream stage's worker time starved.
+    pub downstream_starved: Option<f64>,
+    /// Another stage about as busy, if any (a shifting constraint).
+    pub shifting_with: Option<String>,
+    /// False when no stage is busy at least half the time (demand is the constraint).
+    pub constrained: bool,
+    /// The finding in one sentence.
+    pub statement: String,
 }
 
 /// One work type's row.
@@ -197,6 +298,10 @@ pub struct PolicyResults {
     pub key_results: Vec<KeyResultReport>,
     /// Value realised over time.
     pub value_over_time: Vec<ValuePoint>,
+    /// Whether the run reached a steady state.
+    pub stability: StabilityReport,
+    /// The constraint; `null` when no stage did any work.
+    pub bottleneck: Option<BottleneckReport>,
     /// Events the engine handled over all replications.
     pub events: u64,
 }
@@ -206,12 +311,18 @@ impl PolicyResults {
     pub fn new(scenario: &Scenario, summary: &RunSummary) -> PolicyResults {
         let vs = &scenario.stream;
         let o = &summary.outcomes;
+        let stability = diagnosis::stability(summary);
         PolicyResults {
             metrics: Metrics {
                 lead_time: summary.lead_time,
+                cycle_time: summary.cycle_time,
+                backlog_time: summary.backlog_time,
                 throughput: summary.throughput,
+                arrival_rate: summary.arrival_rate,
                 wip: summary.wip,
-                queue_growth_per_month: summary.queue_growth_per_month,
+                backlog: summary.backlog,
+                growth_per_month: summary.growth_per_month,
+                wip_growth_per_month: summary.wip_growth_per_month,
                 flow_efficiency: summary.flow_efficiency,
                 value_realised: o.value_realised,
                 cost_of_delay: o.cost_of_delay,
@@ -232,13 +343,17 @@ impl PolicyResults {
                 .stages
                 .iter()
                 .zip(&vs.stages)
-                .map(|(s, st): (&StageSummary, _)| StageReport {
+                .enumerate()
+                .map(|(i, (s, st)): (usize, (&StageSummary, _))| StageReport {
                     name: s.name.clone(),
                     workers: st.workers,
                     wip_limit: st.wip_limit,
-                    wait: s.wait,
+                    commitment: i == vs.commitment,
+                    time: StageTime::new(&s.time),
                     service: s.service,
                     utilization: s.utilization,
+                    blocked: s.blocked,
+                    starved: s.starved,
                     queue_length: s.queue_length,
                 })
                 .collect(),
@@ -268,6 +383,26 @@ impl PolicyResults {
                 .iter()
                 .map(|&(day, p10, p50, p90)| ValuePoint { day, p10, p50, p90 })
                 .collect(),
+            stability: StabilityReport {
+                verdict: stability.verdict.name(),
+                steady_state: stability.steady_state,
+                arrival_rate: stability.arrival_rate,
+                throughput: stability.throughput,
+                growth_per_month: stability.growth_per_month,
+                growth_ci95: stability.growth_ci95,
+                statement: stability.statement,
+            },
+            bottleneck: diagnosis::bottleneck(summary).map(|b| BottleneckReport {
+                stage: b.name,
+                busy: b.busy,
+                upstream: b.upstream_blocked.as_ref().map(|u| u.0.clone()),
+                upstream_blocked: b.upstream_blocked.map(|u| u.1),
+                downstream: b.downstream_starved.as_ref().map(|d| d.0.clone()),
+                downstream_starved: b.downstream_starved.map(|d| d.1),
+                shifting_with: b.shifting_with,
+                constrained: b.constrained,
+                statement: b.statement,
+            }),
             events: summary.events,
         }
     }
@@ -277,13 +412,18 @@ impl PolicyResults {
         let m = &self.metrics;
         let mut rows = vec![
             ("flow", "all", "lead_time", &m.lead_time),
+            ("flow", "all", "cycle_time", &m.cycle_time),
+            ("flow", "all", "backlog_time", &m.backlog_time),
             ("flow", "all", "throughput", &m.throughput),
+            ("flow", "all", "arrival_rate", &m.arrival_rate),
             ("flow", "all", "wip", &m.wip),
+            ("flow", "all", "backlog", &m.backlog),
+            ("flow", "all", "growth_per_month", &m.growth_per_month),
             (
                 "flow",
                 "all",
-                "queue_growth_per_month",
-                &m.queue_growth_per_month,
+                "wip_growth_per_month",
+                &m.wip_growth_per_month,
             ),
             ("flow", "all", "flow_efficiency", &m.flow_efficiency),
             ("outcome", "all", "value_realised", &m.value_realised),
@@ -337,9 +477,19 @@ impl PolicyResults {
             rows.push(("kind", kind, "flow_distribution", share));
         }
         for s in &self.stages {
-            rows.push(("stage", &s.name, "wait", &s.wait));
+            for (metric, p) in [
+                ("queue_time", Part::Queue),
+                ("touch_time", Part::Touch),
+                ("blocked_time", Part::Blocked),
+                ("release_time", Part::Release),
+                ("rework_time", Part::Rework),
+            ] {
+                rows.push(("stage", &s.name, metric, s.time.part(p)));
+            }
             rows.push(("stage", &s.name, "service", &s.service));
             rows.push(("stage", &s.name, "utilization", &s.utilization));
+            rows.push(("stage", &s.name, "blocked", &s.blocked));
+            rows.push(("stage", &s.name, "starved", &s.starved));
             rows.push(("stage", &s.name, "queue_length", &s.queue_length));
         }
         for w in &self.work {

@@ -6,7 +6,7 @@
 //! replaced only when asked (`--force`).
 
 use super::chart::{self, ChartData, ChartError, ChartKind};
-use super::table::{fmt_big, fmt_num, fmt_share, headline, overload};
+use super::table::{fmt_big, fmt_num, fmt_share, headline, instability};
 use super::{CompareReport, Csv, Exporter, Json};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -225,7 +225,7 @@ pub fn takeaways(r: &CompareReport) -> Vec<String> {
     out.extend(
         ranked
             .iter()
-            .filter_map(|p| overload(&p.name, &p.results.metrics)),
+            .filter_map(|p| instability(&p.name, &p.results)),
     );
     if let Some(first) = r.policies.first() {
         for (i, kr) in first.results.key_results.iter().enumerate() {

@@ -1,16 +1,11 @@
 //! The human-readable table, using the Flow Framework's names.
 
-use super::{CompareReport, Exporter, Metrics, PolicyResults, RunReport};
-use crate::metrics::Stat;
+use super::{CompareReport, Exporter, PolicyResults, RunReport};
+use crate::metrics::{Part, Stat};
 use std::fmt::Write;
 
 /// A plain-text table for terminals.
 pub struct Table;
-
-/// Growth of the work in the system, in items a month, from which a policy is reported as
-/// overloaded (when the 95% interval of the growth is also above 0). Below one item a month a
-/// queue takes years to become visible on a board; that is drift, not overload.
-pub const OVERLOAD_GROWTH_PER_MONTH: f64 = 1.0;
 
 /// A share with its 95% interval as whole percentages: `86% [81%, 90%]`; `-` when undefined.
 pub fn fmt_share(p: f64, low: f64, high: f64) -> String {
@@ -25,17 +20,10 @@ pub fn fmt_share(p: f64, low: f64, high: f64) -> String {
     )
 }
 
-/// The overload sentence for `policy` when the work in its value stream grew significantly
-/// (95% interval of `queue_growth_per_month` above 0) and by at least
-/// [`OVERLOAD_GROWTH_PER_MONTH`] items a month; `None` otherwise.
-pub fn overload(policy: &str, m: &Metrics) -> Option<String> {
-    let g = &m.queue_growth_per_month;
-    let (mean, ci) = (g.mean?, g.ci95?);
-    (mean - ci > 0.0 && mean >= OVERLOAD_GROWTH_PER_MONTH).then(|| {
-        format!(
-            "Overload: under {policy} the work waiting grew by {mean:.1} items a month (±{ci:.1}); more arrives than this policy finishes."
-        )
-    })
+/// The stability warning for `policy` when its run was not (or not surely) a steady state;
+/// `None` otherwise.
+pub fn instability(policy: &str, r: &PolicyResults) -> Option<String> {
+    (r.stability.verdict != "steady").then(|| format!("Under {policy}: {}", r.stability.statement))
 }
 
 /// A large amount (value, money) with a k/M suffix: 1.23M, 456k, 980.
@@ -149,6 +137,100 @@ fn outcomes_section(o: &mut String, r: &PolicyResults) {
     }
     let _ = writeln!(o);
 }
+/// The stage tables: capacity (workers, WIP limit, busy, blocked, starved) and where the
+/// days go (mean and p85 per item of each part).
+fn stage_tables(o: &mut String, r: &PolicyResults) {
+    let _ = writeln!(
+        o,
+        "{:<20} {:>7} {:>5} {:>7} {:>8} {:>8} {:>8} {:>8}",
+        "Stage", "workers", "WIP", "busy", "blocked", "starved", "queue", "service"
+    );
+    let pct = |s: &Stat| s.mean.map_or("-".into(), |u| format!("{:.0}%", u * 100.0));
+    for s in &r.stages {
+        let mark = if s.commitment { "▸ " } else { "  " };
+        let _ = writeln!(
+            o,
+            "{mark}{:<18} {:>7} {:>5} {:>7} {:>8} {:>8} {:>8} {:>8}",
+            s.name,
+            s.workers,
+            s.wip_limit.map_or("-".into(), |l| l.to_string()),
+            pct(&s.utilization),
+            pct(&s.blocked),
+            pct(&s.starved),
+            fmt_num(s.queue_length.mean),
+            fmt_num(s.service.mean)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "(▸ the commitment point; busy, blocked (full of done work that cannot move on) and starved\n (nothing to take) are shares of worker time; queue: items waiting for the stage; service: days per visit)\n"
+    );
+    let _ = writeln!(
+        o,
+        "{:<20} {:>13} {:>13} {:>13} {:>13} {:>13}",
+        "Where the days go", "queue", "touch", "blocked", "release", "rework"
+    );
+    for s in &r.stages {
+        let _ = write!(o, "  {:<18}", s.name);
+        for p in Part::ALL {
+            let t = s.time.part(p);
+            let _ = write!(
+                o,
+                " {:>6} {:>6}",
+                fmt_num(t.mean),
+                fmt_num(t.p85).to_string()
+            );
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(
+        o,
+        "(days per item committed after warm-up, mean then p85, summed over its visits; the means add up to\n the cycle time, plus any time before the commitment point)\n"
+    );
+}
+
+/// The stability verdict, the constraint and the largest wait, one line each.
+fn diagnosis_lines(o: &mut String, r: &PolicyResults) {
+    let _ = writeln!(o, "{}", r.stability.statement);
+    if let Some(b) = &r.bottleneck {
+        let _ = writeln!(o, "{}", b.statement);
+    }
+    if let Some(line) = largest_wait_line(r) {
+        let _ = writeln!(o, "{line}");
+    }
+    let _ = writeln!(o);
+}
+
+/// "Most waiting: PART at STAGE, N of M days of cycle time", from the stage breakdown.
+pub fn largest_wait_line(r: &PolicyResults) -> Option<String> {
+    let (stage, part, days) = r
+        .stages
+        .iter()
+        .flat_map(|s| {
+            Part::ALL
+                .into_iter()
+                .filter(|&p| p != Part::Touch)
+                .filter_map(move |p| Some((s.name.as_str(), p, s.time.part(p).mean?)))
+        })
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .filter(|t| t.2 > 0.0)?;
+    let cycle = r.metrics.cycle_time.mean?;
+    let what = match part {
+        Part::Queue => format!("queueing for {stage}"),
+        Part::Blocked => format!("done in {stage}, blocked waiting for room downstream"),
+        Part::Release => format!("done in {stage}, waiting for its release train"),
+        Part::Rework => format!("rework at {stage}"),
+        Part::Touch => unreachable!("touch time is work, not waiting"),
+    };
+    Some(format!(
+        "Largest wait: {what}, {} of the {} days of mean cycle time ({:.0}%).",
+        fmt_num(Some(days)),
+        fmt_num(Some(cycle)),
+        100.0 * days / cycle
+    ))
+}
+
+/// A number with precision that suits its size: 1234, 123.4, 12.34, 0.123; `-` when missing.
 pub fn fmt_num(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
@@ -188,40 +270,28 @@ impl Exporter for Table {
         let _ = writeln!(o, "{:<36} {head}", "Flow metrics");
         let m = &r.results.metrics;
         for (label, s, scale) in [
-            ("Flow time (lead time), days", &m.lead_time, 1.0),
+            ("Cycle time (flow time), days", &m.cycle_time, 1.0),
+            ("Lead time, days", &m.lead_time, 1.0),
             ("Flow velocity (throughput), /day", &m.throughput, 1.0),
-            ("Flow load (WIP), items", &m.wip, 1.0),
+            ("Arrivals, /day", &m.arrival_rate, 1.0),
+            ("Flow load (WIP, committed), items", &m.wip, 1.0),
+            ("Backlog (not committed), items", &m.backlog, 1.0),
             ("Flow efficiency, %", &m.flow_efficiency, 100.0),
         ] {
             let _ = writeln!(o, "{label:<36} {}", stat_cells(s, scale));
         }
+        let commitment = r
+            .results
+            .stages
+            .iter()
+            .find(|s| s.commitment)
+            .map_or("-", |s| s.name.as_str());
         let _ = writeln!(
             o,
-            "(flow time percentiles are of individual items; the others are of replications)\n"
+            "(cycle time: from the commitment point, entering {commitment}, to delivery; lead time: from arrival;\n cycle and lead time percentiles are of individual items, the others of replications)\n"
         );
-        let _ = writeln!(
-            o,
-            "{:<20} {:>7} {:>5} {:>12} {:>10} {:>10} {:>10} {:>10}",
-            "Stage", "workers", "WIP", "utilisation", "queue", "wait", "wait p85", "service"
-        );
-        for s in &r.results.stages {
-            let _ = writeln!(
-                o,
-                "{:<20} {:>7} {:>5} {:>11}% {:>10} {:>10} {:>10} {:>10}",
-                s.name,
-                s.workers,
-                s.wip_limit.map_or("-".into(), |l| l.to_string()),
-                fmt_num(s.utilization.mean.map(|u| u * 100.0)),
-                fmt_num(s.queue_length.mean),
-                fmt_num(s.wait.mean),
-                fmt_num(s.wait.p85),
-                fmt_num(s.service.mean)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "(queue: items waiting for the stage; wait and service in days)\n"
-        );
+        stage_tables(&mut o, &r.results);
+        diagnosis_lines(&mut o, &r.results);
         let _ = writeln!(
             o,
             "{:<20} {:>14} {:>14} {:>14}",
@@ -242,10 +312,10 @@ impl Exporter for Table {
             let _ = writeln!(o);
             outcomes_section(&mut o, &r.results);
         }
-        if let Some(line) = overload(&r.policy, &r.results.metrics) {
+        if r.results.stability.verdict != "steady" {
             // The outcomes section ends with a blank line already.
             let gap = if valued { "" } else { "\n" };
-            let _ = writeln!(o, "{gap}{line}");
+            let _ = writeln!(o, "{gap}{}", r.results.stability.statement);
         }
         // Warnings go to standard error once, from the command line; not repeated here.
         o
@@ -326,7 +396,7 @@ impl Exporter for Table {
         );
         let overloaded: Vec<String> = ranked
             .iter()
-            .filter_map(|p| overload(&p.name, &p.results.metrics))
+            .filter_map(|p| instability(&p.name, &p.results))
             .collect();
         if !overloaded.is_empty() {
             let _ = writeln!(o);

@@ -457,6 +457,11 @@ impl Scenario {
             "{} replications of {} days (first {} days warm-up), seed {}, policy {}",
             self.replications, vs.horizon, vs.warmup, self.seed, self.policy
         );
+        let _ = writeln!(
+            o,
+            "commitment point: entering {} (cycle time and WIP count from there; before it, the backlog)",
+            vs.stages[vs.commitment].name
+        );
         let _ = writeln!(o, "work types:");
         for w in &vs.work_types {
             let arrivals = w
@@ -492,6 +497,20 @@ impl Scenario {
                 s.service,
                 u * 100.0
             );
+        }
+        let _ = writeln!(
+            o,
+            "(offered utilisation is an estimate before any run: arrival rates, plus slices of arriving epics and the defects they spawn, x mean size x expected visits with rework x mean service, per worker. It assumes every slice of every bet is built and leaves out backlogs, debt drag, context switching and blocking by WIP limits, so it is a lower bound; after a run, the stability line says whether the work really grew.)"
+        );
+        for (s, u) in vs.stages.iter().zip(vs.offered_utilization()) {
+            if u >= 1.0 {
+                let _ = writeln!(
+                    o,
+                    "note: stage `{}` is offered {:.0}% of its capacity: if the estimate holds, more work arrives than it can finish and its queue grows for as long as the run lasts",
+                    s.name,
+                    u * 100.0
+                );
+            }
         }
         for w in &self.warnings {
             let _ = writeln!(o, "warning: {w}");

@@ -20,6 +20,7 @@ pub(super) struct RawScenario {
     pub compare: Option<Vec<String>>,
     pub baseline: Option<String>,
     pub context_switching: Option<String>,
+    pub commitment: Option<String>,
     pub cost_per_person_day: Option<f64>,
     pub debt: Option<RawDebt>,
     #[serde(default)]

@@ -350,6 +350,23 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         }
     }
 
+    let commitment = match &raw.commitment {
+        None => 0,
+        Some(name) => stage_names
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or_else(|| {
+                c.fail(
+                    "commitment",
+                    format!(
+                        "`{name}` is not a stage; the commitment point is the stage whose entry commits the team to the work (valid: {})",
+                        stage_names.join(", ")
+                    ),
+                );
+                0
+            }),
+    };
+
     if raw.work.is_empty() {
         c.fail(
             "work",
@@ -751,20 +768,9 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         context_switching,
         checkpoints,
         cost_per_person_day: raw.cost_per_person_day,
+        commitment,
     };
-    let warnings = stream
-        .offered_utilization()
-        .iter()
-        .zip(&stream.stages)
-        .filter(|(u, _)| **u >= 1.0)
-        .map(|(u, s)| {
-            format!(
-                "stage `{}` is offered {:.0}% of its capacity: more work arrives than it can finish, so its queue will grow without bound for as long as the run lasts (add workers, shorten service or lower arrival rates if that is not intended)",
-                s.name,
-                u * 100.0
-            )
-        })
-        .collect();
+    let warnings = Vec::new();
     Ok(Scenario {
         name: raw.name,
         description: raw.description,

@@ -9,10 +9,12 @@ use valueflow::policy;
 use valueflow::scenario;
 
 /// Little's law on every scenario, in two forms:
-/// - sample path (exact on any run, stationary or not): the time-average WIP after warm-up
-///   times the window length equals the item-days every item spent in the window;
-/// - steady state, for scenarios with a warm-up (stationary by design): L = lambda W within 3%,
-///   with lambda the throughput and W the mean flow time of items that arrived after warm-up.
+/// - sample path (exact on any run, stationary or not): the time-average committed WIP after
+///   warm-up times the window length equals the item-days every committed item spent in the
+///   window, and the same for every item (WIP plus backlog);
+/// - steady state, for scenarios with a warm-up (stationary by design): L = lambda W within 3%
+///   on the committed part, with L the committed WIP, lambda the throughput and W the mean
+///   cycle time of items committed after warm-up.
 #[test]
 fn littles_law_and_conservation_hold_on_every_scenario() {
     for file in all_scenarios() {
@@ -30,8 +32,15 @@ fn littles_law_and_conservation_hold_on_every_scenario() {
             );
             let lhs = r.wip * window;
             assert!(
-                (lhs - r.item_days).abs() <= 1e-9 * lhs.max(1.0),
-                "{}: sample-path Little's law: wip x window {lhs} vs item-days {}",
+                (lhs - r.committed_days).abs() <= 1e-9 * lhs.max(1.0),
+                "{}: sample-path Little's law: wip x window {lhs} vs committed item-days {}",
+                file.display(),
+                r.committed_days
+            );
+            let all = (r.wip + r.backlog) * window;
+            assert!(
+                (all - r.item_days).abs() <= 1e-9 * all.max(1.0),
+                "{}: sample-path Little's law: (wip + backlog) x window {all} vs item-days {}",
                 file.display(),
                 r.item_days
             );
@@ -42,7 +51,7 @@ fn littles_law_and_conservation_hold_on_every_scenario() {
         let r = run(&sc);
         assert_eq!(r.conservation_failures, 0, "{}", file.display());
         let l = r.wip.mean.unwrap();
-        let lambda_w = r.throughput.mean.unwrap() * r.lead_time.mean.unwrap();
+        let lambda_w = r.throughput.mean.unwrap() * r.cycle_time.mean.unwrap();
         let err = (l - lambda_w).abs() / l;
         eprintln!(
             "{}: L {l:.3}, lambda W {lambda_w:.3} ({:.2}% off)",
@@ -190,7 +199,9 @@ proptest! {
         }
         // Sample-path Little's law holds for every policy.
         let window = vs.horizon - vs.warmup;
-        prop_assert!((r.wip * window - r.item_days).abs() <= 1e-6 * (r.wip * window).max(1.0));
+        prop_assert!((r.wip * window - r.committed_days).abs() <= 1e-6 * (r.wip * window).max(1.0));
+        let all = (r.wip + r.backlog) * window;
+        prop_assert!((all - r.item_days).abs() <= 1e-6 * all.max(1.0));
     }
 
     #[test]
@@ -206,8 +217,11 @@ proptest! {
         // Waits and lead times are never negative; efficiency is a share.
         prop_assert!(r.lead_time_items.quantile(0.0).is_none_or(|v| v >= 0.0));
         for (s, obs) in r.stages.iter().enumerate() {
-            prop_assert!(obs.wait_items.quantile(0.0).is_none_or(|v| v >= 0.0));
+            for items in &obs.time_items {
+                prop_assert!(items.quantile(0.0).is_none_or(|v| v >= 0.0));
+            }
             prop_assert!(obs.utilization >= -1e-9 && obs.utilization <= 1.0 + 1e-9);
+            prop_assert!(obs.blocked >= -1e-9 && obs.utilization + obs.blocked <= 1.0 + 1e-9);
             // WIP limits hold, except that rework may return into a full stage.
             let reworked_into = vs.stages.iter().any(|st| st.rework.as_ref().is_some_and(|rw| rw.to == s));
             if let (Some(limit), false) = (vs.stages[s].wip_limit, reworked_into) {
@@ -216,6 +230,13 @@ proptest! {
         }
         if r.flow_efficiency.is_finite() {
             prop_assert!(r.flow_efficiency >= 0.0 && r.flow_efficiency <= 1.0 + 1e-9);
+        }
+        // Where the time goes: with the commitment point at the first stage, every day of a
+        // delivered item's cycle time falls in exactly one part of one stage.
+        if vs.commitment == 0 && r.cycle_time.count() > 0 {
+            let parts: f64 = r.stages.iter().flat_map(|o| o.time.iter().map(|t| t.mean())).sum();
+            let cycle = r.cycle_time.mean();
+            prop_assert!((parts - cycle).abs() <= 1e-6 * cycle.max(1.0), "parts {} vs cycle time {}", parts, cycle);
         }
     }
 }
