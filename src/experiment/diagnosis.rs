@@ -44,6 +44,8 @@ pub enum Verdict {
     Unstable,
     /// It grew by at least that much on average, but too few replications to be sure.
     Undetermined,
+    /// It shrank significantly by at least that much: a finite backlog being worked off.
+    Draining,
 }
 
 impl Verdict {
@@ -53,6 +55,7 @@ impl Verdict {
             Verdict::Steady => "steady",
             Verdict::Unstable => "unstable",
             Verdict::Undetermined => "undetermined",
+            Verdict::Draining => "draining",
         }
     }
 }
@@ -62,7 +65,7 @@ impl Verdict {
 pub struct Stability {
     /// The verdict.
     pub verdict: Verdict,
-    /// False only when the work in the value stream grew significantly.
+    /// True when the verdict is [`Verdict::Steady`].
     pub steady_state: bool,
     /// Items arriving per day after warm-up (mean over replications).
     pub arrival_rate: f64,
@@ -84,7 +87,9 @@ pub fn stability(s: &RunSummary) -> Stability {
         s.growth_per_month.ci95.unwrap_or(0.0),
     );
     let (arrivals, throughput) = (mean(&s.arrival_rate), mean(&s.throughput));
-    let verdict = if growth.is_nan() || growth < GROWTH_PER_MONTH {
+    let verdict = if growth <= -GROWTH_PER_MONTH && growth + ci < 0.0 {
+        Verdict::Draining
+    } else if growth.is_nan() || growth < GROWTH_PER_MONTH {
         Verdict::Steady
     } else if growth - ci > 0.0 {
         Verdict::Unstable
@@ -94,6 +99,11 @@ pub fn stability(s: &RunSummary) -> Stability {
     let statement = if verdict == Verdict::Steady {
         format!(
             "Steady state: {throughput:.3} items/day finished against {arrivals:.3}/day arriving; the work in the system did not trend ({growth:+.1} ±{ci:.1} items a month)."
+        )
+    } else if verdict == Verdict::Draining {
+        format!(
+            "Draining, not a steady state: the work in the system shrinks by about {:.1} items a month (±{ci:.1}), {throughput:.3} items/day finished against {arrivals:.3}/day arriving; a finite backlog is being worked off, and lead times depend on how long the backlog was.",
+            -growth
         )
     } else if verdict == Verdict::Undetermined {
         format!(
@@ -112,7 +122,7 @@ pub fn stability(s: &RunSummary) -> Stability {
     };
     Stability {
         verdict,
-        steady_state: verdict != Verdict::Unstable,
+        steady_state: verdict == Verdict::Steady,
         arrival_rate: arrivals,
         throughput,
         growth_per_month: growth,
@@ -194,7 +204,7 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
             .map(|o| format!(" The constraint shifts between {name} and {o} (busy within {} points of each other).", (SHIFTING * 100.0).round()))
             .unwrap_or_default();
         format!(
-            "Constraint: {name} ({}); it sets the pace, so one more worker there would raise throughput and cut cycle time most.{shift}",
+            "Constraint: {name} ({}): it has the least spare capacity and sets the pace, so one more worker there would raise the most work the team can finish.{shift}",
             evidence.join("; ")
         )
     };

@@ -64,7 +64,7 @@ pub struct StageObservation {
     /// Time-average idle workers while the stage is full (at its WIP limit with work done and
     /// waiting to move on), divided by workers, after warm-up: the stage is blocked.
     pub blocked: f64,
-    /// Time-average items waiting for the stage (queued in it or blocked upstream), after warm-up.
+    /// Time-average items queued in the stage (admitted, waiting for a worker), after warm-up.
     pub queue_length: f64,
     /// Most items the stage held at once (queued, in service or done), over the whole horizon.
     pub peak_wip: u32,
@@ -287,7 +287,8 @@ impl Recorder {
     #[inline]
     pub fn arrived(&mut self, slot: u32, now: f64) {
         self.result.arrived += 1;
-        if now >= self.warmup {
+        // Strictly after: items present at day 0 are a backlog, not arrivals per day.
+        if now > self.warmup {
             self.arrived_after_warmup += 1;
         }
         self.system.change(now, 1.0);
@@ -322,7 +323,7 @@ impl Recorder {
         }
     }
 
-    /// The number of items waiting for `stage` changed by `delta`.
+    /// The number of items queued in `stage` changed by `delta`.
     #[inline]
     pub fn waiting(&mut self, stage: usize, now: f64, delta: f64) {
         self.waiting[stage].change(now, delta);

@@ -667,7 +667,6 @@ impl<'a> FlowSim<'a> {
         let id = self.items.insert(item);
         self.backlog.push_back(id);
         self.rec.arrived(id, now.days());
-        self.rec.waiting(0, now.days(), 1.0);
     }
 
     /// Workers of stage `s` idle only because the stage is full: at its WIP limit with work
@@ -806,6 +805,7 @@ impl<'a> FlowSim<'a> {
         st.wip += 1;
         st.peak_wip = st.peak_wip.max(st.wip);
         st.queue.push_back(id);
+        self.rec.waiting(s, now.days(), 1.0);
     }
 
     /// Starts waiting items in stage `s` while it has free capacity.
@@ -874,7 +874,6 @@ impl<'a> FlowSim<'a> {
         match rework_to {
             Some(to) => {
                 self.stages[s].wip -= 1;
-                self.rec.waiting(to, now.days(), 1.0);
                 self.admit(to, id, now);
                 self.try_start(to, now, cal);
                 self.try_start(s, now, cal);
@@ -896,9 +895,6 @@ impl<'a> FlowSim<'a> {
     fn finished_in(&mut self, s: usize, id: ItemId, now: Time) {
         self.items.get_mut(id).ready_at = now;
         self.stages[s].done.push_back(id);
-        if s + 1 < self.stages.len() {
-            self.rec.waiting(s + 1, now.days(), 1.0);
-        }
     }
 
     /// Moves done items out of stage `s`: out of the value stream from the last stage, into the
@@ -1113,8 +1109,8 @@ impl<'a> FlowSim<'a> {
             list.remove(at);
             if l > 0 {
                 self.stages[l - 1].wip -= 1;
+                self.rec.waiting(l - 1, now.days(), -1.0);
             }
-            self.rec.waiting(l.saturating_sub(1), now.days(), -1.0);
             self.drop_item(id, now);
         }
         let dropped = doomed.len() as u32;

@@ -203,11 +203,12 @@ impl StageTime {
 /// Whether the run reached a steady state ([`diagnosis::stability`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct StabilityReport {
-    /// `steady`, `unstable` (the work grew significantly) or `undetermined` (it grew on
-    /// average, but the replications cannot tell a trend from noise).
+    /// `steady`, `unstable` (the work grew significantly), `undetermined` (it grew on
+    /// average, but the replications cannot tell a trend from noise) or `draining` (it shrank
+    /// significantly: a finite backlog worked off).
     pub verdict: &'static str,
-    /// False when the work in the value stream grew significantly: flow-time figures are then
-    /// censored by the horizon.
+    /// True only for the `steady` verdict. When the work grows, flow-time figures are censored
+    /// by the horizon.
     pub steady_state: bool,
     /// Items arriving per day after warm-up (mean).
     pub arrival_rate: f64,

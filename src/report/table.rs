@@ -23,7 +23,8 @@ pub fn fmt_share(p: f64, low: f64, high: f64) -> String {
 /// The stability warning for `policy` when its run was not (or not surely) a steady state;
 /// `None` otherwise.
 pub fn instability(policy: &str, r: &PolicyResults) -> Option<String> {
-    (r.stability.verdict != "steady").then(|| format!("Under {policy}: {}", r.stability.statement))
+    matches!(r.stability.verdict, "unstable" | "undetermined")
+        .then(|| format!("Under {policy}: {}", r.stability.statement))
 }
 
 /// A large amount (value, money) with a k/M suffix: 1.23M, 456k, 980.
@@ -163,7 +164,7 @@ fn stage_tables(o: &mut String, r: &PolicyResults) {
     }
     let _ = writeln!(
         o,
-        "(▸ the commitment point; busy, blocked (full of done work that cannot move on) and starved\n (nothing to take) are shares of worker time; queue: items waiting for the stage; service: days per visit)\n"
+        "(▸ the commitment point; busy, blocked (full of done work that cannot move on) and starved\n (nothing to take) are shares of worker time; queue: items queued in the stage; service: days per visit)\n"
     );
     let _ = writeln!(
         o,
@@ -295,7 +296,7 @@ impl Exporter for Table {
         let _ = writeln!(
             o,
             "{:<20} {:>14} {:>14} {:>14}",
-            "Work type", "done per rep", "flow time", "flow time p85"
+            "Work type", "done per rep", "lead time", "lead time p85"
         );
         for w in &r.results.work {
             let _ = writeln!(
@@ -312,7 +313,7 @@ impl Exporter for Table {
             let _ = writeln!(o);
             outcomes_section(&mut o, &r.results);
         }
-        if r.results.stability.verdict != "steady" {
+        if matches!(r.results.stability.verdict, "unstable" | "undetermined") {
             // The outcomes section ends with a blank line already.
             let gap = if valued { "" } else { "\n" };
             let _ = writeln!(o, "{gap}{}", r.results.stability.statement);

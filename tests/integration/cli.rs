@@ -568,7 +568,7 @@ fn compare_reports_instability_per_policy_after_the_run_not_before() {
         let g = &p["metrics"]["growth_per_month"];
         let (mean, ci) = (g["mean"].as_f64().unwrap(), g["ci95"].as_f64().unwrap());
         assert_eq!(
-            st["steady_state"] == false,
+            st["verdict"] == "unstable",
             mean - ci > 0.0 && mean >= 1.0,
             "{name}: {g}"
         );

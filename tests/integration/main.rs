@@ -4,6 +4,7 @@
 mod charts;
 mod cli;
 mod economics;
+mod flow;
 mod golden;
 mod properties;
 mod theory;
