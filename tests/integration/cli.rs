@@ -638,3 +638,34 @@ fn compare_json_carries_the_interval_of_p_beats_baseline() {
         }
     }
 }
+
+#[test]
+fn commitment_names_a_stage_or_is_rejected_with_the_valid_ones() {
+    rejects(
+        &BASE.replace(
+            "replications = 2\n",
+            "replications = 2\ncommitment = \"deploy\"\n",
+        ),
+        &[
+            "bad.toml:5:",
+            "`commitment`",
+            "`deploy` is not a stage",
+            "valid: build, test",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "late.toml",
+        &BASE.replace(
+            "replications = 2\n",
+            "replications = 2\ncommitment = \"test\"\n",
+        ),
+    );
+    let f = f.to_str().unwrap();
+    let (text, _) = succeeds(&["validate", f]);
+    assert!(text.contains("commitment point: entering test"), "{text}");
+    let (table, _) = succeeds(&["run", f, "--quiet"]);
+    assert!(table.contains("entering test, to delivery"), "{table}");
+    assert!(table.contains("▸ test"), "{table}");
+}
