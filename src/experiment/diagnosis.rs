@@ -112,7 +112,9 @@ pub fn stability(s: &RunSummary) -> Stability {
     } else {
         let wip = mean(&s.wip_growth_per_month);
         let where_ = if wip >= GROWTH_PER_MONTH {
-            format!(", {wip:.1} of them committed (a stage without a WIP limit is overloaded)")
+            format!(
+                ", {wip:.1} of them committed (no WIP limit holds the work in progress: a stage has none, or the policy ignores them)"
+            )
         } else {
             " in the backlog (the WIP limits hold the committed part steady)".to_string()
         };

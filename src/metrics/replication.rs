@@ -464,7 +464,8 @@ impl Recorder {
     }
 
     /// The item in `slot`, of `work_type` and `kind` (an index), left the last stage; it
-    /// arrived at `arrival`, was committed at `committed`, and was worked on for `active` days.
+    /// arrived at `arrival`, was committed at `committed`, and was worked on for `active` days,
+    /// `active_committed` of them after its commitment.
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub fn departed(
@@ -476,6 +477,7 @@ impl Recorder {
         arrival: f64,
         committed: f64,
         active: f64,
+        active_committed: f64,
     ) {
         self.result.departed += 1;
         self.leave(now, arrival, committed);
@@ -485,7 +487,7 @@ impl Recorder {
             r.cycle_time.add(cycle);
             r.cycle_time_items.add(cycle);
             r.backlog_time.add(committed - arrival);
-            self.active_total += active;
+            self.active_total += active_committed;
             self.cycle_total += cycle;
             let at = slot as usize * self.stride;
             let row = &self.ledger[at..at + self.stride];

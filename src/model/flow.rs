@@ -74,6 +74,8 @@ pub struct WorkItem {
     ready_at: Time,
     /// When it crossed the commitment point (NaN: not yet).
     committed: f64,
+    /// Days of work done on it before it crossed the commitment point.
+    active_before: f64,
     /// When its current part of its current stage began (see [`Part`]).
     since: f64,
     /// The stage that sent it back and must finish it again before its rework is over
@@ -652,6 +654,7 @@ impl<'a> FlowSim<'a> {
             arrival: now,
             ready_at: now,
             committed: f64::NAN,
+            active_before: 0.0,
             since: now.days(),
             redo: NO_REDO,
             service: 0.0,
@@ -789,6 +792,7 @@ impl<'a> FlowSim<'a> {
         item.since = now.days();
         if s == self.vs.commitment && item.committed.is_nan() {
             item.committed = now.days();
+            item.active_before = item.active;
             self.uncommitted -= 1;
             self.rec.committed(now.days());
             if let Some(t) = &mut self.trace {
@@ -929,6 +933,7 @@ impl<'a> FlowSim<'a> {
             arrival,
             item.committed,
             item.active,
+            item.active - item.active_before,
         );
         let wt = &vs.work_types[item.work_type()];
         // Defects this item causes, drawn from its own stream.

@@ -275,7 +275,7 @@ pub fn markdown(r: &CompareReport) -> String {
     let _ = writeln!(o, "\n## Results\n");
     let _ = writeln!(
         o,
-        "| Rank | Policy | Value realised | ±95% | Items delivered | Flow time p85 (days) | Waste | Cost of delay | Δ value vs {} | P(beats {}) |",
+        "| Rank | Policy | Value realised | ±95% | Items delivered | Lead time p85 (days) | Waste | Cost of delay | Δ value vs {} | P(beats {}) |",
         r.baseline, r.baseline
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|");
@@ -414,7 +414,7 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)]) -> String {
     let _ = writeln!(o, "</ul>\n<h2>Results</h2>\n<table>");
     let _ = writeln!(
         o,
-        "<tr><th>Rank</th><th>Policy</th><th>Value realised</th><th>Items delivered</th><th>Flow time p85 (days)</th><th>Waste</th><th>Cost of delay</th><th>P(beats {})</th></tr>",
+        "<tr><th>Rank</th><th>Policy</th><th>Value realised</th><th>Items delivered</th><th>Lead time p85 (days)</th><th>Waste</th><th>Cost of delay</th><th>P(beats {})</th></tr>",
         escape(&r.baseline)
     );
     let mut ranked: Vec<_> = r.policies.iter().collect();

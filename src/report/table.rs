@@ -346,7 +346,7 @@ impl Exporter for Table {
             "Value",
             "±95%",
             "Items",
-            "Flow p85",
+            "Lead p85",
             "Waste",
             "Cost delay",
             delta_head,
@@ -393,7 +393,7 @@ impl Exporter for Table {
         }
         let _ = writeln!(
             o,
-            "(Value: value realised by the horizon; Items: items delivered; Flow p85: 85th percentile flow time, days;\n Δ: paired difference in value realised per replication, with its 95% interval;\n P(beats): share of replications realising more value than the baseline, with its 95% interval)"
+            "(Value: value realised by the horizon; Items: items delivered; Lead p85: 85th percentile lead time, days;\n Δ: paired difference in value realised per replication, with its 95% interval;\n P(beats): share of replications realising more value than the baseline, with its 95% interval)"
         );
         let overloaded: Vec<String> = ranked
             .iter()

@@ -500,7 +500,7 @@ impl Scenario {
         }
         let _ = writeln!(
             o,
-            "(offered utilisation is an estimate before any run: arrival rates, plus slices of arriving epics and the defects they spawn, x mean size x expected visits with rework x mean service, per worker. It assumes every slice of every bet is built and leaves out backlogs, debt drag, context switching and blocking by WIP limits, so it is a lower bound; after a run, the stability line says whether the work really grew.)"
+            "(offered utilisation is an estimate before any run: arrival rates, plus slices of arriving epics and the defects they spawn, x mean size x expected visits with rework x mean service, per worker. It leaves out backlogs, debt drag, context switching and blocking by WIP limits, which make it an underestimate, and assumes every slice of every bet is built, an overestimate when a policy stops failed bets; after a run, the stability line says whether the work really grew.)"
         );
         for (s, u) in vs.stages.iter().zip(vs.offered_utilization()) {
             if u >= 1.0 {
