@@ -290,7 +290,36 @@ fn compare_policies(sc: &Scenario, quiet: bool) -> Result<experiment::Comparison
         |done| bar.set_position(done),
     );
     bar.finish_and_clear();
+    for (name, s) in sc.compare.iter().zip(&comparison.policies) {
+        within_limits(sc, name, s)?;
+    }
     Ok(comparison)
+}
+
+/// An error when a replication ran out of its budget (`model::Limits`): its results are
+/// incomplete, so nothing is written.
+fn within_limits(sc: &Scenario, policy: &str, s: &experiment::RunSummary) -> Result<(), CliError> {
+    use crate::metrics::Exceeded;
+    let Some((rep, what)) = s.exceeded else {
+        return Ok(());
+    };
+    let l = &sc.stream.limits;
+    let (budget, key, max) = match what {
+        Exceeded::Events => (
+            format!("{} events", l.events),
+            "limits.events_per_replication",
+            crate::model::Limits::MAX_EVENTS,
+        ),
+        Exceeded::Items => (
+            format!("{} items alive at once", l.items),
+            "limits.items_per_replication",
+            crate::model::Limits::MAX_ITEMS,
+        ),
+    };
+    Err(CliError::Input(format!(
+        "replication {rep} under `{policy}` stopped at its budget of {budget} before the horizon ({} days); the scenario does more than its estimate (e.g. defects that spawn defects, rework loops, or a queue that grows without bound), and no results were written. Shorten the horizon or the work, or raise `{key}` (at most {max}).",
+        sc.stream.horizon
+    )))
 }
 
 /// Runs the comparison (with a progress bar unless quiet) and traces one replication.
@@ -465,6 +494,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         |done| bar.set_position(done),
     );
     bar.finish_and_clear();
+    within_limits(&sc, &sc.policy, &summary)?;
     let report = RunReport::new(&sc, &summary);
     emit(&exporter(c.format).render(&report), c.out.as_ref(), c.force)
 }

@@ -26,18 +26,53 @@ pub trait Model {
 
     /// Handles `event`, which happens at `now`.
     fn handle(&mut self, now: Time, event: Self::Event, calendar: &mut Calendar<Self::Event>);
+
+    /// True when the model has exceeded a budget of its own and the run must stop.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
-/// Runs `model` until the calendar is empty or the next event lies beyond `horizon`.
-///
-/// Returns the number of events handled. Events scheduled exactly at the horizon are handled.
-pub fn run<M: Model>(model: &mut M, calendar: &mut Calendar<M::Event>, horizon: Time) -> u64 {
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunEnd {
+    /// Events handled.
+    pub events: u64,
+    /// True if the run stopped early: `max_events` were handled with more to come before the
+    /// horizon, or the model stopped itself ([`Model::stopped`]).
+    pub cut_short: bool,
+}
+
+/// Runs `model` until the calendar is empty, the next event lies beyond `horizon`, `max_events`
+/// have been handled, or the model stops itself. Events scheduled exactly at the horizon are
+/// handled. The event budget makes every run finite, whatever the model schedules.
+pub fn run<M: Model>(
+    model: &mut M,
+    calendar: &mut Calendar<M::Event>,
+    horizon: Time,
+    max_events: u64,
+) -> RunEnd {
     let mut handled = 0;
     while let Some((now, event)) = calendar.pop_until(horizon) {
+        if handled >= max_events {
+            return RunEnd {
+                events: handled,
+                cut_short: true,
+            };
+        }
         model.handle(now, event, calendar);
         handled += 1;
+        if model.stopped() {
+            return RunEnd {
+                events: handled,
+                cut_short: true,
+            };
+        }
     }
-    handled
+    RunEnd {
+        events: handled,
+        cut_short: false,
+    }
 }
 
 #[cfg(test)]
@@ -64,8 +99,34 @@ mod tests {
         let mut model = Countdown { seen: vec![] };
         let mut cal = Calendar::new();
         cal.schedule(Time::ZERO, 10);
-        let n = run(&mut model, &mut cal, Time::from_days(3.0));
-        assert_eq!(n, 4);
+        let end = run(&mut model, &mut cal, Time::from_days(3.0), u64::MAX);
+        assert_eq!(
+            end,
+            RunEnd {
+                events: 4,
+                cut_short: false
+            }
+        );
         assert_eq!(model.seen.last(), Some(&(3.0, 7)));
+    }
+
+    #[test]
+    fn run_stops_at_the_event_budget() {
+        let mut model = Countdown { seen: vec![] };
+        let mut cal = Calendar::new();
+        cal.schedule(Time::ZERO, 10);
+        let end = run(&mut model, &mut cal, Time::from_days(100.0), 3);
+        assert_eq!(
+            end,
+            RunEnd {
+                events: 3,
+                cut_short: true
+            }
+        );
+        // Exactly the budget, nothing left: not cut short.
+        let mut model = Countdown { seen: vec![] };
+        let mut cal = Calendar::new();
+        cal.schedule(Time::ZERO, 2);
+        assert!(!run(&mut model, &mut cal, Time::from_days(100.0), 3).cut_short);
     }
 }

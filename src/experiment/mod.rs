@@ -8,7 +8,9 @@
 pub mod diagnosis;
 pub mod okr;
 
-use crate::metrics::{MetricAccumulator, Part, PooledAccumulator, ReplicationResult, Sketch, Stat};
+use crate::metrics::{
+    Exceeded, MetricAccumulator, Part, PooledAccumulator, ReplicationResult, Sketch, Stat,
+};
 use crate::model::{flow, ValueStream};
 use crate::policy::Policy;
 use okr::KeyResult;
@@ -215,6 +217,9 @@ pub struct RunSummary {
     /// Replications in which arrived != departed + dropped + still in the system (always 0
     /// unless the engine is broken).
     pub conservation_failures: u64,
+    /// The first replication that ran out of its budget (`model::Limits`), and which budget:
+    /// when set, the summary is incomplete and must not be reported.
+    pub exceeded: Option<(u64, Exceeded)>,
 }
 
 #[derive(Default)]
@@ -262,6 +267,7 @@ struct Accumulator<'a> {
     n: u64,
     events: u64,
     conservation_failures: u64,
+    exceeded: Option<(u64, Exceeded)>,
     lead_time: PooledAccumulator,
     cycle_time: PooledAccumulator,
     backlog_time: MetricAccumulator,
@@ -287,6 +293,7 @@ impl<'a> Accumulator<'a> {
             n: 0,
             events: 0,
             conservation_failures: 0,
+            exceeded: None,
             lead_time: Default::default(),
             cycle_time: Default::default(),
             backlog_time: Default::default(),
@@ -316,6 +323,9 @@ impl<'a> Accumulator<'a> {
         self.events += r.events;
         if r.arrived != r.departed + r.dropped + r.in_system {
             self.conservation_failures += 1;
+        }
+        if let (None, Some(e)) = (self.exceeded, r.exceeded) {
+            self.exceeded = Some((r.index, e));
         }
         self.lead_time.add(r.lead_time.mean(), &r.lead_time_items);
         self.cycle_time
@@ -503,6 +513,7 @@ impl<'a> Accumulator<'a> {
                 .collect(),
             events: self.events,
             conservation_failures: self.conservation_failures,
+            exceeded: self.exceeded,
         }
     }
 }

@@ -78,6 +78,15 @@ impl StageObservation {
     }
 }
 
+/// The budget a replication ran out of (see `model::Limits`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exceeded {
+    /// It handled its budget of events with more to come before the horizon.
+    Events,
+    /// It held more items at once than its budget.
+    Items,
+}
+
 /// Observations of one work type in one replication.
 #[derive(Clone, Debug, Default)]
 pub struct WorkObservation {
@@ -96,6 +105,9 @@ pub struct ReplicationResult {
     pub index: u64,
     /// Events the engine handled.
     pub events: u64,
+    /// The budget the replication ran out of, if it stopped early: its observations are then
+    /// incomplete and must not be reported.
+    pub exceeded: Option<Exceeded>,
     /// Items that entered the value stream over the whole horizon (warm-up included).
     pub arrived: u64,
     /// Items that left the last stage over the whole horizon.

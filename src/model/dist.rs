@@ -76,9 +76,51 @@ fn non_negative(name: &str, v: f64) -> Result<(), DistError> {
     }
 }
 
+/// The largest parameter a distribution takes (days, value per day, size factor): products and
+/// sums of draws stay finite.
+pub const MAX_PARAMETER: f64 = 1e12;
+/// The largest log-scale spread of a lognormal (σ; p90 = 165 × median), and the largest CV of a
+/// gamma: wider ones draw values that overflow, or underflow to zero, in practice.
+pub const MAX_SIGMA: f64 = 4.0;
+/// The largest coefficient of variation of a gamma distribution.
+pub const MAX_GAMMA_CV: f64 = 100.0;
+/// The most values an empirical distribution holds.
+pub const MAX_SAMPLES: usize = 1_000_000;
+
+/// Every parameter of `spec` is at most [`MAX_PARAMETER`].
+fn bounded(spec: &DistSpec) -> Result<(), DistError> {
+    let params: Vec<(&str, f64)> = match spec {
+        DistSpec::Exponential { mean } => vec![("mean", *mean)],
+        DistSpec::Fixed { value } => vec![("value", *value)],
+        DistSpec::Uniform { min, max } => vec![("min", *min), ("max", *max)],
+        DistSpec::Triangular { min, mode, max } => {
+            vec![("min", *min), ("mode", *mode), ("max", *max)]
+        }
+        DistSpec::LognormalP90 { median, p90 } => vec![("median", *median), ("p90", *p90)],
+        DistSpec::LognormalMeanSd { mean, sd } => vec![("mean", *mean), ("sd", *sd)],
+        DistSpec::Gamma { mean, cv } => vec![("mean", *mean), ("cv", *cv)],
+        DistSpec::Empirical { samples } => {
+            if samples.len() > MAX_SAMPLES {
+                return Err(DistError(format!(
+                    "`samples` holds {} values; at most {MAX_SAMPLES} are supported",
+                    samples.len()
+                )));
+            }
+            samples.iter().map(|&s| ("samples", s)).collect()
+        }
+    };
+    match params.iter().find(|(_, v)| *v > MAX_PARAMETER) {
+        Some((name, v)) => Err(DistError(format!(
+            "`{name}` must be at most {MAX_PARAMETER:e} (got {v:e})"
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl Dist {
     /// Validates `spec` and prepares its sampler.
     pub fn new(spec: DistSpec) -> Result<Dist, DistError> {
+        bounded(&spec)?;
         let (sampler, mean) = match &spec {
             DistSpec::Exponential { mean } => {
                 positive("mean", *mean)?;
@@ -128,6 +170,12 @@ impl Dist {
                 }
                 let mu = median.ln();
                 let sigma = (p90.ln() - mu) / Z90;
+                if sigma > MAX_SIGMA {
+                    return Err(DistError(format!(
+                        "`p90` may be at most {:.0} times `median` (a log-scale spread of {MAX_SIGMA}); got median {median}, p90 {p90}",
+                        (MAX_SIGMA * Z90).exp().floor()
+                    )));
+                }
                 (
                     Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(bad)?),
                     (mu + sigma * sigma / 2.0).exp(),
@@ -137,6 +185,12 @@ impl Dist {
                 positive("mean", *mean)?;
                 positive("sd", *sd)?;
                 let s2 = (1.0 + (sd / mean).powi(2)).ln();
+                if s2.sqrt() > MAX_SIGMA {
+                    return Err(DistError(format!(
+                        "`sd` may be at most {:.0} times `mean` (a log-scale spread of {MAX_SIGMA}); got mean {mean}, sd {sd}",
+                        ((MAX_SIGMA * MAX_SIGMA).exp() - 1.0).sqrt().floor()
+                    )));
+                }
                 let mu = mean.ln() - s2 / 2.0;
                 (
                     Sampler::LogNormal(LogNormal::new(mu, s2.sqrt()).map_err(bad)?),
@@ -146,6 +200,11 @@ impl Dist {
             DistSpec::Gamma { mean, cv } => {
                 positive("mean", *mean)?;
                 positive("cv", *cv)?;
+                if *cv > MAX_GAMMA_CV {
+                    return Err(DistError(format!(
+                        "`cv` must be at most {MAX_GAMMA_CV} (got {cv})"
+                    )));
+                }
                 let shape = 1.0 / (cv * cv);
                 (
                     Sampler::Gamma(Gamma::new(shape, mean / shape).map_err(bad)?),

@@ -33,7 +33,7 @@
 
 use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
-use crate::metrics::{Part, Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
+use crate::metrics::{Exceeded, Part, Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
 use crate::policy::{belief, Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -383,8 +383,22 @@ fn run_replication(
     }
     let mut cal = Calendar::new();
     sim.start(&mut cal);
-    let events = engine::run(&mut sim, &mut cal, Time::from_days(vs.horizon));
-    sim.finish(events)
+    let end = engine::run(
+        &mut sim,
+        &mut cal,
+        Time::from_days(vs.horizon),
+        vs.limits.events,
+    );
+    let too_many_items = sim.stopped();
+    let (mut result, trace) = sim.finish(end.events);
+    if end.cut_short {
+        result.exceeded = Some(if too_many_items {
+            Exceeded::Items
+        } else {
+            Exceeded::Events
+        });
+    }
+    (result, trace)
 }
 
 impl<'a> FlowSim<'a> {
@@ -446,13 +460,21 @@ impl<'a> FlowSim<'a> {
 
     fn start(&mut self, cal: &mut Calendar<Event>) {
         let now = Time::ZERO;
+        // Past the item budget the run stops at its first event (`Model::stopped`); creating
+        // the rest of a huge backlog first would exhaust memory.
         for (w, wt) in self.vs.work_types.iter().enumerate() {
             for _ in 0..wt.backlog {
+                if self.stopped() {
+                    break;
+                }
                 self.create_item(w, now, Origin::Own);
             }
         }
         for (e, epic) in self.vs.epics.iter().enumerate() {
             for _ in 0..epic.backlog {
+                if self.stopped() {
+                    break;
+                }
                 self.create_epic(e, now);
             }
         }
@@ -1192,6 +1214,12 @@ fn lognormal_noise<R: Rng + ?Sized>(rng: &mut R, sigma: f64) -> f64 {
 
 impl Model for FlowSim<'_> {
     type Event = Event;
+
+    /// Too many items alive at once: the replication stops before memory runs out.
+    #[inline]
+    fn stopped(&self) -> bool {
+        self.items.len() as u64 > self.vs.limits.items
+    }
 
     #[inline]
     fn handle(&mut self, now: Time, event: Event, cal: &mut Calendar<Event>) {

@@ -278,6 +278,38 @@ pub struct ValueStream {
     /// The stage whose entry is the commitment point: cycle time and WIP count from there;
     /// before it, items are in the backlog (options, not commitments).
     pub commitment: usize,
+    /// What one replication may spend.
+    pub limits: Limits,
+}
+
+/// The budget of one replication: every run is finite and bounded in memory, whatever the
+/// scenario. A replication that reaches a limit stops and the run reports an error naming it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Events handled per replication (`limits.events_per_replication`).
+    pub events: u64,
+    /// Items alive at once in one replication (`limits.items_per_replication`).
+    pub items: u64,
+}
+
+impl Limits {
+    /// Default events per replication: about ten seconds of one core.
+    pub const EVENTS: u64 = 100_000_000;
+    /// Default items alive at once: a few hundred megabytes.
+    pub const ITEMS: u64 = 1_000_000;
+    /// The most `limits.events_per_replication` may be raised to.
+    pub const MAX_EVENTS: u64 = 10_000_000_000;
+    /// The most `limits.items_per_replication` may be raised to.
+    pub const MAX_ITEMS: u64 = 20_000_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            events: Limits::EVENTS,
+            items: Limits::ITEMS,
+        }
+    }
 }
 
 impl ValueStream {
@@ -294,6 +326,7 @@ impl ValueStream {
             checkpoints: vec![horizon],
             cost_per_person_day: None,
             commitment: 0,
+            limits: Limits::default(),
         }
     }
 
@@ -360,6 +393,41 @@ impl ValueStream {
             }
         }
         visits
+    }
+
+    /// Estimated items created and events handled in one replication: every backlog item, every
+    /// arrival over the horizon (slices of epics included, defects spawned one level deep),
+    /// one event per arrival and per expected stage visit, a signal per slice, every release
+    /// and checkpoint. An estimate to refuse hopeless scenarios before they run; the engine's
+    /// budget ([`Limits`]) stops whatever the estimate misses.
+    pub fn estimated_load(&self) -> (f64, f64) {
+        let mut items: Vec<f64> = self
+            .work_types
+            .iter()
+            .map(|wt| f64::from(wt.backlog) + wt.arrival_rate.unwrap_or(0.0) * self.horizon)
+            .collect();
+        let mut slices = 0.0;
+        for e in &self.epics {
+            let n = (f64::from(e.backlog) + e.arrival_rate.unwrap_or(0.0) * self.horizon)
+                * f64::from(e.slices);
+            items[e.work_type] += n;
+            slices += n;
+        }
+        for (w, wt) in self.work_types.iter().enumerate() {
+            if let Some(sp) = &wt.spawns {
+                items[sp.work_type] += items[w] * sp.probability;
+            }
+        }
+        let total: f64 = items.iter().sum();
+        let visits: f64 = self.expected_visits().iter().sum();
+        let releases: f64 = self
+            .stages
+            .iter()
+            .filter_map(|s| s.release_every)
+            .map(|r| self.horizon / r)
+            .sum();
+        let events = total * (1.0 + visits) + slices + releases + self.checkpoints.len() as f64;
+        (total, events)
     }
 
     /// Offered utilisation of each stage from the steady flows of work: for each work type,

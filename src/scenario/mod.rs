@@ -334,8 +334,14 @@ impl Scenario {
             })
         };
         if let Some(n) = o.replications {
-            if n == 0 {
-                fail("--reps", "must be at least 1 (got 0)".into());
+            if !(1..=validate::bounds::REPLICATIONS).contains(&n) {
+                fail(
+                    "--reps",
+                    format!(
+                        "must be a whole number from 1 to {} (got {n})",
+                        validate::bounds::REPLICATIONS
+                    ),
+                );
             }
             self.replications = n;
         }
@@ -343,10 +349,13 @@ impl Scenario {
             self.seed = s;
         }
         if let Some(h) = o.horizon {
-            if !(h.is_finite() && h > 0.0) {
+            if !(h.is_finite() && h > 0.0 && h <= validate::bounds::HORIZON) {
                 fail(
                     "--horizon",
-                    format!("must be a positive number of days (got {h})"),
+                    format!(
+                        "must be a positive number of days, at most {} (got {h})",
+                        validate::bounds::HORIZON
+                    ),
                 );
             }
             self.stream.horizon = h;
@@ -432,6 +441,20 @@ impl Scenario {
                 );
             }
             self.baseline = b.clone();
+        }
+        if problems.is_empty() {
+            if let Err((_, message)) = validate::check_load(&self.stream) {
+                let key = if o.horizon.is_some() {
+                    "--horizon"
+                } else {
+                    "--reps"
+                };
+                problems.push(Problem {
+                    key: key.into(),
+                    position: None,
+                    message,
+                });
+            }
         }
         if problems.is_empty() {
             Ok(())

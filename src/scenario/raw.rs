@@ -21,6 +21,7 @@ pub(super) struct RawScenario {
     pub baseline: Option<String>,
     pub context_switching: Option<String>,
     pub commitment: Option<String>,
+    pub limits: Option<RawLimits>,
     pub cost_per_person_day: Option<f64>,
     pub debt: Option<RawDebt>,
     #[serde(default)]
@@ -31,6 +32,13 @@ pub(super) struct RawScenario {
     pub objectives: Vec<RawObjective>,
     pub work: Vec<RawWork>,
     pub stages: Vec<RawStage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLimits {
+    pub events_per_replication: Option<i64>,
+    pub items_per_replication: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,11 +4,37 @@ use super::raw::{RawDist, RawScenario, RawUrgency};
 use super::{Objective, Scenario};
 use crate::experiment::okr::{self, KeyResult};
 use crate::model::{
-    ContextSwitching, Debt, Dist, DistSpec, Epic, Kind, Rework, Spawn, Stage, Urgency, ValueStream,
-    WorkType,
+    ContextSwitching, Debt, Dist, DistSpec, Epic, Kind, Limits, Rework, Spawn, Stage, Urgency,
+    ValueStream, WorkType,
 };
 use crate::policy::{self, Discipline, Order, RulePolicy};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+/// The bounds that keep every accepted scenario finite, in memory and in number: counters stay
+/// within their types, sums of money stay finite, and no run is endless. Documented in
+/// docs/scenario.md ("Limits").
+pub mod bounds {
+    /// Days simulated per replication.
+    pub const HORIZON: f64 = 1_000_000.0;
+    /// Replications per run.
+    pub const REPLICATIONS: u64 = 1_000_000;
+    /// Stages.
+    pub const STAGES: usize = 1_000;
+    /// Work types, and epics.
+    pub const TYPES: usize = 10_000;
+    /// Slices per epic.
+    pub const SLICES: u32 = 10_000;
+    /// Key results over all objectives.
+    pub const KEY_RESULTS: usize = 1_000;
+    /// Workers per stage.
+    pub const WORKERS: u32 = 100_000;
+    /// WIP limit of a stage.
+    pub const WIP_LIMIT: u32 = 10_000_000;
+    /// Items one worker juggles.
+    pub const JUGGLE: u32 = 100;
+    /// Money amounts: penalties, costs per day, cost per person-day.
+    pub const MONEY: f64 = 1e12;
+}
 
 /// The policies `compare` runs when a scenario does not say.
 pub const DEFAULT_COMPARE: &[&str] = &["fifo", "feature-factory", "cd3", "outcome"];
@@ -112,25 +138,34 @@ impl Checker {
             u.late_fraction = self.probability(&format!("{key}.late_fraction"), f);
         }
         if let Some(p) = raw.penalty {
-            u.penalty = self.non_negative(&format!("{key}.penalty"), p);
+            u.penalty = self.money(&format!("{key}.penalty"), p);
         }
         if let Some(c) = raw.cost_per_day {
-            u.cost_per_day = self.non_negative(&format!("{key}.cost_per_day"), c);
+            u.cost_per_day = self.money(&format!("{key}.cost_per_day"), c);
         }
         u
     }
 
-    fn count_at_least_one(&mut self, key: &str, v: i64) -> Option<u32> {
+    /// A whole number from 1 to `max`.
+    fn count_within(&mut self, key: &str, v: i64, max: u32) -> Option<u32> {
         match u32::try_from(v) {
-            Ok(n) if n >= 1 => Some(n),
+            Ok(n) if (1..=max).contains(&n) => Some(n),
             _ => {
-                self.fail(
-                    key,
-                    format!("must be a whole number from 1 to {} (got {v})", u32::MAX),
-                );
+                self.fail(key, format!("must be a whole number from 1 to {max} (got {v})"));
                 None
             }
         }
+    }
+
+    /// An amount of money from 0 to [`bounds::MONEY`].
+    fn money(&mut self, key: &str, v: f64) -> f64 {
+        if !(v.is_finite() && (0.0..=bounds::MONEY).contains(&v)) {
+            self.fail(
+                key,
+                format!("must be an amount from 0 to {:e} (got {v})", bounds::MONEY),
+            );
+        }
+        v
     }
 
     fn unique_names<'a>(&mut self, what: &str, names: impl Iterator<Item = &'a str>) {
@@ -266,7 +301,16 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     if raw.name.trim().is_empty() {
         c.fail("name", "must not be empty");
     }
-    c.positive("horizon", raw.horizon);
+    if c.positive("horizon", raw.horizon) && raw.horizon > bounds::HORIZON {
+        c.fail(
+            "horizon",
+            format!(
+                "must be at most {} days (got {})",
+                bounds::HORIZON,
+                raw.horizon
+            ),
+        );
+    }
     let warmup = raw.warmup.unwrap_or(0.0);
     if !(warmup.is_finite() && warmup >= 0.0) {
         c.fail(
@@ -284,9 +328,15 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     }
     let replications = match raw.replications {
         None => DEFAULT_REPLICATIONS,
-        Some(n) if n >= 1 => n as u64,
+        Some(n) if n >= 1 && n as u64 <= bounds::REPLICATIONS => n as u64,
         Some(n) => {
-            c.fail("replications", format!("must be at least 1 (got {n})"));
+            c.fail(
+                "replications",
+                format!(
+                    "must be a whole number from 1 to {} (got {n})",
+                    bounds::REPLICATIONS
+                ),
+            );
             1
         }
     };
@@ -303,10 +353,10 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     let mut stages = Vec::new();
     for (i, rs) in raw.stages.iter().enumerate() {
         let key = |k: &str| format!("stages[{i}].{k}");
-        let workers = c.count_at_least_one(&key("workers"), rs.workers.unwrap_or(1));
+        let workers = c.count_within(&key("workers"), rs.workers.unwrap_or(1), bounds::WORKERS);
         let wip_limit = rs
             .wip_limit
-            .map(|w| c.count_at_least_one(&key("wip_limit"), w));
+            .map(|w| c.count_within(&key("wip_limit"), w, bounds::WIP_LIMIT));
         let service = c.dist(&key("service"), &rs.service);
         let rework = rs.rework.as_ref().and_then(|r| {
             let to = stage_names[..i].iter().position(|n| *n == r.to);
@@ -374,6 +424,25 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         );
     }
     c.unique_names("work", raw.work.iter().map(|w| w.name.as_str()));
+    // Looked up once: per-type scans would make validation quadratic in the work types.
+    let work_names: Vec<&str> = raw.work.iter().map(|w| w.name.as_str()).collect();
+    let work_index: HashMap<&str, usize> = work_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, i))
+        .rev()
+        .collect();
+    let fed_names: HashSet<&str> = raw
+        .epics
+        .iter()
+        .map(|e| e.work.as_str())
+        .chain(
+            raw.work
+                .iter()
+                .filter_map(|w| w.spawns.as_ref().map(|sp| sp.work.as_str())),
+        )
+        .collect();
+    let valid_work = || abbreviate(&work_names);
     let mut work_types = Vec::new();
     for (i, rw) in raw.work.iter().enumerate() {
         let key = |k: &str| format!("work[{i}].{k}");
@@ -391,11 +460,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 0
             }
         };
-        let fed = raw.epics.iter().any(|e| e.work == rw.name)
-            || raw
-                .work
-                .iter()
-                .any(|o| o.spawns.as_ref().is_some_and(|sp| sp.work == rw.name));
+        let fed = fed_names.contains(rw.name.as_str());
         if rw.arrival_rate.is_none() && backlog == 0 && !fed {
             c.fail(
                 format!("work[{i}]"),
@@ -434,17 +499,12 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         let size = rw.size.as_ref().and_then(|d| c.dist(&key("size"), d));
         let size_error = c.non_negative(&key("size_error"), rw.size_error.unwrap_or(0.0));
         let value_error = c.non_negative(&key("value_error"), rw.value_error.unwrap_or(0.0));
-        let work_names: Vec<&str> = raw.work.iter().map(|w| w.name.as_str()).collect();
         let spawns = rw.spawns.as_ref().and_then(|sp| {
-            let target = work_names.iter().position(|n| *n == sp.work);
+            let target = work_index.get(sp.work.as_str()).copied();
             if target.is_none() {
                 c.fail(
                     key("spawns.work"),
-                    format!(
-                        "`{}` is not a work type; valid: {}",
-                        sp.work,
-                        work_names.join(", ")
-                    ),
+                    format!("`{}` is not a work type; valid: {}", sp.work, valid_work()),
                 );
             }
             let probability = c.probability(&key("spawns.probability"), sp.probability);
@@ -477,15 +537,11 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     let mut epics = Vec::new();
     for (i, re) in raw.epics.iter().enumerate() {
         let key = |k: &str| format!("epics[{i}].{k}");
-        let work_type = work_names.iter().position(|n| *n == re.work);
+        let work_type = work_index.get(re.work.as_str()).copied();
         if work_type.is_none() {
             c.fail(
                 key("work"),
-                format!(
-                    "`{}` is not a work type; valid: {}",
-                    re.work,
-                    work_names.join(", ")
-                ),
+                format!("`{}` is not a work type; valid: {}", re.work, valid_work()),
             );
         }
         let backlog = u32::try_from(re.backlog.unwrap_or(0)).unwrap_or_else(|_| {
@@ -501,7 +557,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 "never produces an epic: give it a `backlog` or an `arrival_rate`",
             );
         }
-        let slices = c.count_at_least_one(&key("slices"), re.slices);
+        let slices = c.count_within(&key("slices"), re.slices, bounds::SLICES);
         let experiment_size = re.experiment_size.unwrap_or(1.0);
         if !(experiment_size > 0.0 && experiment_size <= 1.0) {
             c.fail(
@@ -555,7 +611,9 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         }
     };
     if let Some(cost) = raw.cost_per_person_day {
-        c.positive("cost_per_person_day", cost);
+        if c.positive("cost_per_person_day", cost) {
+            c.money("cost_per_person_day", cost);
+        }
     }
 
     // Custom policies from building blocks.
@@ -584,7 +642,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
             None | Some("limits") => Discipline::Limits,
             Some("start-everything") => Discipline::StartEverything {
                 juggle: c
-                    .count_at_least_one(&key("juggle"), rp.juggle.unwrap_or(3))
+                    .count_within(&key("juggle"), rp.juggle.unwrap_or(3), bounds::JUGGLE)
                     .unwrap_or(1),
             },
             Some(other) => {
@@ -755,6 +813,26 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         )
         .collect();
 
+    for (what, n, max) in [
+        ("stages", raw.stages.len(), bounds::STAGES),
+        ("work", raw.work.len(), bounds::TYPES),
+        ("epics", raw.epics.len(), bounds::TYPES),
+        (
+            "objectives",
+            raw.objectives.iter().map(|o| o.key_results.len()).sum(),
+            bounds::KEY_RESULTS,
+        ),
+    ] {
+        if n > max {
+            c.fail(
+                what,
+                format!("has {n} entries; at most {max} are supported"),
+            );
+        }
+    }
+    spawn_cycles(&mut c, &raw);
+    let limits = limits(&mut c, &raw);
+
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
@@ -769,7 +847,11 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         checkpoints,
         cost_per_person_day: raw.cost_per_person_day,
         commitment,
+        limits,
     };
+    if let Err((key, message)) = check_load(&stream) {
+        return Err(vec![(key, message)]);
+    }
     let warnings = Vec::new();
     Ok(Scenario {
         name: raw.name,
@@ -785,4 +867,117 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         key_results,
         warnings,
     })
+}
+
+/// At most 8 names and ~80 characters of a "valid:" list, then how many more.
+pub(super) fn abbreviate(names: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let name: String = n.chars().take(24).collect();
+        if i >= 8 || out.len() + name.len() > 80 {
+            out.push_str(&format!(", … ({} more)", names.len() - i));
+            return out;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&name);
+        if name.len() < n.len() {
+            out.push('…');
+        }
+    }
+    out
+}
+
+/// A chain of defects that always spawns another of a type already in the chain never ends:
+/// rejected when every spawn on a cycle has probability 1.
+fn spawn_cycles(c: &mut Checker, raw: &RawScenario) {
+    let index: HashMap<&str, usize> = raw
+        .work
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.name.as_str(), i))
+        .collect();
+    let next = |w: usize| -> Option<(usize, f64)> {
+        let sp = raw.work[w].spawns.as_ref()?;
+        Some((*index.get(sp.work.as_str())?, sp.probability))
+    };
+    for start in 0..raw.work.len() {
+        let (mut at, mut certain) = (start, true);
+        for _ in 0..raw.work.len() {
+            let Some((to, p)) = next(at) else { break };
+            certain &= p >= 1.0;
+            if to == start {
+                if certain {
+                    c.fail(
+                        format!("work[{start}].spawns.probability"),
+                        "every item of this type spawns another in an endless chain (each spawn on the cycle has probability 1); use a probability below 1",
+                    );
+                }
+                break;
+            }
+            at = to;
+        }
+    }
+}
+
+/// The `[limits]` table, within its hard caps.
+fn limits(c: &mut Checker, raw: &RawScenario) -> Limits {
+    let mut limits = Limits::default();
+    if let Some(l) = &raw.limits {
+        if let Some(e) = l.events_per_replication {
+            match u64::try_from(e) {
+                Ok(e) if (1..=Limits::MAX_EVENTS).contains(&e) => limits.events = e,
+                _ => c.fail(
+                    "limits.events_per_replication",
+                    format!(
+                        "must be a whole number from 1 to {} (got {e})",
+                        Limits::MAX_EVENTS
+                    ),
+                ),
+            }
+        }
+        if let Some(i) = l.items_per_replication {
+            match u64::try_from(i) {
+                Ok(i) if (1..=Limits::MAX_ITEMS).contains(&i) => limits.items = i,
+                _ => c.fail(
+                    "limits.items_per_replication",
+                    format!(
+                        "must be a whole number from 1 to {} (got {i})",
+                        Limits::MAX_ITEMS
+                    ),
+                ),
+            }
+        }
+    }
+    limits
+}
+
+/// Refuses a value stream whose estimated load (`ValueStream::estimated_load`) exceeds its
+/// limits, before any work starts: (key, message) of the first limit exceeded.
+pub(crate) fn check_load(vs: &ValueStream) -> Result<(), (String, String)> {
+    let (items, events) = vs.estimated_load();
+    if !(items <= vs.limits.items as f64) {
+        return Err((
+            "horizon".into(),
+            format!(
+                "one replication would create about {items:.3e} items (backlogs, plus arrivals over {} days, plus the slices of epics), more than the limit of {} items; lower the backlogs, arrival rates or horizon, or raise `limits.items_per_replication` (at most {})",
+                vs.horizon,
+                vs.limits.items,
+                Limits::MAX_ITEMS
+            ),
+        ));
+    }
+    if !(events <= vs.limits.events as f64) {
+        return Err((
+            "horizon".into(),
+            format!(
+                "one replication would handle about {events:.3e} events (arrivals, stage visits with rework, releases and signals over {} days), more than the limit of {}; shorten the horizon, slow the release trains or lower arrival rates, or raise `limits.events_per_replication` (at most {})",
+                vs.horizon,
+                vs.limits.events,
+                Limits::MAX_EVENTS
+            ),
+        ));
+    }
+    Ok(())
 }
