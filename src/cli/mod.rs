@@ -219,8 +219,11 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate { file } => {
             let sc = scenario::load(&file)?;
-            print!("{}", sc.describe());
-            println!("{} is a valid scenario", file.display());
+            stdout(&format!(
+                "{}{} is a valid scenario\n",
+                sc.describe(),
+                file.display()
+            ))?;
             Ok(())
         }
         Command::Run(args) => run(args),
@@ -424,7 +427,7 @@ fn demo(args: DemoArgs) -> Result<(), CliError> {
     )?;
     let charted = run_for_charts(sc, &args.comparing)?;
     let report = CompareReport::new(&charted.sc, &charted.comparison);
-    print!("{}", Table.render_compare(&report));
+    stdout(&Table.render_compare(&report))?;
     write_report(&charted, &args.out, args.force)
 }
 
@@ -442,9 +445,22 @@ fn emit(text: &str, out: Option<&PathBuf>, force: bool) -> Result<(), CliError> 
             output::write_atomically(out, text.as_bytes(), force)?;
             eprintln!("wrote {}", out.display());
         }
-        None => print!("{text}"),
+        None => stdout(text)?,
     }
     Ok(())
+}
+
+/// Writes `text` to standard output. A reader that closed the pipe early (`valueflow … | head`)
+/// is not an error: the rest is simply not wanted.
+fn stdout(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Runtime(
+            anyhow::anyhow!("cannot write to standard output: {e}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn compare(args: CompareArgs) -> Result<(), CliError> {

@@ -16,7 +16,8 @@ mod stats;
 mod trace;
 
 pub use replication::{
-    Exceeded, Outcomes, Part, Recorder, ReplicationResult, StageObservation, WorkDone, WorkObservation,
+    Exceeded, Outcomes, Part, Recorder, ReplicationResult, StageObservation, WorkDone,
+    WorkObservation,
 };
 pub use sketch::Sketch;
 pub use stats::{

@@ -395,12 +395,22 @@ impl ValueStream {
         visits
     }
 
-    /// Estimated items created and events handled in one replication: every backlog item, every
-    /// arrival over the horizon (slices of epics included, defects spawned one level deep),
-    /// one event per arrival and per expected stage visit, a signal per slice, every release
-    /// and checkpoint. An estimate to refuse hopeless scenarios before they run; the engine's
-    /// budget ([`Limits`]) stops whatever the estimate misses.
+    /// The items alive at day 0 (every backlog item and every slice of every backlog epic) and
+    /// the estimated events of one replication: one per item created (backlogs, arrivals over
+    /// the horizon, slices of epics, defects spawned one level deep) and per expected stage
+    /// visit, a signal per slice, every release and checkpoint. An estimate to refuse hopeless
+    /// scenarios before they run; the engine's budget ([`Limits`]) stops whatever it misses.
     pub fn estimated_load(&self) -> (f64, f64) {
+        let at_start: f64 = self
+            .work_types
+            .iter()
+            .map(|w| f64::from(w.backlog))
+            .chain(
+                self.epics
+                    .iter()
+                    .map(|e| f64::from(e.backlog) * f64::from(e.slices)),
+            )
+            .sum();
         let mut items: Vec<f64> = self
             .work_types
             .iter()
@@ -427,7 +437,7 @@ impl ValueStream {
             .map(|r| self.horizon / r)
             .sum();
         let events = total * (1.0 + visits) + slices + releases + self.checkpoints.len() as f64;
-        (total, events)
+        (at_start, events)
     }
 
     /// Offered utilisation of each stage from the steady flows of work: for each work type,

@@ -61,21 +61,24 @@ impl Checker {
     fn positive(&mut self, key: &str, v: f64) -> bool {
         let ok = v.is_finite() && v > 0.0;
         if !ok {
-            self.fail(key, format!("must be a positive number (got {v})"));
+            self.fail(key, format!("must be a positive number (got {})", short(v)));
         }
         ok
     }
 
     fn probability(&mut self, key: &str, v: f64) -> f64 {
         if !(0.0..=1.0).contains(&v) {
-            self.fail(key, format!("must be a probability from 0 to 1 (got {v})"));
+            self.fail(
+                key,
+                format!("must be a probability from 0 to 1 (got {})", short(v)),
+            );
         }
         v
     }
 
     fn non_negative(&mut self, key: &str, v: f64) -> f64 {
         if !(v.is_finite() && v >= 0.0) {
-            self.fail(key, format!("must be zero or more (got {v})"));
+            self.fail(key, format!("must be zero or more (got {})", short(v)));
         }
         v
     }
@@ -122,7 +125,7 @@ impl Checker {
                 } else {
                     c.fail(
                         format!("{key}.{name}"),
-                        format!("must be a positive number of days (got {v})"),
+                        format!("must be a positive number of days (got {})", short(v)),
                     );
                 }
             }
@@ -151,7 +154,10 @@ impl Checker {
         match u32::try_from(v) {
             Ok(n) if (1..=max).contains(&n) => Some(n),
             _ => {
-                self.fail(key, format!("must be a whole number from 1 to {max} (got {v})"));
+                self.fail(
+                    key,
+                    format!("must be a whole number from 1 to {max} (got {v})"),
+                );
                 None
             }
         }
@@ -162,7 +168,11 @@ impl Checker {
         if !(v.is_finite() && (0.0..=bounds::MONEY).contains(&v)) {
             self.fail(
                 key,
-                format!("must be an amount from 0 to {:e} (got {v})", bounds::MONEY),
+                format!(
+                    "must be an amount from 0 to at most {:e} (got {})",
+                    bounds::MONEY,
+                    short(v)
+                ),
             );
         }
         v
@@ -305,7 +315,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         c.fail(
             "horizon",
             format!(
-                "must be at most {} days (got {})",
+                "must be at most {} days (got {:e})",
                 bounds::HORIZON,
                 raw.horizon
             ),
@@ -869,6 +879,16 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     })
 }
 
+/// A number as a message shows it: scientific notation when very large or very small, so a
+/// 1e300 never prints as 301 digits.
+pub(super) fn short(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// At most 8 names and ~80 characters of a "valid:" list, then how many more.
 pub(super) fn abbreviate(names: &[&str]) -> String {
     let mut out = String::new();
@@ -957,18 +977,33 @@ fn limits(c: &mut Checker, raw: &RawScenario) -> Limits {
 /// limits, before any work starts: (key, message) of the first limit exceeded.
 pub(crate) fn check_load(vs: &ValueStream) -> Result<(), (String, String)> {
     let (items, events) = vs.estimated_load();
-    if !(items <= vs.limits.items as f64) {
+    if items.is_nan() || items > vs.limits.items as f64 {
+        // Point at the largest backlog: that is where the items come from.
+        let work = vs
+            .work_types
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (format!("work[{i}].backlog"), f64::from(w.backlog)));
+        let epics = vs.epics.iter().enumerate().map(|(i, e)| {
+            (
+                format!("epics[{i}].backlog"),
+                f64::from(e.backlog) * f64::from(e.slices),
+            )
+        });
+        let key = work
+            .chain(epics)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or_else(|| "work".to_string(), |(k, _)| k);
         return Err((
-            "horizon".into(),
+            key,
             format!(
-                "one replication would create about {items:.3e} items (backlogs, plus arrivals over {} days, plus the slices of epics), more than the limit of {} items; lower the backlogs, arrival rates or horizon, or raise `limits.items_per_replication` (at most {})",
-                vs.horizon,
+                "one replication would start with {items:.0} items (backlogs, and every slice of every backlog epic), more than the limit of {} items alive at once; lower the backlogs, or raise `limits.items_per_replication` (at most {})",
                 vs.limits.items,
                 Limits::MAX_ITEMS
             ),
         ));
     }
-    if !(events <= vs.limits.events as f64) {
+    if events.is_nan() || events > vs.limits.events as f64 {
         return Err((
             "horizon".into(),
             format!(

@@ -345,7 +345,7 @@ fn every_semantic_problem_is_reported_at_once() {
         &text,
         &[
             "6 problems",
-            "bad.toml:12:1: `stages[0].workers`: must be a whole number from 1 to 4294967295 (got 0)",
+            "bad.toml:12:1: `stages[0].workers`: must be a whole number from 1 to 100000 (got 0)",
             "`stages[0].wip_limit`",
             "`work[0].arrival_rate`: must be a positive number (got -1)",
             "`stages[1].rework.to`: `deploy` is not an earlier stage; valid: build",

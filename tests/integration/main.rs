@@ -6,6 +6,7 @@ mod cli;
 mod economics;
 mod flow;
 mod golden;
+mod hardening;
 mod properties;
 mod theory;
 mod value;
