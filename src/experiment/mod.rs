@@ -339,8 +339,8 @@ impl<'a> Accumulator<'a> {
         self.wip_growth.add(r.wip_growth * DAYS_PER_MONTH);
         self.flow_efficiency.add(r.flow_efficiency);
         for (acc, s) in self.stages.iter_mut().zip(&r.stages) {
-            for (a, (t, items)) in acc.time.iter_mut().zip(s.time.iter().zip(&s.time_items)) {
-                a.add(t.mean(), items);
+            for (p, (a, items)) in acc.time.iter_mut().zip(&s.time_items).enumerate() {
+                a.add(s.time_mean(p), items);
             }
             acc.service.add(s.service.mean());
             acc.utilization.add(s.utilization);

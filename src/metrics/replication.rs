@@ -52,10 +52,12 @@ impl Part {
 /// Observations of one stage in one replication.
 #[derive(Clone, Debug, Default)]
 pub struct StageObservation {
-    /// Days each counted delivered item spent in the stage, per [`Part`] (summed over its
-    /// visits; zero if none), for means.
-    pub time: [Running; Part::COUNT],
-    /// The same, for percentiles.
+    /// Days counted delivered items spent in the stage, per [`Part`], summed over items (each
+    /// item's days summed over its visits).
+    pub time_sum: [f64; Part::COUNT],
+    /// Counted delivered items (the denominator of every part's mean, zeros included).
+    pub time_count: u64,
+    /// Each counted item's days in the stage per part, zeros included, for percentiles.
     pub time_items: [Sketch; Part::COUNT],
     /// Service times of counted items, per visit.
     pub service: Running,
@@ -71,6 +73,15 @@ pub struct StageObservation {
 }
 
 impl StageObservation {
+    /// Mean days a counted delivered item spent in `part` of the stage (NaN without items).
+    pub fn time_mean(&self, part: usize) -> f64 {
+        if self.time_count == 0 {
+            f64::NAN
+        } else {
+            self.time_sum[part] / self.time_count as f64
+        }
+    }
+
     /// Share of worker time idle with room to take work but nothing to take: the stage is
     /// starved.
     pub fn starved(&self) -> f64 {
@@ -503,10 +514,14 @@ impl Recorder {
             self.cycle_total += cycle;
             let at = slot as usize * self.stride;
             let row = &self.ledger[at..at + self.stride];
+            // Zeros (most parts of most stages) are counted in bulk at the end.
             for (obs, days) in r.stages.iter_mut().zip(row.chunks_exact(Part::COUNT)) {
+                obs.time_count += 1;
                 for (p, &d) in days.iter().enumerate() {
-                    obs.time[p].add(d);
-                    obs.time_items[p].add(d);
+                    if d != 0.0 {
+                        obs.time_sum[p] += d;
+                        obs.time_items[p].add(d);
+                    }
                 }
             }
         }
@@ -558,6 +573,9 @@ impl Recorder {
             f64::NAN
         };
         for (s, obs) in r.stages.iter_mut().enumerate() {
+            for items in &mut obs.time_items {
+                items.add_zeros(obs.time_count - items.count());
+            }
             let w = f64::from(workers[s]);
             obs.utilization = self.busy[s].average(horizon) / w;
             obs.blocked = self.blocked[s].average(horizon) / w;

@@ -103,6 +103,16 @@ impl Sketch {
         }
     }
 
+    /// Records `n` zeros at once.
+    pub fn add_zeros(&mut self, n: u64) {
+        if n > 0 {
+            self.count += n;
+            self.zeros += n;
+            self.min = self.min.min(0.0);
+            self.max = self.max.max(0.0);
+        }
+    }
+
     /// Adds every value recorded in `other`.
     pub fn merge(&mut self, other: &Sketch) {
         self.pos.merge(&other.pos);

@@ -349,6 +349,8 @@ pub struct FlowSim<'a> {
     live_by_kind: [u64; 4],
     /// Live items not yet past the commitment point.
     uncommitted: u64,
+    /// The stages whose WIP limit applies (none when the policy ignores limits).
+    limited: Vec<usize>,
     effort_started: [f64; 4],
     trace: Option<Trace>,
     rec: Recorder,
@@ -445,6 +447,13 @@ impl<'a> FlowSim<'a> {
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
             uncommitted: 0,
+            limited: if ignore_limits {
+                Vec::new()
+            } else {
+                (0..vs.stages.len())
+                    .filter(|&s| vs.stages[s].wip_limit.is_some())
+                    .collect()
+            },
             effort_started: [0.0; 4],
             trace: None,
             rec: Recorder::new(
@@ -1253,8 +1262,10 @@ impl Model for FlowSim<'_> {
                     .snapshot(usize::from(k), wip, self.uncommitted, defects);
             }
         }
-        // Blocking only changes while handling an event, so it is recorded once per event.
-        for s in 0..self.stages.len() {
+        // Blocking only changes while handling an event, so it is recorded once per event,
+        // and only where a WIP limit can block.
+        for i in 0..self.limited.len() {
+            let s = self.limited[i];
             let level = self.blocked_workers(s);
             self.rec.blocked(s, now.days(), level);
         }
