@@ -49,7 +49,7 @@ fn axis_labels(kind: ChartKind) -> &'static [&'static str] {
         ChartKind::LeadTimeHistogram => &["Lead time (days, arrival to delivery)", "Items ("],
         ChartKind::Throughput => &["Week", "Items delivered per week"],
         ChartKind::ThroughputHistogram => &["Items delivered in a week", "Weeks (of "],
-        ChartKind::Wip => &["Day", "Items (committed WIP; backlog)", "backlog: arrived"],
+        ChartKind::Wip => &["Day", "WIP", "backlog: arrived"],
         ChartKind::AgingWip => &["days since commitment"],
         ChartKind::ValueDistribution => &["Value realised by the horizon"],
         ChartKind::FlowDistribution => &["Day", "% of effort"],

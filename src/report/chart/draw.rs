@@ -1037,28 +1037,54 @@ fn wip<DB: DrawingBackend>(
             (t, waiting as f64)
         })
         .collect();
-    let top = max_or(committed.iter().chain(&backlog).map(|p| p.1), 1.0) * 1.1;
+    let top = max_or(committed.iter().map(|p| p.1), 1.0) * 1.1;
+    let most_waiting = max_or(backlog.iter().map(|p| p.1), 0.0) * 1.1;
+    // A backlog far larger than the WIP gets its own axis on the right, so the WIP line keeps
+    // the chart's height instead of lying flat along the bottom.
+    let own_axis = most_waiting > 2.0 * top;
+    let (top, backlog_top) = if own_axis {
+        (top, most_waiting)
+    } else {
+        let both = top.max(most_waiting);
+        (both, both)
+    };
     let mut chart = ChartBuilder::on(body)
         .margin(30)
         .margin_top(70)
         .x_label_area_size(90)
         .y_label_area_size(120)
+        .right_y_label_area_size(if own_axis { 120 } else { 0 })
         .build_cartesian_2d(0f64..h, 0f64..top)
-        .ck(kind)?;
+        .ck(kind)?
+        .set_secondary_coord(0f64..h, 0f64..backlog_top);
     chart
         .configure_mesh()
         .x_desc("Day")
-        .y_desc("Items (committed WIP; backlog)")
+        .y_desc(if own_axis {
+            "Committed items (WIP)"
+        } else {
+            "Items (committed WIP and backlog)"
+        })
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
         .ck(kind)?;
+    if own_axis {
+        chart
+            .configure_secondary_axes()
+            .y_desc("Backlog items (dashed line)")
+            .y_label_formatter(&tick)
+            .label_style(label_style())
+            .axis_desc_style((FONT, AXIS))
+            .draw()
+            .ck(kind)?;
+    }
     let color = KIND_COLORS[0];
     let waiting = RGBColor(150, 110, 20);
     chart
-        .draw_series(DashedLineSeries::new(
+        .draw_secondary_series(DashedLineSeries::new(
             backlog,
             16,
             10,
@@ -1082,11 +1108,16 @@ fn wip<DB: DrawingBackend>(
         ),
         (format!("average WIP {mean:.1}"), Mark::Line(BLACK)),
         (
-            "backlog: arrived, not committed".to_string(),
+            if own_axis {
+                "backlog: arrived, not committed (right axis)"
+            } else {
+                "backlog: arrived, not committed"
+            }
+            .to_string(),
             Mark::Dashed(waiting),
         ),
     ];
-    let (left, _, top_px, _) = plot_box(&chart);
+    let (left, _, top_px, _) = plot_box(&*chart);
     legend_row(root, (left, top_px - 34), &entries, kind)
 }
 

@@ -139,7 +139,7 @@ impl ChartKind {
             ChartKind::LeadTimeHistogram => "How many items took each lead time (arrival to delivery, backlog included); lines mark the 50th, 85th and 95th percentiles.",
             ChartKind::Throughput => "Items delivered per week (flow velocity) in one replication.",
             ChartKind::ThroughputHistogram => "How many weeks delivered 0, 1, 2... items; lines mark the median week and the count that 85% of weeks reached.",
-            ChartKind::Wip => "Committed items each day (WIP, flow load) in one replication; the dashed line is the backlog (arrived, not yet committed).",
+            ChartKind::Wip => "Committed items each day (WIP, flow load) in one replication; the dashed line is the backlog (arrived, not yet committed), on its own right-hand axis when it dwarfs the WIP.",
             ChartKind::AgingWip => "Committed items by stage and age since commitment; ticks mark the 50th/85th/95th percentile age at which past items left that stage.",
             ChartKind::ValueDistribution => "Spread of value realised across replications: box from 25th to 75th percentile, whiskers 5th to 95th.",
             ChartKind::FlowDistribution => "Share of effort going to features, defects, debt and risk over time.",
