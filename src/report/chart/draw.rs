@@ -147,12 +147,18 @@ fn whisker(x: f64, lo: f64, hi: f64, cap: f64) -> Vec<PathElement<(f64, f64)>> {
     ]
 }
 
-/// Tick labels: whole numbers without decimals, others with as many as they deserve.
+/// Tick labels: whole numbers without decimals, others with as many as they deserve and no
+/// trailing zeros ("0.5", "1.5", not "0.500", "1.50").
 fn tick(v: &f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e6 {
         format!("{v:.0}")
     } else {
-        fmt_num(Some(*v))
+        let s = fmt_num(Some(*v));
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -745,7 +751,8 @@ fn cycle_time<DB: DrawingBackend>(
         labels.push((chart.backend_coord(&(vs.horizon, y)).1, text, BLACK));
     }
     // Labels sit in the right margin, outside the dots.
-    margin_labels(root, bounds.1, (bounds.2, bounds.3), labels, kind)?;
+    // Kept half a label clear of the plot's corners, where the axes' tick labels are.
+    margin_labels(root, bounds.1, (bounds.2 + 14, bounds.3 - 14), labels, kind)?;
     legend_row(root, (bounds.0, bounds.2 - 34), &entries, kind)
 }
 
