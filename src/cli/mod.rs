@@ -143,8 +143,9 @@ struct Comparing {
 struct ChartArgs {
     /// The scenario file (.toml, .yaml, .yml or .json).
     file: PathBuf,
-    /// Which chart: output-vs-outcome, value-over-time, cfd, cycle-time, throughput, wip,
-    /// aging-wip, value-distribution, flow-distribution, stages, key-results.
+    /// Which chart: output-vs-outcome, value-over-time, cfd, cycle-time, cycle-time-histogram,
+    /// lead-time-histogram, throughput, throughput-histogram, wip, aging-wip,
+    /// value-distribution, flow-distribution, where-time-goes, stages, key-results.
     #[arg(long)]
     kind: String,
     /// The chart file; .png or .svg.

@@ -40,13 +40,20 @@ fn axis_labels(kind: ChartKind) -> &'static [&'static str] {
             "Value realised by the horizon",
         ],
         ChartKind::ValueOverTime => &["Day", "Cumulative value realised"],
-        ChartKind::Cfd => &["Day", "Cumulative items"],
-        ChartKind::CycleTime => &["Completion day", "Flow time (days)"],
+        ChartKind::Cfd => &["Day", "Cumulative items", "backlog (not yet committed)"],
+        ChartKind::CycleTime => &[
+            "Completion day",
+            "Cycle time (days, commitment to delivery)",
+        ],
+        ChartKind::CycleTimeHistogram => &["Cycle time (days, commitment to delivery)", "Items ("],
+        ChartKind::LeadTimeHistogram => &["Lead time (days, arrival to delivery)", "Items ("],
         ChartKind::Throughput => &["Week", "Items delivered per week"],
-        ChartKind::Wip => &["Day", "Items in the value stream"],
-        ChartKind::AgingWip => &["days since arrival"],
+        ChartKind::ThroughputHistogram => &["Items delivered in a week", "Weeks (of "],
+        ChartKind::Wip => &["Day", "WIP", "backlog: arrived"],
+        ChartKind::AgingWip => &["days since commitment"],
         ChartKind::ValueDistribution => &["Value realised by the horizon"],
         ChartKind::FlowDistribution => &["Day", "% of effort"],
+        ChartKind::WhereTimeGoes => &["Days per item (mean)", "Stage", "commitment point"],
         ChartKind::Stages => &["Utilisation (%)", "Items waiting"],
         ChartKind::KeyResults => &[],
     }
@@ -204,6 +211,171 @@ fn chart_command_writes_one_chart_and_checks_its_arguments() {
         .stderr(predicate::str::contains(".png or .svg"));
 }
 
+/// The charts added with the commitment point, by their `--kind` names.
+const NEW_KINDS: [&str; 4] = [
+    "cycle-time-histogram",
+    "lead-time-histogram",
+    "throughput-histogram",
+    "where-time-goes",
+];
+
+#[test]
+fn new_chart_kinds_render_to_svg_and_png_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in NEW_KINDS {
+        let kind = ChartKind::from_name(name).expect("a known kind");
+        for ext in ["svg", "png"] {
+            let out = dir.path().join(format!("{name}.{ext}"));
+            valueflow()
+                .args(["chart", "scenarios/delivery-team.toml", "--kind", name])
+                .args(["--reps", "2", "--quiet", "--out"])
+                .arg(&out)
+                .assert()
+                .success();
+            let bytes = std::fs::read(&out).unwrap();
+            if ext == "png" {
+                assert_eq!(png_size(&bytes), chart::SIZE, "{name}");
+            } else {
+                let text = svg_text(&String::from_utf8(bytes).unwrap());
+                assert!(text.contains(kind.title()), "{name}: title missing");
+                assert!(text.contains("seed"), "{name}: footnote missing");
+                for label in axis_labels(kind) {
+                    assert!(text.contains(label), "{name}: `{label}` missing");
+                }
+            }
+        }
+    }
+}
+
+/// Nearest-rank percentile, as the charts compute it.
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Numbers in an SVG attribute list such as `points="150,534 1366,534 "`.
+fn numbers(s: &str) -> Vec<f64> {
+    s.split([',', ' '])
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn item_charts_follow_a_later_commitment_point() {
+    let dir = tempfile::tempdir().unwrap();
+    // The delivery team committing only when work enters build: analysis is part of the
+    // backlog, so lead time (from arrival) exceeds cycle time (from commitment).
+    let text = std::fs::read_to_string(root().join("scenarios/delivery-team.toml")).unwrap();
+    let committed = text.replacen(
+        "policy = \"fifo\"\n",
+        "policy = \"fifo\"\ncommitment = \"build\"\n",
+        1,
+    );
+    assert_ne!(committed, text, "the scenario names its policy");
+    let file = dir.path().join("commit-at-build.toml");
+    std::fs::write(&file, committed).unwrap();
+
+    let sc = scenario::load(&file).unwrap();
+    let traced = sc.policy_named(&sc.policy).unwrap();
+    let (_, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+    let mut cycle: Vec<f64> = trace.items.iter().filter_map(|i| i.cycle_time()).collect();
+    let mut lead: Vec<f64> = trace
+        .items
+        .iter()
+        .filter(|i| i.cycle_time().is_some())
+        .filter_map(|i| i.lead_time())
+        .collect();
+    cycle.sort_by(f64::total_cmp);
+    lead.sort_by(f64::total_cmp);
+    assert!(cycle.len() > 100);
+    let gap = lead.iter().zip(&cycle).map(|(l, c)| l - c).sum::<f64>() / cycle.len() as f64;
+    assert!(
+        gap > 1.0,
+        "lead and cycle times must differ here (mean gap {gap})"
+    );
+
+    let chart_file = |kind: &str| {
+        let out = dir.path().join(format!("{kind}.svg"));
+        valueflow()
+            .args(["chart", "--kind", kind, "--reps", "2", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&file)
+            .assert()
+            .success();
+        std::fs::read_to_string(out).unwrap()
+    };
+
+    // The scatterplot: percentile labels are those of cycle times, to one decimal ...
+    let svg = chart_file("cycle-time");
+    let text = svg_text(&svg);
+    for (q, label) in [(0.5, "50%"), (0.85, "85%"), (0.95, "95%")] {
+        let want = format!("{label}: {:.1} days", nearest_rank(&cycle, q));
+        assert!(text.contains(&want), "missing `{want}`");
+        let lead_label = format!("{label}: {:.1} days", nearest_rank(&lead, q));
+        if lead_label != want {
+            assert!(
+                !text.contains(&lead_label),
+                "lead time label `{lead_label}`"
+            );
+        }
+    }
+    // ... and every dot sits at its cycle time: map pixel rows back to days through the 50th
+    // and 95th percentile lines (the black two-point horizontal lines across the plot).
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let rows: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter(|n| n.attribute("stroke") == Some("#000000"))
+        .filter(|n| n.attribute("stroke-width") == Some("2"))
+        .map(|n| numbers(n.attribute("points").unwrap()))
+        .filter(|p| p.len() == 4 && p[1] == p[3] && p[2] - p[0] > 800.0)
+        .map(|p| p[1])
+        .collect();
+    assert_eq!(rows.len(), 3, "three percentile lines: {rows:?}");
+    let (p50, p95) = (nearest_rank(&cycle, 0.5), nearest_rank(&cycle, 0.95));
+    let days_per_px = (p95 - p50) / (rows[2] - rows[0]);
+    let mut dots: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle") && n.attribute("r") == Some("6"))
+        .map(|n| p50 + (n.attribute("cy").unwrap().parse::<f64>().unwrap() - rows[0]) * days_per_px)
+        .collect();
+    dots.sort_by(f64::total_cmp);
+    assert_eq!(dots.len(), cycle.len(), "one dot per delivered item");
+    let off = |want: &[f64]| {
+        dots.iter()
+            .zip(want)
+            .map(|(d, w)| (d - w).abs())
+            .fold(0.0, f64::max)
+    };
+    // One pixel is about a tenth of a day here.
+    assert!(
+        off(&cycle) < 0.4,
+        "dots are cycle times (off by {})",
+        off(&cycle)
+    );
+    assert!(off(&lead) > 1.0, "dots are not lead times");
+
+    // The other item charts count from the commitment point too.
+    let text = svg_text(&chart_file("aging-wip"));
+    assert!(text.contains("days since commitment"));
+    assert!(
+        text.contains("build") && !text.contains("analysis"),
+        "committed columns only"
+    );
+    let text = svg_text(&chart_file("where-time-goes"));
+    assert!(text.contains("commitment point (entering build)"));
+    assert!(text.contains("analysis") && text.contains("Policy `fifo`"));
+    let text = svg_text(&chart_file("cfd"));
+    assert!(text.contains("backlog (not yet committed)") && !text.contains("analysis"));
+    let histogram = svg_text(&chart_file("cycle-time-histogram"));
+    let want = format!("85%: {:.1} days", nearest_rank(&cycle, 0.85));
+    assert!(histogram.contains(&want), "missing `{want}`");
+    let histogram = svg_text(&chart_file("lead-time-histogram"));
+    let want = format!("85%: {:.1} days", nearest_rank(&lead, 0.85));
+    assert!(histogram.contains(&want), "missing `{want}`");
+}
+
 fn expected_report_files() -> Vec<String> {
     let mut files: Vec<String> = ChartKind::ALL
         .iter()
@@ -232,6 +404,16 @@ fn report_writes_the_pack_and_never_clobbers() {
     for f in expected_report_files() {
         assert!(out.join(&f).is_file(), "missing {f}");
     }
+    for name in NEW_KINDS {
+        assert!(
+            out.join(format!("{name}.png")).is_file(),
+            "missing {name}.png"
+        );
+        assert!(
+            out.join(format!("{name}.svg")).is_file(),
+            "missing {name}.svg"
+        );
+    }
     for p in ["feature-factory", "shortest-first", "cd3", "outcome"] {
         let csv = std::fs::read_to_string(out.join(format!("policy-{p}.csv"))).unwrap();
         assert!(
@@ -244,8 +426,20 @@ fn report_writes_the_pack_and_never_clobbers() {
     assert_eq!(json["policies"].as_array().unwrap().len(), 4);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("## Takeaways") && md.contains("realised the most value"));
+    for name in NEW_KINDS {
+        assert!(
+            md.contains(&format!("({name}.png)")),
+            "summary.md lists {name}"
+        );
+    }
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert_eq!(html.matches("<svg").count(), ChartKind::ALL.len());
+    for name in NEW_KINDS {
+        assert!(
+            html.contains(&format!("id=\"{name}\"")),
+            "index.html shows {name}"
+        );
+    }
     assert!(
         !html.contains("<script"),
         "index.html must not load scripts"

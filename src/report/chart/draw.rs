@@ -1,8 +1,11 @@
 //! One drawing function per chart kind, generic over the backend (PNG or SVG).
 
-use super::style::{policy_color, AXIS, FONT, KIND_COLORS, LABEL, NOTE, TITLE};
+use super::style::{
+    policy_color, AXIS, BACKLOG, FONT, KIND_COLORS, LABEL, NOTE, PART_COLORS, PERCENTILE_COLORS,
+    TITLE,
+};
 use super::{ChartData, ChartError, ChartKind, SIZE};
-use crate::metrics::Trace;
+use crate::metrics::{Part, Trace, TracedItem};
 use crate::model::Kind;
 use crate::report::table::{fmt_big, fmt_num};
 use plotters::coord::Shift;
@@ -46,7 +49,10 @@ pub(super) fn chart<DB: DrawingBackend>(
         kind,
         ChartKind::Cfd
             | ChartKind::CycleTime
+            | ChartKind::CycleTimeHistogram
+            | ChartKind::LeadTimeHistogram
             | ChartKind::Throughput
+            | ChartKind::ThroughputHistogram
             | ChartKind::Wip
             | ChartKind::AgingWip
     );
@@ -72,20 +78,41 @@ pub(super) fn chart<DB: DrawingBackend>(
     )
     .ck(kind)?;
     let title = format!("{} · {}", kind.title(), d.scenario.name);
+    // A long scenario name shrinks the title rather than running it off the edge.
+    let mut size = TITLE;
+    while size > 24 {
+        let font: TextStyle = (FONT, size, FontStyle::Bold).into();
+        if root.estimate_text_size(&title, &font).ck(kind)?.0 + 60 <= SIZE.0 {
+            break;
+        }
+        size -= 2;
+    }
     let body = body
         .margin(18, 0, 0, 0)
-        .titled(&title, (FONT, TITLE, FontStyle::Bold))
+        .titled(&title, (FONT, size, FontStyle::Bold))
         .ck(kind)?;
     match kind {
         ChartKind::OutputVsOutcome => output_vs_outcome(root, &body, d, kind),
         ChartKind::ValueOverTime => value_over_time(&body, d, kind),
         ChartKind::Cfd => cfd(&body, d, kind),
-        ChartKind::CycleTime => cycle_time(&body, d, kind),
+        ChartKind::CycleTime => cycle_time(root, &body, d, kind),
+        ChartKind::CycleTimeHistogram => {
+            let times = d.trace.items.iter().filter_map(TracedItem::cycle_time);
+            let axis = "Cycle time (days, commitment to delivery)";
+            time_histogram(root, &body, times.collect(), axis, kind)
+        }
+        ChartKind::LeadTimeHistogram => {
+            let times = d.trace.items.iter().filter_map(TracedItem::lead_time);
+            let axis = "Lead time (days, arrival to delivery)";
+            time_histogram(root, &body, times.collect(), axis, kind)
+        }
         ChartKind::Throughput => throughput(&body, d, kind),
-        ChartKind::Wip => wip(&body, d, kind),
+        ChartKind::ThroughputHistogram => throughput_histogram(root, &body, d, kind),
+        ChartKind::Wip => wip(root, &body, d, kind),
         ChartKind::AgingWip => aging_wip(root, &body, d, kind),
         ChartKind::ValueDistribution => value_distribution(root, &body, d, kind),
         ChartKind::FlowDistribution => flow_distribution(&body, d, kind),
+        ChartKind::WhereTimeGoes => where_time_goes(root, &body, d, kind),
         ChartKind::Stages => stages(root, &body, d, kind),
         ChartKind::KeyResults => key_results(root, &body, d, kind),
     }
@@ -120,12 +147,18 @@ fn whisker(x: f64, lo: f64, hi: f64, cap: f64) -> Vec<PathElement<(f64, f64)>> {
     ]
 }
 
-/// Tick labels: whole numbers without decimals, others with as many as they deserve.
+/// Tick labels: whole numbers without decimals, others with as many as they deserve and no
+/// trailing zeros ("0.5", "1.5", not "0.500", "1.50").
 fn tick(v: &f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e6 {
         format!("{v:.0}")
     } else {
-        fmt_num(Some(*v))
+        let s = fmt_num(Some(*v));
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -349,6 +382,187 @@ fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
         .ck(kind)
 }
 
+/// How a legend entry drawn outside the plot is marked.
+#[derive(Clone, Copy)]
+enum Mark {
+    Dot(RGBColor),
+    Block(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+}
+
+/// Draws legend entries in one row from pixel `(x, y)` (`y` is the row's middle) of `root`.
+/// Charts put it above the plot so that it never hides data.
+fn legend_row<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    (mut x, y): (i32, i32),
+    entries: &[(String, Mark)],
+    kind: ChartKind,
+) -> R {
+    let style = label_style().pos(Pos::new(HPos::Left, VPos::Center));
+    for (text, mark) in entries {
+        match *mark {
+            Mark::Dot(c) => root.draw(&Circle::new((x + 17, y), 9, c.filled())),
+            Mark::Block(c) => {
+                root.draw(&Rectangle::new([(x, y - 12), (x + 34, y + 12)], c.filled()))
+            }
+            Mark::Line(c) => root.draw(&PathElement::new(
+                vec![(x, y), (x + 34, y)],
+                c.stroke_width(4),
+            )),
+            Mark::Dashed(c) => {
+                root.draw(&PathElement::new(
+                    vec![(x, y), (x + 12, y)],
+                    c.stroke_width(4),
+                ))
+                .ck(kind)?;
+                root.draw(&PathElement::new(
+                    vec![(x + 22, y), (x + 34, y)],
+                    c.stroke_width(4),
+                ))
+            }
+        }
+        .ck(kind)?;
+        root.draw_text(text, &style, (x + 44, y)).ck(kind)?;
+        let (w, _) = root.estimate_text_size(text, &style).ck(kind)?;
+        x += 44 + w as i32 + 40;
+    }
+    Ok(())
+}
+
+/// Pixel bounds of a chart's plot: (left, right, top, bottom).
+fn plot_box<DB: DrawingBackend, CT: CoordTranslate>(
+    chart: &ChartContext<'_, DB, CT>,
+) -> (i32, i32, i32, i32) {
+    let (x, y) = chart.plotting_area().get_pixel_range();
+    (x.start, x.end, y.start, y.end)
+}
+
+/// Labels horizontal lines in the margin right of the plot (`right` is the plot's right edge,
+/// `lo..hi` the pixel rows labels may use). Each label sits level with its line unless it would
+/// overlap a neighbour; then it moves just enough, and a leader joins it to its line, so
+/// labels never cover the data or each other.
+fn margin_labels<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    right: i32,
+    (lo, hi): (i32, i32),
+    mut lines: Vec<(i32, String, RGBColor)>,
+    kind: ChartKind,
+) -> R {
+    const GAP: i32 = 34;
+    lines.sort_by_key(|l| l.0);
+    let mut ys: Vec<i32> = lines.iter().map(|l| l.0.clamp(lo, hi)).collect();
+    for i in 1..ys.len() {
+        ys[i] = ys[i].max(ys[i - 1] + GAP);
+    }
+    let mut cap = hi;
+    for y in ys.iter_mut().rev() {
+        *y = (*y).min(cap);
+        cap = *y - GAP;
+    }
+    for ((line_y, text, color), y) in lines.iter().zip(ys) {
+        let leader = vec![
+            (right, *line_y),
+            (right + 12, *line_y),
+            (right + 26, y),
+            (right + 34, y),
+        ];
+        root.draw(&PathElement::new(leader, color.stroke_width(2)))
+            .ck(kind)?;
+        let style = label_style()
+            .color(color)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        root.draw_text(text, &style, (right + 40, y)).ck(kind)?;
+    }
+    Ok(())
+}
+
+/// Height of one row of labels above a plot, in pixels.
+const ROW: i32 = 32;
+
+/// Labels vertical lines in rows above the plot (`top` is its upper edge), one row per line:
+/// the leftmost line in the top row, the rightmost just above the plot. Each label starts just
+/// right of its line, which a leader extends up to it; as lines further right sit in lower
+/// rows, no leader crosses another label, and no two labels share a row.
+fn row_labels<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    top: i32,
+    mut lines: Vec<(i32, String, RGBColor)>,
+    kind: ChartKind,
+) -> R {
+    lines.sort_by_key(|l| l.0);
+    let rows = lines.len() as i32;
+    for (r, (x, text, color)) in lines.iter().enumerate() {
+        let y = top - ROW / 2 - 4 - (rows - 1 - r as i32) * ROW;
+        root.draw(&PathElement::new(
+            vec![(*x, top), (*x, y)],
+            color.stroke_width(2),
+        ))
+        .ck(kind)?;
+        let style = label_style()
+            .color(color)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        root.draw_text(text, &style, (x + 8, y)).ck(kind)?;
+    }
+    Ok(())
+}
+
+/// The percentiles drawn on scatterplots, histograms and aging WIP (Vacanti 2015).
+const PERCENTILES: [(f64, &str); 3] = [(0.5, "50%"), (0.85, "85%"), (0.95, "95%")];
+
+/// A percentile label, always to one decimal so the three line up: "85%: 12.3 days".
+fn days_label(label: &str, days: f64) -> String {
+    format!("{label}: {days:.1} days")
+}
+
+/// Writes `text` in the middle of the plot (charts with nothing to show).
+fn plot_message<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    (left, right, top, bottom): (i32, i32, i32, i32),
+    text: &str,
+    kind: ChartKind,
+) -> R {
+    let style = (FONT, AXIS)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    root.draw_text(text, &style, ((left + right) / 2, (top + bottom) / 2))
+        .ck(kind)
+}
+
+/// The width in pixels of the widest of `texts` in the label style.
+fn widest<DB: DrawingBackend>(
+    area: &Area<'_, DB>,
+    texts: &[String],
+    kind: ChartKind,
+) -> Result<i32, ChartError> {
+    let mut w = 0;
+    for t in texts {
+        w = w.max(area.estimate_text_size(t, &label_style()).ck(kind)?.0 as i32);
+    }
+    Ok(w)
+}
+
+/// Left margin plus y label area of the charts with labels above the plot, in pixels.
+const PLOT_LEFT: i32 = 30 + 120;
+
+/// The right margin that lets each label, starting just right of a vertical line at fraction
+/// `f` of the plot's width, end inside the chart: `labels` holds (f, label width) pairs and the
+/// chart area is `width` pixels wide. A line near the right edge needs the whole label's width;
+/// one further left needs less.
+fn right_margin(width: i32, labels: &[(f64, i32)]) -> i32 {
+    let mut margin = 40;
+    // Each pass narrows the plot, so labels need a little more room; a few passes settle it.
+    for _ in 0..5 {
+        let plot = f64::from(width - PLOT_LEFT - margin);
+        margin = labels
+            .iter()
+            .map(|&(f, w)| w + 30 - ((1.0 - f.clamp(0.0, 1.0)) * plot) as i32)
+            .fold(40, i32::max);
+    }
+    margin + 10
+}
+
 /// Days sampled for charts of one replication.
 fn grid(h: f64, n: usize) -> Vec<f64> {
     (0..=n).map(|i| h * i as f64 / n as f64).collect()
@@ -359,27 +573,35 @@ fn cfd<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKi
     let t: &Trace = d.trace;
     let days = grid(vs.horizon, 240);
     let n = vs.stages.len();
-    // Cumulative lines, top to bottom: arrived, entered stage 0..n-1, done.
-    let mut lines: Vec<(String, Vec<f64>)> = Vec::new();
-    let count = |f: &dyn Fn(&crate::metrics::TracedItem, f64) -> bool| -> Vec<f64> {
+    let c = vs.commitment.min(n.saturating_sub(1));
+    let count = |f: &dyn Fn(&TracedItem, f64) -> bool| -> Vec<f64> {
         days.iter()
             .map(|&day| t.items.iter().filter(|it| f(it, day)).count() as f64)
             .collect()
     };
-    let live = |it: &crate::metrics::TracedItem, day: f64| it.dropped.is_none_or(|x| x > day);
-    lines.push((
-        "backlog".into(),
+    let live = |it: &TracedItem, day: f64| it.dropped.is_none_or(|x| x > day);
+    // Cumulative lines, top to bottom: arrived, committed (entered the commitment stage),
+    // entered each later stage, done. The band under "arrived" is the backlog: every item not
+    // yet committed, including any in stages before the commitment point, which are options
+    // rather than work the team has started (Kanban Method).
+    let mut lines: Vec<(String, Vec<f64>, RGBColor)> = vec![(
+        "backlog (not yet committed)".into(),
         count(&|it, day| it.arrival <= day && live(it, day)),
-    ));
-    for s in 0..n {
-        lines.push((
-            vs.stages[s].name.clone(),
-            count(&|it, day| it.entered[s] <= day && live(it, day)),
-        ));
+        BACKLOG,
+    )];
+    let palette = stage_palette(n - c + 1);
+    for s in c..n {
+        let entered = if s == c {
+            count(&|it, day| it.committed.is_some_and(|x| x <= day) && live(it, day))
+        } else {
+            count(&|it, day| it.entered[s] <= day && live(it, day))
+        };
+        lines.push((vs.stages[s].name.clone(), entered, palette[s - c]));
     }
     lines.push((
         "done".into(),
         count(&|it, day| it.delivered.is_some_and(|x| x <= day)),
+        palette[n - c],
     ));
     let top = max_or(lines[0].1.iter().copied(), 1.0) * 1.05;
     let mut chart = ChartBuilder::on(body)
@@ -398,9 +620,8 @@ fn cfd<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKi
         .axis_desc_style((FONT, AXIS))
         .draw()
         .ck(kind)?;
-    let palette = stage_palette(n + 2);
-    for (i, (name, ys)) in lines.iter().enumerate() {
-        let color = palette[i];
+    for (name, ys, color) in &lines {
+        let color = *color;
         chart
             .draw_series(AreaSeries::new(
                 days.iter().copied().zip(ys.iter().copied()),
@@ -446,19 +667,37 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
-fn cycle_time<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKind) -> R {
+fn cycle_time<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    body: &Area<'_, DB>,
+    d: &ChartData<'_>,
+    kind: ChartKind,
+) -> R {
     let vs = &d.scenario.stream;
+    // Cycle time, the team's view: from the commitment point to delivery (Vacanti 2015).
     let done: Vec<(f64, f64, Kind)> = d
         .trace
         .items
         .iter()
-        .filter_map(|it| Some((it.delivered?, it.lead_time()?, it.kind)))
+        .filter_map(|it| Some((it.delivered?, it.cycle_time()?, it.kind)))
         .collect();
-    let mut leads: Vec<f64> = done.iter().map(|x| x.1).collect();
-    leads.sort_by(f64::total_cmp);
-    let top = max_or(leads.iter().copied(), 1.0) * 1.08;
+    let mut cycles: Vec<f64> = done.iter().map(|x| x.1).collect();
+    cycles.sort_by(f64::total_cmp);
+    let top = max_or(cycles.iter().copied(), 1.0) * 1.08;
+    let marks: Vec<(f64, String)> = PERCENTILES
+        .iter()
+        .map(|&(q, label)| {
+            let y = percentile(&cycles, q);
+            (y, days_label(label, y))
+        })
+        .collect();
+    let texts: Vec<String> = marks.iter().map(|m| m.1.clone()).collect();
+    // Room right of the plot for the percentile labels and their leaders.
+    let margin = widest(body, &texts, kind)? + 60;
     let mut chart = ChartBuilder::on(body)
         .margin(30)
+        .margin_top(70)
+        .margin_right(margin)
         .x_label_area_size(90)
         .y_label_area_size(120)
         .build_cartesian_2d(0f64..vs.horizon, 0f64..top)
@@ -466,13 +705,15 @@ fn cycle_time<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: 
     chart
         .configure_mesh()
         .x_desc("Completion day")
-        .y_desc("Flow time (days)")
+        .y_desc("Cycle time (days, commitment to delivery)")
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
         .ck(kind)?;
+    let bounds = plot_box(&chart);
+    let mut entries = Vec::new();
     for k in Kind::ALL {
         let pts: Vec<(f64, f64)> = done
             .iter()
@@ -488,30 +729,239 @@ fn cycle_time<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: 
                 pts.into_iter()
                     .map(|p| Circle::new(p, 6, color.mix(0.8).filled())),
             )
-            .ck(kind)?
-            .label(k.name())
-            .legend(move |(x, y)| Circle::new((x + 15, y), 8, color.filled()));
+            .ck(kind)?;
+        entries.push((k.name().to_string(), Mark::Dot(color)));
     }
-    for (q, label) in [(0.5, "50%"), (0.85, "85%"), (0.95, "95%")] {
-        let y = percentile(&leads, q);
-        if !y.is_finite() {
-            continue;
-        }
+    if done.is_empty() {
+        return plot_message(
+            root,
+            bounds,
+            "No item was delivered in this replication.",
+            kind,
+        );
+    }
+    let mut labels = Vec::new();
+    for (y, text) in marks {
         chart
             .draw_series(LineSeries::new(
                 vec![(0.0, y), (vs.horizon, y)],
                 BLACK.stroke_width(2),
             ))
             .ck(kind)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("{label}: {} d", fmt_num(Some(y))),
-                (vs.horizon * 0.995, y),
-                label_style().pos(Pos::new(HPos::Right, VPos::Bottom)),
-            )))
-            .ck(kind)?;
+        labels.push((chart.backend_coord(&(vs.horizon, y)).1, text, BLACK));
     }
-    legend(&mut chart, kind, SeriesLabelPosition::UpperLeft)
+    // Labels sit in the right margin, outside the dots.
+    // Kept half a label clear of the plot's corners, where the axes' tick labels are.
+    margin_labels(root, bounds.1, (bounds.2 + 14, bounds.3 - 14), labels, kind)?;
+    legend_row(root, (bounds.0, bounds.2 - 34), &entries, kind)
+}
+
+/// Bin width for a histogram of values up to `max`: the smallest of 0.25, 0.5, 1, 2, 5, 10,
+/// 20, 50... days that needs at most 40 bins.
+fn bin_width(max: f64) -> f64 {
+    let decades = (0..13).flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e)));
+    [0.25, 0.5]
+        .into_iter()
+        .chain(decades)
+        .find(|w| (max / w).floor() < 40.0)
+        .unwrap_or(max / 39.0)
+}
+
+/// A histogram of times in days (cycle or lead times of the traced replication) with the
+/// 50th, 85th and 95th percentiles as vertical lines (Vacanti 2015).
+fn time_histogram<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    body: &Area<'_, DB>,
+    mut times: Vec<f64>,
+    axis: &str,
+    kind: ChartKind,
+) -> R {
+    times.retain(|t| t.is_finite());
+    times.sort_by(f64::total_cmp);
+    let max = times.last().copied().unwrap_or(1.0).max(1.0);
+    let w = bin_width(max);
+    let bins = (max / w).floor() as usize + 1;
+    let mut counts = vec![0u32; bins];
+    for &t in &times {
+        counts[((t.max(0.0) / w) as usize).min(bins - 1)] += 1;
+    }
+    let top = f64::from(counts.iter().copied().max().unwrap_or(0).max(1)) * 1.08;
+    let right = bins as f64 * w;
+    let marks: Vec<(f64, String)> = PERCENTILES
+        .iter()
+        .map(|&(q, label)| {
+            let x = percentile(&times, q);
+            (x, days_label(label, x))
+        })
+        .collect();
+    let mut room = Vec::new();
+    for (x, text) in &marks {
+        room.push((x / right, widest(body, std::slice::from_ref(text), kind)?));
+    }
+    let margin = right_margin(body.dim_in_pixel().0 as i32, &room);
+    let mut chart = ChartBuilder::on(body)
+        .margin(30)
+        .margin_top(30 + ROW * PERCENTILES.len() as i32)
+        .margin_right(margin)
+        .x_label_area_size(90)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0f64..right, 0f64..top)
+        .ck(kind)?;
+    let bin = if w == 1.0 {
+        "bins of 1 day".to_string()
+    } else {
+        format!("bins of {} days", tick(&w))
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc(format!("{axis}; {bin}"))
+        .y_desc(format!("Items ({} delivered)", times.len()))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&|v| {
+            if v.fract() == 0.0 {
+                tick(v)
+            } else {
+                String::new()
+            }
+        })
+        .label_style(label_style())
+        .axis_desc_style((FONT, AXIS))
+        .draw()
+        .ck(kind)?;
+    let bounds = plot_box(&chart);
+    if times.is_empty() {
+        return plot_message(
+            root,
+            bounds,
+            "No item was delivered in this replication.",
+            kind,
+        );
+    }
+    let color = KIND_COLORS[0];
+    let gap = w * 0.06;
+    chart
+        .draw_series(
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0)
+                .map(|(i, &c)| {
+                    let x = i as f64 * w;
+                    Rectangle::new(
+                        [(x + gap, 0.0), (x + w - gap, f64::from(c))],
+                        color.filled(),
+                    )
+                }),
+        )
+        .ck(kind)?;
+    let mut labels = Vec::new();
+    for ((x, text), color) in marks.into_iter().zip(PERCENTILE_COLORS) {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(x, 0.0), (x, top)],
+                color.stroke_width(3),
+            ))
+            .ck(kind)?;
+        labels.push((chart.backend_coord(&(x, top)).0, text, color));
+    }
+    row_labels(root, bounds.2, labels, kind)
+}
+
+fn throughput_histogram<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    body: &Area<'_, DB>,
+    d: &ChartData<'_>,
+    kind: ChartKind,
+) -> R {
+    // Whole weeks only, so a short last week does not count as a slow one.
+    let h = d.scenario.stream.horizon;
+    let weeks = ((h / 7.0).floor() as usize).max(1);
+    let end = if h >= 7.0 { weeks as f64 * 7.0 } else { h };
+    let mut per_week = vec![0u32; weeks];
+    for day in d.trace.items.iter().filter_map(|it| it.delivered) {
+        if day < end {
+            per_week[((day / 7.0) as usize).min(weeks - 1)] += 1;
+        }
+    }
+    let most = per_week.iter().copied().max().unwrap_or(0) as usize;
+    let mut hist = vec![0u32; most + 1];
+    for &c in &per_week {
+        hist[c as usize] += 1;
+    }
+    let top = f64::from(hist.iter().copied().max().unwrap_or(1).max(1)) * 1.08;
+    let mut sorted: Vec<f64> = per_week.iter().map(|&c| f64::from(c)).collect();
+    sorted.sort_by(f64::total_cmp);
+    // The count 85% of weeks reached (the 15th percentile; a planning figure with 85%
+    // confidence, as for cycle times) and the median week.
+    let lines: Vec<(f64, String, RGBColor)> = [
+        (0.15, "85% of weeks: at least", PERCENTILE_COLORS[1]),
+        (0.5, "median week:", PERCENTILE_COLORS[0]),
+    ]
+    .into_iter()
+    .map(|(q, text, color)| {
+        let x = percentile(&sorted, q);
+        (x, format!("{text} {x:.0} items"), color)
+    })
+    .collect();
+    let span = most as f64 + 1.2;
+    let mut room = Vec::new();
+    for (x, text, _) in &lines {
+        room.push((
+            (x + 0.6) / span,
+            widest(body, std::slice::from_ref(text), kind)?,
+        ));
+    }
+    let margin = right_margin(body.dim_in_pixel().0 as i32, &room);
+    let mut chart = ChartBuilder::on(body)
+        .margin(30)
+        .margin_top(30 + ROW * 2)
+        .margin_right(margin)
+        .x_label_area_size(90)
+        .y_label_area_size(120)
+        .build_cartesian_2d(-0.6f64..(span - 0.6), 0f64..top)
+        .ck(kind)?;
+    let whole = |v: &f64| {
+        if v.fract() == 0.0 && *v >= 0.0 {
+            tick(v)
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc("Items delivered in a week")
+        .y_desc(format!("Weeks (of {weeks})"))
+        .x_label_formatter(&whole)
+        .y_label_formatter(&whole)
+        .label_style(label_style())
+        .axis_desc_style((FONT, AXIS))
+        .draw()
+        .ck(kind)?;
+    let color = KIND_COLORS[0];
+    chart
+        .draw_series(
+            hist.iter()
+                .enumerate()
+                .filter(|(_, &n)| n > 0)
+                .map(|(k, &n)| {
+                    let x = k as f64;
+                    Rectangle::new([(x - 0.4, 0.0), (x + 0.4, f64::from(n))], color.filled())
+                }),
+        )
+        .ck(kind)?;
+    let mut labels = Vec::new();
+    for (x, text, color) in lines {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(x, 0.0), (x, top)],
+                color.stroke_width(3),
+            ))
+            .ck(kind)?;
+        labels.push((chart.backend_coord(&(x, top)).0, text, color));
+    }
+    row_labels(root, plot_box(&chart).2, labels, kind)
 }
 
 fn throughput<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKind) -> R {
@@ -565,53 +1015,117 @@ fn throughput<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: 
     legend(&mut chart, kind, SeriesLabelPosition::UpperRight)
 }
 
-fn wip<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKind) -> R {
-    let days = grid(
-        d.scenario.stream.horizon,
-        365.min(d.scenario.stream.horizon.ceil() as usize).max(50),
-    );
-    let series: Vec<(f64, f64)> = days
+fn wip<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    body: &Area<'_, DB>,
+    d: &ChartData<'_>,
+    kind: ChartKind,
+) -> R {
+    let h = d.scenario.stream.horizon;
+    let days = grid(h, 365.min(h.ceil() as usize).max(50));
+    let items = &d.trace.items;
+    // WIP counts committed items only; arrived items not yet committed are the backlog.
+    let committed: Vec<(f64, f64)> = days
         .iter()
         .map(|&t| {
             (
                 t,
-                d.trace.items.iter().filter(|it| it.in_system_at(t)).count() as f64,
+                items.iter().filter(|it| it.committed_at(t)).count() as f64,
             )
         })
         .collect();
-    let top = max_or(series.iter().map(|p| p.1), 1.0) * 1.1;
+    let backlog: Vec<(f64, f64)> = days
+        .iter()
+        .map(|&t| {
+            let waiting = items
+                .iter()
+                .filter(|it| it.in_system_at(t) && !it.committed_at(t))
+                .count();
+            (t, waiting as f64)
+        })
+        .collect();
+    let top = max_or(committed.iter().map(|p| p.1), 1.0) * 1.1;
+    let most_waiting = max_or(backlog.iter().map(|p| p.1), 0.0) * 1.1;
+    // A backlog far larger than the WIP gets its own axis on the right, so the WIP line keeps
+    // the chart's height instead of lying flat along the bottom.
+    let own_axis = most_waiting > 2.0 * top;
+    let (top, backlog_top) = if own_axis {
+        (top, most_waiting)
+    } else {
+        let both = top.max(most_waiting);
+        (both, both)
+    };
     let mut chart = ChartBuilder::on(body)
         .margin(30)
+        .margin_top(70)
         .x_label_area_size(90)
         .y_label_area_size(120)
-        .build_cartesian_2d(0f64..d.scenario.stream.horizon, 0f64..top)
-        .ck(kind)?;
+        .right_y_label_area_size(if own_axis { 120 } else { 0 })
+        .build_cartesian_2d(0f64..h, 0f64..top)
+        .ck(kind)?
+        .set_secondary_coord(0f64..h, 0f64..backlog_top);
     chart
         .configure_mesh()
         .x_desc("Day")
-        .y_desc("Items in the value stream")
+        .y_desc(if own_axis {
+            "Committed items (WIP)"
+        } else {
+            "Items (committed WIP and backlog)"
+        })
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
         .ck(kind)?;
+    if own_axis {
+        chart
+            .configure_secondary_axes()
+            .y_desc("Backlog items (dashed line)")
+            .y_label_formatter(&tick)
+            .label_style(label_style())
+            .axis_desc_style((FONT, AXIS))
+            .draw()
+            .ck(kind)?;
+    }
     let color = KIND_COLORS[0];
+    let waiting = RGBColor(150, 110, 20);
     chart
-        .draw_series(LineSeries::new(series.clone(), color.stroke_width(4)))
-        .ck(kind)?
-        .label("flow load (WIP)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], color.stroke_width(4)));
-    let mean = series.iter().map(|p| p.1).sum::<f64>() / series.len() as f64;
+        .draw_secondary_series(DashedLineSeries::new(
+            backlog,
+            16,
+            10,
+            waiting.stroke_width(4),
+        ))
+        .ck(kind)?;
+    chart
+        .draw_series(LineSeries::new(committed.clone(), color.stroke_width(4)))
+        .ck(kind)?;
+    let mean = committed.iter().map(|p| p.1).sum::<f64>() / committed.len() as f64;
     chart
         .draw_series(LineSeries::new(
-            vec![(0.0, mean), (d.scenario.stream.horizon, mean)],
+            vec![(0.0, mean), (h, mean)],
             BLACK.stroke_width(2),
         ))
-        .ck(kind)?
-        .label(format!("average {}", fmt_num(Some(mean))))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], BLACK.stroke_width(2)));
-    legend(&mut chart, kind, SeriesLabelPosition::UpperRight)
+        .ck(kind)?;
+    let entries = [
+        (
+            "WIP: committed, not delivered".to_string(),
+            Mark::Line(color),
+        ),
+        (format!("average WIP {mean:.1}"), Mark::Line(BLACK)),
+        (
+            if own_axis {
+                "backlog: arrived, not committed (right axis)"
+            } else {
+                "backlog: arrived, not committed"
+            }
+            .to_string(),
+            Mark::Dashed(waiting),
+        ),
+    ];
+    let (left, _, top_px, _) = plot_box(&*chart);
+    legend_row(root, (left, top_px - 34), &entries, kind)
 }
 
 /// The day aging WIP is shown at: the one asked for, or the middle of the run.
@@ -629,25 +1143,37 @@ fn aging_wip<DB: DrawingBackend>(
     let vs = &d.scenario.stream;
     let day = aging_day(d);
     let n = vs.stages.len();
-    // Age of in-progress items, by the stage they are in.
+    // Only the committed part of the board: the commitment stage and those after it.
+    let c = vs.commitment.min(n.saturating_sub(1));
+    let cols = n - c;
+    // Age since commitment of committed items in progress, by the column they are in (an item
+    // sent back before the commitment point shows in the first committed column).
     let wip: Vec<(usize, f64, Kind)> = d
         .trace
         .items
         .iter()
-        .filter(|it| it.in_system_at(day))
-        .filter_map(|it| Some((it.stage_at(day)?, day - it.arrival, it.kind)))
+        .filter(|it| it.committed_at(day))
+        .filter_map(|it| {
+            let s = it.stage_at(day)?.max(c) - c;
+            Some((s, day - it.committed?, it.kind))
+        })
         .collect();
-    // Historical age at which items left each stage, from items finished before that day.
-    let mut history: Vec<Vec<f64>> = vec![Vec::new(); n];
+    // Historical age since commitment at which items left each stage, from items that had
+    // left it by that day; for the last stage this is their cycle time.
+    let mut history: Vec<Vec<f64>> = vec![Vec::new(); cols];
     for it in &d.trace.items {
-        for (s, past) in history.iter_mut().enumerate() {
+        let Some(committed) = it.committed else {
+            continue;
+        };
+        for (col, past) in history.iter_mut().enumerate() {
+            let s = c + col;
             let left = if s + 1 < n {
                 it.entered[s + 1]
             } else {
                 it.delivered.unwrap_or(f64::NAN)
             };
-            if left.is_finite() && left <= day && it.entered[s].is_finite() {
-                past.push(left - it.arrival);
+            if left.is_finite() && left <= day && left >= committed && it.entered[s].is_finite() {
+                past.push(left - committed);
             }
         }
     }
@@ -662,15 +1188,16 @@ fn aging_wip<DB: DrawingBackend>(
     ) * 1.1;
     let mut chart = ChartBuilder::on(body)
         .margin(30)
+        .margin_top(110)
         .x_label_area_size(60)
         .y_label_area_size(120)
-        .build_cartesian_2d(-0.6f64..(n as f64 - 0.4), 0f64..top)
+        .build_cartesian_2d(-0.6f64..(cols as f64 - 0.4), 0f64..top)
         .ck(kind)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(0)
-        .y_desc(format!("Age on day {day} (days since arrival)"))
+        .y_desc(format!("Age on day {day} (days since commitment)"))
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
         .label_style(label_style())
@@ -682,34 +1209,23 @@ fn aging_wip<DB: DrawingBackend>(
         RGBColor(230, 159, 0),
         RGBColor(213, 94, 0),
     ];
-    for (j, (q, label)) in [(0.5, "50%"), (0.85, "85%"), (0.95, "95%")]
-        .into_iter()
-        .enumerate()
-    {
+    for (j, (q, _)) in PERCENTILES.into_iter().enumerate() {
         let color = shades[j];
-        let mut first = true;
         for (s, h) in history.iter().enumerate() {
             let y = percentile(h, q);
             if !y.is_finite() {
                 continue;
             }
             let x = s as f64;
-            let series = chart
+            chart
                 .draw_series(LineSeries::new(
                     vec![(x - 0.4, y), (x + 0.4, y)],
                     color.stroke_width(4),
                 ))
                 .ck(kind)?;
-            if first {
-                series
-                    .label(format!("{label} of past items left the stage by this age"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 30, y)], color.stroke_width(4))
-                    });
-                first = false;
-            }
         }
     }
+    let mut kinds = Vec::new();
     for k in Kind::ALL {
         let pts: Vec<(f64, f64)> = wip
             .iter()
@@ -723,12 +1239,27 @@ fn aging_wip<DB: DrawingBackend>(
         let color = KIND_COLORS[k.index()];
         chart
             .draw_series(pts.into_iter().map(|p| Circle::new(p, 7, color.filled())))
-            .ck(kind)?
-            .label(format!("{} in progress", k.name()))
-            .legend(move |(x, y)| Circle::new((x + 15, y), 8, color.filled()));
+            .ck(kind)?;
+        kinds.push((format!("{} in progress", k.name()), Mark::Dot(color)));
     }
-    let stage_names: Vec<String> = vs.stages.iter().map(|s| s.name.clone()).collect();
-    legend(&mut chart, kind, SeriesLabelPosition::UpperLeft)?;
+    // Legends above the plot, so they never hide an item.
+    let (left, _, top_px, _) = plot_box(&chart);
+    let ticks: Vec<(String, Mark)> = PERCENTILES
+        .iter()
+        .zip(shades)
+        .enumerate()
+        .map(|(j, (&(_, label), color))| {
+            let text = if j + 1 == PERCENTILES.len() {
+                format!("{label} of past items had left the stage by this age")
+            } else {
+                label.to_string()
+            };
+            (text, Mark::Line(color))
+        })
+        .collect();
+    legend_row(root, (left, top_px - 74), &ticks, kind)?;
+    legend_row(root, (left, top_px - 34), &kinds, kind)?;
+    let stage_names: Vec<String> = vs.stages[c..].iter().map(|s| s.name.clone()).collect();
     category_labels(root, &chart, &stage_names, 0.0, kind)
 }
 
@@ -877,6 +1408,148 @@ fn flow_distribution<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+fn where_time_goes<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    body: &Area<'_, DB>,
+    d: &ChartData<'_>,
+    kind: ChartKind,
+) -> R {
+    let policies = &d.comparison.policies;
+    // The traced policy, as on the item charts; the baseline if it was not compared.
+    let found = policies
+        .iter()
+        .find(|p| p.policy == d.traced_policy)
+        .or_else(|| policies.get(d.comparison.baseline));
+    let Some(p) = found.filter(|p| !p.stages.is_empty()) else {
+        let (w, h) = body.dim_in_pixel();
+        let style = (FONT, AXIS)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        return body
+            .draw_text(
+                "No policy with stages was compared.",
+                &style,
+                (w as i32 / 2, h as i32 / 2),
+            )
+            .ck(kind);
+    };
+    let n = p.stages.len();
+    let c = d.scenario.stream.commitment.min(n.saturating_sub(1));
+    let days: Vec<[f64; Part::COUNT]> = p
+        .stages
+        .iter()
+        .map(|s| Part::ALL.map(|part| s.time[part as usize].mean.unwrap_or(0.0).max(0.0)))
+        .collect();
+    let totals: Vec<f64> = days.iter().map(|t| t.iter().sum()).collect();
+    let total_texts: Vec<String> = totals.iter().map(|t| format!("{t:.1} days")).collect();
+    let xmax = max_or(totals.iter().copied(), 0.5);
+    // Stage names sit left of the bars, first stage on top as on a board.
+    let names: Vec<String> = p.stages.iter().map(|s| s.name.clone()).collect();
+    let name_w = widest(body, &names, kind)?;
+    let total_w = widest(body, &total_texts, kind)?;
+    let mut chart = ChartBuilder::on(body)
+        .margin(30)
+        .margin_top(110)
+        .margin_right(total_w + 40)
+        .x_label_area_size(90)
+        .y_label_area_size((name_w + 80).clamp(140, 420))
+        .build_cartesian_2d(0f64..xmax * 1.02, -0.6f64..(n as f64 - 0.4))
+        .ck(kind)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc("Days per item (mean)")
+        .y_desc("Stage")
+        .x_label_formatter(&tick)
+        .label_style(label_style())
+        .axis_desc_style((FONT, AXIS))
+        .draw()
+        .ck(kind)?;
+    let row = |s: usize| (n - 1 - s) as f64;
+    for (s, parts) in days.iter().enumerate() {
+        let y = row(s);
+        let mut x = 0.0;
+        for (part, &v) in Part::ALL.iter().zip(parts) {
+            if v <= 0.0 {
+                continue;
+            }
+            let color = PART_COLORS[*part as usize];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, y - 0.3), (x + v, y + 0.3)],
+                    color.filled(),
+                )))
+                .ck(kind)?;
+            // The number inside its segment when it fits.
+            let text = format!("{v:.1}");
+            let (x0, _) = chart.backend_coord(&(x, y));
+            let (x1, _) = chart.backend_coord(&(x + v, y));
+            if root.estimate_text_size(&text, &label_style()).ck(kind)?.0 as i32 + 12 < x1 - x0 {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        text,
+                        (x + v / 2.0, y),
+                        label_style().pos(Pos::new(HPos::Center, VPos::Center)),
+                    )))
+                    .ck(kind)?;
+            }
+            x += v;
+        }
+        let (bx, by) = chart.backend_coord(&(totals[s], y));
+        root.draw_text(
+            &total_texts[s],
+            &label_style().pos(Pos::new(HPos::Left, VPos::Center)),
+            (bx + 10, by),
+        )
+        .ck(kind)?;
+        let (ax, _) = chart.backend_coord(&(0.0, y));
+        root.draw_text(
+            &names[s],
+            &label_style().pos(Pos::new(HPos::Right, VPos::Center)),
+            (ax - 12, by),
+        )
+        .ck(kind)?;
+    }
+    // The commitment point: a dashed line above the commitment stage, as on a Kanban board;
+    // stages above it hold items not yet committed.
+    let line = row(c) + 0.5;
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, line), (xmax * 1.02, line)],
+            16,
+            10,
+            BLACK.stroke_width(3),
+        ))
+        .ck(kind)?;
+    let (left, _, top, _) = plot_box(&chart);
+    let caption = format!(
+        "Policy `{}`: mean days per item committed after warm-up, over {} replications",
+        p.policy, p.replications
+    );
+    root.draw_text(
+        &caption,
+        &label_style().pos(Pos::new(HPos::Left, VPos::Center)),
+        (left, top - 80),
+    )
+    .ck(kind)?;
+    let mut entries: Vec<(String, Mark)> = Part::ALL
+        .iter()
+        .map(|&part| {
+            (
+                part.name().to_string(),
+                Mark::Block(PART_COLORS[part as usize]),
+            )
+        })
+        .collect();
+    entries.push((
+        format!("commitment point (entering {})", names[c]),
+        Mark::Dashed(BLACK),
+    ));
+    legend_row(root, (left, top - 34), &entries, kind)
 }
 
 fn stages<DB: DrawingBackend>(

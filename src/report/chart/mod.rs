@@ -3,9 +3,11 @@
 //! Each [`ChartKind`] is drawn by one function in `draw.rs` from [`ChartData`] (a comparison of
 //! policies on common random numbers, plus the item trace of one replication). Charts are
 //! 1600x900, with a title naming the scenario, axis labels with units, a legend, and a
-//! footnote with the replications and seed. Text uses the bundled DejaVu Sans font, so no
-//! system fonts are needed; colours come from the Okabe-Ito colour-blind-safe palette and each
-//! policy keeps its colour in every chart.
+//! footnote with the replications and seed. Item charts follow the commitment point (Kanban
+//! Method): cycle time, WIP and aging count from it, and items not yet committed are the
+//! backlog. Text uses the bundled DejaVu Sans font, so no system fonts are needed; colours
+//! come from the Okabe-Ito colour-blind-safe palette and each policy keeps its colour in every
+//! chart.
 //!
 //! Files are written to a temporary file beside the target and renamed into place, so a
 //! failure never leaves a partial chart.
@@ -33,18 +35,26 @@ pub enum ChartKind {
     ValueOverTime,
     /// Cumulative flow diagram of one replication.
     Cfd,
-    /// Cycle-time scatterplot with percentile lines.
+    /// Cycle-time scatterplot (commitment to delivery) with percentile lines.
     CycleTime,
+    /// Histogram of cycle times with percentile lines.
+    CycleTimeHistogram,
+    /// Histogram of lead times (arrival to delivery) with percentile lines.
+    LeadTimeHistogram,
     /// Items delivered per week (throughput run chart).
     Throughput,
-    /// Items in the value stream over time (WIP run chart, flow load).
+    /// How many weeks delivered 0, 1, 2... items (throughput histogram).
+    ThroughputHistogram,
+    /// Committed items over time (WIP run chart, flow load), with the backlog.
     Wip,
-    /// Age of in-progress items by stage against historical percentiles.
+    /// Age since commitment of in-progress items by stage against historical percentiles.
     AgingWip,
     /// Distribution of value realised across replications, per policy.
     ValueDistribution,
     /// Share of effort by kind over time, per policy.
     FlowDistribution,
+    /// Mean days per item in each stage, by part (queue, touch, blocked, release, rework).
+    WhereTimeGoes,
     /// Stage utilisation and queue lengths, per policy.
     Stages,
     /// Probability of achieving each key result, per policy.
@@ -53,16 +63,20 @@ pub enum ChartKind {
 
 impl ChartKind {
     /// Every chart, in report order.
-    pub const ALL: [ChartKind; 11] = [
+    pub const ALL: [ChartKind; 15] = [
         ChartKind::OutputVsOutcome,
         ChartKind::ValueOverTime,
         ChartKind::Cfd,
         ChartKind::CycleTime,
+        ChartKind::CycleTimeHistogram,
+        ChartKind::LeadTimeHistogram,
         ChartKind::Throughput,
+        ChartKind::ThroughputHistogram,
         ChartKind::Wip,
         ChartKind::AgingWip,
         ChartKind::ValueDistribution,
         ChartKind::FlowDistribution,
+        ChartKind::WhereTimeGoes,
         ChartKind::Stages,
         ChartKind::KeyResults,
     ];
@@ -74,11 +88,15 @@ impl ChartKind {
             ChartKind::ValueOverTime => "value-over-time",
             ChartKind::Cfd => "cfd",
             ChartKind::CycleTime => "cycle-time",
+            ChartKind::CycleTimeHistogram => "cycle-time-histogram",
+            ChartKind::LeadTimeHistogram => "lead-time-histogram",
             ChartKind::Throughput => "throughput",
+            ChartKind::ThroughputHistogram => "throughput-histogram",
             ChartKind::Wip => "wip",
             ChartKind::AgingWip => "aging-wip",
             ChartKind::ValueDistribution => "value-distribution",
             ChartKind::FlowDistribution => "flow-distribution",
+            ChartKind::WhereTimeGoes => "where-time-goes",
             ChartKind::Stages => "stages",
             ChartKind::KeyResults => "key-results",
         }
@@ -96,11 +114,15 @@ impl ChartKind {
             ChartKind::ValueOverTime => "Value realised over time",
             ChartKind::Cfd => "Cumulative flow diagram",
             ChartKind::CycleTime => "Cycle-time scatterplot",
+            ChartKind::CycleTimeHistogram => "Cycle-time histogram",
+            ChartKind::LeadTimeHistogram => "Lead-time histogram",
             ChartKind::Throughput => "Throughput run chart",
+            ChartKind::ThroughputHistogram => "Throughput histogram",
             ChartKind::Wip => "WIP run chart (flow load)",
             ChartKind::AgingWip => "Aging WIP",
             ChartKind::ValueDistribution => "Distribution of value realised",
             ChartKind::FlowDistribution => "Flow distribution over time",
+            ChartKind::WhereTimeGoes => "Where the days go in each stage",
             ChartKind::Stages => "Stage utilisation and queues",
             ChartKind::KeyResults => "Key-result probabilities",
         }
@@ -111,13 +133,17 @@ impl ChartKind {
         match self {
             ChartKind::OutputVsOutcome => "Left: items delivered (output). Right: value realised (outcome). Whiskers: 95% intervals of the mean.",
             ChartKind::ValueOverTime => "Median cumulative value per policy; the band spans the 10th to 90th percentile of replications.",
-            ChartKind::Cfd => "Items that have entered each stage by each day, and items done; band widths are WIP, horizontal distances approximate flow time.",
-            ChartKind::CycleTime => "One dot per delivered item; lines mark the 50th, 85th and 95th percentile flow times (the 85th is a common service level expectation).",
+            ChartKind::Cfd => "Cumulative items by day: the top band is the backlog (arrived, not yet committed), then one band per stage from the commitment point on, then done; band heights are counts, horizontal distances approximate time.",
+            ChartKind::CycleTime => "One dot per delivered item at its cycle time (commitment to delivery); lines mark the 50th, 85th and 95th percentiles (the 85th is a common service level expectation).",
+            ChartKind::CycleTimeHistogram => "How many items took each cycle time (commitment to delivery); lines mark the 50th, 85th and 95th percentiles.",
+            ChartKind::LeadTimeHistogram => "How many items took each lead time (arrival to delivery, backlog included); lines mark the 50th, 85th and 95th percentiles.",
             ChartKind::Throughput => "Items delivered per week (flow velocity) in one replication.",
-            ChartKind::Wip => "Items in the value stream each day (flow load) in one replication.",
-            ChartKind::AgingWip => "In-progress items by stage and age; lines mark the 50th/85th/95th percentile age at which items left that stage.",
+            ChartKind::ThroughputHistogram => "How many weeks delivered 0, 1, 2... items; lines mark the median week and the count that 85% of weeks reached.",
+            ChartKind::Wip => "Committed items each day (WIP, flow load) in one replication; the dashed line is the backlog (arrived, not yet committed), on its own right-hand axis when it dwarfs the WIP.",
+            ChartKind::AgingWip => "Committed items by stage and age since commitment; ticks mark the 50th/85th/95th percentile age at which past items left that stage.",
             ChartKind::ValueDistribution => "Spread of value realised across replications: box from 25th to 75th percentile, whiskers 5th to 95th.",
             ChartKind::FlowDistribution => "Share of effort going to features, defects, debt and risk over time.",
+            ChartKind::WhereTimeGoes => "Mean days an item spends in each stage, split into queue, touch, blocked, release and rework; the dashed line is the commitment point.",
             ChartKind::Stages => "Where work waits: each stage's utilisation and its average queue.",
             ChartKind::KeyResults => "Share of replications achieving each key result; dashed lines at 70% and 90% confidence.",
         }

@@ -53,3 +53,23 @@ pub fn policy_color(name: &str, index: usize) -> RGBColor {
 
 /// Colours of the flow item kinds: feature, defect, debt, risk.
 pub const KIND_COLORS: [RGBColor; 4] = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[3], OKABE_ITO[4]];
+
+/// Colours of the parts of an item's days in a stage: queue, touch, blocked, release, rework
+/// (in [`crate::metrics::Part`] order). Touch time is green, waiting warm, rework purple.
+pub const PART_COLORS: [RGBColor; 5] = [
+    OKABE_ITO[3],
+    OKABE_ITO[2],
+    OKABE_ITO[1],
+    OKABE_ITO[5],
+    OKABE_ITO[4],
+];
+
+/// The backlog (arrived, not yet committed): a sand colour apart from the stage blues.
+pub const BACKLOG: RGBColor = RGBColor(231, 204, 143);
+
+/// Percentile lines on histograms: 50th, 85th, 95th.
+pub const PERCENTILE_COLORS: [RGBColor; 3] = [
+    RGBColor(0, 0, 0),
+    RGBColor(213, 94, 0),
+    RGBColor(120, 40, 110),
+];
