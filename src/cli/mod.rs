@@ -49,16 +49,16 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct Common {
     /// Replications to run, per policy (overrides `replications`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
     reps: Option<u64>,
     /// Base random seed (overrides `seed`).
     #[arg(long)]
     seed: Option<u64>,
     /// Days simulated per replication (overrides `horizon`).
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     horizon: Option<f64>,
     /// Days excluded from flow statistics at the start (overrides `warmup`).
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     warmup: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -122,7 +122,7 @@ struct Comparing {
     #[arg(long)]
     baseline: Option<String>,
     /// Replications per policy (overrides `replications`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
     reps: Option<u64>,
     /// Base random seed (overrides `seed`).
     #[arg(long)]
@@ -189,6 +189,35 @@ enum Format {
     Table,
     Json,
     Csv,
+}
+
+/// `--reps`: a whole number of at least 1 (clap would read `-1` as a flag without this).
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<i128>() {
+        Ok(n) if n >= 1 => u64::try_from(n).map_err(|_| format!("must be at most {}", u64::MAX)),
+        Ok(n) => Err(format!("must be a whole number of at least 1 (got {n})")),
+        Err(_) => Err("must be a whole number of at least 1".into()),
+    }
+}
+
+/// Refuses, before any run, an `--out` whose folder does not exist.
+fn check_parent(out: &std::path::Path) -> Result<(), CliError> {
+    let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    let why = if parent.exists() {
+        "is a file, not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(CliError::Input(format!(
+        "cannot write {}: the folder {} {why}; create it or choose another --out",
+        out.display(),
+        parent.display()
+    )))
 }
 
 /// An error at the command-line edge, with the exit code it maps to.
@@ -380,6 +409,7 @@ fn chart(args: ChartArgs) -> Result<(), CliError> {
             args.out.display()
         )));
     }
+    check_parent(&args.out)?;
     output::check_writable(&args.out, args.force)?;
     let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
     output::check_writable(&args.out, args.force)?;
@@ -404,6 +434,7 @@ fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result
 }
 
 fn report(args: ReportArgs) -> Result<(), CliError> {
+    check_parent(&args.out)?;
     if args.out.exists() && !args.force {
         return Err(CliError::Input(format!(
             "{} already exists; pass --force to replace it, or choose another --out",
@@ -415,6 +446,7 @@ fn report(args: ReportArgs) -> Result<(), CliError> {
 }
 
 fn demo(args: DemoArgs) -> Result<(), CliError> {
+    check_parent(&args.out)?;
     if args.out.exists() && !args.force {
         return Err(CliError::Input(format!(
             "{} already exists; pass --force to replace it, or choose another --out",
@@ -467,6 +499,7 @@ fn stdout(text: &str) -> Result<(), CliError> {
 fn compare(args: CompareArgs) -> Result<(), CliError> {
     let c = &args.common;
     if let Some(out) = &c.out {
+        check_parent(out)?;
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(
@@ -489,6 +522,7 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
 fn run(args: RunArgs) -> Result<(), CliError> {
     let c = &args.common;
     if let Some(out) = &c.out {
+        check_parent(out)?;
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(

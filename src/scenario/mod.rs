@@ -10,11 +10,13 @@
 //! Only this module deserializes scenario files; model types are built by validation only.
 
 mod locate;
+pub mod message;
 mod raw;
 mod validate;
 
 use crate::model::ValueStream;
-use std::fmt;
+use message::{Excerpt, Item, Style};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use validate::{DEFAULT_COMPARE, DEFAULT_REPLICATIONS};
@@ -88,10 +90,58 @@ pub struct Objective {
 pub struct Problem {
     /// The key path, e.g. `stages[1].workers` (empty for the whole document).
     pub key: String,
-    /// 1-based line and column, where known.
+    /// 1-based line and column (in characters), where known.
     pub position: Option<(usize, usize)>,
     /// What is wrong and what would be valid.
     pub message: String,
+    /// The source line at `position`, for showing with a caret.
+    pub excerpt: Option<Box<Excerpt>>,
+}
+
+impl Problem {
+    /// Problems as (key, message, where the key is written in `src`); lines and columns are
+    /// counted in one pass over `src`, whatever the number of problems.
+    fn located(src: &str, found: Vec<(String, String, Option<Range<usize>>)>) -> Vec<Problem> {
+        let offsets: Vec<usize> = found
+            .iter()
+            .filter_map(|(_, _, at)| at.as_ref().map(|r| r.start))
+            .collect();
+        let mut positions = locate::positions(src, &offsets).into_iter();
+        let lines = locate::Lines::new(src);
+        found
+            .into_iter()
+            .map(|(key, message, at)| {
+                let position = at.as_ref().and_then(|_| positions.next());
+                let excerpt = at
+                    .zip(position)
+                    .map(|(at, pos)| Box::new(Excerpt::new(src, at, pos, lines.bounds(pos.0))));
+                Problem {
+                    key,
+                    position,
+                    message,
+                    excerpt,
+                }
+            })
+            .collect()
+    }
+
+    /// One problem with `key` written at byte range `at` of `src`, if known. A key missing
+    /// from the whole document has no line of its own to show.
+    fn at(src: &str, at: Option<Range<usize>>, key: String, message: String) -> Problem {
+        let at = at.filter(|_| !(key.is_empty() && message.starts_with("missing field")));
+        let mut one = Problem::located(src, vec![(key, message, at)]);
+        one.remove(0)
+    }
+
+    /// A problem with a command-line argument (`--reps`).
+    fn argument(key: &str, message: String) -> Problem {
+        Problem {
+            key: key.into(),
+            position: None,
+            message,
+            excerpt: None,
+        }
+    }
 }
 
 /// Why a scenario could not be loaded. Every variant is fatal for the run; the CLI exits with
@@ -119,41 +169,58 @@ pub enum ScenarioError {
         file: PathBuf,
     },
     /// The file does not describe a valid scenario.
-    #[error("{}", Invalid { file, problems })]
+    #[error("{}", self.render_body(Style::Compact, ""))]
     Invalid {
         /// The file (or `<built-in>`).
         file: String,
         /// Every problem found.
         problems: Vec<Problem>,
     },
+    /// Command-line arguments that do not fit the scenario (`--policies`, `--reps`, ...).
+    #[error("{}", self.render_body(Style::Compact, ""))]
+    Arguments {
+        /// Every problem found; each key is the argument.
+        problems: Vec<Problem>,
+    },
 }
 
-struct Invalid<'a> {
-    file: &'a String,
-    problems: &'a Vec<Problem>,
-}
-
-impl fmt::Display for Invalid<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        write!(
-            f,
-            "{} is not a valid scenario ({n} problem{}):",
-            self.file,
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in self.problems {
-            write!(f, "\n  {}", self.file)?;
-            if let Some((line, col)) = p.position {
-                write!(f, ":{line}:{col}")?;
+impl ScenarioError {
+    /// The error as shown on standard error in `style`, each top-level line starting with
+    /// `error: ` (see docs/errors.md).
+    pub fn render(&self, style: Style) -> String {
+        match self {
+            ScenarioError::Invalid { .. } | ScenarioError::Arguments { .. } => {
+                self.render_body(style, "error: ")
             }
-            if p.key.is_empty() {
-                write!(f, ": {}", p.message)?;
-            } else {
-                write!(f, ": `{}`: {}", p.key, p.message)?;
-            }
+            other => format!("error: {}", message::tidy(&other.to_string())),
         }
-        Ok(())
+    }
+
+    fn render_body(&self, style: Style, prefix: &str) -> String {
+        let (file, problems) = match self {
+            ScenarioError::Invalid { file, problems } => (Some(file.as_str()), problems),
+            ScenarioError::Arguments { problems } => (None, problems),
+            _ => return String::new(),
+        };
+        let items: Vec<Item<'_>> = problems
+            .iter()
+            .map(|p| Item {
+                file,
+                key: &p.key,
+                position: p.position,
+                message: &p.message,
+                excerpt: p.excerpt.as_deref(),
+            })
+            .collect();
+        let summary = file.map(|f| {
+            let n = problems.len();
+            format!(
+                "{} is not a valid scenario ({n} problem{}):",
+                message::tidy(f),
+                if n == 1 { "" } else { "s" }
+            )
+        });
+        message::render(summary.as_deref(), &items, style, prefix)
     }
 }
 
@@ -188,27 +255,31 @@ pub fn parse(src: &str, format: Format, origin: &str) -> Result<Scenario, Scenar
         problems,
     };
     let raw = deserialize(src, format).map_err(|p| invalid(vec![p]))?;
-    validate::validate(raw).map_err(|problems| {
-        invalid(
-            problems
-                .into_iter()
-                .map(|(key, message)| Problem {
-                    position: locate::locate(src, format, &key).map(|at| locate::line_col(src, at)),
-                    key,
-                    message,
-                })
-                .collect(),
-        )
-    })
+    let mut sc = validate::validate(raw).map_err(|problems| {
+        let locator = locate::Locator::new(src, format);
+        let found = problems
+            .into_iter()
+            .map(|(key, message)| {
+                let at = locator.locate(&key);
+                (key, message, at)
+            })
+            .collect();
+        invalid(Problem::located(src, found))
+    })?;
+    for w in &mut sc.warnings {
+        *w = message::tidy(w);
+    }
+    Ok(sc)
 }
 
 fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
     match format {
         Format::Toml => {
-            let de = toml::de::Deserializer::parse(src).map_err(|e| toml_problem(src, &e, ""))?;
+            let de = toml::de::Deserializer::parse(src)
+                .map_err(|e| toml_problem(src, &e, String::new()))?;
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let key = path_string(e.path());
-                toml_problem(src, e.inner(), &key)
+                toml_problem(src, e.inner(), key)
             })
         }
         Format::Json => {
@@ -220,11 +291,20 @@ fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
                 let message = message
                     .rsplit_once(" at line ")
                     .map_or(message.clone(), |(m, _)| m.to_string());
-                Problem {
-                    key,
-                    position: (inner.line() > 0).then(|| (inner.line(), inner.column())),
-                    message: explain(&message),
-                }
+                // serde_json counts columns in bytes and points past the value: point at the
+                // key where the document is well-formed, else at serde_json's position.
+                let at = (inner.classify() == serde_json::error::Category::Data)
+                    .then(|| locate::locate(src, format, &key))
+                    .flatten()
+                    .or_else(|| {
+                        (inner.line() > 0).then(|| {
+                            let line_start = locate::offset_of(src, inner.line(), 1);
+                            let at = (line_start + inner.column().saturating_sub(1)).min(src.len());
+                            let at = locate::floor_char_boundary(src, at);
+                            at..at
+                        })
+                    });
+                Problem::at(src, at, key, explain(&message, format, None))
             })
         }
         Format::Yaml => {
@@ -236,9 +316,7 @@ fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
                 })
             })
             .map_err(|e| {
-                let position = e
-                    .location()
-                    .map(|l| (l.line() as usize, l.column() as usize));
+                let at = e.location().map(|l| locate::saphyr_range(src, &l));
                 let message = e.to_string();
                 let mut message = message.lines().next().unwrap_or_default().trim();
                 // The position is reported apart; drop the library's own prefixes.
@@ -248,40 +326,119 @@ fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
                         message = rest;
                     }
                 }
-                let message = message.to_string();
-                Problem {
-                    key,
-                    position,
-                    message: explain(&message),
-                }
+                let written = at.clone().map(|r| &src[r]);
+                let message = explain(message, format, written);
+                Problem::at(src, at, key, message)
             })
         }
     }
 }
 
+/// The key path serde reached, without the `?` it writes for a key it had not read yet.
 fn path_string(path: &serde_path_to_error::Path) -> String {
     let s = path.to_string();
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_suffix('?') {
+        s = rest.strip_suffix('.').unwrap_or(rest);
+    }
     if s == "." {
         String::new()
     } else {
-        s
+        s.to_string()
     }
 }
 
-fn toml_problem(src: &str, e: &toml::de::Error, key: &str) -> Problem {
-    Problem {
-        key: key.to_string(),
-        position: e.span().map(|s| locate::line_col(src, s.start)),
-        message: explain(e.message().trim()),
-    }
+fn toml_problem(src: &str, e: &toml::de::Error, key: String) -> Problem {
+    let message = explain(e.message().trim(), Format::Toml, None);
+    Problem::at(src, e.span(), key, message)
 }
 
-/// Adds the valid alternatives to serde's terse messages where it helps.
-fn explain(message: &str) -> String {
+/// Rewords serde's terse messages in the file's terms and adds what would be valid;
+/// `written` is the offending text, where the parser says where it is.
+fn explain(message: &str, format: Format, written: Option<&str>) -> String {
     if message.starts_with("missing field") {
-        format!("{message}: this key is required (see docs/scenario.md)")
-    } else {
-        message.to_string()
+        return format!("{message}: this key is required (see docs/scenario.md)");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let Some((field, expected)) = rest.split_once(", expected ") else {
+            return message.to_string();
+        };
+        let choices: Vec<&str> = expected
+            .trim_start_matches("one of ")
+            .split(", ")
+            .map(|c| c.trim_matches('`'))
+            .collect();
+        let mut out = message.to_string();
+        if let Some(best) = message::suggest(field.trim_matches('`'), &choices) {
+            out.push_str(&format!("; did you mean `{best}`?"));
+        }
+        return out;
+    }
+    // serde-saphyr, for a list or mapping where one value belongs.
+    if message == "expected string scalar" || message == "expected scalar" {
+        return "must be a single value (a number, text or true/false), not a list or mapping"
+            .into();
+    }
+    // serde-saphyr: `invalid i64` for `workers: 2.5`.
+    if let (Some(ty), Some(written)) = (message.strip_prefix("invalid "), written) {
+        if !ty.contains(' ') || ty == "floating point" {
+            let got = message::shorten(written.trim(), message::QUOTE_MAX);
+            return format!("must be {} (got {got})", expected_in_words(ty, format));
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((got, expected)) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.rsplit_once(", expected "))
+        {
+            return format!(
+                "must be {} (got {})",
+                expected_in_words(expected, format),
+                got_in_words(got, format)
+            );
+        }
+    }
+    message.to_string()
+}
+
+/// serde's name of an expected type, in the words of docs/scenario.md.
+fn expected_in_words(expected: &str, format: Format) -> String {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".into(),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more".into(),
+        "f32" | "f64" | "floating point" => "a number".into(),
+        "boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a map" => table_word(format).into(),
+        e if e.starts_with("struct ") => table_word(format).into(),
+        e => e.to_string(),
+    }
+}
+
+/// serde's description of an unexpected value, in plain words.
+fn got_in_words(got: &str, format: Format) -> String {
+    for prefix in ["floating point ", "integer ", "boolean "] {
+        if let Some(v) = got.strip_prefix(prefix) {
+            // `2.5`, or `99999999999999999999` as i128
+            return v.split('`').nth(1).unwrap_or(v).to_string();
+        }
+    }
+    match got {
+        "sequence" => "a list".into(),
+        "map" => table_word(format).into(),
+        "unit value" => "nothing".into(),
+        g => match g.strip_prefix("string ") {
+            Some(text) => format!("the text {text}"),
+            None => g.to_string(),
+        },
+    }
+}
+
+fn table_word(format: Format) -> &'static str {
+    match format {
+        Format::Toml => "a table",
+        Format::Yaml => "a mapping",
+        Format::Json => "an object",
     }
 }
 
@@ -302,6 +459,20 @@ pub struct Overrides {
     pub compare: Option<Vec<String>>,
     /// `--baseline` (for compare).
     pub baseline: Option<String>,
+}
+
+/// A name as `describe` prints it: cut at [`message::LIST_MAX`] characters.
+fn name(n: &str) -> String {
+    message::shorten(n, message::LIST_MAX)
+}
+
+/// `unknown policy `x`; did you mean `y`? valid: ...`.
+fn unknown_policy(name: &str, names: &[String]) -> String {
+    let choices: Vec<&str> = names.iter().map(String::as_str).collect();
+    let hint = message::suggest(name, &choices)
+        .map(|s| format!(" did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!("unknown policy `{name}`;{hint} valid: {}", names.join(", "))
 }
 
 impl Scenario {
@@ -326,13 +497,7 @@ impl Scenario {
     /// Applies command-line overrides, checking them as strictly as the file's own keys.
     pub fn apply(&mut self, o: &Overrides) -> Result<(), ScenarioError> {
         let mut problems = Vec::new();
-        let mut fail = |key: &str, message: String| {
-            problems.push(Problem {
-                key: key.into(),
-                position: None,
-                message,
-            })
-        };
+        let mut fail = |key: &str, message: String| problems.push(Problem::argument(key, message));
         if let Some(n) = o.replications {
             if !(1..=validate::bounds::REPLICATIONS).contains(&n) {
                 fail(
@@ -409,19 +574,13 @@ impl Scenario {
         let known = |p: &str| names.iter().any(|n| n == p);
         if let Some(p) = &o.policy {
             if !known(p) {
-                fail(
-                    "--policy",
-                    format!("unknown policy `{p}`; valid: {}", names.join(", ")),
-                );
+                fail("--policy", unknown_policy(p, &names));
             }
             self.policy = p.clone();
         }
         if let Some(list) = &o.compare {
             for p in list.iter().filter(|p| !known(p)) {
-                fail(
-                    "--policies",
-                    format!("unknown policy `{p}`; valid: {}", names.join(", ")),
-                );
+                fail("--policies", unknown_policy(p, &names));
             }
             if list.is_empty() {
                 fail("--policies", "needs at least one policy".into());
@@ -459,10 +618,7 @@ impl Scenario {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(ScenarioError::Invalid {
-                file: "command line".into(),
-                problems,
-            })
+            Err(ScenarioError::Arguments { problems })
         }
     }
 
@@ -471,7 +627,7 @@ impl Scenario {
         use std::fmt::Write;
         let vs = &self.stream;
         let mut o = String::new();
-        let _ = writeln!(o, "{}", self.name);
+        let _ = writeln!(o, "{}", name(&self.name));
         if let Some(d) = &self.description {
             let _ = writeln!(o, "{}", d.trim());
         }
@@ -483,7 +639,7 @@ impl Scenario {
         let _ = writeln!(
             o,
             "commitment point: entering {} (cycle time and WIP count from there; before it, the backlog)",
-            vs.stages[vs.commitment].name
+            name(&vs.stages[vs.commitment].name)
         );
         let _ = writeln!(o, "work types:");
         for w in &vs.work_types {
@@ -493,7 +649,9 @@ impl Scenario {
             let _ = writeln!(
                 o,
                 "  {:<18} {arrivals}, backlog {}, priority {}",
-                w.name, w.backlog, w.priority
+                name(&w.name),
+                w.backlog,
+                w.priority
             );
         }
         let _ = writeln!(o, "stages (offered utilisation):");
@@ -506,7 +664,8 @@ impl Scenario {
                 let _ = write!(
                     extra,
                     ", rework to {} with p={}",
-                    vs.stages[r.to].name, r.probability
+                    name(&vs.stages[r.to].name),
+                    r.probability
                 );
             }
             if let Some(e) = s.release_every {
@@ -514,11 +673,11 @@ impl Scenario {
             }
             let _ = writeln!(
                 o,
-                "  {:<18} {} worker(s), service {}{extra} ({:.0}%)",
-                s.name,
+                "  {:<18} {} worker(s), service {}{extra} ({})",
+                name(&s.name),
                 s.workers,
                 s.service,
-                u * 100.0
+                message::percent(u)
             );
         }
         let _ = writeln!(
@@ -529,9 +688,9 @@ impl Scenario {
             if u >= 1.0 {
                 let _ = writeln!(
                     o,
-                    "note: stage `{}` is offered {:.0}% of its capacity: if the estimate holds, more work arrives than it can finish and its queue grows for as long as the run lasts",
-                    s.name,
-                    u * 100.0
+                    "note: stage `{}` is offered {} of its capacity: if the estimate holds, more work arrives than it can finish and its queue grows for as long as the run lasts",
+                    name(&s.name),
+                    message::percent(u)
                 );
             }
         }

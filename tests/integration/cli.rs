@@ -669,3 +669,339 @@ fn commitment_names_a_stage_or_is_rejected_with_the_valid_ones() {
     assert!(table.contains("entering test, to delivery"), "{table}");
     assert!(table.contains("▸ test"), "{table}");
 }
+
+// ---- Messages (issue 9): the source line under every problem, right locations in every
+// format, short output whatever the input's size, wording in the user's terms. Tests run
+// without a terminal, so they see the compact style unless `VALUEFLOW_ERRORS` says otherwise
+// (docs/errors.md).
+
+/// Runs `validate` on `text` saved as `name`, with `VALUEFLOW_ERRORS=style` if given; checks
+/// exit 2 and no panic; returns stderr.
+fn validate_fails(name: &str, text: &str, style: Option<&str>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), name, text);
+    let mut cmd = valueflow();
+    cmd.current_dir(dir.path())
+        .args(["validate", name])
+        .env_remove("VALUEFLOW_ERRORS");
+    if let Some(style) = style {
+        cmd.env("VALUEFLOW_ERRORS", style);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+/// The same stream with a YAML flow mapping and a JSON object on the error line, and a
+/// non-ASCII name before it.
+const NESTED_YAML: &str = "name: \"Équipe ☃ flow\"
+horizon: 1000.0
+work:
+  - name: \"tâche-日本\"
+    arrival_rate: 0.5
+    size: {dist: fixed, value: 2}
+    value: {dist: fixed, value: -5}
+stages:
+  - {name: \"ステージ\", workers: 1, service: {dist: exponential, mean: 1.0}}
+";
+
+const NESTED_JSON: &str = r#"{
+  "name": "Équipe ☃ flow",
+  "horizon": 1000.0,
+  "work": [
+    { "name": "tâche-日本", "arrival_rate": 0.5, "size": {"dist": "fixed", "value": 2},
+      "value": {"dist": "fixed", "value": -5} }
+  ],
+  "stages": [
+    { "name": "ステージ", "workers": 1, "service": {"dist": "exponential", "mean": 1.0} }
+  ]
+}
+"#;
+
+#[test]
+fn toml_syntax_error_shows_the_source_line_with_a_caret() {
+    let stderr = validate_fails(
+        "bad.toml",
+        &BASE.replace("horizon = 1000.0", "horizon = = 100"),
+        None,
+    );
+    assert!(
+        stderr.contains("\n  bad.toml:2:11: extra `=`"),
+        "one header line with file:line:column: {stderr}"
+    );
+    assert!(
+        stderr.contains("\n    2 | horizon = = 100\n      |           ^\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn semantic_problem_shows_file_key_line_column_and_the_line() {
+    let stderr = validate_fails(
+        "bad.toml",
+        &BASE.replace("workers = 1", "workers = 0"),
+        None,
+    );
+    assert!(
+        stderr.contains(
+            "  bad.toml:12:1: `stages[0].workers`: must be a whole number from 1 to 4294967295 (got 0)\n    12 | workers = 0\n       | ^^^^^^^\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn terminal_style_draws_rustc_like_snippets_and_short_style_one_line_per_problem() {
+    let text = BASE.replace("horizon = 1000.0", "horizon = = 100");
+    let rich = validate_fails("bad.toml", &text, Some("rich"));
+    for needle in [
+        "error: extra `=`, expected nothing",
+        "--> bad.toml:2:11",
+        "2 | horizon = = 100",
+        "|           ^",
+        "error: bad.toml is not a valid scenario (1 problem)",
+    ] {
+        assert!(rich.contains(needle), "`{needle}` not in:\n{rich}");
+    }
+    assert!(!rich.contains('\u{1b}'), "no colour off a terminal: {rich}");
+    let short = validate_fails("bad.toml", &text, Some("short"));
+    assert_eq!(
+        short.trim_end(),
+        "error: bad.toml is not a valid scenario (1 problem):\n  bad.toml:2:11: extra `=`, expected nothing"
+    );
+}
+
+#[test]
+fn yaml_and_json_locations_stay_inside_the_enclosing_mapping() {
+    // `size: {dist: fixed, value: 2}` comes first; the problem is the `value` after it.
+    let stderr = validate_fails("bad.yaml", NESTED_YAML, None);
+    assert!(
+        stderr.contains("bad.yaml:7:5: `work[0].value`: impossible `fixed` distribution"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("    7 |     value: {dist: fixed, value: -5}\n      |     ^^^^^\n"),
+        "{stderr}"
+    );
+    let stderr = validate_fails("bad.json", NESTED_JSON, None);
+    assert!(
+        stderr.contains("bad.json:6:7: `work[0].value`: impossible `fixed` distribution"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn yaml_and_json_columns_count_characters_not_bytes() {
+    // On the error line, `ステージ` is 4 characters and 12 bytes.
+    let yaml = NESTED_YAML
+        .replace("value: -5", "value: 5")
+        .replace("workers: 1", "workers: 0");
+    let stderr = validate_fails("bad.yaml", &yaml, None);
+    assert!(
+        stderr.contains("bad.yaml:9:20: `stages[0].workers`"),
+        "{stderr}"
+    );
+    let json = NESTED_JSON
+        .replace("\"value\": -5", "\"value\": 5")
+        .replace("\"workers\": 1", "\"workers\": 0");
+    let stderr = validate_fails("bad.json", &json, None);
+    assert!(
+        stderr.contains("bad.json:9:23: `stages[0].workers`"),
+        "{stderr}"
+    );
+    // TOML, through the same line/column counting.
+    let toml = BASE
+        .replace(
+            "name = \"build\"\nworkers = 1",
+            "name = \"ステージ\"\nworkers = 1",
+        )
+        .replace(
+            "workers = 1\nservice = { dist = \"exponential\", mean = 1.0 }",
+            "workers = 1\nservice = { dist = \"ステ\", mean = 1.0 }",
+        );
+    let stderr = validate_fails("bad.toml", &toml, None);
+    assert!(
+        stderr.contains("bad.toml:13:13: `stages[0].service.dist`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_float_where_a_whole_number_belongs_says_a_whole_number() {
+    let toml = BASE.replace("workers = 1", "workers = 2.5");
+    let yaml = NESTED_YAML
+        .replace("value: -5", "value: 5")
+        .replace("workers: 1", "workers: 2.5");
+    let json = NESTED_JSON
+        .replace("\"value\": -5", "\"value\": 5")
+        .replace("\"workers\": 1", "\"workers\": 2.5");
+    for (name, text, at) in [
+        ("bad.toml", toml, "bad.toml:12:11"),
+        ("bad.yaml", yaml, "bad.yaml:9:29"),
+        ("bad.json", json, "bad.json:9:23"),
+    ] {
+        let stderr = validate_fails(name, &text, None);
+        assert!(
+            stderr.contains(&format!(
+                "{at}: `stages[0].workers`: must be a whole number (got 2.5)"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("i64"), "{stderr}");
+    }
+}
+
+#[test]
+fn unknown_key_suggests_the_closest_valid_one() {
+    let stderr = validate_fails(
+        "bad.toml",
+        &BASE.replace("workers = 2", "workers = 2\nwip_limt = 3"),
+        None,
+    );
+    assert!(stderr.contains("did you mean `wip_limit`?"), "{stderr}");
+}
+
+#[test]
+fn errors_stay_short_whatever_the_input_size() {
+    // A 1 MB name, used twice, and a policy name of 1 MB.
+    let huge = "x".repeat(1_000_000);
+    let text = BASE
+        .replace("name = \"job\"", &format!("name = \"{huge}\""))
+        .replace("name = \"test\"", &format!("name = \"{huge}\""))
+        .replace("name = \"build\"", &format!("name = \"{huge}\""))
+        .replace(
+            "replications = 2",
+            &format!("replications = 2\npolicy = \"{huge}\""),
+        );
+    let stderr = validate_fails("bad.toml", &text, None);
+    assert!(stderr.len() < 2_000, "{} bytes: {stderr}", stderr.len());
+    assert!(stderr.contains("(1000000 characters)"), "{stderr}");
+    assert!(stderr.contains("`stages[1].name`"), "{stderr}");
+    assert!(stderr.contains("`policy`"), "{stderr}");
+    // A line of 1 MB is shown around the caret only.
+    assert!(stderr.lines().all(|l| l.chars().count() < 400), "{stderr}");
+
+    // 1,000 stages and a commitment naming none of them: the valid list is cut and counted.
+    let stages = |workers: u32| {
+        let mut text = String::from("name = \"t\"\nhorizon = 100.0\ncommitment = \"nope\"\n");
+        text.push_str("[[work]]\nname = \"job\"\narrival_rate = 0.5\n");
+        for i in 0..1000 {
+            text.push_str(&format!(
+                "[[stages]]\nname = \"stage-{i}\"\nworkers = {workers}\nservice = {{ dist = \"exponential\", mean = 1.0 }}\n"
+            ));
+        }
+        text
+    };
+    let stderr = validate_fails("many.toml", &stages(1), None);
+    assert!(
+        stderr.contains("`commitment`: `nope` is not a stage;"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(valid: stage-0, stage-1, "), "{stderr}");
+    assert!(stderr.contains(" more)"), "{stderr}");
+    assert!(stderr.len() < 600, "{} bytes: {stderr}", stderr.len());
+    // 1,001 problems: 20 are shown, the rest counted.
+    let stderr = validate_fails("many.toml", &stages(0), None);
+    assert!(stderr.len() < 6_000, "{} bytes: {stderr}", stderr.len());
+    assert!(
+        stderr.contains("is not a valid scenario (1001 problems)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("… and 981 more problems"), "{stderr}");
+
+    // A name with a line break stays on its line.
+    let text = BASE
+        .replace("name = \"test\"", "name = \"build\"")
+        .replace("name = \"build\"", "name = \"a\\nb\"");
+    let stderr = validate_fails("bad.toml", &text, None);
+    assert!(stderr.contains("`a\\nb` is used twice"), "{stderr}");
+}
+
+#[test]
+fn unknown_policy_on_the_command_line_names_the_valid_ones() {
+    let out = valueflow()
+        .args(["compare", "scenarios/mm1.toml", "--policies", "fifo,cdd3"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: `--policies`: unknown policy `cdd3`; did you mean `cd3`? valid: fifo, "
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not a valid scenario"), "{stderr}");
+    assert!(!stderr.contains("command line"), "{stderr}");
+}
+
+#[test]
+fn negative_reps_says_the_value_must_be_at_least_one() {
+    for cmd in [
+        &["run", "scenarios/mm1.toml", "--reps", "-1"][..],
+        &["compare", "scenarios/mm1.toml", "--reps", "-1"],
+        &[
+            "chart",
+            "scenarios/mm1.toml",
+            "--kind",
+            "cfd",
+            "--out",
+            "x.svg",
+            "--reps",
+            "-1",
+        ],
+    ] {
+        let out = valueflow().args(cmd).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("'--reps <N>'"), "{stderr}");
+        assert!(
+            stderr.contains("must be a whole number of at least 1 (got -1)"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("unexpected argument"), "{stderr}");
+    }
+}
+
+#[test]
+fn missing_out_folder_is_reported_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    // Runs this long would not finish within the timeout: the check must come first.
+    let long = ["--reps", "100000", "--horizon", "1000000"];
+    for (cmd, out) in [
+        (vec!["run", "scenarios/mm1.toml"], missing.join("out.csv")),
+        (
+            vec!["compare", "scenarios/mm1.toml"],
+            missing.join("out.csv"),
+        ),
+        (
+            vec!["chart", "scenarios/mm1.toml", "--kind", "cfd"],
+            missing.join("cfd.svg"),
+        ),
+        (vec!["report", "scenarios/mm1.toml"], missing.join("pack")),
+    ] {
+        let mut c = valueflow();
+        c.args(&cmd).arg("--out").arg(&out).arg("--quiet");
+        if cmd[0] != "chart" && cmd[0] != "report" {
+            c.args(long);
+        } else {
+            c.args(&long[..2]);
+        }
+        let assert = c
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!(
+                "{} does not exist; create it or choose another --out",
+                missing.display()
+            )),
+            "{cmd:?}: {stderr}"
+        );
+    }
+    assert!(!missing.exists());
+}
