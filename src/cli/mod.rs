@@ -350,7 +350,7 @@ fn within_limits(sc: &Scenario, policy: &str, s: &experiment::RunSummary) -> Res
         ),
     };
     Err(CliError::Input(format!(
-        "replication {rep} under `{policy}` stopped at its budget of {budget} before the horizon ({} days); the scenario does more than its estimate (e.g. defects that spawn defects, rework loops, or a queue that grows without bound), and no results were written. Shorten the horizon or the work, or raise `{key}` (at most {max}).",
+        "replication {rep} under `{policy}` hit its budget of {budget} (`{key}`, up to {max}) before day {}: it does more than estimated (spawn chains, rework loops or an unbounded queue). Nothing was written; shorten the run or raise the limit.",
         sc.stream.horizon
     )))
 }

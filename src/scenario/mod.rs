@@ -612,6 +612,7 @@ impl Scenario {
                     key: key.into(),
                     position: None,
                     message,
+                    excerpt: None,
                 });
             }
         }

@@ -997,7 +997,7 @@ pub(crate) fn check_load(vs: &ValueStream) -> Result<(), (String, String)> {
         return Err((
             key,
             format!(
-                "one replication would start with {items:.0} items (backlogs, and every slice of every backlog epic), more than the limit of {} items alive at once; lower the backlogs, or raise `limits.items_per_replication` (at most {})",
+                "a replication would start with {items:.0} items (backlogs and their epics' slices), over the limit of {} alive at once; lower the backlogs or raise `limits.items_per_replication` (up to {})",
                 vs.limits.items,
                 Limits::MAX_ITEMS
             ),
@@ -1007,7 +1007,7 @@ pub(crate) fn check_load(vs: &ValueStream) -> Result<(), (String, String)> {
         return Err((
             "horizon".into(),
             format!(
-                "one replication would handle about {events:.3e} events (arrivals, stage visits with rework, releases and signals over {} days), more than the limit of {}; shorten the horizon, slow the release trains or lower arrival rates, or raise `limits.events_per_replication` (at most {})",
+                "a replication would handle about {events:.1e} events (arrivals, stage visits, releases, signals over {} days), over the limit of {}; shorten the horizon, slow the releases or arrivals, or raise `limits.events_per_replication` (up to {})",
                 vs.horizon,
                 vs.limits.events,
                 Limits::MAX_EVENTS

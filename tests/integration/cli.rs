@@ -746,7 +746,7 @@ fn semantic_problem_shows_file_key_line_column_and_the_line() {
     );
     assert!(
         stderr.contains(
-            "  bad.toml:12:1: `stages[0].workers`: must be a whole number from 1 to 4294967295 (got 0)\n    12 | workers = 0\n       | ^^^^^^^\n"
+            "  bad.toml:12:1: `stages[0].workers`: must be a whole number from 1 to 100000 (got 0)\n    12 | workers = 0\n       | ^^^^^^^\n"
         ),
         "{stderr}"
     );

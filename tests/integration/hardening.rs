@@ -90,7 +90,7 @@ fn a_spawn_chain_longer_than_its_estimate_stops_at_the_event_budget() {
     let (code, stderr) = run_text(&text, &["--format", "json", "--out", out.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("stopped at its budget of 1000 events")
+        stderr.contains("hit its budget of 1000 events")
             && stderr.contains("limits.events_per_replication"),
         "{stderr}"
     );
