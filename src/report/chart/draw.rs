@@ -467,14 +467,26 @@ fn margin_labels<DB: DrawingBackend>(
             (right + 26, y),
             (right + 34, y),
         ];
-        root.draw(&PathElement::new(leader, color.stroke_width(2)))
-            .ck(kind)?;
-        let style = label_style()
-            .color(color)
-            .pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw_text(text, &style, (right + 40, y)).ck(kind)?;
+        leader_label(root, leader, text, *color, (right + 40, y), kind)?;
     }
     Ok(())
+}
+
+/// A label left-aligned at `at`, joined to what it labels by the `leader` polyline.
+fn leader_label<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    leader: Vec<(i32, i32)>,
+    text: &str,
+    color: RGBColor,
+    at: (i32, i32),
+    kind: ChartKind,
+) -> R {
+    root.draw(&PathElement::new(leader, color.stroke_width(2)))
+        .ck(kind)?;
+    let style = label_style()
+        .color(&color)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    root.draw_text(text, &style, at).ck(kind)
 }
 
 /// Height of one row of labels above a plot, in pixels.
@@ -494,15 +506,14 @@ fn row_labels<DB: DrawingBackend>(
     let rows = lines.len() as i32;
     for (r, (x, text, color)) in lines.iter().enumerate() {
         let y = top - ROW / 2 - 4 - (rows - 1 - r as i32) * ROW;
-        root.draw(&PathElement::new(
+        leader_label(
+            root,
             vec![(*x, top), (*x, y)],
-            color.stroke_width(2),
-        ))
-        .ck(kind)?;
-        let style = label_style()
-            .color(color)
-            .pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw_text(text, &style, (x + 8, y)).ck(kind)?;
+            text,
+            *color,
+            (x + 8, y),
+            kind,
+        )?;
     }
     Ok(())
 }
