@@ -205,8 +205,22 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
             .as_ref()
             .map(|o| format!(" The constraint shifts between {name} and {o} (busy within {} points of each other).", (SHIFTING * 100.0).round()))
             .unwrap_or_default();
+        // Work piles up, yet the constraint idles: what holds it back is the WIP limits
+        // around it, not its capacity.
+        let st = &s.stages[stage];
+        let (blocked, starved) = (share(&st.blocked), share(&st.starved));
+        let held = if stability(s).verdict == Verdict::Unstable && blocked + starved >= 0.05 {
+            format!(
+                " Yet it idles {} of the time while work piles up (blocked {}, starved {}): the WIP limits around it are too tight to keep it busy.",
+                pct(blocked + starved),
+                pct(blocked),
+                pct(starved)
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Constraint: {name} ({}): it has the least spare capacity and sets the pace, so one more worker there would raise the most work the team can finish.{shift}",
+            "Constraint: {name} ({}): it has the least spare capacity and sets the pace, so one more worker there would raise the most work the team can finish.{held}{shift}",
             evidence.join("; ")
         )
     };

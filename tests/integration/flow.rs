@@ -196,3 +196,36 @@ fn the_commitment_point_splits_lead_time_into_backlog_and_cycle_time() {
         assert!(it.cycle_time().unwrap() <= it.lead_time().unwrap());
     }
 }
+
+/// Halving the delivery team's WIP limits (rounding down) throttles it below its arrival rate:
+/// the run says it is not a steady state, and that the constraint idles while work piles up
+/// because the limits around it are too tight (the situation of issue 8's delivery lead).
+#[test]
+fn too_tight_wip_limits_are_named_as_what_holds_the_constraint_back() {
+    let mut sc = scenario("delivery-team.toml");
+    sc.replications = 40;
+    let calm = run(&sc);
+    assert!(diagnosis::stability(&calm).steady_state);
+    for s in &mut sc.stream.stages {
+        s.wip_limit = s.wip_limit.map(|l| (l / 2).max(1));
+    }
+    let r = run(&sc);
+    let st = diagnosis::stability(&r);
+    eprintln!("{}", st.statement);
+    assert_eq!(st.verdict, diagnosis::Verdict::Unstable);
+    assert!(st.throughput < st.arrival_rate - 0.05);
+    let b = diagnosis::bottleneck(&r).unwrap();
+    eprintln!("{}", b.statement);
+    assert_eq!(b.name, "build");
+    assert!(
+        b.statement
+            .contains("the WIP limits around it are too tight to keep it busy"),
+        "{}",
+        b.statement
+    );
+    // The stable team's constraint statement makes no such claim.
+    assert!(!diagnosis::bottleneck(&calm)
+        .unwrap()
+        .statement
+        .contains("too tight"));
+}
