@@ -2,7 +2,8 @@
 //! outputs safely. Thin by design: every decision of substance lives in the library.
 //!
 //! Exit codes: 0 success; 1 the run failed (e.g. an output could not be written);
-//! 2 bad input (a scenario or argument error, or an output file that would be overwritten).
+//! 2 bad input (a scenario or argument error, or an output file that would be overwritten);
+//! 130 interrupted by Ctrl-C (temporaries removed: `output::clean_up_on_interrupt`).
 
 mod output;
 mod progress;
@@ -246,6 +247,7 @@ impl CliError {
 
 /// Runs the command line; returns the error to report, if any.
 pub fn main(cli: Cli) -> Result<(), CliError> {
+    output::clean_up_on_interrupt();
     match cli.command {
         Command::Validate { file } => {
             let sc = scenario::load(&file)?;
@@ -413,16 +415,22 @@ fn chart(args: ChartArgs) -> Result<(), CliError> {
     output::check_writable(&args.out, args.force)?;
     let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
     output::check_writable(&args.out, args.force)?;
-    chart::write(kind, &charted.data(), &args.out).map_err(|e| CliError::Runtime(e.into()))?;
+    chart::save(kind, &charted.data(), &args.out, args.force).map_err(|e| match e {
+        chart::ChartError::Write(e) => output::write_error(e),
+        e => CliError::Runtime(e.into()),
+    })?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }
 
 fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result<(), CliError> {
     let report = CompareReport::new(&charted.sc, &charted.comparison);
-    let files = pack::write(out, force, &charted.data(), &report).map_err(|e| match e {
-        pack::PackError::Exists(_) => CliError::Input(e.to_string()),
-        other => CliError::Runtime(other.into()),
+    let files = pack::write(out, force, &charted.data(), &report).map_err(|e| {
+        if e.is_refusal() {
+            CliError::Input(e.to_string())
+        } else {
+            CliError::Runtime(e.into())
+        }
     })?;
     eprintln!(
         "wrote {}/ ({} files); open {}",
@@ -435,24 +443,14 @@ fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result
 
 fn report(args: ReportArgs) -> Result<(), CliError> {
     check_parent(&args.out)?;
-    if args.out.exists() && !args.force {
-        return Err(CliError::Input(format!(
-            "{} already exists; pass --force to replace it, or choose another --out",
-            args.out.display()
-        )));
-    }
+    output::check_folder(&args.out, args.force)?;
     let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
     write_report(&charted, &args.out, args.force)
 }
 
 fn demo(args: DemoArgs) -> Result<(), CliError> {
     check_parent(&args.out)?;
-    if args.out.exists() && !args.force {
-        return Err(CliError::Input(format!(
-            "{} already exists; pass --force to replace it, or choose another --out",
-            args.out.display()
-        )));
-    }
+    output::check_folder(&args.out, args.force)?;
     let sc = scenario::parse(
         DEMO_SCENARIO,
         scenario::Format::Toml,

@@ -4,6 +4,7 @@
 //! schema documented in `docs/output.md`. Each format is one small [`Exporter`] in a file of its
 //! own.
 
+pub mod atomic;
 pub mod chart;
 mod csv;
 mod json;
@@ -19,30 +20,15 @@ use crate::metrics::{Part, Stat};
 use crate::scenario::Scenario;
 use serde::Serialize;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place,
-/// so no reader ever sees a partial file. Without `replace`, an existing `path` is left alone
-/// and the error kind is `AlreadyExists`.
+/// Writes `bytes` to `path` through a temporary file in the same folder, put in place by a
+/// no-replace rename (or, with `replace`, a rename over an existing file), so no reader ever
+/// sees a partial file and nothing that appeared meanwhile is clobbered. See [`atomic`].
 pub fn write_atomically(
     path: &std::path::Path,
     bytes: &[u8],
     replace: bool,
-) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".valueflow-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    let persisted = if replace {
-        tmp.persist(path).map(|_| ())
-    } else {
-        tmp.persist_noclobber(path).map(|_| ())
-    };
-    persisted.map_err(|e| e.error)
+) -> Result<(), atomic::WriteError> {
+    atomic::write_file(path, bytes, replace)
 }
 
 /// Version of the JSON schema; bumped on any incompatible change.

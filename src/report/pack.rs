@@ -1,10 +1,11 @@
 //! The report folder: every chart as PNG and SVG, `summary.json`, a CSV per policy,
 //! `summary.md` with plain-language takeaways, and a self-contained `index.html`.
 //!
-//! The folder is assembled in a temporary folder beside the destination and renamed into
-//! place, so an interrupted run never leaves a half-written report; an existing folder is
-//! replaced only when asked (`--force`).
+//! The folder is assembled in a temporary folder beside the destination and put in place whole
+//! ([`super::atomic`]), so an interrupted run never leaves a half-written report; an existing
+//! folder is replaced only when asked (`--force`), and never a file.
 
+use super::atomic::{self, Staged, WriteError};
 use super::chart::{self, ChartData, ChartError, ChartKind};
 use super::table::{fmt_big, fmt_num, fmt_share, headline, instability};
 use super::{CompareReport, Csv, Exporter, Json};
@@ -14,9 +15,10 @@ use std::path::{Path, PathBuf};
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
-    /// The destination exists and replacing it was not asked for.
-    #[error("{0} already exists; pass --force to replace it, or choose another --out")]
-    Exists(PathBuf),
+    /// The destination was refused (it exists, is a file, or appeared meanwhile), or the folder
+    /// could not be put in place.
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// A chart failed.
     #[error(transparent)]
     Chart(#[from] ChartError),
@@ -30,6 +32,16 @@ pub enum PackError {
     },
 }
 
+impl PackError {
+    /// True when the destination was refused (exit 2), not a failure to write (exit 1).
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            PackError::Write(e) | PackError::Chart(ChartError::Write(e)) => e.is_refusal(),
+            _ => false,
+        }
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackError + '_ {
     move |source| PackError::Io {
         path: path.to_path_buf(),
@@ -39,70 +51,77 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackError + '_ {
 
 /// Writes the full report of `data` (with `report`, its comparison in report form) to `dir`.
 /// Returns the files written, relative to `dir`.
+///
+/// The folder is staged as a hidden `.valueflow-report-XXXXXX` folder beside `dir`, then put in
+/// place whole: by a no-replace rename, or with `force` by an exchange with the old folder,
+/// which is then deleted ([`super::atomic`]). If anything appeared at `dir` meanwhile, nothing is
+/// written and it is left alone.
 pub fn write(
     dir: &Path,
     force: bool,
     data: &ChartData<'_>,
     report: &CompareReport,
 ) -> Result<Vec<String>, PackError> {
-    if dir.exists() && !force {
-        return Err(PackError::Exists(dir.to_path_buf()));
-    }
+    atomic::check_folder(dir, force)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".valueflow-report-")
-        .tempdir_in(&parent)
-        .map_err(io(&parent))?;
+    let staged = Staged::folder(dir)?;
+    let tmp = staged.path();
     let mut files = Vec::new();
     let mut svgs = Vec::new();
     for kind in ChartKind::ALL {
         let png = format!("{}.png", kind.name());
-        chart::write(kind, data, &tmp.path().join(&png))?;
+        chart::write(kind, data, &tmp.join(&png))?;
         let svg = chart::svg(kind, data)?;
         let svg_name = format!("{}.svg", kind.name());
-        std::fs::write(tmp.path().join(&svg_name), &svg).map_err(io(tmp.path()))?;
+        std::fs::write(tmp.join(&svg_name), &svg).map_err(io(tmp))?;
         files.push(png);
         files.push(svg_name);
         svgs.push((kind, svg));
     }
     let mut put = |name: String, text: String| -> Result<(), PackError> {
-        std::fs::write(tmp.path().join(&name), text).map_err(io(tmp.path()))?;
+        std::fs::write(tmp.join(&name), text).map_err(io(tmp))?;
         files.push(name);
         Ok(())
     };
     put("summary.json".into(), Json.render_compare(report))?;
-    for p in &report.policies {
+    let names: Vec<&str> = report.policies.iter().map(|p| p.name.as_str()).collect();
+    for (p, file) in report.policies.iter().zip(policy_files(&names)) {
         let one = CompareReport {
             policies: vec![p.clone()],
             ..report.clone()
         };
-        put(
-            format!("policy-{}.csv", file_safe(&p.name)),
-            Csv.render_compare(&one),
-        )?;
+        put(file, Csv.render_compare(&one))?;
     }
     put("summary.md".into(), markdown(report))?;
     put("index.html".into(), html(report, &svgs))?;
-
-    // Swap the finished folder into place.
-    let staged = tmp.keep();
-    if dir.exists() {
-        let old = parent.join(format!(
-            ".valueflow-old-{}",
-            dir.file_name().and_then(|n| n.to_str()).unwrap_or("report")
-        ));
-        let _ = std::fs::remove_dir_all(&old);
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-        std::fs::rename(&staged, dir).map_err(io(dir))?;
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else {
-        std::fs::rename(&staged, dir).map_err(io(dir))?;
-    }
+    staged.commit(force)?;
     Ok(files)
+}
+
+/// The CSV file of each policy, in order: `policy-NAME.csv` with NAME made safe for a file name
+/// (letters, digits, `-` and `_`; anything else becomes `_`; at most 100 characters). Names
+/// that come out the same (`a.b`, `a_b` and `a/b` are all `a_b`; case is ignored, as some file
+/// systems do) get `-2`, `-3`… in the order of the comparison, so every policy has a file of
+/// its own.
+pub fn policy_files(names: &[&str]) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    names
+        .iter()
+        .map(|name| {
+            let base = file_safe(name);
+            let mut file = format!("policy-{base}.csv");
+            let mut n = 2;
+            while !taken.insert(file.to_lowercase()) {
+                file = format!("policy-{base}-{n}.csv");
+                n += 1;
+            }
+            file
+        })
+        .collect()
 }
 
 /// Why the value differs, from the mechanisms the model has: technical debt paid down, the
@@ -173,6 +192,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
 
 fn file_safe(name: &str) -> String {
     name.chars()
+        .take(100)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c

@@ -10,6 +10,7 @@ mod hardening;
 mod properties;
 mod theory;
 mod value;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use valueflow::experiment::{self, RunSummary};

@@ -9,8 +9,8 @@
 //! come from the Okabe-Ito colour-blind-safe palette and each policy keeps its colour in every
 //! chart.
 //!
-//! Files are written to a temporary file beside the target and renamed into place, so a
-//! failure never leaves a partial chart.
+//! Files are written to a temporary file beside the target and renamed into place without
+//! replacing anything unasked ([`super::atomic`]), so a failure never leaves a partial chart.
 
 mod draw;
 mod style;
@@ -178,14 +178,9 @@ pub enum ChartError {
     /// The extension is neither .png nor .svg.
     #[error("{0}: charts are written as .png or .svg")]
     Extension(String),
-    /// Writing failed.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The reason.
-        source: std::io::Error,
-    },
+    /// Writing failed, or the destination was refused.
+    #[error(transparent)]
+    Write(#[from] super::atomic::WriteError),
 }
 
 /// Draws `kind` as an SVG document.
@@ -208,41 +203,38 @@ fn png_file(kind: ChartKind, data: &ChartData<'_>, path: &Path) -> Result<(), Ch
     root.present().map_err(|e| draw::err(kind, e))
 }
 
-/// Draws `kind` into `path`, as PNG or SVG by its extension.
+/// Draws `kind` into a new file at `path`, as PNG or SVG by its extension. An existing file is
+/// never replaced: see [`save`].
 pub fn write(kind: ChartKind, data: &ChartData<'_>, path: &Path) -> Result<(), ChartError> {
+    save(kind, data, path, false)
+}
+
+/// Draws `kind` into `path`, as PNG or SVG by its extension, through a temporary file beside it
+/// put in place by a no-replace rename, or with `force` by a rename over an existing file
+/// ([`super::atomic`]).
+pub fn save(
+    kind: ChartKind,
+    data: &ChartData<'_>,
+    path: &Path,
+    force: bool,
+) -> Result<(), ChartError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("png") => {
-            let io = |source| ChartError::Io {
-                path: path.display().to_string(),
-                source,
-            };
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
             // The temporary file keeps the .png suffix: the bitmap encoder picks the format
             // from it.
-            let tmp = tempfile::Builder::new()
-                .prefix(".valueflow-")
-                .suffix(".png")
-                .tempfile_in(dir)
-                .map_err(io)?;
-            png_file(kind, data, tmp.path())?;
-            tmp.persist(path).map_err(|e| io(e.error))?;
-            Ok(())
+            let staged = super::atomic::Staged::file(path)?;
+            png_file(kind, data, staged.path())?;
+            Ok(staged.commit(force)?)
         }
-        Some("svg") => {
-            super::write_atomically(path, svg(kind, data)?.as_bytes(), true).map_err(|source| {
-                ChartError::Io {
-                    path: path.display().to_string(),
-                    source,
-                }
-            })
-        }
+        Some("svg") => Ok(super::write_atomically(
+            path,
+            svg(kind, data)?.as_bytes(),
+            force,
+        )?),
         _ => Err(ChartError::Extension(path.display().to_string())),
     }
 }
