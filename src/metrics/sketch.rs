@@ -22,6 +22,17 @@ struct Buckets {
 impl Buckets {
     #[inline]
     fn add(&mut self, index: u32, n: u64) {
+        // The common case first: a bucket already in range.
+        let at = index.wrapping_sub(self.base) as usize;
+        if at < self.counts.len() {
+            self.counts[at] += n;
+            return;
+        }
+        self.add_slow(index, n);
+    }
+
+    #[cold]
+    fn add_slow(&mut self, index: u32, n: u64) {
         if self.counts.is_empty() {
             self.base = index;
             self.counts.push(0);

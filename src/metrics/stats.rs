@@ -145,6 +145,7 @@ impl TimeAverage {
 pub struct TimeTrend {
     start: f64,
     end: f64,
+    mid: f64,
     level: f64,
     last: f64,
     moment: f64,
@@ -156,6 +157,7 @@ impl TimeTrend {
         TimeTrend {
             start,
             end,
+            mid: (start + end) / 2.0,
             level: 0.0,
             last: 0.0,
             moment: 0.0,
@@ -168,8 +170,8 @@ impl TimeTrend {
         let from = self.last.max(self.start);
         let to = now.min(self.end);
         if to > from {
-            let m = (self.start + self.end) / 2.0;
-            self.moment += self.level * ((to - m).powi(2) - (from - m).powi(2)) / 2.0;
+            // (to − m)² − (from − m)² = (to − from)(to + from − 2m)
+            self.moment += self.level * (to - from) * (to + from - 2.0 * self.mid) / 2.0;
         }
         self.last = now;
         self.level += delta;
