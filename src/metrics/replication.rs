@@ -323,7 +323,7 @@ impl Recorder {
         self.ledger[at..at + self.stride].fill(0.0);
     }
 
-    /// The item in `slot` crossed the commitment point.
+    /// An item crossed the commitment point.
     #[inline]
     pub fn committed(&mut self, now: f64) {
         self.committed.change(now, 1.0);
