@@ -8,6 +8,9 @@
 use super::{Running, Sketch, TimeAverage, TimeTrend};
 use crate::model::Urgency;
 
+/// The ledger column of a part that never takes time in a run.
+const NO_CELL: u32 = u32::MAX;
+
 /// Where an item's days in a stage go; each day of an item's life after it enters the first
 /// stage falls in exactly one part of one stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,7 +233,8 @@ pub struct WorkDone {
 #[derive(Clone, Debug)]
 pub struct Recorder {
     warmup: f64,
-    /// Items in the value stream: their average and their trend after warm-up.
+    /// Items in the value stream: their average and their trend after warm-up (the trend is
+    /// fed once per item, when it leaves).
     system: TimeAverage,
     system_trend: TimeTrend,
     /// Committed items: their average and their trend after warm-up.
@@ -239,10 +243,24 @@ pub struct Recorder {
     busy: Vec<TimeAverage>,
     blocked: Vec<TimeAverage>,
     blocked_level: Vec<u32>,
-    waiting: Vec<TimeAverage>,
-    /// Per live item slot, its days per stage and part (stride `stages * Part::COUNT`).
+    /// Per stage, item-days queued after warm-up: the time-average queue length times the
+    /// window (each item's stay in the queue is added when it leaves the queue, or at the
+    /// horizon).
+    queued_days: Vec<f64>,
+    horizon: f64,
+    /// Per live item slot, its days in each cell, a (stage, part) that can take time in this
+    /// run (stride `cells.len()`).
     ledger: Vec<f64>,
     stride: usize,
+    /// The ledger column of each (stage, part), or [`NO_CELL`] for a part that never takes
+    /// time in this run (blocking with no WIP limit downstream, releases with no release train,
+    /// rework with no rework path): most runs need few of them, and the ledger is on the
+    /// engine's hot path.
+    column: Vec<u32>,
+    /// The (stage, part index) of each ledger column.
+    cells: Vec<(usize, usize)>,
+    /// Counted delivered items whose time was broken down (every stage's `time_count`).
+    timed: u64,
     active_total: f64,
     cycle_total: f64,
     completed_after_warmup: u64,
@@ -254,6 +272,8 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder for `stages` stages and `work_types` work types, counting from `warmup`.
+    /// `possible(stage, part)` says whether that part of that stage can ever take time in
+    /// this run; a part that cannot is reported as zero for every item.
     pub fn new(
         index: u64,
         stages: usize,
@@ -261,8 +281,19 @@ impl Recorder {
         warmup: f64,
         checkpoints: &[f64],
         track_value: bool,
+        possible: impl Fn(usize, Part) -> bool,
     ) -> Self {
         let k = checkpoints.len();
+        let mut column = vec![NO_CELL; stages * Part::COUNT];
+        let mut cells = Vec::new();
+        for s in 0..stages {
+            for part in Part::ALL {
+                if possible(s, part) {
+                    column[s * Part::COUNT + part as usize] = cells.len() as u32;
+                    cells.push((s, part as usize));
+                }
+            }
+        }
         let horizon = checkpoints.last().copied().unwrap_or(warmup);
         Recorder {
             warmup,
@@ -273,9 +304,13 @@ impl Recorder {
             busy: vec![TimeAverage::new(warmup); stages],
             blocked: vec![TimeAverage::new(warmup); stages],
             blocked_level: vec![0; stages],
-            waiting: vec![TimeAverage::new(warmup); stages],
+            queued_days: vec![0.0; stages],
+            horizon,
             ledger: Vec::new(),
-            stride: stages * Part::COUNT,
+            stride: cells.len(),
+            column,
+            cells,
+            timed: 0,
             active_total: 0.0,
             cycle_total: 0.0,
             completed_after_warmup: 0,
@@ -315,7 +350,6 @@ impl Recorder {
             self.arrived_after_warmup += 1;
         }
         self.system.change(now, 1.0);
-        self.system_trend.change(now, 1.0);
         let at = slot as usize * self.stride;
         if self.ledger.len() < at + self.stride {
             self.ledger.resize(at + self.stride, 0.0);
@@ -327,13 +361,21 @@ impl Recorder {
     #[inline]
     pub fn committed(&mut self, now: f64) {
         self.committed.change(now, 1.0);
-        self.committed_trend.change(now, 1.0);
     }
 
     /// The item in `slot` spent `days` in `part` of `stage`.
     #[inline]
     pub fn spent(&mut self, slot: u32, stage: usize, part: Part, days: f64) {
-        self.ledger[slot as usize * self.stride + stage * Part::COUNT + part as usize] += days;
+        let column = self.column[stage * Part::COUNT + part as usize];
+        if column == NO_CELL {
+            debug_assert!(
+                days == 0.0,
+                "invariant: {} of stage {stage} was declared impossible but took {days} days",
+                part.name()
+            );
+            return;
+        }
+        self.ledger[slot as usize * self.stride + column as usize] += days;
     }
 
     /// Stage `stage` has `level` workers idle while it is full (blocked) from `now` on.
@@ -346,20 +388,21 @@ impl Recorder {
         }
     }
 
-    /// The number of items queued in `stage` changed by `delta`.
+    /// An item queued in `stage` since `since` left the queue at `now` (started, dropped, or
+    /// still queued at the horizon).
     #[inline]
-    pub fn waiting(&mut self, stage: usize, now: f64, delta: f64) {
-        self.waiting[stage].change(now, delta);
+    pub fn dequeued(&mut self, stage: usize, since: f64, now: f64) {
+        self.queued_days[stage] += (now.min(self.horizon) - since.max(self.warmup)).max(0.0);
     }
 
-    /// A worker of `stage` started an item; `occupies` is false when the worker was already
-    /// busy (juggling items).
+    /// A worker of `stage` started an item queued since `since`; `occupies` is false when the
+    /// worker was already busy (juggling items).
     #[inline]
-    pub fn started(&mut self, stage: usize, now: f64, occupies: bool) {
+    pub fn started(&mut self, stage: usize, since: f64, now: f64, occupies: bool) {
         if occupies {
             self.busy[stage].change(now, 1.0);
         }
-        self.waiting[stage].change(now, -1.0);
+        self.dequeued(stage, since, now);
     }
 
     /// A worker of `stage` finished a piece of work after `service` days; `frees` when the
@@ -449,10 +492,8 @@ impl Recorder {
     #[inline]
     fn leave(&mut self, now: f64, arrival: f64, committed: f64) {
         self.system.change(now, -1.0);
-        self.system_trend.change(now, -1.0);
         if !committed.is_nan() {
             self.committed.change(now, -1.0);
-            self.committed_trend.change(now, -1.0);
         }
         self.leave_window(now, arrival, committed);
     }
@@ -460,8 +501,10 @@ impl Recorder {
     #[inline]
     fn leave_window(&mut self, now: f64, arrival: f64, committed: f64) {
         self.result.item_days += (now - arrival.max(self.warmup)).max(0.0);
+        self.system_trend.stay(arrival, now);
         if !committed.is_nan() {
             self.result.committed_days += (now - committed.max(self.warmup)).max(0.0);
+            self.committed_trend.stay(committed, now);
         }
     }
 
@@ -512,16 +555,15 @@ impl Recorder {
             r.backlog_time.add(committed - arrival);
             self.active_total += active_committed;
             self.cycle_total += cycle;
+            self.timed += 1;
             let at = slot as usize * self.stride;
             let row = &self.ledger[at..at + self.stride];
             // Zeros (most parts of most stages) are counted in bulk at the end.
-            for (obs, days) in r.stages.iter_mut().zip(row.chunks_exact(Part::COUNT)) {
-                obs.time_count += 1;
-                for (p, &d) in days.iter().enumerate() {
-                    if d != 0.0 {
-                        obs.time_sum[p] += d;
-                        obs.time_items[p].add(d);
-                    }
+            for (&(s, p), &d) in self.cells.iter().zip(row) {
+                if d != 0.0 {
+                    let obs = &mut r.stages[s];
+                    obs.time_sum[p] += d;
+                    obs.time_items[p].add(d);
                 }
             }
         }
@@ -535,16 +577,22 @@ impl Recorder {
                 o.delivered_at[k] += 1;
             }
         }
+        // With one work type its observations are the totals: copied once at the end.
+        let by_type = self.result.work.len() > 1;
         if now >= self.warmup {
             self.completed_after_warmup += 1;
-            self.result.work[work_type].completed += 1;
+            if by_type {
+                self.result.work[work_type].completed += 1;
+            }
         }
         if counted {
             self.result.lead_time.add(lead);
             self.result.lead_time_items.add(lead);
-            let w = &mut self.result.work[work_type];
-            w.lead_time.add(lead);
-            w.lead_time_items.add(lead);
+            if by_type {
+                let w = &mut self.result.work[work_type];
+                w.lead_time.add(lead);
+                w.lead_time_items.add(lead);
+            }
         }
     }
 
@@ -567,19 +615,29 @@ impl Recorder {
         r.backlog = system - r.wip;
         r.growth = self.system_trend.slope();
         r.wip_growth = self.committed_trend.slope();
+        if let [only] = r.work.as_mut_slice() {
+            only.completed = self.completed_after_warmup;
+            only.lead_time = r.lead_time;
+            only.lead_time_items = r.lead_time_items.clone();
+        }
         r.flow_efficiency = if self.cycle_total > 0.0 {
             self.active_total / self.cycle_total
         } else {
             f64::NAN
         };
         for (s, obs) in r.stages.iter_mut().enumerate() {
+            obs.time_count = self.timed;
             for items in &mut obs.time_items {
                 items.add_zeros(obs.time_count - items.count());
             }
             let w = f64::from(workers[s]);
             obs.utilization = self.busy[s].average(horizon) / w;
             obs.blocked = self.blocked[s].average(horizon) / w;
-            obs.queue_length = self.waiting[s].average(horizon);
+            obs.queue_length = if span > 0.0 {
+                self.queued_days[s] / span
+            } else {
+                f64::NAN
+            };
         }
         self.result
     }

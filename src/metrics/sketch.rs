@@ -103,8 +103,14 @@ impl Sketch {
             return;
         }
         self.count += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
+        // Plain comparisons: `x` is finite, so `f64::min`'s NaN handling is not needed (this
+        // sits on the engine's hot path).
+        if x < self.min {
+            self.min = x;
+        }
+        if x > self.max {
+            self.max = x;
+        }
         if x > 0.0 {
             self.pos.add(index_of(x), 1);
         } else if x < 0.0 {

@@ -137,53 +137,47 @@ impl TimeAverage {
     }
 }
 
-/// The least-squares slope of a level that changes in steps, fitted over [start, end]: the
-/// trend of a queue, in units per day. For a level L(t) on a window of length T with midpoint
-/// m, the slope of the best straight line is 12/T³ ∫ (t − m) L(t) dt; each constant step
-/// contributes L((t₁ − m)² − (t₀ − m)²)/2 to the integral.
+/// The least-squares slope of a number of items over the window [start, end]: the trend of a
+/// queue, in items per day. For a level L(t) on a window of length T with midpoint m, the
+/// slope of the best straight line is 12/T³ ∫ (t − m) L(t) dt. A count of items is the sum of
+/// one indicator per item, so the integral is the sum over items of ∫ (t − m) dt over each
+/// item's stay in the window, ((t₁ − m)² − (t₀ − m)²)/2: it is accumulated once per item, when
+/// the item leaves (or at the horizon), instead of at every change of the level.
 #[derive(Clone, Copy, Debug)]
 pub struct TimeTrend {
     start: f64,
     end: f64,
     mid: f64,
-    level: f64,
-    last: f64,
     moment: f64,
 }
 
 impl TimeTrend {
-    /// A level of zero at time 0, fitted over [start, end].
+    /// No item yet, fitted over [start, end].
     pub fn new(start: f64, end: f64) -> Self {
         TimeTrend {
             start,
             end,
             mid: (start + end) / 2.0,
-            level: 0.0,
-            last: 0.0,
             moment: 0.0,
         }
     }
 
-    /// The level changes by `delta` at `now` (times never decrease).
+    /// One item was present from `from` to `to` (the part outside the window is ignored).
     #[inline]
-    pub fn change(&mut self, now: f64, delta: f64) {
-        let from = self.last.max(self.start);
-        let to = now.min(self.end);
+    pub fn stay(&mut self, from: f64, to: f64) {
+        let from = from.max(self.start);
+        let to = to.min(self.end);
         if to > from {
             // (to − m)² − (from − m)² = (to − from)(to + from − 2m)
-            self.moment += self.level * (to - from) * (to + from - 2.0 * self.mid) / 2.0;
+            self.moment += (to - from) * (to + from - 2.0 * self.mid) / 2.0;
         }
-        self.last = now;
-        self.level += delta;
     }
 
-    /// The slope of the least-squares line through the level over the window.
+    /// The slope of the least-squares line through the number of items over the window.
     pub fn slope(&self) -> f64 {
-        let mut copy = *self;
-        copy.change(self.end, 0.0);
         let t = self.end - self.start;
         if t > 0.0 {
-            12.0 * copy.moment / t.powi(3)
+            12.0 * self.moment / t.powi(3)
         } else {
             f64::NAN
         }
@@ -290,21 +284,28 @@ mod tests {
 
     #[test]
     fn time_trend_is_the_least_squares_slope() {
-        // A level rising by 1 every day from day 0: L(t) = floor(t); slope 1 over a long window.
+        // One item more every day from day 1, all staying to the end: L(t) = floor(t), slope 1.
         let mut t = TimeTrend::new(0.0, 1000.0);
         for d in 1..1000 {
-            t.change(f64::from(d), 1.0);
+            t.stay(f64::from(d), 1000.0);
         }
         assert!((t.slope() - 1.0).abs() < 1e-3, "{}", t.slope());
-        // A constant level has no trend, whatever happened before the window.
+        // A constant level has no trend, whatever happened before the window: five items from
+        // day 0, two of which leave at day 5, before the window opens at day 10.
         let mut c = TimeTrend::new(10.0, 20.0);
-        c.change(0.0, 7.0);
-        c.change(5.0, -2.0);
+        for leaves in [5.0, 5.0, 30.0, 30.0, 30.0] {
+            c.stay(0.0, leaves);
+        }
         assert!(c.slope().abs() < 1e-12);
         // A step up at the midpoint of [0, 2]: 12/8 * (∫_1^2 (t - 1) dt) = 12/8 * 1/2 = 0.75.
         let mut h = TimeTrend::new(0.0, 2.0);
-        h.change(1.0, 1.0);
+        h.stay(1.0, f64::INFINITY);
         assert!((h.slope() - 0.75).abs() < 1e-12);
+        // Nothing outside the window counts.
+        let mut o = TimeTrend::new(0.0, 2.0);
+        o.stay(3.0, 4.0);
+        o.stay(-2.0, 0.0);
+        assert_eq!(o.slope(), 0.0);
     }
 
     #[test]

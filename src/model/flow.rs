@@ -91,6 +91,20 @@ pub struct WorkItem {
 }
 
 impl WorkItem {
+    /// Ends the item's current part, which was `part` (rework while it is being reworked), and
+    /// starts the next one now: the part to charge and its days.
+    #[inline]
+    fn next_part(&mut self, part: Part, now: Time) -> (Part, f64) {
+        let part = if self.redo == NO_REDO {
+            part
+        } else {
+            Part::Rework
+        };
+        let days = now.days() - self.since;
+        self.since = now.days();
+        (part, days)
+    }
+
     /// Index of the item's work type.
     #[inline]
     pub fn work_type(&self) -> usize {
@@ -410,10 +424,37 @@ impl<'a> FlowSim<'a> {
             Discipline::Limits => (1, false),
             Discipline::StartEverything { juggle } => (juggle.max(1), true),
         };
+        let fcfs = policy.first_come_first_served();
+        let limited: Vec<usize> = if ignore_limits {
+            Vec::new()
+        } else {
+            (0..vs.stages.len())
+                .filter(|&s| vs.stages[s].wip_limit.is_some())
+                .collect()
+        };
+        let rework = vs.stages.iter().any(|s| s.rework.is_some());
+        // Which parts can take time at all. A done item waits for the next stage only when
+        // that stage can refuse it: a WIP limit, or a policy that may decline to pull (the
+        // last stage delivers at once). Releases need a train, rework a rework path.
+        let possible = |s: usize, part: Part| match part {
+            Part::Queue | Part::Touch => true,
+            Part::Blocked => s + 1 < vs.stages.len() && (!fcfs || limited.contains(&(s + 1))),
+            Part::Release => vs.stages[s].release_every.is_some(),
+            Part::Rework => rework,
+        };
+        let rec = Recorder::new(
+            index,
+            vs.stages.len(),
+            vs.work_types.len(),
+            vs.warmup,
+            &vs.checkpoints,
+            vs.has_value(),
+            possible,
+        );
         FlowSim {
             vs,
             policy,
-            fcfs: policy.first_come_first_served(),
+            fcfs,
             juggle,
             ignore_limits,
             rep_key,
@@ -447,23 +488,10 @@ impl<'a> FlowSim<'a> {
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
             uncommitted: 0,
-            limited: if ignore_limits {
-                Vec::new()
-            } else {
-                (0..vs.stages.len())
-                    .filter(|&s| vs.stages[s].wip_limit.is_some())
-                    .collect()
-            },
+            limited,
             effort_started: [0.0; 4],
             trace: None,
-            rec: Recorder::new(
-                index,
-                vs.stages.len(),
-                vs.work_types.len(),
-                vs.warmup,
-                &vs.checkpoints,
-                vs.has_value(),
-            ),
+            rec,
         }
     }
 
@@ -513,6 +541,12 @@ impl<'a> FlowSim<'a> {
         let live: Vec<ItemId> = (0..self.items.slots.len() as ItemId)
             .filter(|&id| !is_free[id as usize])
             .collect();
+        for (s, st) in self.stages.iter().enumerate() {
+            for &id in &st.queue {
+                let since = self.items.get(id).since;
+                self.rec.dequeued(s, since, self.vs.horizon);
+            }
+        }
         for id in live {
             let item = self.items.get(id);
             self.rec
@@ -716,6 +750,12 @@ impl<'a> FlowSim<'a> {
         }
     }
 
+    /// True if stage `s` can never be full: no WIP limit applies to it.
+    #[inline]
+    fn has_room_always(&self, s: usize) -> bool {
+        self.ignore_limits || self.vs.stages[s].wip_limit.is_none()
+    }
+
     #[inline]
     fn has_room(&self, s: usize) -> bool {
         match self.vs.stages[s].wip_limit {
@@ -797,7 +837,9 @@ impl<'a> FlowSim<'a> {
             self.admit(s, id, now);
             self.try_start(s, now, cal);
         }
-        if freed_upstream {
+        // The room freed upstream matters where it was the limit (a WIP limit), or to a policy
+        // that may have declined items there before; first come, first served never does.
+        if freed_upstream && (!self.fcfs || !self.has_room_always(s - 1)) {
             self.pull_into(s - 1, now, cal);
         }
     }
@@ -806,14 +848,8 @@ impl<'a> FlowSim<'a> {
     /// while it is being reworked), and starts its next part now.
     #[inline]
     fn spend(&mut self, id: ItemId, s: usize, part: Part, now: Time) {
-        let item = self.items.get_mut(id);
-        let part = if item.redo == NO_REDO {
-            part
-        } else {
-            Part::Rework
-        };
-        self.rec.spent(id, s, part, now.days() - item.since);
-        item.since = now.days();
+        let (part, days) = self.items.get_mut(id).next_part(part, now);
+        self.rec.spent(id, s, part, days);
     }
 
     #[inline]
@@ -826,12 +862,13 @@ impl<'a> FlowSim<'a> {
             item.active_before = item.active;
             self.uncommitted -= 1;
             self.rec.committed(now.days());
-            if let Some(t) = &mut self.trace {
-                t.items[item.traced as usize].committed = Some(now.days());
-            }
         }
         if let Some(t) = &mut self.trace {
-            let e = &mut t.items[item.traced as usize].entered[s];
+            let traced = &mut t.items[item.traced as usize];
+            if s == self.vs.commitment && traced.committed.is_none() {
+                traced.committed = Some(now.days());
+            }
+            let e = &mut traced.entered[s];
             if e.is_nan() {
                 *e = now.days();
             }
@@ -840,12 +877,12 @@ impl<'a> FlowSim<'a> {
         st.wip += 1;
         st.peak_wip = st.peak_wip.max(st.wip);
         st.queue.push_back(id);
-        self.rec.waiting(s, now.days(), 1.0);
     }
 
     /// Starts waiting items in stage `s` while it has free capacity.
     fn try_start(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
-        let workers = self.vs.stages[s].workers;
+        let vs = self.vs;
+        let workers = vs.stages[s].workers;
         let capacity = workers * self.juggle;
         while self.stages[s].busy < capacity && !self.stages[s].queue.is_empty() {
             let Some(idx) = self.choose(&self.stages[s].queue, s, Step::Start, now) else {
@@ -856,7 +893,6 @@ impl<'a> FlowSim<'a> {
             self.stages[s].busy += 1;
             // Utilisation counts busy workers, not juggled items.
             let occupies = self.stages[s].busy <= workers;
-            let vs = self.vs;
             let mut factor = vs
                 .debt
                 .as_ref()
@@ -872,8 +908,11 @@ impl<'a> FlowSim<'a> {
                 vs.service(item.work_type(), s).sample(&mut item.rng) * item.size * factor;
             item.service = service;
             self.effort_started[item.kind.index()] += service;
-            self.rec.started(s, now.days(), occupies);
-            self.spend(id, s, Part::Queue, now);
+            let queued_since = item.since;
+            let (part, waited) = item.next_part(Part::Queue, now);
+            self.rec
+                .started(s, queued_since, now.days(), occupies);
+            self.rec.spent(id, s, part, waited);
             cal.schedule(now + service, Event::ServiceDone(s as u16, id));
         }
     }
@@ -1145,7 +1184,8 @@ impl<'a> FlowSim<'a> {
             list.remove(at);
             if l > 0 {
                 self.stages[l - 1].wip -= 1;
-                self.rec.waiting(l - 1, now.days(), -1.0);
+                let since = self.items.get(id).since;
+                self.rec.dequeued(l - 1, since, now.days());
             }
             self.drop_item(id, now);
         }
