@@ -5,7 +5,7 @@
 //! and where the time goes (the team's view, commitment to delivery). Flow load (WIP) counts
 //! committed items only; the backlog (arrived, not yet committed) is kept apart.
 
-use super::{Running, Sketch, TimeAverage, TimeTrend};
+use super::{sketch::Batch, Running, Sketch, TimeAverage, TimeTrend};
 use crate::model::Urgency;
 
 /// The ledger column of a part that never takes time in a run.
@@ -261,6 +261,8 @@ pub struct Recorder {
     cells: Vec<(usize, usize)>,
     /// Counted delivered items whose time was broken down (every stage's `time_count`).
     timed: u64,
+    /// Values on their way into the sketches: one per ledger column, then cycle and lead time.
+    batches: Vec<Batch>,
     active_total: f64,
     cycle_total: f64,
     completed_after_warmup: u64,
@@ -308,6 +310,7 @@ impl Recorder {
             horizon,
             ledger: Vec::new(),
             stride: cells.len(),
+            batches: vec![Batch::default(); cells.len() + 2],
             column,
             cells,
             timed: 0,
@@ -551,7 +554,7 @@ impl Recorder {
             let cycle = now - committed;
             let r = &mut self.result;
             r.cycle_time.add(cycle);
-            r.cycle_time_items.add(cycle);
+            self.batches[self.stride].add(cycle, &mut r.cycle_time_items);
             r.backlog_time.add(committed - arrival);
             self.active_total += active_committed;
             self.cycle_total += cycle;
@@ -559,11 +562,11 @@ impl Recorder {
             let at = slot as usize * self.stride;
             let row = &self.ledger[at..at + self.stride];
             // Zeros (most parts of most stages) are counted in bulk at the end.
-            for (&(s, p), &d) in self.cells.iter().zip(row) {
+            for ((&(s, p), &d), batch) in self.cells.iter().zip(row).zip(&mut self.batches) {
                 if d != 0.0 {
                     let obs = &mut r.stages[s];
                     obs.time_sum[p] += d;
-                    obs.time_items[p].add(d);
+                    batch.add(d, &mut obs.time_items[p]);
                 }
             }
         }
@@ -587,7 +590,7 @@ impl Recorder {
         }
         if counted {
             self.result.lead_time.add(lead);
-            self.result.lead_time_items.add(lead);
+            self.batches[self.stride + 1].add(lead, &mut self.result.lead_time_items);
             if by_type {
                 let w = &mut self.result.work[work_type];
                 w.lead_time.add(lead);
@@ -606,6 +609,11 @@ impl Recorder {
     ) -> ReplicationResult {
         let span = horizon - self.warmup;
         let r = &mut self.result;
+        for (&(s, p), batch) in self.cells.iter().zip(&mut self.batches) {
+            batch.flush(&mut r.stages[s].time_items[p]);
+        }
+        self.batches[self.stride].flush(&mut r.cycle_time_items);
+        self.batches[self.stride + 1].flush(&mut r.lead_time_items);
         r.events = events;
         r.in_system = in_system;
         r.throughput = self.completed_after_warmup as f64 / span;
