@@ -12,6 +12,7 @@
 mod locate;
 pub mod message;
 mod raw;
+pub mod set;
 mod validate;
 
 use crate::model::ValueStream;
@@ -226,6 +227,11 @@ impl ScenarioError {
 
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &[])
+}
+
+/// Reads the scenario file at `path`, applies `settings` (`--set`), and validates the result.
+pub fn load_with(path: &Path, settings: &[set::Setting]) -> Result<Scenario, ScenarioError> {
     let format = Format::of(path).ok_or_else(|| ScenarioError::UnknownFormat {
         file: path.to_path_buf(),
     })?;
@@ -238,7 +244,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             file: path.to_path_buf(),
         });
     }
-    parse(&src, format, &path.display().to_string())
+    parse_with(&src, format, &path.display().to_string(), settings)
 }
 
 fn is_blank(src: &str, format: Format) -> bool {
@@ -255,21 +261,104 @@ pub fn parse(src: &str, format: Format, origin: &str) -> Result<Scenario, Scenar
         problems,
     };
     let raw = deserialize(src, format).map_err(|p| invalid(vec![p]))?;
-    let mut sc = validate::validate(raw).map_err(|problems| {
-        let locator = locate::Locator::new(src, format);
-        let found = problems
+    let mut sc = validate::validate(raw)
+        .map_err(|problems| invalid(locate_all(src, format, problems)))?;
+    for w in &mut sc.warnings {
+        *w = message::tidy(w);
+    }
+    Ok(sc)
+}
+
+/// Validation problems as (key, message), located in `src`.
+fn locate_all(src: &str, format: Format, problems: Vec<(String, String)>) -> Vec<Problem> {
+    let locator = locate::Locator::new(src, format);
+    let found = problems
+        .into_iter()
+        .map(|(key, message)| {
+            let at = locator.locate(&key);
+            (key, message, at)
+        })
+        .collect();
+    Problem::located(src, found)
+}
+
+/// [`parse`] with `settings` (`--set`) applied to the document first. The file must read on
+/// its own; a problem with a key a setting changed names the setting, the others are located
+/// in the file as usual.
+pub fn parse_with(
+    src: &str,
+    format: Format,
+    origin: &str,
+    settings: &[set::Setting],
+) -> Result<Scenario, ScenarioError> {
+    if settings.is_empty() {
+        return parse(src, format, origin);
+    }
+    let invalid = |problems| ScenarioError::Invalid {
+        file: origin.to_string(),
+        problems,
+    };
+    deserialize(src, format).map_err(|p| invalid(vec![p]))?;
+    let arguments = |problems| ScenarioError::Arguments { problems };
+    let mut doc = document(src, format)
+        .map_err(|m| arguments(vec![Problem::argument("--set", m)]))?;
+    let mut changed: Vec<(String, &set::Setting)> = Vec::new();
+    let mut problems = Vec::new();
+    for s in settings {
+        match set::apply(&mut doc, s) {
+            Ok(key) => changed.push((key, s)),
+            Err(m) => problems.push(Problem::argument(&format!("--set {}", s.text), m)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(arguments(problems));
+    }
+    // The last setting of a key wins, as in the file's own order of reading.
+    let setting_of = |key: &str| {
+        changed
+            .iter()
+            .rev()
+            .find(|(k, _)| set::covers(k, key))
+            .map(|(_, s)| format!("--set {}", s.text))
+    };
+    let raw: raw::RawScenario = serde_path_to_error::deserialize(doc).map_err(|e| {
+        let key = path_string(e.path());
+        let message = explain(&e.into_inner().to_string(), Format::Json, None);
+        let arg = setting_of(&key).unwrap_or_else(|| "--set".into());
+        let message = if key.is_empty() {
+            message
+        } else {
+            format!("{key}: {message}")
+        };
+        arguments(vec![Problem::argument(&arg, message)])
+    })?;
+    let mut sc = validate::validate(raw).map_err(|found| {
+        let (set_by_args, in_file): (Vec<_>, Vec<_>) = found
             .into_iter()
-            .map(|(key, message)| {
-                let at = locator.locate(&key);
-                (key, message, at)
-            })
-            .collect();
-        invalid(Problem::located(src, found))
+            .partition(|(key, _)| setting_of(key).is_some());
+        let mut problems = locate_all(src, format, in_file);
+        for (key, message) in set_by_args {
+            let arg = setting_of(&key).expect("invariant: partitioned on this");
+            problems.push(Problem::argument(&arg, format!("{key}: {message}")));
+        }
+        invalid(problems)
     })?;
     for w in &mut sc.warnings {
         *w = message::tidy(w);
     }
     Ok(sc)
+}
+
+/// The file as a format-neutral document, for settings to change.
+fn document(src: &str, format: Format) -> Result<serde_json::Value, String> {
+    let doc = match format {
+        Format::Toml => toml::from_str::<toml::Table>(src)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
+        Format::Json => serde_json::from_str(src).map_err(|e| e.to_string()),
+        Format::Yaml => serde_saphyr::from_str::<serde_json::Value>(src).map_err(|e| e.to_string()),
+    };
+    doc.map_err(|e| format!("the scenario cannot be changed by --set: {e} (values such as nan or inf cannot be carried)"))
 }
 
 fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {

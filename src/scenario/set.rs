@@ -1,0 +1,255 @@
+//! `--set PATH=VALUE`: changing a scenario key from the command line, without editing the file.
+//!
+//! A path names a key by its dotted path in the file (`horizon`, `debt.per_feature`). Arrays of
+//! tables (`stages`, `work`, `epics`, `policies`, `objectives`) are addressed by the `name` of
+//! their element (`stages.build.workers`), or by its position from 0 (`stages.1.workers`).
+//! The value is written as in TOML (`4`, `0.6`, `"cd3"`, `[1, 2]`, `{ dist = "exponential",
+//! mean = 2 }`); a bare word is a string (`policy=cd3`), and `none` removes the key (back to its
+//! default, e.g. no WIP limit).
+//!
+//! Settings are applied to the document before it is read, so a set value goes through exactly
+//! the checks a value in the file does; a problem with it names the `--set` argument.
+
+use serde_json::{Map, Value};
+
+/// One `--set PATH=VALUE` argument.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// The argument as written (for messages).
+    pub text: String,
+    /// The dotted path, split.
+    pub path: Vec<String>,
+    /// The new value; `None` removes the key.
+    pub value: Option<Value>,
+}
+
+impl Setting {
+    /// Parses `PATH=VALUE`.
+    pub fn parse(arg: &str) -> Result<Setting, String> {
+        let Some((path, value)) = arg.split_once('=') else {
+            return Err(format!(
+                "`{arg}` is not PATH=VALUE (e.g. stages.build.workers=4)"
+            ));
+        };
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(|p| p.trim().is_empty()) {
+            return Err(format!(
+                "`{arg}`: the path must be keys separated by dots (e.g. stages.build.workers)"
+            ));
+        }
+        Ok(Setting {
+            text: arg.to_string(),
+            path: path.split('.').map(|p| p.trim().to_string()).collect(),
+            value: parse_value(value.trim()).map_err(|e| format!("`{arg}`: {e}"))?,
+        })
+    }
+
+    /// A setting of `path` to `value` (used by sweeps, whose values come from a range).
+    pub fn new(path: &[String], value: Option<Value>) -> Setting {
+        let shown = value.as_ref().map_or("none".to_string(), show);
+        Setting {
+            text: format!("{}={shown}", path.join(".")),
+            path: path.to_vec(),
+            value,
+        }
+    }
+}
+
+/// A value as a user would write it: numbers and words bare, other values as JSON.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a value written as in TOML; a bare word is a string, `none` removes the key.
+pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
+    if text.is_empty() {
+        return Err("the value is empty; write `none` to remove the key".into());
+    }
+    if text == "none" {
+        return Ok(None);
+    }
+    match toml::from_str::<toml::Table>(&format!("v = {text}")) {
+        Ok(mut t) => {
+            let v = t.remove("v").expect("invariant: the table has the key just written");
+            serde_json::to_value(v)
+                .map(Some)
+                .map_err(|_| format!("`{text}` is not a finite value"))
+        }
+        Err(_) if is_word(text) => Ok(Some(Value::String(text.to_string()))),
+        Err(_) => Err(format!(
+            "cannot read `{text}` as a value; write numbers bare (4, 0.6), text bare or quoted (cd3, \"cd3\"), lists in brackets ([1, 2]) and tables in braces ({{ dist = \"fixed\", value = 1 }})"
+        )),
+    }
+}
+
+fn is_word(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '+'))
+}
+
+/// Applies `setting` to the document; returns the key it changed as validation names it
+/// (`stages[1].workers`), to tell the user's file from the setting in messages.
+pub fn apply(doc: &mut Value, setting: &Setting) -> Result<String, String> {
+    let mut key = String::new();
+    let mut here = doc;
+    let last = setting.path.len() - 1;
+    for (depth, part) in setting.path.iter().enumerate() {
+        let so_far = setting.path[..depth].join(".");
+        match here {
+            Value::Array(items) => {
+                let i = element(items, part, &so_far)?;
+                key.push_str(&format!("[{i}]"));
+                if depth == last {
+                    return Err(format!(
+                        "`{}` names a whole element of `{so_far}`; name one of its keys (e.g. {}.{part}.name)",
+                        setting.path.join("."),
+                        so_far
+                    ));
+                }
+                here = &mut items[i];
+            }
+            Value::Object(map) => {
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(part);
+                if depth == last {
+                    match &setting.value {
+                        Some(v) => {
+                            map.insert(part.clone(), v.clone());
+                        }
+                        None => {
+                            map.remove(part);
+                        }
+                    }
+                    return Ok(key);
+                }
+                if !map.contains_key(part) {
+                    if setting.value.is_none() {
+                        // Removing a key under a table that is not there: nothing to do.
+                        return Ok(key);
+                    }
+                    map.insert(part.clone(), Value::Object(Map::new()));
+                }
+                here = map.get_mut(part).expect("invariant: the key was just checked");
+            }
+            other => {
+                return Err(format!(
+                    "`{so_far}` is {}, not a table: `{part}` cannot be set inside it",
+                    kind(other)
+                ));
+            }
+        }
+    }
+    unreachable!("invariant: the loop returns at the last part of a non-empty path")
+}
+
+/// The index of the element of `items` named `part` (or at position `part`).
+fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
+    let names: Vec<&str> = items
+        .iter()
+        .filter_map(|v| v.get("name").and_then(Value::as_str))
+        .collect();
+    if let Some(i) = items
+        .iter()
+        .position(|v| v.get("name").and_then(Value::as_str) == Some(part))
+    {
+        return Ok(i);
+    }
+    if let Ok(i) = part.parse::<usize>() {
+        if i < items.len() {
+            return Ok(i);
+        }
+    }
+    Err(if names.is_empty() {
+        format!(
+            "`{list}` has {} elements; `{part}` is neither a name nor a position from 0",
+            items.len()
+        )
+    } else {
+        format!(
+            "no element of `{list}` is named `{part}`; valid: {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+/// True if a problem reported at `problem_key` is about the key a setting changed at `set_key`
+/// (the key itself, or anything inside it).
+pub fn covers(set_key: &str, problem_key: &str) -> bool {
+    problem_key == set_key
+        || problem_key
+            .strip_prefix(set_key)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "horizon": 100,
+            "stages": [
+                {"name": "build", "workers": 2, "service": {"dist": "exponential", "mean": 1}},
+                {"name": "test", "workers": 1, "wip_limit": 3, "service": {"dist": "fixed", "value": 1}}
+            ],
+            "work": [{"name": "feature", "arrival_rate": 0.5}]
+        })
+    }
+
+    #[test]
+    fn sets_keys_by_name_position_and_table() {
+        let mut d = doc();
+        let k = apply(&mut d, &Setting::parse("stages.build.workers=4").unwrap()).unwrap();
+        assert_eq!(k, "stages[0].workers");
+        assert_eq!(d["stages"][0]["workers"], json!(4));
+        apply(&mut d, &Setting::parse("stages.1.service.mean=2.5").unwrap()).unwrap();
+        assert_eq!(d["stages"][1]["service"]["mean"], json!(2.5));
+        apply(&mut d, &Setting::parse("stages.test.wip_limit=none").unwrap()).unwrap();
+        assert!(d["stages"][1].get("wip_limit").is_none());
+        apply(&mut d, &Setting::parse("debt.per_feature=0.5").unwrap()).unwrap();
+        assert_eq!(d["debt"]["per_feature"], json!(0.5));
+        apply(&mut d, &Setting::parse("policy=cd3").unwrap()).unwrap();
+        assert_eq!(d["policy"], json!("cd3"));
+        apply(&mut d, &Setting::parse("compare=[\"fifo\", \"cd3\"]").unwrap()).unwrap();
+        assert_eq!(d["compare"], json!(["fifo", "cd3"]));
+    }
+
+    #[test]
+    fn bad_paths_and_values_say_what_is_valid() {
+        let mut d = doc();
+        let e = apply(&mut d, &Setting::parse("stages.bild.workers=4").unwrap()).unwrap_err();
+        assert!(e.contains("valid: build, test"), "{e}");
+        let e = apply(&mut d, &Setting::parse("horizon.days=4").unwrap()).unwrap_err();
+        assert!(e.contains("not a table"), "{e}");
+        let e = apply(&mut d, &Setting::parse("stages.build=4").unwrap()).unwrap_err();
+        assert!(e.contains("whole element"), "{e}");
+        assert!(Setting::parse("workers").is_err());
+        assert!(Setting::parse("stages..workers=1").is_err());
+        assert!(Setting::parse("horizon=").is_err());
+        assert!(Setting::parse("horizon=[1,").is_err());
+    }
+
+    #[test]
+    fn covers_the_key_and_what_is_inside_it() {
+        assert!(covers("stages[0].workers", "stages[0].workers"));
+        assert!(covers("stages[0].service", "stages[0].service.mean"));
+        assert!(!covers("stages[0].work", "stages[0].workers"));
+    }
+}
