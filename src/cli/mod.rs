@@ -9,10 +9,12 @@ mod output;
 mod progress;
 
 use crate::experiment;
+use crate::experiment::sweep::{Axis, Shard};
 use crate::model::flow;
 use crate::report::chart::{self, ChartData, ChartKind};
 use crate::report::pack;
 use crate::report::{CompareReport, Csv, Exporter, Json, RunReport, Table};
+use crate::scenario::set::Setting;
 use crate::scenario::Scenario;
 use crate::scenario::{self, Overrides, ScenarioError};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -43,7 +45,78 @@ enum Command {
     Validate {
         /// The scenario file (.toml, .yaml, .yml or .json).
         file: PathBuf,
+        #[command(flatten)]
+        sets: Sets,
     },
+    /// Run a scenario at every point of a grid of settings, on common random numbers.
+    Sweep(SweepArgs),
+    /// Merge the JSON Lines of a sharded sweep into the output of the whole sweep.
+    Merge(MergeArgs),
+}
+
+/// `--set`, shared by every command that reads a scenario.
+#[derive(Debug, Default, clap::Args)]
+struct Sets {
+    /// Change a scenario key: PATH=VALUE, e.g. stages.build.workers=4 (arrays of tables by
+    /// name; `none` removes a key). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = setting)]
+    set: Vec<Setting>,
+}
+
+fn setting(s: &str) -> Result<Setting, String> {
+    Setting::parse(s)
+}
+
+fn axis(s: &str) -> Result<Axis, String> {
+    Axis::parse(s)
+}
+
+fn shard(s: &str) -> Result<Shard, String> {
+    Shard::parse(s)
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// A knob and its values: PATH=a..b, PATH=a..b:step or PATH=v1,v2,... (values as in
+    /// --set; `none` removes the key). Repeatable; the grid is the cartesian product.
+    #[arg(long, value_name = "PATH=VALUES", value_parser = axis, required = true)]
+    vary: Vec<Axis>,
+    /// Run only the K-th of N deterministic slices of the grid (K from 1), for a job array.
+    #[arg(long, value_name = "K/N", value_parser = shard, conflicts_with = "shard_from_env")]
+    shard: Option<Shard>,
+    /// Take the slice from the scheduler's array index (Slurm, Kubernetes Indexed Jobs, AWS
+    /// Batch).
+    #[arg(long)]
+    shard_from_env: bool,
+    /// The number of tasks, where the environment does not give it (Kubernetes, AWS Batch).
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    shard_count: Option<u64>,
+    /// Run a grid of more than 10,000 points.
+    #[arg(long)]
+    yes: bool,
+    /// Prioritisation policy (overrides `policy`; a `policy` axis overrides both).
+    #[arg(long)]
+    policy: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// The shards' JSON Lines files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Replace `--out` if it already exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Run settings and output options shared by `run` and `compare`.
@@ -73,6 +146,8 @@ struct Common {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    sets: Sets,
 }
 
 impl Common {
@@ -138,6 +213,8 @@ struct Comparing {
     /// The day the aging-WIP chart shows (default: the middle of the run).
     #[arg(long, value_name = "DAY")]
     aging_day: Option<f64>,
+    #[command(flatten)]
+    sets: Sets,
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,6 +267,8 @@ enum Format {
     Table,
     Json,
     Csv,
+    /// JSON Lines, one record per point (sweep and merge only).
+    Jsonl,
 }
 
 /// `--reps`: a whole number of at least 1 (clap would read `-1` as a flag without this).
@@ -249,8 +328,8 @@ impl CliError {
 pub fn main(cli: Cli) -> Result<(), CliError> {
     output::clean_up_on_interrupt();
     match cli.command {
-        Command::Validate { file } => {
-            let sc = scenario::load(&file)?;
+        Command::Validate { file, sets } => {
+            let sc = scenario::load_with(&file, &sets.set)?;
             stdout(&format!(
                 "{}{} is a valid scenario\n",
                 sc.describe(),
@@ -263,6 +342,8 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
         Command::Chart(args) => chart(args),
         Command::Report(args) => report(args),
         Command::Demo(args) => demo(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge(args) => merge(args),
     }
 }
 
@@ -413,7 +494,10 @@ fn chart(args: ChartArgs) -> Result<(), CliError> {
     }
     check_parent(&args.out)?;
     output::check_writable(&args.out, args.force)?;
-    let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
+    let charted = run_for_charts(
+        scenario::load_with(&args.file, &args.comparing.sets.set)?,
+        &args.comparing,
+    )?;
     output::check_writable(&args.out, args.force)?;
     chart::save(kind, &charted.data(), &args.out, args.force).map_err(|e| match e {
         chart::ChartError::Write(e) => output::write_error(e),
@@ -444,17 +528,21 @@ fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result
 fn report(args: ReportArgs) -> Result<(), CliError> {
     check_parent(&args.out)?;
     output::check_folder(&args.out, args.force)?;
-    let charted = run_for_charts(scenario::load(&args.file)?, &args.comparing)?;
+    let charted = run_for_charts(
+        scenario::load_with(&args.file, &args.comparing.sets.set)?,
+        &args.comparing,
+    )?;
     write_report(&charted, &args.out, args.force)
 }
 
 fn demo(args: DemoArgs) -> Result<(), CliError> {
     check_parent(&args.out)?;
     output::check_folder(&args.out, args.force)?;
-    let sc = scenario::parse(
+    let sc = scenario::parse_with(
         DEMO_SCENARIO,
         scenario::Format::Toml,
         "built-in demo (scenarios/outcomes.toml)",
+        &args.comparing.sets.set,
     )?;
     let charted = run_for_charts(sc, &args.comparing)?;
     let report = CompareReport::new(&charted.sc, &charted.comparison);
@@ -462,12 +550,17 @@ fn demo(args: DemoArgs) -> Result<(), CliError> {
     write_report(&charted, &args.out, args.force)
 }
 
-fn exporter(format: Format) -> Box<dyn Exporter> {
-    match format {
+fn exporter(format: Format) -> Result<Box<dyn Exporter>, CliError> {
+    Ok(match format {
         Format::Table => Box::new(Table),
         Format::Json => Box::new(Json),
         Format::Csv => Box::new(Csv),
-    }
+        Format::Jsonl => {
+            return Err(CliError::Input(
+                "--format jsonl is for sweep and merge; use table, json or csv".into(),
+            ))
+        }
+    })
 }
 
 fn emit(text: &str, out: Option<&PathBuf>, force: bool) -> Result<(), CliError> {
@@ -501,7 +594,7 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(
-        scenario::load(&args.file)?,
+        scenario::load_with(&args.file, &c.sets.set)?,
         &Overrides {
             compare: args.policies.clone(),
             baseline: args.baseline.clone(),
@@ -511,7 +604,7 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
     let cmp = compare_policies(&sc, c.quiet)?;
     let report = CompareReport::new(&sc, &cmp);
     emit(
-        &exporter(c.format).render_compare(&report),
+        &exporter(c.format)?.render_compare(&report),
         c.out.as_ref(),
         c.force,
     )
@@ -524,7 +617,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(
-        scenario::load(&args.file)?,
+        scenario::load_with(&args.file, &c.sets.set)?,
         &Overrides {
             policy: args.policy.clone(),
             ..c.overrides()
@@ -545,5 +638,221 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     within_limits(&sc, &sc.policy, &summary)?;
     let report = RunReport::new(&sc, &summary);
-    emit(&exporter(c.format).render(&report), c.out.as_ref(), c.force)
+    emit(
+        &exporter(c.format)?.render(&report),
+        c.out.as_ref(),
+        c.force,
+    )
+}
+
+/// Where sweep output goes: standard output, or a staged file put in place at the end (so an
+/// interrupted sweep leaves no partial file).
+enum Sink {
+    Stdout,
+    File(
+        crate::report::atomic::Staged,
+        std::io::BufWriter<std::fs::File>,
+    ),
+}
+
+impl Sink {
+    fn open(out: Option<&PathBuf>) -> Result<Sink, CliError> {
+        let Some(out) = out else {
+            return Ok(Sink::Stdout);
+        };
+        let staged = crate::report::atomic::Staged::file(out).map_err(output::write_error)?;
+        let f = std::fs::File::create(staged.path()).map_err(|e| {
+            CliError::Runtime(anyhow::anyhow!("cannot write {}: {e}", out.display()))
+        })?;
+        Ok(Sink::File(staged, std::io::BufWriter::new(f)))
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), CliError> {
+        use std::io::Write;
+        match self {
+            Sink::Stdout => stdout(text),
+            Sink::File(_, w) => w
+                .write_all(text.as_bytes())
+                .map_err(|e| CliError::Runtime(anyhow::anyhow!("cannot write output: {e}"))),
+        }
+    }
+
+    fn finish(self, out: Option<&PathBuf>, force: bool) -> Result<(), CliError> {
+        use std::io::Write;
+        if let Sink::File(staged, mut w) = self {
+            w.flush()
+                .map_err(|e| CliError::Runtime(anyhow::anyhow!("cannot write output: {e}")))?;
+            drop(w);
+            staged.commit(force).map_err(output::write_error)?;
+            if let Some(out) = out {
+                eprintln!("wrote {}", out.display());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sweep(args: SweepArgs) -> Result<(), CliError> {
+    use crate::experiment::sweep::{fingerprint, Grid, CONFIRM_ABOVE};
+    use crate::report::sweep::{csv_header, csv_rows, table, Parameter, Record, SweepId};
+    let c = &args.common;
+    if matches!(c.format, Format::Json) {
+        return Err(CliError::Input(
+            "a sweep writes --format table, csv or jsonl (one JSON record per point)".into(),
+        ));
+    }
+    let grid = Grid {
+        axes: args.vary.clone(),
+    };
+    let points = grid.len();
+    if points > CONFIRM_ABOVE && !args.yes {
+        return Err(CliError::Input(format!(
+            "the grid has {points} points (more than {CONFIRM_ABOVE}); add --yes to run it, or shard it (--shard K/N)"
+        )));
+    }
+    let shard = if args.shard_from_env {
+        Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).map_err(CliError::Input)?
+    } else {
+        args.shard.unwrap_or(Shard::ALL)
+    };
+    if let Some(out) = &c.out {
+        check_parent(out)?;
+        output::check_writable(out, c.force)?;
+    }
+    let overrides = Overrides {
+        policy: args.policy.clone(),
+        ..c.overrides()
+    };
+    let load = |k: u64| -> Result<Scenario, CliError> {
+        let mut sets = c.sets.set.clone();
+        sets.extend(grid.settings(k));
+        let mut sc = scenario::load_with(&args.file, &sets)?;
+        sc.apply(&overrides)?;
+        Ok(sc)
+    };
+    // Every point of this shard must read before any runs: a bad path or value fails now.
+    let mine: Vec<u64> = shard.points(points).collect();
+    let mut warned = std::collections::BTreeSet::new();
+    for &k in &mine {
+        let sc = load(k)?;
+        sc.policy_named(&sc.policy)
+            .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
+        for w in &sc.warnings {
+            if warned.insert(w.clone()) {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+    let bytes = std::fs::read(&args.file).unwrap_or_default();
+    let fixed: Vec<&[u8]> = std::iter::once(bytes.as_slice())
+        .chain(c.sets.set.iter().map(|s| s.text.as_bytes()))
+        .collect();
+    let axes_text: Vec<String> = grid
+        .axes
+        .iter()
+        .map(|a| format!("{}={}", a.name, serde_json::Value::from(a.values.clone())))
+        .collect();
+    let axes_bytes: Vec<&[u8]> = axes_text.iter().map(|t| t.as_bytes()).collect();
+    let first = load(0)?;
+    let id = SweepId {
+        points,
+        scenario_hash: fingerprint(&fixed),
+        grid_hash: fingerprint(&axes_bytes),
+        seed: first.seed,
+    };
+    let total_reps = first.replications.saturating_mul(mine.len() as u64);
+    let bar = progress::bar(total_reps, c.quiet);
+    let mut sink = Sink::open(c.out.as_ref())?;
+    let mut kept = Vec::new();
+    if matches!(c.format, Format::Csv) {
+        sink.write(&csv_header(
+            &grid.axes.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+        ))?;
+    }
+    let mut done = 0;
+    for &k in &mine {
+        let sc = load(k)?;
+        let policy = sc
+            .policy_named(&sc.policy)
+            .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
+        let summary = experiment::run_with_key_results(
+            &sc.stream,
+            policy.as_ref(),
+            &sc.key_results,
+            sc.seed,
+            sc.replications,
+            |n| bar.set_position(done + n),
+        );
+        done += sc.replications;
+        within_limits(&sc, &sc.policy, &summary)?;
+        let results = crate::report::PolicyResults::new(&sc, &summary);
+        let parameters = grid
+            .point(k)
+            .into_iter()
+            .map(|(name, v)| Parameter {
+                name: name.to_string(),
+                value: v.cloned().unwrap_or(serde_json::Value::Null),
+            })
+            .collect();
+        let record = Record::new(
+            &id,
+            k,
+            parameters,
+            &sc.name,
+            &sc.policy,
+            sc.replications,
+            &results,
+        );
+        match c.format {
+            Format::Jsonl => sink.write(&record.line())?,
+            Format::Csv => sink.write(&csv_rows(&record))?,
+            _ => kept.push(record),
+        }
+    }
+    bar.finish_and_clear();
+    if matches!(c.format, Format::Table) {
+        sink.write(&table(&kept))?;
+    }
+    sink.finish(c.out.as_ref(), c.force)
+}
+
+fn merge(args: MergeArgs) -> Result<(), CliError> {
+    use crate::report::sweep::{csv_header, csv_rows, merge, table};
+    if matches!(args.format, Format::Json) {
+        return Err(CliError::Input(
+            "merge writes --format table, csv or jsonl".into(),
+        ));
+    }
+    if let Some(out) = &args.out {
+        check_parent(out)?;
+        output::check_writable(out, args.force)?;
+    }
+    let files = args
+        .files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| (f.display().to_string(), t))
+                .map_err(|e| CliError::Input(format!("cannot read {}: {e}", f.display())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = merge(&files).map_err(|e| CliError::Input(e.to_string()))?;
+    let text = match args.format {
+        Format::Jsonl => merged.iter().map(|(_, l)| l.as_str()).collect::<String>(),
+        Format::Csv => {
+            let names: Vec<String> = merged[0]
+                .0
+                .parameters
+                .iter()
+                .map(|p| p.name.clone())
+                .collect();
+            let mut t = csv_header(&names);
+            for (r, _) in &merged {
+                t.push_str(&csv_rows(r));
+            }
+            t
+        }
+        _ => table(&merged.into_iter().map(|(r, _)| r).collect::<Vec<_>>()),
+    };
+    emit(&text, args.out.as_ref(), args.force)
 }

@@ -7,6 +7,7 @@
 
 pub mod diagnosis;
 pub mod okr;
+pub mod sweep;
 
 use crate::metrics::{
     Exceeded, MetricAccumulator, Part, PooledAccumulator, ReplicationResult, Sketch, Stat,

@@ -186,7 +186,7 @@ impl TimeTrend {
 
 /// The published summary of one metric: `mean` over replications with the half-width of its 95%
 /// interval, and percentiles (of individual items or of replications, as the metric documents).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Stat {
     /// Mean over replications of each replication's value.
     pub mean: Option<f64>,

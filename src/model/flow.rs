@@ -910,8 +910,7 @@ impl<'a> FlowSim<'a> {
             self.effort_started[item.kind.index()] += service;
             let queued_since = item.since;
             let (part, waited) = item.next_part(Part::Queue, now);
-            self.rec
-                .started(s, queued_since, now.days(), occupies);
+            self.rec.started(s, queued_since, now.days(), occupies);
             self.rec.spent(id, s, part, waited);
             cal.schedule(now + service, Event::ServiceDone(s as u16, id));
         }

@@ -12,7 +12,7 @@ use std::fmt::Write;
 pub struct Csv;
 
 /// Quotes a field when it holds a comma, quote or line break (RFC 4180).
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -261,8 +261,8 @@ pub fn parse(src: &str, format: Format, origin: &str) -> Result<Scenario, Scenar
         problems,
     };
     let raw = deserialize(src, format).map_err(|p| invalid(vec![p]))?;
-    let mut sc = validate::validate(raw)
-        .map_err(|problems| invalid(locate_all(src, format, problems)))?;
+    let mut sc =
+        validate::validate(raw).map_err(|problems| invalid(locate_all(src, format, problems)))?;
     for w in &mut sc.warnings {
         *w = message::tidy(w);
     }
@@ -300,8 +300,8 @@ pub fn parse_with(
     };
     deserialize(src, format).map_err(|p| invalid(vec![p]))?;
     let arguments = |problems| ScenarioError::Arguments { problems };
-    let mut doc = document(src, format)
-        .map_err(|m| arguments(vec![Problem::argument("--set", m)]))?;
+    let mut doc =
+        document(src, format).map_err(|m| arguments(vec![Problem::argument("--set", m)]))?;
     let mut changed: Vec<(String, &set::Setting)> = Vec::new();
     let mut problems = Vec::new();
     for s in settings {
@@ -309,9 +309,6 @@ pub fn parse_with(
             Ok(key) => changed.push((key, s)),
             Err(m) => problems.push(Problem::argument(&format!("--set {}", s.text), m)),
         }
-    }
-    if !problems.is_empty() {
-        return Err(arguments(problems));
     }
     // The last setting of a key wins, as in the file's own order of reading.
     let setting_of = |key: &str| {
@@ -330,19 +327,23 @@ pub fn parse_with(
         } else {
             format!("{key}: {message}")
         };
-        arguments(vec![Problem::argument(&arg, message)])
+        problems.push(Problem::argument(&arg, message));
+        arguments(std::mem::take(&mut problems))
     })?;
     let mut sc = validate::validate(raw).map_err(|found| {
         let (set_by_args, in_file): (Vec<_>, Vec<_>) = found
             .into_iter()
             .partition(|(key, _)| setting_of(key).is_some());
-        let mut problems = locate_all(src, format, in_file);
+        problems.extend(locate_all(src, format, in_file));
         for (key, message) in set_by_args {
             let arg = setting_of(&key).expect("invariant: partitioned on this");
             problems.push(Problem::argument(&arg, format!("{key}: {message}")));
         }
-        invalid(problems)
+        invalid(std::mem::take(&mut problems))
     })?;
+    if !problems.is_empty() {
+        return Err(arguments(problems));
+    }
     for w in &mut sc.warnings {
         *w = message::tidy(w);
     }

@@ -134,7 +134,9 @@ pub fn apply(doc: &mut Value, setting: &Setting) -> Result<String, String> {
                     }
                     map.insert(part.clone(), Value::Object(Map::new()));
                 }
-                here = map.get_mut(part).expect("invariant: the key was just checked");
+                here = map
+                    .get_mut(part)
+                    .expect("invariant: the key was just checked");
             }
             other => {
                 return Err(format!(
@@ -219,15 +221,27 @@ mod tests {
         let k = apply(&mut d, &Setting::parse("stages.build.workers=4").unwrap()).unwrap();
         assert_eq!(k, "stages[0].workers");
         assert_eq!(d["stages"][0]["workers"], json!(4));
-        apply(&mut d, &Setting::parse("stages.1.service.mean=2.5").unwrap()).unwrap();
+        apply(
+            &mut d,
+            &Setting::parse("stages.1.service.mean=2.5").unwrap(),
+        )
+        .unwrap();
         assert_eq!(d["stages"][1]["service"]["mean"], json!(2.5));
-        apply(&mut d, &Setting::parse("stages.test.wip_limit=none").unwrap()).unwrap();
+        apply(
+            &mut d,
+            &Setting::parse("stages.test.wip_limit=none").unwrap(),
+        )
+        .unwrap();
         assert!(d["stages"][1].get("wip_limit").is_none());
         apply(&mut d, &Setting::parse("debt.per_feature=0.5").unwrap()).unwrap();
         assert_eq!(d["debt"]["per_feature"], json!(0.5));
         apply(&mut d, &Setting::parse("policy=cd3").unwrap()).unwrap();
         assert_eq!(d["policy"], json!("cd3"));
-        apply(&mut d, &Setting::parse("compare=[\"fifo\", \"cd3\"]").unwrap()).unwrap();
+        apply(
+            &mut d,
+            &Setting::parse("compare=[\"fifo\", \"cd3\"]").unwrap(),
+        )
+        .unwrap();
         assert_eq!(d["compare"], json!(["fifo", "cd3"]));
     }
 

@@ -1,0 +1,360 @@
+//! Sweeps: the grid of settings a sweep runs, and the deterministic slices (shards) it can be
+//! cut into for a scheduler's job array.
+//!
+//! A grid is the cartesian product of its axes, each a scenario key (a `--set` path) and its
+//! values. Point `k` is numbered in mixed radix with the last axis varying fastest, so the
+//! numbering depends only on the axes. Every point runs the same replication indices from the
+//! same seed: common random numbers across the grid.
+
+use crate::scenario::set::{self, Setting};
+use serde_json::Value;
+
+/// Most points a sweep runs without `--yes`.
+pub const CONFIRM_ABOVE: u64 = 10_000;
+/// Most values one axis may take.
+pub const MAX_VALUES: usize = 100_000;
+
+/// One knob of a sweep: a scenario key and the values it takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The key's path as written (`stages.test.workers`).
+    pub name: String,
+    path: Vec<String>,
+    /// Its values in order; `None` removes the key (`none`).
+    pub values: Vec<Option<Value>>,
+}
+
+impl Axis {
+    /// Parses `PATH=SPEC`: a range `a..b` (whole steps of 1, both ends included), a stepped
+    /// range `a..b:s`, or a comma-separated list whose items are values as in `--set`.
+    pub fn parse(arg: &str) -> Result<Axis, String> {
+        let setting = arg.split_once('=').map_or_else(
+            || Setting::parse(arg),
+            |(p, _)| Setting::parse(&format!("{p}=none")),
+        )?;
+        let spec = arg.split_once('=').map_or("", |(_, s)| s.trim());
+        let values = if let Some(range) = parse_range(spec)? {
+            range
+        } else {
+            split_list(spec)
+                .iter()
+                .map(|v| set::parse_value(v.trim()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("`{arg}`: {e}"))?
+        };
+        if values.is_empty() {
+            return Err(format!("`{arg}`: the range or list is empty"));
+        }
+        Ok(Axis {
+            name: setting.path.join("."),
+            path: setting.path,
+            values,
+        })
+    }
+}
+
+/// Splits a list on commas outside brackets, braces and quotes.
+fn split_list(spec: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth, mut quoted) = (Vec::new(), String::new(), 0i32, false);
+    for c in spec.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '{' if !quoted => depth += 1,
+            ']' | '}' if !quoted => depth -= 1,
+            ',' if depth == 0 && !quoted => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() || !out.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `a..b` or `a..b:s` as values; `None` if `spec` is not a range.
+fn parse_range(spec: &str) -> Result<Option<Vec<Option<Value>>>, String> {
+    let Some((from, rest)) = spec.split_once("..") else {
+        return Ok(None);
+    };
+    let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
+    let num = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| {
+                format!("`{spec}`: `{s}` is not a number (a range is a..b or a..b:step)")
+            })
+    };
+    let (a, b, s) = (num(from)?, num(to)?, num(step)?);
+    if s <= 0.0 {
+        return Err(format!("`{spec}`: the step must be positive"));
+    }
+    if b < a {
+        return Err(format!(
+            "`{spec}`: the range is empty (its end is below its start)"
+        ));
+    }
+    let count = ((b - a) / s + 1e-9).floor() + 1.0;
+    if count > MAX_VALUES as f64 {
+        return Err(format!(
+            "`{spec}`: {count} values; one axis takes at most {MAX_VALUES}"
+        ));
+    }
+    let whole = [from, to, step]
+        .iter()
+        .all(|t| !t.contains(['.', 'e', 'E']));
+    let values = (0..count as u64)
+        .map(|i| {
+            let x = a + s * i as f64;
+            Some(if whole {
+                Value::from(x.round() as i64)
+            } else {
+                // Rounded to the step's precision: 0.1..0.3:0.1 gives 0.1, 0.2, 0.3.
+                Value::from((x * 1e12).round() / 1e12)
+            })
+        })
+        .collect();
+    Ok(Some(values))
+}
+
+/// The cartesian product of some axes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    /// The axes, in the order given.
+    pub axes: Vec<Axis>,
+}
+
+impl Grid {
+    /// Number of points (saturating).
+    pub fn len(&self) -> u64 {
+        self.axes
+            .iter()
+            .fold(1u64, |n, a| n.saturating_mul(a.values.len() as u64))
+    }
+
+    /// True for a grid without points (never: every axis has a value).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value of each axis at point `k` (the last axis varies fastest).
+    pub fn point(&self, mut k: u64) -> Vec<(&str, Option<&Value>)> {
+        let mut out: Vec<(&str, Option<&Value>)> = Vec::with_capacity(self.axes.len());
+        for a in self.axes.iter().rev() {
+            let n = a.values.len() as u64;
+            out.push((a.name.as_str(), a.values[(k % n) as usize].as_ref()));
+            k /= n;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The settings of point `k`.
+    pub fn settings(&self, k: u64) -> Vec<Setting> {
+        self.point(k)
+            .into_iter()
+            .zip(&self.axes)
+            .map(|((_, v), a)| Setting::new(&a.path, v.cloned()))
+            .collect()
+    }
+}
+
+/// One of `count` deterministic slices of a grid: the points `k` with `k % count == index`
+/// (round robin, so slow regions of the grid are shared out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// From 0.
+    pub index: u64,
+    /// Number of slices.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole grid.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `K/N` with K counted from 1, as Playwright's and nextest's `--shard`.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("`{s}` is not K/N with 1 <= K <= N (e.g. --shard 2/8)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n) = (
+            k.trim().parse::<u64>().map_err(|_| bad())?,
+            n.trim().parse::<u64>().map_err(|_| bad())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
+    }
+
+    /// The shard of this task of a scheduler's job array, from its environment:
+    /// Slurm (`SLURM_ARRAY_TASK_ID` from `SLURM_ARRAY_TASK_MIN`, `SLURM_ARRAY_TASK_COUNT`),
+    /// Kubernetes Indexed Jobs (`JOB_COMPLETION_INDEX`) or AWS Batch
+    /// (`AWS_BATCH_JOB_ARRAY_INDEX`), the last two with `count` given (`--shard-count`).
+    pub fn from_env(
+        env: impl Fn(&str) -> Option<String>,
+        count: Option<u64>,
+    ) -> Result<Shard, String> {
+        let num = |name: &str| -> Result<Option<u64>, String> {
+            env(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u64>()
+                        .map_err(|_| format!("{name}={v} is not a whole number"))
+                })
+                .transpose()
+        };
+        let (index, found_count, source) = if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let index = id.checked_sub(min).ok_or_else(|| {
+                format!("SLURM_ARRAY_TASK_ID={id} is below SLURM_ARRAY_TASK_MIN={min}")
+            })?;
+            (index, num("SLURM_ARRAY_TASK_COUNT")?, "SLURM_ARRAY_TASK_ID")
+        } else if let Some(i) = num("JOB_COMPLETION_INDEX")? {
+            (i, None, "JOB_COMPLETION_INDEX")
+        } else if let Some(i) = num("AWS_BATCH_JOB_ARRAY_INDEX")? {
+            (i, None, "AWS_BATCH_JOB_ARRAY_INDEX")
+        } else {
+            return Err("--shard-from-env found none of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX".into());
+        };
+        let count = count.or(found_count).ok_or_else(|| {
+            format!(
+                "{source} gives this task's index; give the number of tasks with --shard-count N"
+            )
+        })?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "{source} gives task {index} (from 0), outside the {count} tasks"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The points of a grid of `points` in this shard, in order.
+    pub fn points(self, points: u64) -> impl Iterator<Item = u64> {
+        (self.index..points).step_by(self.count as usize)
+    }
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint of a scenario or grid (not a security hash).
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        // A separator, so ("ab", "c") and ("a", "bc") differ.
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ranges_steps_and_lists() {
+        let a = Axis::parse("stages.test.workers=1..4").unwrap();
+        assert_eq!(
+            a.values,
+            vec![
+                Some(json!(1)),
+                Some(json!(2)),
+                Some(json!(3)),
+                Some(json!(4))
+            ]
+        );
+        let b = Axis::parse("work.feature.arrival_rate=0.5..0.7:0.1").unwrap();
+        assert_eq!(
+            b.values,
+            vec![Some(json!(0.5)), Some(json!(0.6)), Some(json!(0.7))]
+        );
+        let c = Axis::parse("stages.build.wip_limit=2,4,none").unwrap();
+        assert_eq!(c.values, vec![Some(json!(2)), Some(json!(4)), None]);
+        let d = Axis::parse("policy=cd3,outcome").unwrap();
+        assert_eq!(d.values, vec![Some(json!("cd3")), Some(json!("outcome"))]);
+        let e = Axis::parse("compare=[\"fifo\", \"cd3\"],[\"cd3\"]").unwrap();
+        assert_eq!(e.values.len(), 2);
+        assert!(Axis::parse("stages.test.workers=4..1")
+            .unwrap_err()
+            .contains("empty"));
+        assert!(Axis::parse("stages.test.workers=1..4:0").is_err());
+        assert!(Axis::parse("stages.test.workers=").is_err());
+    }
+
+    #[test]
+    fn points_are_numbered_with_the_last_axis_fastest() {
+        let g = Grid {
+            axes: vec![
+                Axis::parse("a=1,2").unwrap(),
+                Axis::parse("b=x,y,z").unwrap(),
+            ],
+        };
+        assert_eq!(g.len(), 6);
+        assert_eq!(
+            g.point(0),
+            vec![("a", Some(&json!(1))), ("b", Some(&json!("x")))]
+        );
+        assert_eq!(
+            g.point(4),
+            vec![("a", Some(&json!(2))), ("b", Some(&json!("y")))]
+        );
+        assert_eq!(g.settings(5)[1].text, "b=z");
+    }
+
+    #[test]
+    fn shards_cover_the_grid_exactly_once() {
+        let mut seen = [0; 23];
+        for k in 1..=4 {
+            for p in Shard::parse(&format!("{k}/4")).unwrap().points(23) {
+                seen[p as usize] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n == 1));
+        assert!(Shard::parse("0/4").is_err());
+        assert!(Shard::parse("5/4").is_err());
+        assert!(Shard::parse("1-4").is_err());
+    }
+
+    #[test]
+    fn shards_from_each_scheduler() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let slurm = env(&[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ]);
+        assert_eq!(
+            Shard::from_env(slurm, None).unwrap(),
+            Shard { index: 4, count: 8 }
+        );
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "2")]);
+        assert!(Shard::from_env(k8s, None)
+            .unwrap_err()
+            .contains("--shard-count"));
+        assert_eq!(
+            Shard::from_env(env(&[("JOB_COMPLETION_INDEX", "2")]), Some(3)).unwrap(),
+            Shard { index: 2, count: 3 }
+        );
+        assert!(Shard::from_env(env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "3")]), Some(3)).is_err());
+        assert!(Shard::from_env(env(&[]), Some(3)).is_err());
+    }
+}

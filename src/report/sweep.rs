@@ -1,0 +1,370 @@
+//! Sweep output: one JSON Lines record per grid point, and the table and CSV made from records
+//! alone, so that shards merged by `valueflow merge` give the same output as one machine.
+
+use super::PolicyResults;
+use crate::metrics::Stat;
+use crate::report::csv::field;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// One grid point's record (one line of the JSON Lines output).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    /// The point's number, from 0 (the last axis varies fastest).
+    pub point: u64,
+    /// Points in the whole grid.
+    pub points: u64,
+    /// The value of each axis at this point, in the order of the axes (`null`: `none`).
+    pub parameters: Vec<Parameter>,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Fingerprint of the scenario file and the fixed `--set` settings.
+    pub scenario_hash: String,
+    /// Fingerprint of the axes.
+    pub grid_hash: String,
+    /// The base seed: every point runs replications `0..replications` from it.
+    pub seed: u64,
+    /// Replications run at this point.
+    pub replications: u64,
+    /// The valueflow version that ran it.
+    pub version: String,
+    /// The policy run.
+    pub policy: String,
+    /// The stability verdict (`steady`, `unstable`, `undetermined`, `draining`).
+    pub stability: String,
+    /// The constraint's stage, if any stage did work.
+    pub constraint: Option<String>,
+    /// Every metric of the run (as in `run --format csv`): `lead_time`, `value_realised`, ...
+    /// for the whole stream, `stage.<name>.<metric>` and `work.<name>.<metric>` per stage and
+    /// work type.
+    pub metrics: BTreeMap<String, Stat>,
+}
+
+/// One axis's value at a point.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Parameter {
+    /// The axis (its scenario key).
+    pub name: String,
+    /// Its value; `null` for `none` (the key removed).
+    pub value: serde_json::Value,
+}
+
+/// What every record of one sweep shares.
+#[derive(Clone, Debug)]
+pub struct SweepId {
+    /// Points in the grid.
+    pub points: u64,
+    /// The scenario's fingerprint.
+    pub scenario_hash: String,
+    /// The grid's fingerprint.
+    pub grid_hash: String,
+    /// The base seed.
+    pub seed: u64,
+}
+
+impl Record {
+    /// The record of point `point` with `parameters`, run as `results`.
+    pub fn new(
+        id: &SweepId,
+        point: u64,
+        parameters: Vec<Parameter>,
+        scenario: &str,
+        policy: &str,
+        replications: u64,
+        results: &PolicyResults,
+    ) -> Record {
+        let metrics = results
+            .rows()
+            .into_iter()
+            .map(|(section, name, metric, stat)| {
+                let key = if name == "all" {
+                    metric.to_string()
+                } else {
+                    format!("{section}.{name}.{metric}")
+                };
+                (key, *stat)
+            })
+            .collect();
+        Record {
+            point,
+            points: id.points,
+            parameters,
+            scenario: scenario.to_string(),
+            scenario_hash: id.scenario_hash.clone(),
+            grid_hash: id.grid_hash.clone(),
+            seed: id.seed,
+            replications,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            policy: policy.to_string(),
+            stability: results.stability.verdict.to_string(),
+            constraint: results.bottleneck.as_ref().map(|b| b.stage.clone()),
+            metrics,
+        }
+    }
+
+    /// The record as one line of JSON (with its line break).
+    pub fn line(&self) -> String {
+        let mut s = serde_json::to_string(self).expect("invariant: records serialize");
+        s.push('\n');
+        s
+    }
+
+    fn stat(&self, metric: &str) -> Stat {
+        self.metrics.get(metric).copied().unwrap_or(Stat {
+            mean: None,
+            ci95: None,
+            p50: None,
+            p85: None,
+            p95: None,
+        })
+    }
+}
+
+/// The metrics the sweep table shows, as (heading, metric).
+const TABLE_METRICS: [(&str, &str); 5] = [
+    ("value realised", "value_realised"),
+    ("cycle time", "cycle_time"),
+    ("lead time", "lead_time"),
+    ("throughput", "throughput"),
+    ("WIP", "wip"),
+];
+
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "none".into(),
+        other => crate::scenario::set::show(other),
+    }
+}
+
+/// The sweep as a table: one row per point, its parameters, then mean ± 95% half-width of
+/// the main metrics, the stability verdict and the constraint.
+pub fn table(records: &[Record]) -> String {
+    let Some(first) = records.first() else {
+        return "no points\n".into();
+    };
+    let mut head: Vec<String> = first.parameters.iter().map(|p| p.name.clone()).collect();
+    head.extend(TABLE_METRICS.iter().map(|(h, _)| h.to_string()));
+    head.push("stability".into());
+    head.push("constraint".into());
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            let mut row: Vec<String> = r.parameters.iter().map(|p| show(&p.value)).collect();
+            for (_, m) in TABLE_METRICS {
+                let s = r.stat(m);
+                row.push(match (s.mean, s.ci95) {
+                    (Some(m), Some(c)) => format!("{} ± {}", num(m), num(c)),
+                    (Some(m), None) => num(m),
+                    _ => "-".into(),
+                });
+            }
+            row.push(r.stability.clone());
+            row.push(r.constraint.clone().unwrap_or_else(|| "-".into()));
+            row
+        })
+        .collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([head[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let policy = if records.iter().all(|r| r.policy == first.policy) {
+        format!(", policy {}", first.policy)
+    } else {
+        String::new()
+    };
+    let mut out = format!(
+        "Sweep of {} ({} points, {} replications each, seed {}{policy})\n",
+        first.scenario, first.points, first.replications, first.seed
+    );
+    let line = |cells: &[String]| {
+        let mut l = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect::<Vec<_>>()
+            .join("  ");
+        l.push('\n');
+        l
+    };
+    out.push_str(&line(&head));
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    if records.len() as u64 != first.points {
+        let _ = writeln!(
+            out,
+            "({} of {} points: one shard)",
+            records.len(),
+            first.points
+        );
+    }
+    out
+}
+
+fn num(x: f64) -> String {
+    crate::report::table::fmt_num(Some(x))
+}
+
+/// The header of the sweep CSV (long format: one row per point and metric, the point's
+/// parameters as columns).
+pub fn csv_header(parameters: &[String]) -> String {
+    let mut out = String::from("point");
+    for p in parameters {
+        let _ = write!(out, ",{}", field(p));
+    }
+    out.push_str(",policy,stability,metric,mean,ci95,p50,p85,p95\n");
+    out
+}
+
+/// One point's CSV rows.
+pub fn csv_rows(r: &Record) -> String {
+    let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let mut lead = r.point.to_string();
+    for p in &r.parameters {
+        let _ = write!(lead, ",{}", field(&show(&p.value)));
+    }
+    let _ = write!(lead, ",{},{}", field(&r.policy), r.stability);
+    let mut out = String::new();
+    for (metric, s) in &r.metrics {
+        let _ = writeln!(
+            out,
+            "{lead},{},{},{},{},{},{}",
+            field(metric),
+            opt(s.mean),
+            opt(s.ci95),
+            opt(s.p50),
+            opt(s.p85),
+            opt(s.p95)
+        );
+    }
+    out
+}
+
+/// Why shard files cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// A line is not a sweep record.
+    #[error("{file}:{line}: not a sweep record: {why}")]
+    Unreadable {
+        /// The file.
+        file: String,
+        /// The line, from 1.
+        line: usize,
+        /// The parser's reason.
+        why: String,
+    },
+    /// Records of different sweeps.
+    #[error("{file}:{line}: {what} differs from {first}'s ({theirs} vs {ours}): the shards are not of one sweep")]
+    Mismatch {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The field that differs.
+        what: &'static str,
+        /// The first file.
+        first: String,
+        /// This record's value.
+        theirs: String,
+        /// The first record's value.
+        ours: String,
+    },
+    /// A point appears twice.
+    #[error("point {point} appears twice ({first} and {second}): a shard was given twice or run with a different --shard")]
+    Duplicate {
+        /// The point.
+        point: u64,
+        /// Where it was first seen.
+        first: String,
+        /// Where it was seen again.
+        second: String,
+    },
+    /// Points are missing.
+    #[error("{missing} of {points} points are missing (first: point {first}); a shard failed or was not given")]
+    Missing {
+        /// How many.
+        missing: u64,
+        /// Of how many.
+        points: u64,
+        /// The first missing point.
+        first: u64,
+    },
+    /// No records at all.
+    #[error("no sweep records in the files given")]
+    Empty,
+}
+
+/// Merges shard files, given as (name, text): every point of one sweep exactly once. Returns
+/// the records and their lines in point order (the lines verbatim, so the merged JSON Lines are
+/// byte-identical to a one-machine run).
+pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeError> {
+    let mut all: Vec<(Record, String, String)> = Vec::new();
+    for (file, text) in files {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let rec: Record = serde_json::from_str(line).map_err(|e| MergeError::Unreadable {
+                file: file.clone(),
+                line: i + 1,
+                why: e.to_string(),
+            })?;
+            if let Some((first, _, first_file)) = all.first() {
+                let checks: [(&'static str, String, String); 6] = [
+                    (
+                        "scenario_hash",
+                        rec.scenario_hash.clone(),
+                        first.scenario_hash.clone(),
+                    ),
+                    ("grid_hash", rec.grid_hash.clone(), first.grid_hash.clone()),
+                    ("seed", rec.seed.to_string(), first.seed.to_string()),
+                    ("version", rec.version.clone(), first.version.clone()),
+                    ("points", rec.points.to_string(), first.points.to_string()),
+                    (
+                        "replications",
+                        rec.replications.to_string(),
+                        first.replications.to_string(),
+                    ),
+                ];
+                if let Some((what, theirs, ours)) = checks.into_iter().find(|(_, a, b)| a != b) {
+                    return Err(MergeError::Mismatch {
+                        file: file.clone(),
+                        line: i + 1,
+                        what,
+                        first: first_file.clone(),
+                        theirs,
+                        ours,
+                    });
+                }
+            }
+            all.push((rec, format!("{line}\n"), format!("{file}:{}", i + 1)));
+        }
+    }
+    let points = all.first().ok_or(MergeError::Empty)?.0.points;
+    all.sort_by_key(|(r, _, _)| r.point);
+    for w in all.windows(2) {
+        if w[0].0.point == w[1].0.point {
+            return Err(MergeError::Duplicate {
+                point: w[0].0.point,
+                first: w[0].2.clone(),
+                second: w[1].2.clone(),
+            });
+        }
+    }
+    if all.len() as u64 != points || all.iter().any(|(r, _, _)| r.point >= points) {
+        let have: std::collections::HashSet<u64> = all.iter().map(|(r, _, _)| r.point).collect();
+        let first = (0..points).find(|k| !have.contains(k)).unwrap_or(points);
+        return Err(MergeError::Missing {
+            missing: points.saturating_sub(have.len() as u64),
+            points,
+            first,
+        });
+    }
+    Ok(all.into_iter().map(|(r, l, _)| (r, l)).collect())
+}
