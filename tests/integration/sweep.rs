@@ -284,3 +284,74 @@ fn a_sweep_of_feedback_delay_shows_the_value_of_information() {
         "measuring never costs value in expectation"
     );
 }
+
+/// The sweep as a real Slurm job array: four tasks, each its shard from the environment, then
+/// merged and compared byte for byte with the same sweep on one machine. Ignored by default:
+/// it needs a running Slurm, which `.ci/run` installs and starts (`.ci/slurm-up.sh`).
+#[test]
+#[ignore = "needs a running Slurm cluster (.ci/slurm-up.sh)"]
+fn slurm_job_array_merges_to_the_one_machine_sweep() {
+    let has = |cmd: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {cmd}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has("sbatch") {
+        eprintln!("skipped: sbatch not found; start a cluster with .ci/slurm-up.sh");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_valueflow");
+    let scenario = root().join(TEAM);
+    let grid = "--vary stages.test.workers=1..2 --vary stages.build.wip_limit=2,4,none";
+    let small = SMALL.join(" ");
+    let job = dir.path().join("job.sh");
+    std::fs::write(
+        &job,
+        format!(
+            "#!/bin/sh\nexec {bin} sweep {scenario} {grid} {small} --format jsonl --shard-from-env --out {out}/part-$SLURM_ARRAY_TASK_ID.jsonl\n",
+            scenario = scenario.display(),
+            out = dir.path().display()
+        ),
+    )
+    .unwrap();
+    let status = std::process::Command::new("sbatch")
+        .args(["--wait", "--array=0-3", "--ntasks=1", "--cpus-per-task=1"])
+        .arg(format!("--output={}/slurm-%a.txt", dir.path().display()))
+        .arg(&job)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the job array failed");
+    let parts: Vec<String> = (0..4)
+        .map(|k| {
+            dir.path()
+                .join(format!("part-{k}.jsonl"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let merged = valueflow()
+        .arg("merge")
+        .args(&parts)
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let mut one = valueflow();
+    one.arg("sweep").arg(&scenario);
+    one.args(grid.split(' '))
+        .args(SMALL)
+        .args(["--format", "jsonl"]);
+    let one = one.output().unwrap();
+    assert!(one.status.success());
+    assert_eq!(
+        one.stdout, merged.stdout,
+        "merged Slurm shards differ from one machine"
+    );
+    assert_eq!(String::from_utf8_lossy(&one.stdout).lines().count(), 6);
+}
