@@ -32,8 +32,11 @@ pub struct Cli {
 enum Command {
     /// Run a scenario and report flow metrics with 95% confidence intervals.
     Run(RunArgs),
-    /// Run several policies on the same replications and rank them by value realised.
+    /// Run several policies on the same replications and rank them by value realised; or,
+    /// given two scenario files, compare the two on common random numbers.
     Compare(CompareArgs),
+    /// Where would one more person (or one fewer) change value and cycle time most?
+    Advise(AdviseArgs),
     /// Draw one chart (PNG or SVG by the extension of --out).
     Chart(ChartArgs),
     /// Run a scenario's policies and write the chart pack, summaries and index.html.
@@ -174,9 +177,24 @@ struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct CompareArgs {
+struct AdviseArgs {
     /// The scenario file (.toml, .yaml, .yml or .json).
     file: PathBuf,
+    /// Prioritisation policy (overrides `policy`).
+    #[arg(long)]
+    policy: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// The scenario file; or two, BEFORE and AFTER, to compare the scenarios themselves.
+    #[arg(num_args = 1..=2, required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// With two files: the policy run in both (default: each file's `policy`).
+    #[arg(long, conflicts_with_all = ["policies", "baseline"])]
+    policy: Option<String>,
     /// Policies to compare, comma-separated (default: the scenario's `compare` list, or
     /// fifo,feature-factory,cd3,outcome).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
@@ -338,7 +356,9 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run(args) => run(args),
+        Command::Compare(args) if args.files.len() == 2 => compare_files(args),
         Command::Compare(args) => compare(args),
+        Command::Advise(args) => advise(args),
         Command::Chart(args) => chart(args),
         Command::Report(args) => report(args),
         Command::Demo(args) => demo(args),
@@ -594,7 +614,7 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(
-        scenario::load_with(&args.file, &c.sets.set)?,
+        scenario::load_with(&args.files[0], &c.sets.set)?,
         &Overrides {
             compare: args.policies.clone(),
             baseline: args.baseline.clone(),
@@ -855,4 +875,197 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
         _ => table(&merged.into_iter().map(|(r, _)| r).collect::<Vec<_>>()),
     };
     emit(&text, args.out.as_ref(), args.force)
+}
+
+/// `compare BEFORE AFTER`: the two scenarios on common random numbers, paired replication by
+/// replication.
+fn compare_files(args: CompareArgs) -> Result<(), CliError> {
+    use crate::experiment::paired::{self, World};
+    use crate::report::paired::{deltas, two_worlds_csv, two_worlds_table, TwoWorlds};
+    let c = &args.common;
+    if matches!(c.format, Format::Jsonl) {
+        return Err(CliError::Input(
+            "--format jsonl is for sweep and merge; use table, json or csv".into(),
+        ));
+    }
+    if let Some(out) = &c.out {
+        check_parent(out)?;
+        output::check_writable(out, c.force)?;
+    }
+    let overrides = Overrides {
+        policy: args.policy.clone(),
+        ..c.overrides()
+    };
+    let before = resolve(
+        scenario::load_with(&args.files[0], &c.sets.set)?,
+        &overrides,
+    )?;
+    let mut after = resolve(
+        scenario::load_with(&args.files[1], &c.sets.set)?,
+        &overrides,
+    )?;
+    // One seed and one number of replications for both: the pairs must share their dice.
+    after.seed = before.seed;
+    after.replications = before.replications;
+    let policy = |sc: &Scenario| {
+        sc.policy_named(&sc.policy)
+            .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))
+    };
+    let (p0, p1) = (policy(&before)?, policy(&after)?);
+    let worlds = [
+        World {
+            stream: &before.stream,
+            policy: p0.as_ref(),
+        },
+        World {
+            stream: &after.stream,
+            policy: p1.as_ref(),
+        },
+    ];
+    let bar = progress::bar(before.replications, c.quiet);
+    let paired = paired::run(&worlds, 0, before.seed, before.replications, |d| {
+        bar.set_position(d)
+    });
+    bar.finish_and_clear();
+    within_limits(&before, &before.policy, &paired.summaries[0])?;
+    within_limits(&after, &after.policy, &paired.summaries[1])?;
+    let t = TwoWorlds {
+        before: args.files[0].display().to_string(),
+        after: args.files[1].display().to_string(),
+        policies: [before.policy.clone(), after.policy.clone()],
+        replications: before.replications,
+        seed: before.seed,
+        metrics: deltas(&paired, 0, 1),
+    };
+    let text = match c.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&t).expect("invariant: serializable");
+            s.push('\n');
+            s
+        }
+        Format::Csv => two_worlds_csv(&t),
+        _ => two_worlds_table(&t),
+    };
+    emit(&text, c.out.as_ref(), c.force)
+}
+
+/// `advise`: one more and one fewer worker in each stage, each against today's staffing on
+/// common random numbers, ranked by value realised (or cycle time when no value is modelled).
+fn advise(args: AdviseArgs) -> Result<(), CliError> {
+    use crate::experiment::paired::{self, World};
+    use crate::report::paired::{advice_table, rank, Advice, Move};
+    let c = &args.common;
+    if matches!(c.format, Format::Jsonl) {
+        return Err(CliError::Input(
+            "advise writes --format table, json or csv".into(),
+        ));
+    }
+    if let Some(out) = &c.out {
+        check_parent(out)?;
+        output::check_writable(out, c.force)?;
+    }
+    let overrides = Overrides {
+        policy: args.policy.clone(),
+        ..c.overrides()
+    };
+    let base = resolve(scenario::load_with(&args.file, &c.sets.set)?, &overrides)?;
+    let mut variants: Vec<(String, String, i32, Scenario)> = Vec::new();
+    for st in &base.stream.stages {
+        for change in [1i32, -1] {
+            let workers = i64::from(st.workers) + i64::from(change);
+            if workers < 1 {
+                continue;
+            }
+            let mut sets = c.sets.set.clone();
+            sets.push(Setting::new(
+                &["stages".into(), st.name.clone(), "workers".into()],
+                Some(serde_json::Value::from(workers)),
+            ));
+            let mut sc = scenario::load_with(&args.file, &sets)?;
+            sc.apply(&overrides)?;
+            let sign = if change > 0 { "+1" } else { "-1" };
+            variants.push((format!("{sign} {}", st.name), st.name.clone(), change, sc));
+        }
+    }
+    let policy = base
+        .policy_named(&base.policy)
+        .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", base.policy)))?;
+    let mut worlds = vec![World {
+        stream: &base.stream,
+        policy: policy.as_ref(),
+    }];
+    worlds.extend(variants.iter().map(|v| World {
+        stream: &v.3.stream,
+        policy: policy.as_ref(),
+    }));
+    let bar = progress::bar(base.replications, c.quiet);
+    let paired = paired::run(&worlds, 0, base.seed, base.replications, |d| {
+        bar.set_position(d)
+    });
+    bar.finish_and_clear();
+    for s in &paired.summaries {
+        within_limits(&base, &base.policy, s)?;
+    }
+    let by_value = base.stream.has_value();
+    let mut moves: Vec<Move> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, (name, stage, change, _))| {
+            Move::new(
+                name.clone(),
+                stage,
+                *change,
+                &paired.deltas[i + 1],
+                by_value,
+            )
+        })
+        .collect();
+    let statement = rank(&mut moves, by_value);
+    let results = crate::report::PolicyResults::new(&base, &paired.summaries[0]);
+    let advice = Advice {
+        scenario: base.name.clone(),
+        policy: base.policy.clone(),
+        replications: base.replications,
+        seed: base.seed,
+        ranked_by: if by_value {
+            "value_realised"
+        } else {
+            "cycle_time"
+        },
+        constraint: results.bottleneck.as_ref().map(|b| b.statement.clone()),
+        moves,
+        statement,
+    };
+    let text = match c.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&advice).expect("invariant: serializable");
+            s.push('\n');
+            s
+        }
+        Format::Csv => {
+            let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+            let mut s = String::from("move,stage,change,value_realised_mean,value_realised_ci95,cycle_time_mean,cycle_time_ci95,throughput_mean,throughput_ci95,p_helps,p_helps_ci95_low,p_helps_ci95_high,helps\n");
+            for m in &advice.moves {
+                s.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                    m.name,
+                    m.stage,
+                    m.change,
+                    opt(m.value_realised.mean),
+                    opt(m.value_realised.ci95),
+                    opt(m.cycle_time.mean),
+                    opt(m.cycle_time.ci95),
+                    opt(m.throughput.mean),
+                    opt(m.throughput.ci95),
+                    m.p_helps,
+                    m.p_helps_ci95_low,
+                    m.p_helps_ci95_high,
+                    m.helps
+                ));
+            }
+            s
+        }
+        _ => advice_table(&advice),
+    };
+    emit(&text, c.out.as_ref(), c.force)
 }

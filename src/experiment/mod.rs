@@ -7,6 +7,7 @@
 
 pub mod diagnosis;
 pub mod okr;
+pub mod paired;
 pub mod sweep;
 
 use crate::metrics::{

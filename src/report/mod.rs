@@ -9,6 +9,7 @@ pub mod chart;
 mod csv;
 mod json;
 pub mod pack;
+pub mod paired;
 pub mod sweep;
 pub mod table;
 

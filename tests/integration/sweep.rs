@@ -355,3 +355,137 @@ fn slurm_job_array_merges_to_the_one_machine_sweep() {
     );
     assert_eq!(String::from_utf8_lossy(&one.stdout).lines().count(), 6);
 }
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = valueflow().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Review has the longest queue (one reviewer with very variable work), but build (three
+/// builders at a WIP limit, more work than they can take) is where a person is worth adding.
+#[test]
+fn advise_staffs_the_constraint_not_the_longest_queue() {
+    let file = "tests/fixtures/queue-not-constraint.toml";
+    let run = json_of(&["run", file, "--format", "json", "-q"]);
+    let stages = run["stages"].as_array().unwrap();
+    let longest = stages
+        .iter()
+        .max_by(|a, b| {
+            let q = |s: &serde_json::Value| s["queue_length"]["mean"].as_f64().unwrap();
+            q(a).total_cmp(&q(b))
+        })
+        .unwrap();
+    assert_eq!(longest["name"], "review");
+    let advice = json_of(&["advise", file, "--format", "json", "-q"]);
+    assert_eq!(advice["ranked_by"], "value_realised");
+    let moves = advice["moves"].as_array().unwrap();
+    assert_eq!(moves[0]["name"], "+1 build", "{advice:#}");
+    assert_eq!(moves[0]["helps"], true);
+    assert!(moves[0]["p_helps"].as_f64().unwrap() > 0.9);
+    // Every stage is tried with one more person, and with one fewer where it has two or more.
+    let names: Vec<&str> = moves.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    for expected in [
+        "+1 analysis",
+        "+1 build",
+        "+1 review",
+        "+1 test",
+        "-1 build",
+        "-1 test",
+    ] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    assert!(
+        !names.contains(&"-1 review"),
+        "one reviewer cannot be removed"
+    );
+    assert!(advice["statement"]
+        .as_str()
+        .unwrap()
+        .starts_with("+1 build helps most"));
+}
+
+/// A quiet line (deterministic work, little demand) has nothing to gain from people: the
+/// advice says capacity is not the problem.
+#[test]
+fn advise_says_when_no_move_helps() {
+    let advice = json_of(&[
+        "advise",
+        "tests/fixtures/queue-not-constraint.toml",
+        "--set",
+        "work.feature.arrival_rate=0.02",
+        "--set",
+        "stages.review.service={ dist = \"fixed\", value = 0.1 }",
+        "--set",
+        "stages.build.service={ dist = \"fixed\", value = 0.1 }",
+        "--set",
+        "stages.analysis.service={ dist = \"fixed\", value = 0.1 }",
+        "--set",
+        "stages.test.service={ dist = \"fixed\", value = 0.1 }",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let moves = advice["moves"].as_array().unwrap();
+    assert!(moves.iter().all(|m| m["helps"] == false), "{advice:#}");
+    assert!(advice["statement"]
+        .as_str()
+        .unwrap()
+        .contains("capacity is not what holds this value stream back"));
+}
+
+#[test]
+fn compare_two_scenarios_pairs_every_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    let after = dir.path().join("after.toml");
+    let text = std::fs::read_to_string(root().join("tests/fixtures/queue-not-constraint.toml"))
+        .unwrap()
+        .replace("workers = 3", "workers = 4");
+    std::fs::write(&after, text).unwrap();
+    let after = after.to_str().unwrap();
+    let before = "tests/fixtures/queue-not-constraint.toml";
+    let t = json_of(&["compare", before, after, "--format", "json", "-q"]);
+    let metric = |name: &str| {
+        t["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap()
+            .clone()
+    };
+    let value = metric("value_realised");
+    assert!(value["difference"]["mean"].as_f64().unwrap() > 0.0);
+    assert!(value["p_better"].as_f64().unwrap() > 0.9);
+    assert!(metric("cycle_time")["difference"]["mean"].as_f64().unwrap() < 0.0);
+    // The same comparison as advise's "+1 build", on the same dice.
+    let advice = json_of(&["advise", before, "--format", "json", "-q"]);
+    let plus_build = advice["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "+1 build")
+        .unwrap()
+        .clone();
+    assert_eq!(plus_build["value_realised"], value["difference"]);
+    // A scenario against itself differs by exactly nothing.
+    let same = json_of(&["compare", before, before, "--format", "json", "-q"]);
+    for m in same["metrics"].as_array().unwrap() {
+        let d = &m["difference"]["mean"];
+        assert!(d.is_null() || d.as_f64() == Some(0.0), "{m}");
+    }
+    // Tables and CSV are available too; JSON Lines are not.
+    valueflow()
+        .args(["compare", before, after, "-q"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("P(after better)"));
+    valueflow()
+        .args(["compare", before, after, "--format", "jsonl", "-q"])
+        .assert()
+        .code(2);
+}

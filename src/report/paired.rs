@@ -1,0 +1,339 @@
+//! Output of paired comparisons of worlds: `compare BEFORE AFTER` and `advise`.
+
+use crate::experiment::paired::{Delta, Paired, METRICS};
+use crate::experiment::Proportion;
+use crate::metrics::Stat;
+use crate::report::table::{fmt_num, fmt_share};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// One metric of a two-world comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct MetricDelta {
+    /// The metric (`value_realised`, `cycle_time`, ...).
+    pub metric: &'static str,
+    /// True if higher is better.
+    pub higher_is_better: bool,
+    /// The baseline world's mean.
+    pub before: Option<f64>,
+    /// The other world's mean.
+    pub after: Option<f64>,
+    /// The paired difference (after − before) over replications: mean, 95% half-width,
+    /// percentiles.
+    pub difference: Stat,
+    /// Share of replications in which `after` did better.
+    pub p_better: f64,
+    /// Its 95% Wilson interval.
+    pub p_better_ci95_low: f64,
+    /// Its 95% Wilson interval.
+    pub p_better_ci95_high: f64,
+}
+
+/// `compare BEFORE AFTER`, in the shape of its JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct TwoWorlds {
+    /// The first file.
+    pub before: String,
+    /// The second file.
+    pub after: String,
+    /// The policies run, before and after.
+    pub policies: [String; 2],
+    /// Replications, paired by index.
+    pub replications: u64,
+    /// The base seed.
+    pub seed: u64,
+    /// Each metric's difference.
+    pub metrics: Vec<MetricDelta>,
+}
+
+fn mean_of(s: &crate::experiment::RunSummary, metric: &str) -> Option<f64> {
+    let o = &s.outcomes;
+    match metric {
+        "value_realised" => o.value_realised.mean,
+        "cycle_time" => s.cycle_time.mean,
+        "lead_time" => s.lead_time.mean,
+        "throughput" => s.throughput.mean,
+        "wip" => s.wip.mean,
+        "items_delivered" => o.items_delivered.mean,
+        "cost_of_delay" => o.cost_of_delay.mean,
+        _ => None,
+    }
+}
+
+/// The metric deltas of world `w` against world `base`.
+pub fn deltas(p: &Paired, base: usize, w: usize) -> Vec<MetricDelta> {
+    METRICS
+        .iter()
+        .enumerate()
+        .map(|(m, &(metric, higher))| {
+            let Proportion {
+                p: share,
+                low,
+                high,
+            } = p.deltas[w].better[m];
+            MetricDelta {
+                metric,
+                higher_is_better: higher,
+                before: mean_of(&p.summaries[base], metric),
+                after: mean_of(&p.summaries[w], metric),
+                difference: p.deltas[w].metrics[m],
+                p_better: share,
+                p_better_ci95_low: low,
+                p_better_ci95_high: high,
+            }
+        })
+        .collect()
+}
+
+fn signed(s: &Stat) -> String {
+    match (s.mean, s.ci95) {
+        (Some(m), Some(c)) => format!(
+            "{}{} ± {}",
+            if m > 0.0 { "+" } else { "" },
+            fmt_num(Some(m)),
+            fmt_num(Some(c))
+        ),
+        (Some(m), None) => format!("{}{}", if m > 0.0 { "+" } else { "" }, fmt_num(Some(m))),
+        _ => "-".into(),
+    }
+}
+
+/// Whether a difference's 95% interval excludes zero, in the metric's good direction.
+fn verdict(s: &Stat, higher: bool) -> &'static str {
+    match (s.mean, s.ci95) {
+        (Some(m), Some(c)) if m - c > 0.0 => {
+            if higher {
+                "better"
+            } else {
+                "worse"
+            }
+        }
+        (Some(m), Some(c)) if m + c < 0.0 => {
+            if higher {
+                "worse"
+            } else {
+                "better"
+            }
+        }
+        (Some(_), Some(_)) => "no clear difference",
+        _ => "-",
+    }
+}
+
+/// `compare BEFORE AFTER` as a table.
+pub fn two_worlds_table(t: &TwoWorlds) -> String {
+    let mut out = format!(
+        "{} (before) vs {} (after): {} vs {}, {} replications paired on common random numbers, seed {}\n\n",
+        t.before, t.after, t.policies[0], t.policies[1], t.replications, t.seed
+    );
+    let _ = writeln!(
+        out,
+        "{:<18}{:>14}{:>14}{:>26}{:>22}  verdict",
+        "metric", "before", "after", "after − before (95% CI)", "P(after better)"
+    );
+    for m in &t.metrics {
+        let _ = writeln!(
+            out,
+            "{:<18}{:>14}{:>14}{:>26}{:>22}  {}",
+            m.metric,
+            fmt_num(m.before),
+            fmt_num(m.after),
+            signed(&m.difference),
+            fmt_share(m.p_better, m.p_better_ci95_low, m.p_better_ci95_high),
+            verdict(&m.difference, m.higher_is_better)
+        );
+    }
+    out
+}
+
+/// `compare BEFORE AFTER` as CSV.
+pub fn two_worlds_csv(t: &TwoWorlds) -> String {
+    let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let mut out = String::from(
+        "metric,before,after,difference_mean,difference_ci95,difference_p50,difference_p85,difference_p95,p_better,p_better_ci95_low,p_better_ci95_high\n",
+    );
+    for m in &t.metrics {
+        let d = &m.difference;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            m.metric,
+            opt(m.before),
+            opt(m.after),
+            opt(d.mean),
+            opt(d.ci95),
+            opt(d.p50),
+            opt(d.p85),
+            opt(d.p95),
+            m.p_better,
+            m.p_better_ci95_low,
+            m.p_better_ci95_high
+        );
+    }
+    out
+}
+
+/// One staffing move of `advise`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Move {
+    /// `+1 build`, `-1 test`.
+    pub name: String,
+    /// The stage.
+    pub stage: String,
+    /// Workers added (+1) or removed (−1).
+    pub change: i32,
+    /// Value realised, paired difference from today's staffing.
+    pub value_realised: Stat,
+    /// Cycle time, paired difference (days; negative is shorter).
+    pub cycle_time: Stat,
+    /// Throughput, paired difference (items/day).
+    pub throughput: Stat,
+    /// Share of replications in which the move helped (more value; or, when no value is
+    /// modelled, a shorter cycle time), with its Wilson interval.
+    pub p_helps: f64,
+    /// Its 95% Wilson interval.
+    pub p_helps_ci95_low: f64,
+    /// Its 95% Wilson interval.
+    pub p_helps_ci95_high: f64,
+    /// True if the 95% interval of the deciding metric excludes zero in the good direction.
+    pub helps: bool,
+}
+
+/// `advise`, in the shape of its JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct Advice {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The policy run.
+    pub policy: String,
+    /// Replications, paired by index.
+    pub replications: u64,
+    /// The base seed.
+    pub seed: u64,
+    /// What ranks the moves: `value_realised`, or `cycle_time` when no value is modelled.
+    pub ranked_by: &'static str,
+    /// The constraint today, in plain words.
+    pub constraint: Option<String>,
+    /// The moves, best first.
+    pub moves: Vec<Move>,
+    /// The advice in one sentence.
+    pub statement: String,
+}
+
+impl Move {
+    /// The move `name` of `change` workers at `stage`, from its paired differences.
+    pub fn new(name: String, stage: &str, change: i32, d: &Delta, by_value: bool) -> Move {
+        let deciding = if by_value {
+            "value_realised"
+        } else {
+            "cycle_time"
+        };
+        let share = d.better(deciding);
+        let s = d.metric(deciding);
+        let helps = match (s.mean, s.ci95) {
+            (Some(m), Some(c)) if by_value => m - c > 0.0,
+            (Some(m), Some(c)) => m + c < 0.0,
+            _ => false,
+        };
+        Move {
+            name,
+            stage: stage.to_string(),
+            change,
+            value_realised: *d.metric("value_realised"),
+            cycle_time: *d.metric("cycle_time"),
+            throughput: *d.metric("throughput"),
+            p_helps: share.p,
+            p_helps_ci95_low: share.low,
+            p_helps_ci95_high: share.high,
+            helps,
+        }
+    }
+}
+
+/// Orders moves best first and states the advice.
+pub fn rank(moves: &mut [Move], by_value: bool) -> String {
+    let key = |m: &Move| {
+        let x = if by_value {
+            m.value_realised.mean.unwrap_or(f64::NEG_INFINITY)
+        } else {
+            -m.cycle_time.mean.unwrap_or(f64::INFINITY)
+        };
+        if x.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            x
+        }
+    };
+    moves.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    let what = if by_value {
+        "value realised"
+    } else {
+        "cycle time"
+    };
+    match moves.iter().find(|m| m.change > 0 && m.helps) {
+        Some(best) => {
+            let cheap: Vec<&str> = moves
+                .iter()
+                .filter(|m| m.change < 0)
+                .filter(|m| {
+                    // Removing a person costs nothing measurable.
+                    let s = if by_value { &m.value_realised } else { &m.cycle_time };
+                    matches!((s.mean, s.ci95), (Some(x), Some(c)) if (x - c) <= 0.0 && (x + c) >= 0.0)
+                })
+                .map(|m| m.name.as_str())
+                .collect();
+            let mut s = format!(
+                "{} helps most: {} changes by {} (P(helps) {}).",
+                best.name,
+                what,
+                signed(if by_value { &best.value_realised } else { &best.cycle_time }),
+                fmt_share(best.p_helps, best.p_helps_ci95_low, best.p_helps_ci95_high)
+            );
+            if !cheap.is_empty() {
+                let _ = write!(
+                    s,
+                    " Moving a person away would cost no measurable {what}: {}.",
+                    cheap.join(", ")
+                );
+            }
+            s
+        }
+        None => format!(
+            "No single extra person changes {what} measurably: capacity is not what holds this value stream back; look at the policy, the WIP limits or the demand."
+        ),
+    }
+}
+
+/// `advise` as a table.
+pub fn advice_table(a: &Advice) -> String {
+    let mut out = format!(
+        "Where would one more person help most? {} · policy {} · {} replications paired on common random numbers · seed {}\n",
+        a.scenario, a.policy, a.replications, a.seed
+    );
+    if let Some(c) = &a.constraint {
+        let _ = writeln!(out, "Today: {c}");
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<16}{:>26}{:>24}{:>22}{:>24}",
+        "move", "Δ value realised", "Δ cycle time, days", "Δ throughput, /day", "P(helps)"
+    );
+    for m in &a.moves {
+        let _ = writeln!(
+            out,
+            "{:<16}{:>26}{:>24}{:>22}{:>24}",
+            m.name,
+            signed(&m.value_realised),
+            signed(&m.cycle_time),
+            signed(&m.throughput),
+            fmt_share(m.p_helps, m.p_helps_ci95_low, m.p_helps_ci95_high)
+        );
+    }
+    let _ = writeln!(out, "\n{}", a.statement);
+    let _ = writeln!(
+        out,
+        "(Moves are ranked by {}; P(helps) is the share of paired replications in which the move did better.)",
+        a.ranked_by.replace('_', " ")
+    );
+    out
+}
