@@ -9,6 +9,7 @@ mod output;
 mod progress;
 
 use crate::experiment;
+use crate::experiment::precision::{until_precise, Precision, TARGETS};
 use crate::experiment::sweep::{Axis, Shard};
 use crate::model::flow;
 use crate::report::chart::{self, ChartData, ChartKind};
@@ -151,9 +152,60 @@ struct Common {
     quiet: bool,
     #[command(flatten)]
     sets: Sets,
+    /// Add replications (doubling, from --reps or 30) until the 95% half-width of --target is
+    /// within this share of its mean, e.g. 2%.
+    #[arg(long, value_name = "SHARE", value_parser = Precision::parse_share)]
+    precision: Option<f64>,
+    /// The metric --precision judges: value_realised (default), cycle_time, lead_time,
+    /// throughput, wip, items_delivered, cost_of_delay.
+    #[arg(long, value_name = "METRIC", requires = "precision")]
+    target: Option<String>,
+    /// The most replications --precision may run.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        requires = "precision"
+    )]
+    max_reps: u64,
 }
 
 impl Common {
+    /// What `--precision` asks for, checked against the scenario.
+    fn precision(&self, sc: &Scenario) -> Result<Option<Precision>, CliError> {
+        let Some(relative) = self.precision else {
+            return Ok(None);
+        };
+        let target = self
+            .target
+            .clone()
+            .unwrap_or_else(|| "value_realised".into());
+        if !TARGETS.contains(&target.as_str()) {
+            return Err(CliError::Input(format!(
+                "--target {target}: unknown metric; valid: {}",
+                TARGETS.join(", ")
+            )));
+        }
+        if target == "value_realised" && !sc.stream.has_value() {
+            return Err(CliError::Input(
+                "--precision judges value realised, but this scenario models no value; choose --target cycle_time (or another metric)".into(),
+            ));
+        }
+        if self.max_reps < 2 {
+            return Err(CliError::Input("--max-reps must be at least 2".into()));
+        }
+        Ok(Some(Precision {
+            relative,
+            target,
+            cap: self.max_reps,
+        }))
+    }
+
+    /// The replications a precision run starts from.
+    fn first_reps(&self) -> u64 {
+        self.reps.unwrap_or(30)
+    }
+
     fn overrides(&self) -> Overrides {
         Overrides {
             replications: self.reps,
@@ -621,8 +673,35 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
             ..c.overrides()
         },
     )?;
-    let cmp = compare_policies(&sc, c.quiet)?;
-    let report = CompareReport::new(&sc, &cmp);
+    let (cmp, reached) = match c.precision(&sc)? {
+        None => (compare_policies(&sc, c.quiet)?, None),
+        Some(p) => {
+            let mut failed = None;
+            let (cmp, r) = until_precise(
+                &p,
+                c.first_reps(),
+                |n| {
+                    let mut at = sc.clone();
+                    at.replications = n;
+                    compare_policies(&at, c.quiet)
+                        .map_err(|e| failed = Some(e))
+                        .ok()
+                },
+                |cmp| cmp.iter().flat_map(|c| c.policies.iter()).collect(),
+            );
+            match (cmp, failed) {
+                (Some(cmp), _) => (cmp, Some(r)),
+                (None, Some(e)) => return Err(e),
+                (None, None) => unreachable!("invariant: a failed attempt records its error"),
+            }
+        }
+    };
+    let mut report = CompareReport::new(&sc, &cmp);
+    report.replications = cmp
+        .policies
+        .first()
+        .map_or(sc.replications, |p| p.replications);
+    report.precision = reached;
     emit(
         &exporter(c.format)?.render_compare(&report),
         c.out.as_ref(),
@@ -646,18 +725,30 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     let policy = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-    let bar = progress::bar(sc.replications, c.quiet);
-    let summary = experiment::run_with_key_results(
-        &sc.stream,
-        policy.as_ref(),
-        &sc.key_results,
-        sc.seed,
-        sc.replications,
-        |done| bar.set_position(done),
-    );
-    bar.finish_and_clear();
+    let precision = c.precision(&sc)?;
+    let attempt = |n: u64| {
+        let bar = progress::bar(n, c.quiet);
+        let s = experiment::run_with_key_results(
+            &sc.stream,
+            policy.as_ref(),
+            &sc.key_results,
+            sc.seed,
+            n,
+            |done| bar.set_position(done),
+        );
+        bar.finish_and_clear();
+        s
+    };
+    let (summary, reached) = match &precision {
+        None => (attempt(sc.replications), None),
+        Some(p) => {
+            let (s, r) = until_precise(p, c.first_reps(), attempt, |s| vec![s]);
+            (s, Some(r))
+        }
+    };
     within_limits(&sc, &sc.policy, &summary)?;
-    let report = RunReport::new(&sc, &summary);
+    let mut report = RunReport::new(&sc, &summary);
+    report.precision = reached;
     emit(
         &exporter(c.format)?.render(&report),
         c.out.as_ref(),
@@ -764,8 +855,14 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         }
     }
     let bytes = std::fs::read(&args.file).unwrap_or_default();
+    // What every point shares: the file, the fixed settings and the run settings.
+    let run_settings = format!(
+        "reps={:?} horizon={:?} warmup={:?} policy={:?} precision={:?} target={:?} max_reps={}",
+        c.reps, c.horizon, c.warmup, args.policy, c.precision, c.target, c.max_reps
+    );
     let fixed: Vec<&[u8]> = std::iter::once(bytes.as_slice())
         .chain(c.sets.set.iter().map(|s| s.text.as_bytes()))
+        .chain([run_settings.as_bytes()])
         .collect();
     let axes_text: Vec<String> = grid
         .axes
@@ -774,6 +871,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .collect();
     let axes_bytes: Vec<&[u8]> = axes_text.iter().map(|t| t.as_bytes()).collect();
     let first = load(0)?;
+    let precision = c.precision(&first)?;
     let id = SweepId {
         points,
         scenario_hash: fingerprint(&fixed),
@@ -795,15 +893,21 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         let policy = sc
             .policy_named(&sc.policy)
             .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-        let summary = experiment::run_with_key_results(
-            &sc.stream,
-            policy.as_ref(),
-            &sc.key_results,
-            sc.seed,
-            sc.replications,
-            |n| bar.set_position(done + n),
-        );
-        done += sc.replications;
+        let attempt = |n: u64| {
+            experiment::run_with_key_results(
+                &sc.stream,
+                policy.as_ref(),
+                &sc.key_results,
+                sc.seed,
+                n,
+                |m| bar.set_position(done + m),
+            )
+        };
+        let summary = match &precision {
+            None => attempt(sc.replications),
+            Some(p) => until_precise(p, c.first_reps(), attempt, |s| vec![s]).0,
+        };
+        done += summary.replications;
         within_limits(&sc, &sc.policy, &summary)?;
         let results = crate::report::PolicyResults::new(&sc, &summary);
         let parameters = grid
@@ -820,7 +924,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             parameters,
             &sc.name,
             &sc.policy,
-            sc.replications,
+            summary.replications,
             &results,
         );
         match c.format {

@@ -8,6 +8,7 @@
 pub mod diagnosis;
 pub mod okr;
 pub mod paired;
+pub mod precision;
 pub mod sweep;
 
 use crate::metrics::{

@@ -17,6 +17,7 @@ pub use self::csv::Csv;
 pub use json::Json;
 pub use table::Table;
 
+use crate::experiment::precision::Reached;
 use crate::experiment::{diagnosis, Comparison, RunSummary, StageSummary, WorkSummary};
 use crate::metrics::{Part, Stat};
 use crate::scenario::Scenario;
@@ -514,6 +515,10 @@ pub struct RunReport {
     pub results: PolicyResults,
     /// Warnings about the scenario.
     pub warnings: Vec<String>,
+    /// With `--precision`: the target metric, the precision asked and reached, and the
+    /// replications used (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Reached>,
 }
 
 impl RunReport {
@@ -529,6 +534,7 @@ impl RunReport {
             warmup: scenario.stream.warmup,
             results: PolicyResults::new(scenario, summary),
             warnings: scenario.warnings.clone(),
+            precision: None,
         }
     }
 }
@@ -585,6 +591,9 @@ pub struct CompareReport {
     pub policies: Vec<ComparedPolicy>,
     /// Warnings about the scenario.
     pub warnings: Vec<String>,
+    /// With `--precision`: as in [`RunReport`], for the least precise policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Reached>,
 }
 
 impl CompareReport {
@@ -625,6 +634,7 @@ impl CompareReport {
                 })
                 .collect(),
             warnings: scenario.warnings.clone(),
+            precision: None,
         }
     }
 }

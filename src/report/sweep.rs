@@ -19,13 +19,14 @@ pub struct Record {
     pub parameters: Vec<Parameter>,
     /// The scenario's name.
     pub scenario: String,
-    /// Fingerprint of the scenario file and the fixed `--set` settings.
+    /// Fingerprint of the scenario file, the fixed `--set` settings and the run settings
+    /// (`--reps`, `--horizon`, `--warmup`, `--policy`, `--precision`, `--target`, `--max-reps`).
     pub scenario_hash: String,
     /// Fingerprint of the axes.
     pub grid_hash: String,
     /// The base seed: every point runs replications `0..replications` from it.
     pub seed: u64,
-    /// Replications run at this point.
+    /// Replications run at this point (with `--precision`, as many as the point needed).
     pub replications: u64,
     /// The valueflow version that ran it.
     pub version: String,
@@ -173,14 +174,22 @@ pub fn table(records: &[Record]) -> String {
                 .unwrap_or(0)
         })
         .collect();
+    let reps = if records.iter().all(|r| r.replications == first.replications) {
+        format!("{} replications each", first.replications)
+    } else {
+        let (lo, hi) = records.iter().fold((u64::MAX, 0), |(lo, hi), r| {
+            (lo.min(r.replications), hi.max(r.replications))
+        });
+        format!("{lo} to {hi} replications per point (--precision)")
+    };
     let policy = if records.iter().all(|r| r.policy == first.policy) {
         format!(", policy {}", first.policy)
     } else {
         String::new()
     };
     let mut out = format!(
-        "Sweep of {} ({} points, {} replications each, seed {}{policy})\n",
-        first.scenario, first.points, first.replications, first.seed
+        "Sweep of {} ({} points, {reps}, seed {}{policy})\n",
+        first.scenario, first.points, first.seed
     );
     let line = |cells: &[String]| {
         let mut l = cells
@@ -316,7 +325,7 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
                 why: e.to_string(),
             })?;
             if let Some((first, _, first_file)) = all.first() {
-                let checks: [(&'static str, String, String); 6] = [
+                let checks: [(&'static str, String, String); 5] = [
                     (
                         "scenario_hash",
                         rec.scenario_hash.clone(),
@@ -326,11 +335,6 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
                     ("seed", rec.seed.to_string(), first.seed.to_string()),
                     ("version", rec.version.clone(), first.version.clone()),
                     ("points", rec.points.to_string(), first.points.to_string()),
-                    (
-                        "replications",
-                        rec.replications.to_string(),
-                        first.replications.to_string(),
-                    ),
                 ];
                 if let Some((what, theirs, ours)) = checks.into_iter().find(|(_, a, b)| a != b) {
                     return Err(MergeError::Mismatch {

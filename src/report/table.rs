@@ -261,9 +261,13 @@ impl Exporter for Table {
         let _ = writeln!(o, "{}", r.scenario);
         let _ = writeln!(
             o,
-            "policy {} · {} replications · seed {} · {} days simulated, first {} days warm-up\n",
+            "policy {} · {} replications · seed {} · {} days simulated, first {} days warm-up",
             r.policy, r.replications, r.seed, r.horizon, r.warmup
         );
+        if let Some(p) = &r.precision {
+            let _ = writeln!(o, "{}", p.statement());
+        }
+        o.push('\n');
         let head = format!(
             "{:>9} {:>9} {:>9} {:>9} {:>9}",
             "mean", "95% CI", "p50", "p85", "p95"
@@ -333,6 +337,11 @@ impl Exporter for Table {
             r.seed,
             r.horizon
         );
+        if let Some(p) = &r.precision {
+            // Before the blank line that ends the heading.
+            o.pop();
+            let _ = writeln!(o, "{}\n", p.statement());
+        }
         let mut ranked: Vec<&super::ComparedPolicy> = r.policies.iter().collect();
         ranked.sort_by_key(|p| p.rank);
         let delta_head = format!("Δ vs {}", r.baseline);

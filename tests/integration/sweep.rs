@@ -489,3 +489,84 @@ fn compare_two_scenarios_pairs_every_metric() {
         .assert()
         .code(2);
 }
+
+/// `--precision` adds replications (doubling from --reps) until the target is precise enough,
+/// and the result is exactly that of running that many replications.
+#[test]
+fn precision_runs_as_many_replications_as_needed_and_no_other_result() {
+    let file = "tests/fixtures/queue-not-constraint.toml";
+    let precise = json_of(&[
+        "run",
+        file,
+        "--format",
+        "json",
+        "-q",
+        "--reps",
+        "4",
+        "--precision",
+        "3%",
+    ]);
+    let p = &precise["precision"];
+    assert_eq!(p["reached"], true, "{p}");
+    assert_eq!(p["target"], "value_realised");
+    let n = p["replications"].as_u64().unwrap();
+    assert!(
+        n > 4 && n.is_power_of_two() || n == 4,
+        "doubling from 4: {n}"
+    );
+    assert!(p["relative_half_width"].as_f64().unwrap() <= 0.03);
+    let plain = json_of(&[
+        "run",
+        file,
+        "--format",
+        "json",
+        "-q",
+        "--reps",
+        &n.to_string(),
+    ]);
+    let mut without = precise.clone();
+    without.as_object_mut().unwrap().remove("precision");
+    assert_eq!(without, plain);
+    // The cap stops it, and says so.
+    let capped = json_of(&[
+        "run",
+        file,
+        "--format",
+        "json",
+        "-q",
+        "--reps",
+        "4",
+        "--precision",
+        "0.01%",
+        "--max-reps",
+        "16",
+    ]);
+    assert_eq!(capped["precision"]["reached"], false);
+    assert_eq!(capped["replications"], 16);
+    valueflow()
+        .args([
+            "run",
+            file,
+            "-q",
+            "--reps",
+            "4",
+            "--precision",
+            "0.01%",
+            "--max-reps",
+            "16",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Precision not reached"));
+    // A value target needs a value model; an unknown target is refused.
+    valueflow()
+        .args(["run", TEAM, "-q", "--precision", "2%"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--target cycle_time"));
+    valueflow()
+        .args(["run", file, "-q", "--precision", "2%", "--target", "speed"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("valid: value_realised"));
+}

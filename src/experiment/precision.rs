@@ -1,0 +1,167 @@
+//! Adaptive precision: as many replications as a target metric needs, and no more.
+//!
+//! The run starts with the scenario's replications (or `--reps`) and doubles them until the
+//! 95% half-width of the target metric is within the asked share of its mean, or the cap is
+//! reached. Each attempt is an ordinary run of replications `0..n`, so the result is exactly
+//! that of `--reps n`, deterministic, and common random numbers still pair policies and grid
+//! points. Doubling bounds the total work at twice that of the final run.
+
+use super::RunSummary;
+use crate::metrics::Stat;
+
+/// Metrics a precision target may name.
+pub const TARGETS: [&str; 7] = [
+    "value_realised",
+    "cycle_time",
+    "lead_time",
+    "throughput",
+    "wip",
+    "items_delivered",
+    "cost_of_delay",
+];
+
+/// A run summary's metric by name.
+pub fn metric(s: &RunSummary, name: &str) -> Option<Stat> {
+    let o = &s.outcomes;
+    Some(match name {
+        "value_realised" => o.value_realised,
+        "cycle_time" => s.cycle_time,
+        "lead_time" => s.lead_time,
+        "throughput" => s.throughput,
+        "wip" => s.wip,
+        "items_delivered" => o.items_delivered,
+        "cost_of_delay" => o.cost_of_delay,
+        _ => return None,
+    })
+}
+
+/// What `--precision` asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Precision {
+    /// The largest 95% half-width, as a share of the mean (0.02 for `2%`).
+    pub relative: f64,
+    /// The metric judged.
+    pub target: String,
+    /// The most replications to run.
+    pub cap: u64,
+}
+
+impl Precision {
+    /// Parses `2%` or `0.02`.
+    pub fn parse_share(s: &str) -> Result<f64, String> {
+        let t = s.trim();
+        let x = match t.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+            None => t.parse::<f64>(),
+        }
+        .map_err(|_| format!("`{s}` is not a share; write e.g. 2% or 0.02"))?;
+        if !(x > 0.0 && x < 1.0) {
+            return Err(format!(
+                "`{s}`: the precision must be above 0% and below 100%"
+            ));
+        }
+        Ok(x)
+    }
+}
+
+/// How precise a run turned out.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Reached {
+    /// The metric judged.
+    pub target: String,
+    /// The share asked for.
+    pub asked: f64,
+    /// The 95% half-width over |mean| reached (NaN if the mean is 0 or undefined).
+    pub relative_half_width: f64,
+    /// Replications used.
+    pub replications: u64,
+    /// True if the asked precision was reached (false: the cap stopped it).
+    pub reached: bool,
+}
+
+/// The half-width of `stat` relative to its mean; 0 when there is no spread at all.
+fn relative(stat: &Stat) -> f64 {
+    match (stat.mean, stat.ci95) {
+        (Some(_), Some(0.0)) => 0.0,
+        (Some(m), Some(c)) if m != 0.0 => c / m.abs(),
+        _ => f64::NAN,
+    }
+}
+
+/// Runs `attempt(n)` for n = `first`, 2·first, ... up to `p.cap`, until every summary the
+/// attempt returns (one per policy or world) has the target metric within `p.relative`;
+/// returns the last attempt and the precision of its least precise summary.
+pub fn until_precise<T>(
+    p: &Precision,
+    first: u64,
+    mut attempt: impl FnMut(u64) -> T,
+    summaries: impl Fn(&T) -> Vec<&RunSummary>,
+) -> (T, Reached) {
+    let mut n = first.clamp(2, p.cap.max(2));
+    loop {
+        let result = attempt(n);
+        let worst = summaries(&result)
+            .iter()
+            .map(|s| metric(s, &p.target).map_or(f64::NAN, |m| relative(&m)))
+            .fold(0.0f64, |w, r| {
+                if r.is_nan() || w.is_nan() {
+                    f64::NAN
+                } else {
+                    w.max(r)
+                }
+            });
+        let reached = worst <= p.relative;
+        if reached || n >= p.cap {
+            let r = Reached {
+                target: p.target.clone(),
+                asked: p.relative,
+                relative_half_width: worst,
+                replications: n,
+                reached,
+            };
+            return (result, r);
+        }
+        n = n.saturating_mul(2).min(p.cap);
+    }
+}
+
+impl Reached {
+    /// One line for tables and progress output.
+    pub fn statement(&self) -> String {
+        let what = self.target.replace('_', " ");
+        if self.reached {
+            format!(
+                "Precision: the 95% interval of {what} is ±{:.2}% of its mean after {} replications (asked: {:.2}%).",
+                self.relative_half_width * 100.0,
+                self.replications,
+                self.asked * 100.0
+            )
+        } else if self.relative_half_width.is_nan() {
+            format!(
+                "Precision not reached: {what} has a mean of 0 or no value in {} replications, so a relative precision cannot be judged; choose another --target.",
+                self.replications
+            )
+        } else {
+            format!(
+                "Precision not reached: the 95% interval of {what} is ±{:.2}% of its mean after {} replications, the cap (asked: {:.2}%; raise --max-reps).",
+                self.relative_half_width * 100.0,
+                self.replications,
+                self.asked * 100.0
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_parse_as_percent_or_fraction() {
+        assert_eq!(Precision::parse_share("2%").unwrap(), 0.02);
+        assert_eq!(Precision::parse_share("0.05").unwrap(), 0.05);
+        assert!(Precision::parse_share("0%").is_err());
+        assert!(Precision::parse_share("150%").is_err());
+        assert!(Precision::parse_share("two").is_err());
+    }
+}
