@@ -100,6 +100,8 @@ struct SweepArgs {
     /// Run a grid of more than 10,000 points.
     #[arg(long)]
     yes: bool,
+    #[command(flatten)]
+    chart: SweepChart,
     /// Prioritisation policy (overrides `policy`; a `policy` axis overrides both).
     #[arg(long)]
     policy: Option<String>,
@@ -107,11 +109,75 @@ struct SweepArgs {
     common: Common,
 }
 
+/// `--chart` and `--metric` of sweep and merge.
+#[derive(Debug, clap::Args)]
+struct SweepChart {
+    /// Also draw the sweep's chart (.png or .svg): a line with its 95% band for one knob; for
+    /// two, one line per value of the second (up to 6) or a heatmap.
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
+    /// The metric the chart shows (default: value_realised where value is modelled, else
+    /// cycle_time).
+    #[arg(long, value_name = "METRIC", requires = "chart")]
+    metric: Option<String>,
+}
+
+impl SweepChart {
+    /// Refuses, before any work, a chart file that could not be written.
+    fn check(&self, force: bool) -> Result<(), CliError> {
+        let Some(path) = &self.chart else {
+            return Ok(());
+        };
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if !matches!(ext.as_deref(), Some("png" | "svg")) {
+            return Err(CliError::Input(format!(
+                "{}: --chart must end in .png or .svg",
+                path.display()
+            )));
+        }
+        check_parent(path)?;
+        output::check_writable(path, force)
+    }
+
+    /// Draws the chart of `records`, if asked.
+    fn draw(&self, records: &[crate::report::sweep::Record], force: bool) -> Result<(), CliError> {
+        let Some(path) = &self.chart else {
+            return Ok(());
+        };
+        let metric = self.metric.clone().unwrap_or_else(|| {
+            let valued = records.iter().any(|r| {
+                r.metrics
+                    .get("value_realised")
+                    .and_then(|s| s.mean)
+                    .is_some_and(|m| m != 0.0)
+            });
+            if valued {
+                "value_realised"
+            } else {
+                "cycle_time"
+            }
+            .to_string()
+        });
+        chart::sweep::check(records, &metric).map_err(CliError::Input)?;
+        chart::sweep::save(records, &metric, path, force).map_err(|e| match e {
+            chart::ChartError::Write(e) => output::write_error(e),
+            e => CliError::Runtime(e.into()),
+        })?;
+        eprintln!("wrote {}", path.display());
+        Ok(())
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct MergeArgs {
     /// The shards' JSON Lines files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    chart: SweepChart,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -830,6 +896,13 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         check_parent(out)?;
         output::check_writable(out, c.force)?;
     }
+    args.chart.check(c.force)?;
+    if grid.axes.len() > 2 && args.chart.chart.is_some() {
+        return Err(CliError::Input(format!(
+            "--chart shows one or two knobs; this sweep varies {}",
+            grid.axes.len()
+        )));
+    }
     let overrides = Overrides {
         policy: args.policy.clone(),
         ..c.overrides()
@@ -930,14 +1003,18 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         match c.format {
             Format::Jsonl => sink.write(&record.line())?,
             Format::Csv => sink.write(&csv_rows(&record))?,
-            _ => kept.push(record),
+            _ => {}
+        }
+        if matches!(c.format, Format::Table) || args.chart.chart.is_some() {
+            kept.push(record);
         }
     }
     bar.finish_and_clear();
     if matches!(c.format, Format::Table) {
         sink.write(&table(&kept))?;
     }
-    sink.finish(c.out.as_ref(), c.force)
+    sink.finish(c.out.as_ref(), c.force)?;
+    args.chart.draw(&kept, c.force)
 }
 
 fn merge(args: MergeArgs) -> Result<(), CliError> {
@@ -951,6 +1028,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
         check_parent(out)?;
         output::check_writable(out, args.force)?;
     }
+    args.chart.check(args.force)?;
     let files = args
         .files
         .iter()
@@ -976,9 +1054,11 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
             }
             t
         }
-        _ => table(&merged.into_iter().map(|(r, _)| r).collect::<Vec<_>>()),
+        _ => table(&merged.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>()),
     };
-    emit(&text, args.out.as_ref(), args.force)
+    emit(&text, args.out.as_ref(), args.force)?;
+    let records: Vec<_> = merged.into_iter().map(|(r, _)| r).collect();
+    args.chart.draw(&records, args.force)
 }
 
 /// `compare BEFORE AFTER`: the two scenarios on common random numbers, paired replication by

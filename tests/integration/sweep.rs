@@ -570,3 +570,96 @@ fn precision_runs_as_many_replications_as_needed_and_no_other_result() {
         .code(2)
         .stderr(predicate::str::contains("valid: value_realised"));
 }
+
+/// The sweep chart: drawn from the records alone, so the merge of shards draws the very same
+/// SVG as the one-machine sweep; a line for one knob, lines or a heatmap for two.
+#[test]
+fn sweep_charts_are_the_same_from_one_machine_and_from_merged_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let (whole, merged) = (p("whole.svg"), p("merged.svg"));
+    valueflow()
+        .args(sweep_args(&["--chart", &whole, "--metric", "cycle_time"]))
+        .args(SMALL)
+        .assert()
+        .success();
+    let mut parts = Vec::new();
+    for k in 1..=2 {
+        let part = p(&format!("part-{k}.jsonl"));
+        valueflow()
+            .args(sweep_args(&[
+                "--format",
+                "jsonl",
+                "--out",
+                &part,
+                "--shard",
+                &format!("{k}/2"),
+            ]))
+            .args(SMALL)
+            .assert()
+            .success();
+        parts.push(part);
+    }
+    valueflow()
+        .arg("merge")
+        .args(&parts)
+        .args(["--chart", &merged, "--metric", "cycle_time"])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&whole).unwrap();
+    assert_eq!(svg, std::fs::read_to_string(&merged).unwrap());
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let text: String = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(text.contains("cycle time by stages.test.workers"), "{text}");
+    assert!(
+        text.contains("stages.build.wip_limit = none"),
+        "one line per WIP limit: {text}"
+    );
+    // A PNG for one knob; an existing file is refused before any work, an unknown metric too.
+    let png = p("one.png");
+    valueflow()
+        .args([
+            "sweep",
+            TEAM,
+            "--vary",
+            "stages.test.workers=1..3",
+            "--chart",
+            &png,
+        ])
+        .args(SMALL)
+        .assert()
+        .success();
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    valueflow()
+        .args([
+            "sweep",
+            TEAM,
+            "--vary",
+            "stages.test.workers=1..3",
+            "--chart",
+            &png,
+        ])
+        .args(SMALL)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    valueflow()
+        .args([
+            "sweep",
+            TEAM,
+            "--vary",
+            "stages.test.workers=1..2",
+            "--chart",
+            &p("x.svg"),
+            "--metric",
+            "speed",
+        ])
+        .args(SMALL)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("valid:"));
+}

@@ -14,6 +14,7 @@
 
 mod draw;
 mod style;
+pub mod sweep;
 
 use crate::experiment::Comparison;
 use crate::metrics::Trace;

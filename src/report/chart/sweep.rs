@@ -1,0 +1,394 @@
+//! Sweep charts, drawn from sweep records alone (so `merge` draws the same chart as one
+//! machine): one knob gives a line with its 95% confidence band; two knobs give one line per
+//! value of the second when it has few values (e.g. policies), a heatmap otherwise.
+
+use super::style::{policy_color, register_fonts, AXIS, FONT, LABEL, NOTE, TITLE};
+use super::{ChartError, SIZE};
+use crate::report::sweep::Record;
+use crate::report::table::fmt_num;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+
+/// Most values of the second knob drawn as separate lines; more make a heatmap.
+const MAX_LINES: usize = 6;
+
+fn fail<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError::Draw {
+        chart: "sweep",
+        message: format!("{e:?}"),
+    }
+}
+
+fn label(v: &Value) -> String {
+    match v {
+        Value::Null => "none".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The distinct values of axis `a`, in order of first appearance (the grid's order).
+fn values(records: &[Record], a: usize) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for r in records {
+        let v = &r.parameters[a].value;
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    out
+}
+
+/// Positions of an axis's values: the numbers themselves when all are numbers, else 0, 1, ...
+fn positions(vals: &[Value]) -> (Vec<f64>, bool) {
+    if vals.iter().all(Value::is_number) {
+        (
+            vals.iter().map(|v| v.as_f64().unwrap_or(0.0)).collect(),
+            true,
+        )
+    } else {
+        ((0..vals.len()).map(|i| i as f64).collect(), false)
+    }
+}
+
+/// The title's size: the usual one, smaller for a long title so that it fits the width.
+fn title_size(title: &str) -> u32 {
+    let n = title.chars().count() as u32;
+    // About 0.55 em per character of DejaVu Sans, within the chart's 1600 px less margins.
+    let fits = (1500 * 100 / (55 * n.max(1))).min(TITLE);
+    fits.max(24)
+}
+
+/// A tick label: whole numbers without decimals.
+fn tick(x: f64) -> String {
+    if x.fract().abs() < 1e-9 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        fmt_num(Some(x))
+    }
+}
+
+/// Draws the sweep chart of `metric` into `path` (.png or .svg), through a staged file.
+pub fn save(records: &[Record], metric: &str, path: &Path, force: bool) -> Result<(), ChartError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    register_fonts();
+    match ext.as_deref() {
+        Some("png") => {
+            let staged = crate::report::atomic::Staged::file(path)?;
+            {
+                let root = BitMapBackend::new(staged.path(), SIZE).into_drawing_area();
+                draw(records, metric, &root)?;
+                root.present().map_err(fail)?;
+            }
+            Ok(staged.commit(force)?)
+        }
+        Some("svg") => {
+            let mut out = String::new();
+            {
+                let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+                draw(records, metric, &root)?;
+                root.present().map_err(fail)?;
+            }
+            Ok(crate::report::write_atomically(
+                path,
+                out.as_bytes(),
+                force,
+            )?)
+        }
+        _ => Err(ChartError::Extension(path.display().to_string())),
+    }
+}
+
+/// Checks that `records` can be charted: one or two knobs, and `metric` among their metrics.
+pub fn check(records: &[Record], metric: &str) -> Result<(), String> {
+    let Some(first) = records.first() else {
+        return Err("no points to chart".into());
+    };
+    if first.parameters.is_empty() || first.parameters.len() > 2 {
+        return Err(format!(
+            "a sweep chart shows one or two knobs; this sweep has {}",
+            first.parameters.len()
+        ));
+    }
+    if !first.metrics.contains_key(metric) {
+        let names: Vec<&str> = first
+            .metrics
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !k.contains('.'))
+            .collect();
+        return Err(format!(
+            "--metric {metric}: unknown; valid: {} (or stage.<name>.<metric>, work.<name>.<metric>)",
+            names.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+fn draw<DB: DrawingBackend>(
+    records: &[Record],
+    metric: &str,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError> {
+    check(records, metric).map_err(|m| ChartError::Draw {
+        chart: "sweep",
+        message: m,
+    })?;
+    root.fill(&WHITE).map_err(fail)?;
+    let first = &records[0];
+    let (body, foot) = root.split_vertically(SIZE.1 - 56);
+    foot.draw_text(
+        &format!(
+            "{} · {} points · {} replications per point on common random numbers · seed {} · valueflow {}",
+            first.scenario,
+            first.points,
+            if records.iter().all(|r| r.replications == first.replications) {
+                first.replications.to_string()
+            } else {
+                "varying (--precision)".into()
+            },
+            first.seed,
+            first.version
+        ),
+        &(FONT, NOTE).into_font().color(&RGBColor(90, 90, 90)),
+        (40, 14),
+    )
+    .map_err(fail)?;
+    let what = metric.replace('_', " ");
+    let x_name = &first.parameters[0].name;
+    let second = (first.parameters.len() == 2).then(|| values(records, 1));
+    match second {
+        Some(vals) if vals.len() > MAX_LINES => heatmap(records, metric, &what, &body),
+        _ => lines(records, metric, &what, x_name, &body),
+    }
+}
+
+fn lines<DB: DrawingBackend>(
+    records: &[Record],
+    metric: &str,
+    what: &str,
+    x_name: &str,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError> {
+    let xs = values(records, 0);
+    let (pos, numeric) = positions(&xs);
+    let groups: Vec<Option<Value>> = if records[0].parameters.len() == 2 {
+        values(records, 1).into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    // (x, mean, low, high) per group.
+    let series: Vec<Vec<(f64, f64, f64, f64)>> = groups
+        .iter()
+        .map(|g| {
+            records
+                .iter()
+                .filter(|r| g.as_ref().is_none_or(|g| r.parameters[1].value == *g))
+                .filter_map(|r| {
+                    let s = r.metrics.get(metric)?;
+                    let m = s.mean?;
+                    let c = s.ci95.unwrap_or(0.0);
+                    let i = xs.iter().position(|x| *x == r.parameters[0].value)?;
+                    Some((pos[i], m, m - c, m + c))
+                })
+                .collect()
+        })
+        .collect();
+    let all = series.iter().flatten();
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p.2), hi.max(p.3))
+    });
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-9);
+    let (x0, x1) = pos
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let xpad = ((x1 - x0) * 0.05).max(0.5);
+    let title = format!("{what} by {x_name}");
+    let mut chart = ChartBuilder::on(area)
+        .caption(&title, (FONT, title_size(&title)))
+        .margin(30)
+        .x_label_area_size(90)
+        .y_label_area_size(150)
+        .build_cartesian_2d((x0 - xpad)..(x1 + xpad), (lo - pad)..(hi + pad))
+        .map_err(fail)?;
+    let label_of = |x: &f64| {
+        if numeric {
+            tick(*x)
+        } else {
+            xs.get(x.round() as usize)
+                .filter(|_| (x - x.round()).abs() < 1e-9)
+                .map(label)
+                .unwrap_or_default()
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_name)
+        .y_desc(format!("{what} (mean, 95% band)"))
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .x_labels(if numeric { 10 } else { xs.len().max(2) })
+        .x_label_formatter(&label_of)
+        .y_label_formatter(&|y| fmt_num(Some(*y)))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(fail)?;
+    for (k, (g, pts)) in groups.iter().zip(&series).enumerate() {
+        let name = g.as_ref().map(label).unwrap_or_else(|| what.to_string());
+        let color = policy_color(&name, k);
+        let band: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|p| (p.0, p.3))
+            .chain(pts.iter().rev().map(|p| (p.0, p.2)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.18).filled(),
+            )))
+            .map_err(fail)?;
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|p| Circle::new((p.0, p.1), 8, color.filled())),
+            )
+            .map_err(fail)?;
+        let drawn = chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.0, p.1)),
+                color.stroke_width(5),
+            ))
+            .map_err(fail)?;
+        if g.is_some() {
+            let axis = &records[0].parameters[1].name;
+            drawn
+                .label(format!("{axis} = {name}"))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
+                });
+        }
+    }
+    if groups.len() > 1 {
+        chart
+            .configure_series_labels()
+            .label_font((FONT, LABEL))
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(180, 180, 180))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// A sequential colour scale from pale to dark blue-green (readable in grey and by the
+/// common colour-vision deficiencies).
+fn scale(t: f64) -> RGBColor {
+    let stops = [
+        (247.0, 252.0, 240.0),
+        (123.0, 204.0, 196.0),
+        (8.0, 64.0, 129.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * 2.0;
+    let (a, b, f) = if t < 1.0 {
+        (stops[0], stops[1], t)
+    } else {
+        (stops[1], stops[2], t - 1.0)
+    };
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn heatmap<DB: DrawingBackend>(
+    records: &[Record],
+    metric: &str,
+    what: &str,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError> {
+    let (xs, ys) = (values(records, 0), values(records, 1));
+    let cells: Vec<(usize, usize, f64)> = records
+        .iter()
+        .filter_map(|r| {
+            let m = r.metrics.get(metric)?.mean?;
+            let i = xs.iter().position(|x| *x == r.parameters[0].value)?;
+            let j = ys.iter().position(|y| *y == r.parameters[1].value)?;
+            Some((i, j, m))
+        })
+        .collect();
+    let (lo, hi) = cells
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+            (a.min(c.2), b.max(c.2))
+        });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (xn, yn) = (
+        records[0].parameters[0].name.clone(),
+        records[0].parameters[1].name.clone(),
+    );
+    let title = format!("{what} by {xn} and {yn}");
+    let mut chart = ChartBuilder::on(area)
+        .caption(&title, (FONT, title_size(&title)))
+        .margin(30)
+        .x_label_area_size(90)
+        .y_label_area_size(150)
+        .build_cartesian_2d(0.0..xs.len() as f64, 0.0..ys.len() as f64)
+        .map_err(fail)?;
+    let at = |vals: &[Value], v: f64| {
+        let i = v.floor() as usize;
+        if (v - i as f64 - 0.5).abs() < 1e-6 {
+            vals.get(i).map(label).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let xl = |v: &f64| at(&xs, *v);
+    let yl = |v: &f64| at(&ys, *v);
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(xn.as_str())
+        .y_desc(yn.as_str())
+        .axis_desc_style((FONT, AXIS))
+        .label_style((FONT, LABEL))
+        .x_labels(2 * xs.len() + 1)
+        .y_labels(2 * ys.len() + 1)
+        .x_label_formatter(&xl)
+        .y_label_formatter(&yl)
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(cells.iter().map(|&(i, j, m)| {
+            let (x, y) = (i as f64, j as f64);
+            Rectangle::new(
+                [(x, y), (x + 1.0, y + 1.0)],
+                scale((m - lo) / span).filled(),
+            )
+        }))
+        .map_err(fail)?;
+    let text = |t: f64| if t > 0.6 { WHITE } else { BLACK };
+    if xs.len() * ys.len() <= 200 {
+        chart
+            .draw_series(cells.iter().map(|&(i, j, m)| {
+                Text::new(
+                    fmt_num(Some(m)),
+                    (i as f64 + 0.5, j as f64 + 0.5),
+                    (FONT, LABEL).into_font().color(&text((m - lo) / span)).pos(
+                        plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Center,
+                        ),
+                    ),
+                )
+            }))
+            .map_err(fail)?;
+    }
+    Ok(())
+}
