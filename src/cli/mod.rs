@@ -1072,6 +1072,11 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
             "--format jsonl is for sweep and merge; use table, json or csv".into(),
         ));
     }
+    if c.precision.is_some() {
+        return Err(CliError::Input(
+            "--precision applies to run, compare of policies and sweep; give --reps here".into(),
+        ));
+    }
     if let Some(out) = &c.out {
         check_parent(out)?;
         output::check_writable(out, c.force)?;
@@ -1142,6 +1147,11 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     if matches!(c.format, Format::Jsonl) {
         return Err(CliError::Input(
             "advise writes --format table, json or csv".into(),
+        ));
+    }
+    if c.precision.is_some() {
+        return Err(CliError::Input(
+            "--precision applies to run, compare of policies and sweep; give --reps here".into(),
         ));
     }
     if let Some(out) = &c.out {
