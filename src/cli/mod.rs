@@ -85,7 +85,8 @@ struct SweepArgs {
     file: PathBuf,
     /// A knob and its values: PATH=a..b, PATH=a..b:step or PATH=v1,v2,... (values as in
     /// --set; `none` removes the key). Repeatable; the grid is the cartesian product.
-    #[arg(long, value_name = "PATH=VALUES", value_parser = axis, required = true)]
+    /// Without --vary, the file's `[sweep] vary = [...]` is run.
+    #[arg(long, value_name = "PATH=VALUES", value_parser = axis)]
     vary: Vec<Axis>,
     /// Run only the K-th of N deterministic slices of the grid (K from 1), for a job array.
     #[arg(long, value_name = "K/N", value_parser = shard, conflicts_with = "shard_from_env")]
@@ -878,9 +879,19 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             "a sweep writes --format table, csv or jsonl (one JSON record per point)".into(),
         ));
     }
-    let grid = Grid {
-        axes: args.vary.clone(),
+    let axes = if args.vary.is_empty() {
+        let declared = scenario::load_with(&args.file, &c.sets.set)?.sweep;
+        if declared.is_empty() {
+            return Err(CliError::Input(format!(
+                "{}: give the knobs with --vary PATH=VALUES, or declare them in the file: [sweep] vary = [\"stages.test.workers=1..4\"]",
+                args.file.display()
+            )));
+        }
+        declared
+    } else {
+        args.vary.clone()
     };
+    let grid = Grid { axes };
     let points = grid.len();
     if points > CONFIRM_ABOVE && !args.yes {
         return Err(CliError::Input(format!(

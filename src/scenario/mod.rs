@@ -75,6 +75,9 @@ pub struct Scenario {
     pub key_results: Vec<KeyResult>,
     /// Warnings that do not stop a run (e.g. a stage loaded at or above capacity).
     pub warnings: Vec<String>,
+    /// The sweep declared in the file (`[sweep] vary = [...]`), run by `valueflow sweep`
+    /// when no `--vary` is given.
+    pub sweep: Vec<crate::experiment::sweep::Axis>,
 }
 
 /// An objective (key results point to it by name).

@@ -32,6 +32,13 @@ pub(super) struct RawScenario {
     pub objectives: Vec<RawObjective>,
     pub work: Vec<RawWork>,
     pub stages: Vec<RawStage>,
+    pub sweep: Option<RawSweep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSweep {
+    pub vary: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

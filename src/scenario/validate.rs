@@ -311,6 +311,23 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     if raw.name.trim().is_empty() {
         c.fail("name", "must not be empty");
     }
+    // The sweep `valueflow sweep` runs when no --vary is given; its paths are checked when
+    // the sweep reads each point.
+    let mut sweep = Vec::new();
+    if let Some(s) = &raw.sweep {
+        if s.vary.is_empty() {
+            c.fail(
+                "sweep.vary",
+                "must list at least one knob, e.g. [\"stages.test.workers=1..4\"]",
+            );
+        }
+        for (i, v) in s.vary.iter().enumerate() {
+            match crate::experiment::sweep::Axis::parse(v) {
+                Ok(a) => sweep.push(a),
+                Err(m) => c.fail(format!("sweep.vary[{i}]"), m),
+            }
+        }
+    }
     if c.positive("horizon", raw.horizon) && raw.horizon > bounds::HORIZON {
         c.fail(
             "horizon",
@@ -876,6 +893,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         objectives,
         key_results,
         warnings,
+        sweep,
     })
 }
 

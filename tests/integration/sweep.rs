@@ -663,3 +663,38 @@ fn sweep_charts_are_the_same_from_one_machine_and_from_merged_shards() {
         .code(2)
         .stderr(predicate::str::contains("valid:"));
 }
+
+/// A sweep declared in the scenario file runs when no --vary is given, exactly as the same
+/// knobs given on the command line; a bad one is located in the file.
+#[test]
+fn a_sweep_declared_in_the_file_runs_like_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(TEAM)).unwrap();
+    let with_sweep = dir.path().join("swept.toml");
+    std::fs::write(
+        &with_sweep,
+        format!("{text}\n[sweep]\nvary = [\"stages.test.workers=1..2\", \"stages.build.wip_limit=2,none\"]\n"),
+    )
+    .unwrap();
+    let file = with_sweep.to_str().unwrap();
+    let declared = stdout_of(&["sweep", file, "--format", "csv"]);
+    let given = stdout_of(&sweep_args(&["--format", "csv"]));
+    assert_eq!(declared, given);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        format!("{text}\n[sweep]\nvary = [\"stages.test.workers=4..1\"]\n"),
+    )
+    .unwrap();
+    valueflow()
+        .args(["validate", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sweep.vary[0]"))
+        .stderr(predicate::str::contains("empty"));
+    valueflow()
+        .args(["sweep", TEAM])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("[sweep]"));
+}
