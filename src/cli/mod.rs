@@ -1072,30 +1072,36 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     args.chart.draw(&records, args.force)
 }
 
+/// The checks `compare BEFORE AFTER` and `advise` (`what`) make before any work, and their
+/// overrides: table, JSON or CSV only, no `--precision`, a writable `--out`.
+fn paired_checks(c: &Common, what: &str, policy: Option<String>) -> Result<Overrides, CliError> {
+    if matches!(c.format, Format::Jsonl) {
+        return Err(CliError::Input(format!(
+            "{what} writes --format table, json or csv (jsonl is for sweep and merge)"
+        )));
+    }
+    if c.precision.is_some() {
+        return Err(CliError::Input(format!(
+            "--precision applies to run, compare of policies and sweep, not to {what}; give --reps"
+        )));
+    }
+    if let Some(out) = &c.out {
+        check_parent(out)?;
+        output::check_writable(out, c.force)?;
+    }
+    Ok(Overrides {
+        policy,
+        ..c.overrides()
+    })
+}
+
 /// `compare BEFORE AFTER`: the two scenarios on common random numbers, paired replication by
 /// replication.
 fn compare_files(args: CompareArgs) -> Result<(), CliError> {
     use crate::experiment::paired::{self, World};
     use crate::report::paired::{deltas, two_worlds_csv, two_worlds_table, TwoWorlds};
     let c = &args.common;
-    if matches!(c.format, Format::Jsonl) {
-        return Err(CliError::Input(
-            "--format jsonl is for sweep and merge; use table, json or csv".into(),
-        ));
-    }
-    if c.precision.is_some() {
-        return Err(CliError::Input(
-            "--precision applies to run, compare of policies and sweep; give --reps here".into(),
-        ));
-    }
-    if let Some(out) = &c.out {
-        check_parent(out)?;
-        output::check_writable(out, c.force)?;
-    }
-    let overrides = Overrides {
-        policy: args.policy.clone(),
-        ..c.overrides()
-    };
+    let overrides = paired_checks(c, "compare of two files", args.policy.clone())?;
     let before = resolve(
         scenario::load_with(&args.files[0], &c.sets.set)?,
         &overrides,
@@ -1155,24 +1161,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     use crate::experiment::paired::{self, World};
     use crate::report::paired::{advice_table, rank, Advice, Move};
     let c = &args.common;
-    if matches!(c.format, Format::Jsonl) {
-        return Err(CliError::Input(
-            "advise writes --format table, json or csv".into(),
-        ));
-    }
-    if c.precision.is_some() {
-        return Err(CliError::Input(
-            "--precision applies to run, compare of policies and sweep; give --reps here".into(),
-        ));
-    }
-    if let Some(out) = &c.out {
-        check_parent(out)?;
-        output::check_writable(out, c.force)?;
-    }
-    let overrides = Overrides {
-        policy: args.policy.clone(),
-        ..c.overrides()
-    };
+    let overrides = paired_checks(c, "advise", args.policy.clone())?;
     let base = resolve(scenario::load_with(&args.file, &c.sets.set)?, &overrides)?;
     let mut variants: Vec<(String, String, i32, Scenario)> = Vec::new();
     for st in &base.stream.stages {
