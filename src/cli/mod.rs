@@ -190,7 +190,7 @@ struct MergeArgs {
     force: bool,
 }
 
-/// Run settings and output options shared by `run` and `compare`.
+/// Run settings and output options shared by `run`, `compare`, `sweep` and `advise`.
 #[derive(Debug, clap::Args)]
 struct Common {
     /// Replications to run, per policy (overrides `replications`).

@@ -95,6 +95,24 @@ fn sweep_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     v
 }
 
+/// Runs the small sweep as `n` shards into `dir`; returns the part files, in shard order.
+fn shards(dir: &std::path::Path, n: u32) -> Vec<String> {
+    (1..=n)
+        .map(|k| {
+            let part = dir.join(format!("part-{k}.jsonl")).display().to_string();
+            let shard = format!("{k}/{n}");
+            valueflow()
+                .args(sweep_args(&[
+                    "--format", "jsonl", "--out", &part, "--shard", &shard,
+                ]))
+                .args(SMALL)
+                .assert()
+                .success();
+            part
+        })
+        .collect()
+}
+
 #[test]
 fn shards_merge_byte_for_byte_into_the_one_machine_sweep() {
     let dir = tempfile::tempdir().unwrap();
@@ -105,23 +123,7 @@ fn shards_merge_byte_for_byte_into_the_one_machine_sweep() {
         .args(SMALL)
         .assert()
         .success();
-    let mut parts = Vec::new();
-    for k in 1..=3 {
-        let part = p(&format!("part-{k}.jsonl"));
-        valueflow()
-            .args(sweep_args(&[
-                "--format",
-                "jsonl",
-                "--out",
-                &part,
-                "--shard",
-                &format!("{k}/3"),
-            ]))
-            .args(SMALL)
-            .assert()
-            .success();
-        parts.push(part);
-    }
+    let parts = shards(dir.path(), 3);
     // Shard 2 of 3 from a Slurm array whose indices start at 1.
     let from_env = p("env.jsonl");
     valueflow()
@@ -583,23 +585,7 @@ fn sweep_charts_are_the_same_from_one_machine_and_from_merged_shards() {
         .args(SMALL)
         .assert()
         .success();
-    let mut parts = Vec::new();
-    for k in 1..=2 {
-        let part = p(&format!("part-{k}.jsonl"));
-        valueflow()
-            .args(sweep_args(&[
-                "--format",
-                "jsonl",
-                "--out",
-                &part,
-                "--shard",
-                &format!("{k}/2"),
-            ]))
-            .args(SMALL)
-            .assert()
-            .success();
-        parts.push(part);
-    }
+    let parts = shards(dir.path(), 2);
     valueflow()
         .arg("merge")
         .args(&parts)
