@@ -387,6 +387,11 @@ impl Policy for RulePolicy {
         if self.first_come_first_served() {
             return Some(0);
         }
+        if waiting.len() == 1 {
+            // One item waits (most decisions outside the backlog): it is the best of one if
+            // this policy works on its kind, whatever the order or allocation.
+            return self.eligible(items.get(waiting[0])).then_some(0);
+        }
         if self.order == Order::Fifo && self.allocation.is_none() {
             // The first item of a kind it works on.
             return waiting.iter().position(|&id| self.eligible(items.get(id)));
