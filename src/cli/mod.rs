@@ -126,21 +126,10 @@ struct SweepChart {
 impl SweepChart {
     /// Refuses, before any work, a chart file that could not be written.
     fn check(&self, force: bool) -> Result<(), CliError> {
-        let Some(path) = &self.chart else {
-            return Ok(());
-        };
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        if !matches!(ext.as_deref(), Some("png" | "svg")) {
-            return Err(CliError::Input(format!(
-                "{}: --chart must end in .png or .svg",
-                path.display()
-            )));
+        match &self.chart {
+            Some(path) => check_chart_path(path, force),
+            None => Ok(()),
         }
-        check_parent(path)?;
-        output::check_writable(path, force)
     }
 
     /// Draws the chart of `records`, if asked.
@@ -170,6 +159,22 @@ impl SweepChart {
         eprintln!("wrote {}", path.display());
         Ok(())
     }
+}
+
+/// Refuses, before any work, a `--chart` file that could not be written.
+fn check_chart_path(path: &std::path::Path, force: bool) -> Result<(), CliError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("png" | "svg")) {
+        return Err(CliError::Input(format!(
+            "{}: --chart must end in .png or .svg",
+            path.display()
+        )));
+    }
+    check_parent(path)?;
+    output::check_writable(path, force)
 }
 
 #[derive(Debug, clap::Args)]
@@ -321,6 +326,10 @@ struct CompareArgs {
     /// The policy the others are measured against (default: the first).
     #[arg(long)]
     baseline: Option<String>,
+    /// With two files: also draw the delta chart (.png or .svg), each metric's paired
+    /// difference in % of BEFORE with its 95% interval and P(after better).
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -728,6 +737,13 @@ fn stdout(text: &str) -> Result<(), CliError> {
 
 fn compare(args: CompareArgs) -> Result<(), CliError> {
     let c = &args.common;
+    if args.chart.is_some() {
+        return Err(CliError::Input(
+            "--chart draws the delta chart of two files (compare BEFORE AFTER); for the charts \
+             of one scenario's policies use `valueflow chart KIND` or `valueflow report`"
+                .into(),
+        ));
+    }
     if let Some(out) = &c.out {
         check_parent(out)?;
         output::check_writable(out, c.force)?;
@@ -1102,6 +1118,9 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
     use crate::report::paired::{deltas, two_worlds_csv, two_worlds_table, TwoWorlds};
     let c = &args.common;
     let overrides = paired_checks(c, "compare of two files", args.policy.clone())?;
+    if let Some(path) = &args.chart {
+        check_chart_path(path, c.force)?;
+    }
     let before = resolve(
         scenario::load_with(&args.files[0], &c.sets.set)?,
         &overrides,
@@ -1152,7 +1171,15 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
         Format::Csv => two_worlds_csv(&t),
         _ => two_worlds_table(&t),
     };
-    emit(&text, c.out.as_ref(), c.force)
+    emit(&text, c.out.as_ref(), c.force)?;
+    if let Some(path) = &args.chart {
+        chart::delta::save(&t, path, c.force).map_err(|e| match e {
+            chart::ChartError::Write(e) => output::write_error(e),
+            e => CliError::Runtime(e.into()),
+        })?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// `advise`: one more and one fewer worker in each stage, each against today's staffing on

@@ -492,6 +492,53 @@ fn compare_two_scenarios_pairs_every_metric() {
         .code(2);
 }
 
+#[test]
+fn compare_two_scenarios_draws_the_delta_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let after = dir.path().join("after.toml");
+    let before = "tests/fixtures/queue-not-constraint.toml";
+    let text = std::fs::read_to_string(root().join(before))
+        .unwrap()
+        .replace("workers = 3", "workers = 4");
+    std::fs::write(&after, text).unwrap();
+    let svg = dir.path().join("delta.svg");
+    valueflow()
+        .args(["compare", before, after.to_str().unwrap(), "-q", "--chart"])
+        .arg(&svg)
+        .assert()
+        .success();
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("after.toml vs queue-not-constraint.toml"));
+    assert!(drawn.contains("value realised (higher is better)"));
+    assert!(drawn.contains("P(better)"));
+    // Never replaced unasked, refused before any work; PNG is drawn too.
+    valueflow()
+        .args(["compare", before, after.to_str().unwrap(), "-q", "--chart"])
+        .arg(&svg)
+        .assert()
+        .code(2);
+    let png = dir.path().join("delta.png");
+    valueflow()
+        .args(["compare", before, after.to_str().unwrap(), "-q", "--chart"])
+        .arg(&png)
+        .assert()
+        .success();
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // A chart of one file's policies is another command's job; a bad extension is refused.
+    valueflow()
+        .args(["compare", before, "-q", "--chart", "x.svg"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("valueflow chart"));
+    valueflow()
+        .args(["compare", before, before, "-q", "--chart"])
+        .arg(dir.path().join("delta.txt"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".png or .svg"));
+    assert!(!dir.path().join("delta.txt").exists());
+}
+
 /// `--precision` adds replications (doubling from --reps) until the target is precise enough,
 /// and the result is exactly that of running that many replications.
 #[test]

@@ -12,6 +12,7 @@
 //! Files are written to a temporary file beside the target and renamed into place without
 //! replacing anything unasked ([`super::atomic`]), so a failure never leaves a partial chart.
 
+pub mod delta;
 mod draw;
 mod style;
 pub mod sweep;
@@ -236,6 +237,47 @@ pub fn save(
             svg(kind, data)?.as_bytes(),
             force,
         )?),
+        _ => Err(ChartError::Extension(path.display().to_string())),
+    }
+}
+
+/// Draws a chart into `path`, as PNG (with `png`) or SVG (with `svg`) by its extension,
+/// through a staged file as [`save`] does. Two closures because a drawing is generic over the
+/// backend.
+pub(crate) fn save_drawing(
+    path: &Path,
+    force: bool,
+    png: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), ChartError>,
+    svg: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), ChartError>,
+) -> Result<(), ChartError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let fail = |e: &dyn std::fmt::Debug| ChartError::Draw {
+        chart: "chart",
+        message: format!("{e:?}"),
+    };
+    style::register_fonts();
+    match ext.as_deref() {
+        Some("png") => {
+            let staged = super::atomic::Staged::file(path)?;
+            {
+                let root = BitMapBackend::new(staged.path(), SIZE).into_drawing_area();
+                png(&root)?;
+                root.present().map_err(|e| fail(&e))?;
+            }
+            Ok(staged.commit(force)?)
+        }
+        Some("svg") => {
+            let mut out = String::new();
+            {
+                let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+                svg(&root)?;
+                root.present().map_err(|e| fail(&e))?;
+            }
+            Ok(super::write_atomically(path, out.as_bytes(), force)?)
+        }
         _ => Err(ChartError::Extension(path.display().to_string())),
     }
 }

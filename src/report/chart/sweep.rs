@@ -2,7 +2,7 @@
 //! machine): one knob gives a line with its 95% confidence band; two knobs give one line per
 //! value of the second when it has few values (e.g. policies), a heatmap otherwise.
 
-use super::style::{policy_color, register_fonts, AXIS, FONT, LABEL, NOTE, TITLE};
+use super::style::{policy_color, AXIS, FONT, LABEL, NOTE, TITLE};
 use super::{ChartError, SIZE};
 use crate::report::sweep::Record;
 use crate::report::table::fmt_num;
@@ -54,7 +54,7 @@ fn positions(vals: &[Value]) -> (Vec<f64>, bool) {
 }
 
 /// The title's size: the usual one, smaller for a long title so that it fits the width.
-fn title_size(title: &str) -> u32 {
+pub(super) fn title_size(title: &str) -> u32 {
     let n = title.chars().count() as u32;
     // About 0.55 em per character of DejaVu Sans, within the chart's 1600 px less margins.
     let fits = (1500 * 100 / (55 * n.max(1))).min(TITLE);
@@ -72,36 +72,12 @@ fn tick(x: f64) -> String {
 
 /// Draws the sweep chart of `metric` into `path` (.png or .svg), through a staged file.
 pub fn save(records: &[Record], metric: &str, path: &Path, force: bool) -> Result<(), ChartError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    register_fonts();
-    match ext.as_deref() {
-        Some("png") => {
-            let staged = crate::report::atomic::Staged::file(path)?;
-            {
-                let root = BitMapBackend::new(staged.path(), SIZE).into_drawing_area();
-                draw(records, metric, &root)?;
-                root.present().map_err(fail)?;
-            }
-            Ok(staged.commit(force)?)
-        }
-        Some("svg") => {
-            let mut out = String::new();
-            {
-                let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-                draw(records, metric, &root)?;
-                root.present().map_err(fail)?;
-            }
-            Ok(crate::report::write_atomically(
-                path,
-                out.as_bytes(),
-                force,
-            )?)
-        }
-        _ => Err(ChartError::Extension(path.display().to_string())),
-    }
+    super::save_drawing(
+        path,
+        force,
+        |root| draw(records, metric, root),
+        |root| draw(records, metric, root),
+    )
 }
 
 /// Checks that `records` can be charted: one or two knobs, and `metric` among their metrics.
