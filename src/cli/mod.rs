@@ -88,6 +88,10 @@ struct SweepArgs {
     /// Without --vary, the file's `[sweep] vary = [...]` is run.
     #[arg(long, value_name = "PATH=VALUES", value_parser = axis)]
     vary: Vec<Axis>,
+    /// A ready-made Reinertsen curve instead of --vary: utilisation, batch-size, wip-limit or
+    /// feedback-delay (docs/whatif.md, "Ready-made curves").
+    #[arg(long, value_name = "NAME", conflicts_with = "vary")]
+    curve: Option<String>,
     /// Run only the K-th of N deterministic slices of the grid (K from 1), for a job array.
     #[arg(long, value_name = "K/N", value_parser = shard, conflicts_with = "shard_from_env")]
     shard: Option<Shard>,
@@ -133,24 +137,33 @@ impl SweepChart {
     }
 
     /// Draws the chart of `records`, if asked.
-    fn draw(&self, records: &[crate::report::sweep::Record], force: bool) -> Result<(), CliError> {
+    fn draw(
+        &self,
+        records: &[crate::report::sweep::Record],
+        force: bool,
+        default_metric: Option<&str>,
+    ) -> Result<(), CliError> {
         let Some(path) = &self.chart else {
             return Ok(());
         };
-        let metric = self.metric.clone().unwrap_or_else(|| {
-            let valued = records.iter().any(|r| {
-                r.metrics
-                    .get("value_realised")
-                    .and_then(|s| s.mean)
-                    .is_some_and(|m| m != 0.0)
+        let metric = self
+            .metric
+            .clone()
+            .or(default_metric.map(String::from))
+            .unwrap_or_else(|| {
+                let valued = records.iter().any(|r| {
+                    r.metrics
+                        .get("value_realised")
+                        .and_then(|s| s.mean)
+                        .is_some_and(|m| m != 0.0)
+                });
+                if valued {
+                    "value_realised"
+                } else {
+                    "cycle_time"
+                }
+                .to_string()
             });
-            if valued {
-                "value_realised"
-            } else {
-                "cycle_time"
-            }
-            .to_string()
-        });
         chart::sweep::check(records, &metric).map_err(CliError::Input)?;
         chart::sweep::save(records, &metric, path, force).map_err(|e| match e {
             chart::ChartError::Write(e) => output::write_error(e),
@@ -895,7 +908,19 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             "a sweep writes --format table, csv or jsonl (one JSON record per point)".into(),
         ));
     }
-    let axes = if args.vary.is_empty() {
+    let curve = match &args.curve {
+        Some(name) => {
+            let sc = scenario::load_with(&args.file, &c.sets.set)?;
+            let cv = crate::experiment::curve::curve(name, &sc)
+                .map_err(|m| CliError::Input(format!("--curve {name}: {m}")))?;
+            eprintln!("curve {}: {}", cv.name, cv.note);
+            Some(cv)
+        }
+        None => None,
+    };
+    let axes = if let Some(cv) = &curve {
+        cv.axes.clone()
+    } else if args.vary.is_empty() {
         let declared = scenario::load_with(&args.file, &c.sets.set)?.sweep;
         if declared.is_empty() {
             return Err(CliError::Input(format!(
@@ -1032,7 +1057,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             Format::Csv => sink.write(&csv_rows(&record))?,
             _ => {}
         }
-        if matches!(c.format, Format::Table) || args.chart.chart.is_some() {
+        if matches!(c.format, Format::Table) || args.chart.chart.is_some() || curve.is_some() {
             kept.push(record);
         }
     }
@@ -1041,7 +1066,17 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         sink.write(&table(&kept))?;
     }
     sink.finish(c.out.as_ref(), c.force)?;
-    args.chart.draw(&kept, c.force)
+    if let Some(cv) = &curve {
+        if mine.len() as u64 == points {
+            eprintln!(
+                "curve {}: {}",
+                cv.name,
+                crate::report::sweep::lesson(cv, &kept)
+            );
+        }
+    }
+    args.chart
+        .draw(&kept, c.force, curve.as_ref().map(|cv| cv.metric.as_str()))
 }
 
 fn merge(args: MergeArgs) -> Result<(), CliError> {
@@ -1085,7 +1120,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     };
     emit(&text, args.out.as_ref(), args.force)?;
     let records: Vec<_> = merged.into_iter().map(|(r, _)| r).collect();
-    args.chart.draw(&records, args.force)
+    args.chart.draw(&records, args.force, None)
 }
 
 /// The checks `compare BEFORE AFTER` and `advise` (`what`) make before any work, and their

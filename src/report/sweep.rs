@@ -4,6 +4,7 @@
 use super::PolicyResults;
 use crate::metrics::Stat;
 use crate::report::csv::field;
+use crate::report::table::fmt_num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -371,4 +372,117 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
         });
     }
     Ok(all.into_iter().map(|(r, l, _)| (r, l)).collect())
+}
+
+/// Whether a ready-made curve's lesson held on this sweep, in plain words: the tool says so
+/// when it did not. `records` are the sweep's, in point order.
+pub fn lesson(curve: &crate::experiment::curve::Curve, records: &[Record]) -> String {
+    let mean = |r: &Record, m: &str| r.metrics.get(m).and_then(|s| s.mean);
+    let ci = |r: &Record, m: &str| r.metrics.get(m).and_then(|s| s.ci95).unwrap_or(0.0);
+    let metric = curve.metric.as_str();
+    let what = metric.replace('_', " ");
+    let held = |ok: bool, text: String| {
+        if ok {
+            format!("lesson held: {text}")
+        } else {
+            format!("lesson did not hold here: {text}")
+        }
+    };
+    match curve.name {
+        "utilisation" | "batch-size" | "wip-limit" => {
+            // The first and the last point of the one axis (for wip-limit the last is `none`).
+            let (Some(first), Some(last)) = (records.first(), records.last()) else {
+                return "no points".into();
+            };
+            let (Some(a), Some(b)) = (mean(first, metric), mean(last, metric)) else {
+                return format!("{what} has no value at the ends of the curve");
+            };
+            let apart = (b - a).abs() > ci(first, metric) + ci(last, metric);
+            let show = |r: &Record| crate::scenario::set::show(&r.parameters[0].value);
+            let (x0, x1) = (show(first), show(last));
+            let rises = b > a && apart;
+            match curve.name {
+                "utilisation" => held(
+                    rises && b >= 2.0 * a,
+                    format!(
+                        "{what} {} from {} at load {x0} to {} at load {x1} (×{:.1}){}",
+                        if rises {
+                            "rose"
+                        } else {
+                            "did not clearly rise"
+                        },
+                        fmt_num(Some(a)),
+                        fmt_num(Some(b)),
+                        b / a,
+                        if rises && b >= 2.0 * a {
+                            ""
+                        } else {
+                            "; a large starting backlog or tight WIP limits keep queues long at every load"
+                        }
+                    ),
+                ),
+                "batch-size" => held(
+                    // Points run none, 1, ..., 28: more delay with bigger batches.
+                    rises,
+                    format!(
+                        "{what} went from {} with no train to {} releasing every {x1} days",
+                        fmt_num(Some(a)),
+                        fmt_num(Some(b))
+                    ),
+                ),
+                _ => {
+                    let tp = |r: &Record| mean(r, "throughput").unwrap_or(0.0);
+                    let starved = tp(first) < 0.95 * tp(last);
+                    held(
+                        a < b && apart,
+                        format!(
+                            "{what} {} at a WIP limit of {x0} against {} with none{}",
+                            fmt_num(Some(a)),
+                            fmt_num(Some(b)),
+                            if starved {
+                                format!(
+                                    "; throughput fell from {} to {} at the lowest limit (the stage starves)",
+                                    fmt_num(Some(tp(last))),
+                                    fmt_num(Some(tp(first)))
+                                )
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    )
+                }
+            }
+        }
+        "feedback-delay" => {
+            // Points alternate cd3, outcome at each delay (the policy axis varies fastest).
+            let mut gaps = Vec::new();
+            for pair in records.chunks(2) {
+                if let [cd3, outcome] = pair {
+                    if let (Some(a), Some(b)) = (mean(cd3, metric), mean(outcome, metric)) {
+                        gaps.push((crate::scenario::set::show(&cd3.parameters[0].value), b - a));
+                    }
+                }
+            }
+            let (Some(first), Some(last)) = (gaps.first(), gaps.last()) else {
+                return "no points".into();
+            };
+            let never_behind = gaps.iter().all(|g| g.1 >= 0.0);
+            held(
+                never_behind && first.1 >= last.1,
+                format!(
+                    "measuring gained {} of value at a feedback delay of {} days and {} at {} days{}",
+                    fmt_num(Some(first.1)),
+                    first.0,
+                    fmt_num(Some(last.1)),
+                    last.0,
+                    if never_behind {
+                        ""
+                    } else {
+                        "; at some delay outcome realised less than cd3 (see the table)"
+                    }
+                ),
+            )
+        }
+        _ => String::new(),
+    }
 }

@@ -78,6 +78,8 @@ pub struct Scenario {
     /// The sweep declared in the file (`[sweep] vary = [...]`), run by `valueflow sweep`
     /// when no `--vary` is given.
     pub sweep: Vec<crate::experiment::sweep::Axis>,
+    /// The multiplier of every arrival rate (`load`, 1 unless the file or `--set` says).
+    pub load: f64,
 }
 
 /// An objective (key results point to it by name).
@@ -309,7 +311,7 @@ pub fn parse_with(
     let mut problems = Vec::new();
     for s in settings {
         match set::apply(&mut doc, s) {
-            Ok(key) => changed.push((key, s)),
+            Ok(keys) => changed.extend(keys.into_iter().map(|key| (key, s))),
             Err(m) => problems.push(Problem::argument(&format!("--set {}", s.text), m)),
         }
     }

@@ -13,6 +13,7 @@ pub(super) struct RawScenario {
     pub name: String,
     pub description: Option<String>,
     pub horizon: f64,
+    pub load: Option<f64>,
     pub warmup: Option<f64>,
     pub replications: Option<i64>,
     pub seed: Option<u64>,

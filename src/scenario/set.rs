@@ -92,13 +92,46 @@ fn is_word(s: &str) -> bool {
 
 /// Applies `setting` to the document; returns the key it changed as validation names it
 /// (`stages[1].workers`), to tell the user's file from the setting in messages.
-pub fn apply(doc: &mut Value, setting: &Setting) -> Result<String, String> {
-    let mut key = String::new();
+///
+/// A `*` in place of an element's name sets the key in every element of that list
+/// (`epics.*.feedback_delay=28`); it returns every key it changed.
+pub fn apply(doc: &mut Value, setting: &Setting) -> Result<Vec<String>, String> {
+    let mut keys = Vec::new();
+    apply_from(doc, setting, 0, String::new(), &mut keys)?;
+    Ok(keys)
+}
+
+/// [`apply`] from `setting.path[start..]`, inside the element whose key so far is `key`.
+fn apply_from(
+    doc: &mut Value,
+    setting: &Setting,
+    start: usize,
+    mut key: String,
+    keys: &mut Vec<String>,
+) -> Result<(), String> {
     let mut here = doc;
     let last = setting.path.len() - 1;
-    for (depth, part) in setting.path.iter().enumerate() {
+    for (depth, part) in setting.path.iter().enumerate().skip(start) {
         let so_far = setting.path[..depth].join(".");
         match here {
+            Value::Array(items) if part == "*" => {
+                if depth == last {
+                    return Err(format!(
+                        "`{}` names whole elements of `{so_far}`; name one of their keys (e.g. {so_far}.*.name)",
+                        setting.path.join(".")
+                    ));
+                }
+                if items.is_empty() {
+                    return Err(format!(
+                        "`{}`: `{so_far}` has no elements for `*` to set",
+                        setting.path.join(".")
+                    ));
+                }
+                for (i, item) in items.iter_mut().enumerate() {
+                    apply_from(item, setting, depth + 1, format!("{key}[{i}]"), keys)?;
+                }
+                return Ok(());
+            }
             Value::Array(items) => {
                 let i = element(items, part, &so_far)?;
                 key.push_str(&format!("[{i}]"));
@@ -125,12 +158,14 @@ pub fn apply(doc: &mut Value, setting: &Setting) -> Result<String, String> {
                             map.remove(part);
                         }
                     }
-                    return Ok(key);
+                    keys.push(key);
+                    return Ok(());
                 }
                 if !map.contains_key(part) {
                     if setting.value.is_none() {
                         // Removing a key under a table that is not there: nothing to do.
-                        return Ok(key);
+                        keys.push(key);
+                        return Ok(());
                     }
                     map.insert(part.clone(), Value::Object(Map::new()));
                 }
@@ -219,8 +254,14 @@ mod tests {
     fn sets_keys_by_name_position_and_table() {
         let mut d = doc();
         let k = apply(&mut d, &Setting::parse("stages.build.workers=4").unwrap()).unwrap();
-        assert_eq!(k, "stages[0].workers");
+        assert_eq!(k, ["stages[0].workers"]);
         assert_eq!(d["stages"][0]["workers"], json!(4));
+        // `*` sets the key in every element.
+        let k = apply(&mut d, &Setting::parse("stages.*.workers=7").unwrap()).unwrap();
+        assert_eq!(k, ["stages[0].workers", "stages[1].workers"]);
+        assert_eq!(d["stages"][1]["workers"], json!(7));
+        let e = apply(&mut d, &Setting::parse("stages.*=7").unwrap()).unwrap_err();
+        assert!(e.contains("whole element"), "{e}");
         apply(
             &mut d,
             &Setting::parse("stages.1.service.mean=2.5").unwrap(),

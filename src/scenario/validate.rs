@@ -34,6 +34,8 @@ pub mod bounds {
     pub const JUGGLE: u32 = 100;
     /// Money amounts: penalties, costs per day, cost per person-day.
     pub const MONEY: f64 = 1e12;
+    /// The multiplier `load` of every arrival rate.
+    pub const LOAD: f64 = 1_000.0;
 }
 
 /// The policies `compare` runs when a scenario does not say.
@@ -353,6 +355,22 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
             ),
         );
     }
+    // `load` scales every arrival rate (work types and epics), a knob for utilisation sweeps.
+    let load = raw.load.unwrap_or(1.0);
+    if c.positive("load", load) && load > bounds::LOAD {
+        c.fail(
+            "load",
+            format!(
+                "must be at most {} (got {load}); it multiplies every arrival_rate",
+                bounds::LOAD
+            ),
+        );
+    }
+    let load = if load.is_finite() && load > 0.0 && load <= bounds::LOAD {
+        load
+    } else {
+        1.0
+    };
     let replications = match raw.replications {
         None => DEFAULT_REPLICATIONS,
         Some(n) if n >= 1 && n as u64 <= bounds::REPLICATIONS => n as u64,
@@ -544,7 +562,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         });
         work_types.push(WorkType {
             name: rw.name.clone(),
-            arrival_rate: rw.arrival_rate,
+            arrival_rate: rw.arrival_rate.map(|r| r * load),
             backlog,
             service,
             priority: rw.priority.unwrap_or(0),
@@ -601,7 +619,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
             hypothesis: re.hypothesis.clone().unwrap_or_default(),
             work_type: work_type.unwrap_or(0),
             backlog,
-            arrival_rate: re.arrival_rate,
+            arrival_rate: re.arrival_rate.map(|r| r * load),
             success_probability: c.probability(&key("success_probability"), re.success_probability),
             slices: slices.unwrap_or(1),
             experiment_size,
@@ -894,6 +912,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         key_results,
         warnings,
         sweep,
+        load,
     })
 }
 

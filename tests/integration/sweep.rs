@@ -731,3 +731,96 @@ fn a_sweep_declared_in_the_file_runs_like_the_command_line() {
         .code(2)
         .stderr(predicate::str::contains("[sweep]"));
 }
+
+#[test]
+fn ready_made_curves_run_and_say_whether_their_lesson_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("u.jsonl");
+    let out = valueflow()
+        .args(["sweep", TEAM, "--curve", "utilisation", "--format", "jsonl"])
+        .args(["--reps", "8", "-q", "--out"])
+        .arg(&jsonl)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("curve utilisation: `load` multiplies"),
+        "{err}"
+    );
+    assert!(err.contains("lesson held: lead time rose"), "{err}");
+    // Ten loads, rising, from 30% to 95% at the busiest stage.
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    let loads: Vec<f64> = text
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(r["parameters"][0]["name"], "load");
+            r["parameters"][0]["value"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(loads.len(), 10);
+    assert!(loads.windows(2).all(|w| w[0] < w[1]), "{loads:?}");
+    assert!((loads[9] / loads[0] - 0.95 / 0.3).abs() < 1e-3, "{loads:?}");
+    // A curve that needs what the scenario lacks says so before any work.
+    valueflow()
+        .args(["sweep", TEAM, "--curve", "feedback-delay", "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs epics"));
+    valueflow()
+        .args(["sweep", TEAM, "--curve", "batch", "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "valid: utilisation, batch-size, wip-limit, feedback-delay",
+        ));
+    valueflow()
+        .args(["sweep", TEAM, "--curve", "wip-limit", "--vary", "seed=1,2"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn load_scales_every_arrival_rate_and_star_sets_every_element() {
+    let json = |sets: &[&str]| {
+        let mut args = vec!["run", TEAM, "--format", "json"];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        stdout_of(&args)
+    };
+    // load = 2 doubles every arrival rate: the same run as both rates doubled by hand.
+    let doubled = json(&["load=2"]);
+    assert_eq!(
+        doubled,
+        json(&[
+            "work.feature.arrival_rate=1.0",
+            "work.defect.arrival_rate=0.6"
+        ])
+    );
+    assert_ne!(doubled, json(&[]));
+    assert_eq!(json(&["load=1"]), json(&[]), "load 1 changes nothing");
+    // `*` sets the key in every element, as one setting per element would.
+    let stages = ["analysis", "build", "review", "test", "release"];
+    let by_hand: Vec<String> = stages
+        .iter()
+        .map(|s| format!("stages.{s}.workers=3"))
+        .collect();
+    let by_hand: Vec<&str> = by_hand.iter().map(String::as_str).collect();
+    assert_eq!(json(&["stages.*.workers=3"]), json(&by_hand));
+    valueflow()
+        .args(["run", TEAM, "--set", "load=-1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("load"));
+    valueflow()
+        .args(["run", TEAM, "--set", "stages.*=3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("whole elements"));
+}

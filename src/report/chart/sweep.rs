@@ -186,7 +186,12 @@ fn lines<DB: DrawingBackend>(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
             (a.min(x), b.max(x))
         });
-    let xpad = ((x1 - x0) * 0.05).max(0.5);
+    // A little room at the ends: 5% of the span (half a step for categories or one point).
+    let xpad = if numeric && x1 > x0 {
+        (x1 - x0) * 0.05
+    } else {
+        0.5
+    };
     let title = format!("{what} by {x_name}");
     let mut chart = ChartBuilder::on(area)
         .caption(&title, (FONT, title_size(&title)))

@@ -1,0 +1,188 @@
+//! Reinertsen's curves as ready-made sweeps (`valueflow sweep FILE --curve NAME`): each names
+//! the knobs to turn on this scenario, the metric that shows the lesson, and what the curve
+//! cannot show here. The grid is then run, sharded and merged like any other sweep.
+//!
+//! - `utilisation`: lead time (every queue, the backlog included) as the arrival rates grow
+//!   (Reinertsen 2009, *The Principles of Product Development Flow*, Q3 and Fig. 3-3: queue
+//!   time rises as ρ/(1−ρ); Kingman 1961 for the G/G/1 case).
+//! - `batch-size`: the release train's period against cost of delay (the holding-cost arm of
+//!   the U-curve, Reinertsen B2/B3).
+//! - `wip-limit`: the WIP limit of the busiest stage against cycle time (Little's law, WIP =
+//!   throughput × cycle time; Reinertsen W1).
+//! - `feedback-delay`: the delay of the measurement signal against value realised, for a
+//!   policy that measures and stops bets (`outcome`) and one that does not (`cd3`): the value
+//!   of information falls as feedback slows (Reinertsen FF7 and ch. 2).
+
+use super::sweep::Axis;
+use crate::scenario::Scenario;
+
+/// The curves, with what each shows, for `--curve` errors and help.
+pub const CURVES: &[(&str, &str)] = &[
+    (
+        "utilisation",
+        "lead time as the busiest stage's utilisation rises from 30% to 95%",
+    ),
+    (
+        "batch-size",
+        "cost of delay and lead time as the release train's period grows",
+    ),
+    (
+        "wip-limit",
+        "cycle time as the busiest stage's WIP limit grows, then no limit",
+    ),
+    (
+        "feedback-delay",
+        "value realised as measurement feedback slows, measuring (outcome) vs not (cd3)",
+    ),
+];
+
+/// A ready-made sweep for one scenario.
+#[derive(Clone, Debug)]
+pub struct Curve {
+    /// The curve's name.
+    pub name: &'static str,
+    /// The knobs, as `--vary` would give them.
+    pub axes: Vec<Axis>,
+    /// The metric that shows the lesson (the chart's default).
+    pub metric: String,
+    /// What the curve shows here, and what it cannot show, in plain words.
+    pub note: String,
+}
+
+fn axis(spec: &str) -> Result<Axis, String> {
+    Axis::parse(spec)
+}
+
+/// The busiest stage by offered utilisation (the pre-run estimate `validate` prints), with it.
+fn busiest(sc: &Scenario) -> Option<(usize, f64)> {
+    sc.stream
+        .offered_utilization()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, u)| u.is_finite())
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The curve `name` on `sc`, or why it does not apply to this scenario.
+pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
+    let stages = &sc.stream.stages;
+    match name {
+        "utilisation" => {
+            let (s, u) = busiest(sc)
+                .filter(|&(_, u)| u > 0.0)
+                .ok_or("`utilisation` scales the arrival rates, and this scenario has none (its work comes from backlogs only)")?;
+            // The loads that put the busiest stage at each target utilisation.
+            let targets = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
+            let loads: Vec<String> = targets
+                .iter()
+                .map(|t| format!("{:.4}", sc.load * t / u))
+                .collect();
+            let stage = &stages[s].name;
+            Ok(Curve {
+                name: "utilisation",
+                axes: vec![axis(&format!("load={}", loads.join(",")))?],
+                metric: "lead_time".into(),
+                note: format!(
+                    "`load` multiplies every arrival rate; the values put {stage} (the busiest stage, {:.0}% offered today) at 30%..95% utilisation (load {} to {}). Lead time, arrival to delivery, holds every queue an item waits in, the backlog included; it should rise slowly, then steeply past about 80% (Reinertsen Q3). Backlogs are not scaled.",
+                    u * 100.0,
+                    loads[0],
+                    loads[loads.len() - 1]
+                ),
+            })
+        }
+        "batch-size" => {
+            let s = stages
+                .iter()
+                .position(|st| st.release_every.is_some())
+                .unwrap_or(stages.len() - 1);
+            let stage = &stages[s].name;
+            let valued = !sc.stream.epics.is_empty()
+                || sc.stream.work_types.iter().any(|w| w.value.is_some());
+            Ok(Curve {
+                name: "batch-size",
+                axes: vec![axis(&format!(
+                    "stages.{stage}.release_every=none,1,2,3,5,7,10,14,21,28"
+                ))?],
+                metric: if valued { "cost_of_delay" } else { "lead_time" }.into(),
+                note: format!(
+                    "Releases from {stage} leave every N days (none: each item as it is done). valueflow charges no cost per release, so this is the holding-cost arm of Reinertsen's U-curve only (cost of delay and lead time rise with the batch); add your transaction cost per release by hand to find the bottom of the U."
+                ),
+            })
+        }
+        "wip-limit" => {
+            let (s, _) =
+                busiest(sc).ok_or("no stage has an offered load to rank (no arrival rate)")?;
+            let st = &stages[s];
+            let top = st
+                .wip_limit
+                .map_or(st.workers.saturating_mul(4), |l| l.saturating_mul(2))
+                .clamp(st.workers.max(2), 40);
+            let from = st.workers.max(1);
+            Ok(Curve {
+                name: "wip-limit",
+                axes: vec![axis(&format!(
+                    "stages.{}.wip_limit={}",
+                    st.name,
+                    (from..=top)
+                        .map(|v| v.to_string())
+                        .chain(["none".to_string()])
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ))?],
+                metric: "cycle_time".into(),
+                note: format!(
+                    "The WIP limit of {} (the busiest stage) from its {} workers up, then none. By Little's law a lower limit shortens cycle time while throughput holds; too low starves the stage and throughput falls. Draw value with --metric value_realised, or merge the records again with another --metric.",
+                    st.name, st.workers
+                ),
+            })
+        }
+        "feedback-delay" => {
+            if sc.stream.epics.is_empty() {
+                return Err(
+                    "`feedback-delay` needs epics (bets whose outcome is measured); this scenario has none"
+                        .into(),
+                );
+            }
+            Ok(Curve {
+                name: "feedback-delay",
+                axes: vec![
+                    axis("epics.*.feedback_delay=0,7,14,28,56,112")?,
+                    axis("policy=cd3,outcome")?,
+                ],
+                metric: "value_realised".into(),
+                note: "Every epic's feedback delay, for cd3 (does not measure) and outcome (measures and stops failed bets). The gap between the lines is the value of closing the loop; it shrinks as feedback slows. Measuring never loses value in expectation, so outcome should stay at or above cd3 at every delay.".into(),
+            })
+        }
+        other => Err(format!(
+            "unknown curve `{other}`; valid: {}",
+            CURVES.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flagship() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outcomes.toml");
+        crate::scenario::load(&path).unwrap()
+    }
+
+    #[test]
+    fn every_curve_applies_to_the_flagship() {
+        let sc = flagship();
+        for (name, _) in CURVES {
+            let c = curve(name, &sc).unwrap();
+            assert!(!c.axes.is_empty() && !c.note.is_empty(), "{name}");
+        }
+        let u = curve("utilisation", &sc).unwrap();
+        assert_eq!(u.axes[0].values.len(), 10);
+        assert_eq!(u.metric, "lead_time");
+        let f = curve("feedback-delay", &sc).unwrap();
+        assert_eq!(f.axes[1].name, "policy");
+        assert!(curve("nonsense", &sc)
+            .unwrap_err()
+            .contains("valid: utilisation"));
+    }
+}
