@@ -56,6 +56,33 @@ enum Command {
     Sweep(SweepArgs),
     /// Merge the JSON Lines of a sharded sweep into the output of the whole sweep.
     Merge(MergeArgs),
+    /// Write board.html: an animated Kanban board replaying the same items under two or more
+    /// policies, side by side (one self-contained file, no network).
+    Board(BoardArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BoardArgs {
+    /// The scenario file (.toml, .yaml, .yml or .json).
+    file: PathBuf,
+    /// Policies to replay side by side, comma-separated (default: the first and the last of
+    /// the scenario's `compare` list).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    policies: Option<Vec<String>>,
+    /// The page to write.
+    #[arg(long, value_name = "FILE", default_value = "board.html")]
+    out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Base random seed (overrides `seed`): replication 0 of it is replayed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Days simulated (overrides `horizon`).
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    horizon: Option<f64>,
+    #[command(flatten)]
+    sets: Sets,
 }
 
 /// `--set`, shared by every command that reads a scenario.
@@ -497,6 +524,7 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run(args) => run(args),
+        Command::Board(args) => board(args),
         Command::Compare(args) if args.files.len() == 2 => compare_files(args),
         Command::Compare(args) => compare(args),
         Command::Advise(args) => advise(args),
@@ -670,7 +698,12 @@ fn chart(args: ChartArgs) -> Result<(), CliError> {
 
 fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result<(), CliError> {
     let report = CompareReport::new(&charted.sc, &charted.comparison);
-    let files = pack::write(out, force, &charted.data(), &report).map_err(|e| {
+    // The board replays the first and the last policy compared (feature factory and outcome
+    // team on the flagship).
+    let mut sc = charted.sc.clone();
+    sc.compare = board_policies(&charted.sc);
+    let board = board_page(&sc)?;
+    let files = pack::write(out, force, &charted.data(), &report, Some(&board)).map_err(|e| {
         if e.is_refusal() {
             CliError::Input(e.to_string())
         } else {
@@ -1324,4 +1357,72 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         _ => advice_table(&advice),
     };
     emit(&text, c.out.as_ref(), c.force)
+}
+
+/// The policies a board replays by default: the first and the last of `compare` (for the
+/// flagship, the feature factory and the outcome team).
+fn board_policies(sc: &Scenario) -> Vec<String> {
+    match sc.compare.as_slice() {
+        [] => vec![sc.policy.clone()],
+        [one] => vec![one.clone()],
+        [first, .., last] => vec![first.clone(), last.clone()],
+    }
+}
+
+/// The board page replaying replication 0 of `sc.compare`'s policies (already resolved).
+fn board_page(sc: &Scenario) -> Result<String, CliError> {
+    use crate::report::board::{html, Lane};
+    let runs = sc
+        .compare
+        .iter()
+        .map(|name| {
+            let p = sc
+                .policy_named(name)
+                .ok_or_else(|| CliError::Input(format!("unknown policy `{name}`")))?;
+            Ok(flow::simulate_traced(&sc.stream, p.as_ref(), sc.seed, 0))
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let lanes: Vec<Lane<'_>> = sc
+        .compare
+        .iter()
+        .zip(&runs)
+        .enumerate()
+        .map(|(i, (name, (result, trace)))| {
+            let c = chart::policy_color(name, i);
+            Lane {
+                policy: name,
+                color: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
+                result,
+                trace,
+            }
+        })
+        .collect();
+    Ok(html(sc, &lanes))
+}
+
+/// `board`: the animated board of replication 0, one lane per policy.
+fn board(args: BoardArgs) -> Result<(), CliError> {
+    check_parent(&args.out)?;
+    output::check_writable(&args.out, args.force)?;
+    let sc = scenario::load_with(&args.file, &args.sets.set)?;
+    let names = args.policies.clone().unwrap_or_else(|| board_policies(&sc));
+    let sc = resolve(
+        sc,
+        &Overrides {
+            seed: args.seed,
+            horizon: args.horizon,
+            compare: Some(names),
+            ..Default::default()
+        },
+    )?;
+    let page = board_page(&sc)?;
+    crate::report::write_atomically(&args.out, page.as_bytes(), args.force)
+        .map_err(output::write_error)?;
+    eprintln!(
+        "wrote {} ({} lanes: {}); open it in a browser, space plays",
+        args.out.display(),
+        sc.compare.len(),
+        sc.compare.join(", ")
+    );
+    Ok(())
 }

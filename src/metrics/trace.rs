@@ -19,6 +19,53 @@ pub struct TracedItem {
     pub delivered: Option<f64>,
     /// When it was dropped (its epic was stopped), if it was.
     pub dropped: Option<f64>,
+    /// Its work type (an index into the value stream's work types).
+    pub work_type: u16,
+    /// The bet (epic instance) it is a slice of, numbered in order of arrival, if any.
+    pub bet: Option<u32>,
+    /// True if it is a slice of a bet whose hypothesis does not hold (the team does not know).
+    pub failed_bet: bool,
+    /// Every change of where it is, in time order: the board replays these.
+    pub steps: Vec<TraceStep>,
+}
+
+/// Where an item is from `time` on, until its next step (or its delivery or drop).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TraceStep {
+    /// The day it got there.
+    pub time: f64,
+    /// The stage.
+    pub stage: u16,
+    /// What it is doing there.
+    pub state: StepState,
+}
+
+/// What an item is doing in a stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepState {
+    /// Waiting in the stage's queue for a worker.
+    Queued,
+    /// Sent back to this stage for rework, waiting in its queue.
+    Rework,
+    /// Being worked on.
+    InService,
+    /// Done here, waiting for the next stage to have room (blocked) or to pull it.
+    Done,
+    /// Done here, waiting for the stage's release train.
+    AwaitingRelease,
+}
+
+impl StepState {
+    /// The short code the board's page uses.
+    pub fn code(self) -> &'static str {
+        match self {
+            StepState::Queued => "q",
+            StepState::Rework => "r",
+            StepState::InService => "w",
+            StepState::Done => "d",
+            StepState::AwaitingRelease => "t",
+        }
+    }
 }
 
 impl TracedItem {

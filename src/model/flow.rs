@@ -33,7 +33,9 @@
 
 use super::{ContextSwitching, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
-use crate::metrics::{Exceeded, Part, Recorder, ReplicationResult, Trace, TracedItem, WorkDone};
+use crate::metrics::{
+    Exceeded, Part, Recorder, ReplicationResult, StepState, Trace, TraceStep, TracedItem, WorkDone,
+};
 use crate::policy::{belief, Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -700,6 +702,10 @@ impl<'a> FlowSim<'a> {
                     entered: vec![f64::NAN; vs.stages.len()],
                     delivered: None,
                     dropped: None,
+                    work_type: w as u16,
+                    bet: (epic != NO_EPIC).then_some(epic),
+                    failed_bet,
+                    steps: Vec::new(),
                 });
                 (t.items.len() - 1) as u32
             }
@@ -872,6 +878,16 @@ impl<'a> FlowSim<'a> {
             if e.is_nan() {
                 *e = now.days();
             }
+            let state = if item.redo == NO_REDO {
+                StepState::Queued
+            } else {
+                StepState::Rework
+            };
+            traced.steps.push(TraceStep {
+                time: now.days(),
+                stage: s as u16,
+                state,
+            });
         }
         let st = &mut self.stages[s];
         st.wip += 1;
@@ -912,6 +928,7 @@ impl<'a> FlowSim<'a> {
             let (part, waited) = item.next_part(Part::Queue, now);
             self.rec.started(s, queued_since, now.days(), occupies);
             self.rec.spent(id, s, part, waited);
+            self.step(id, s, StepState::InService, now);
             cal.schedule(now + service, Event::ServiceDone(s as u16, id));
         }
     }
@@ -955,6 +972,7 @@ impl<'a> FlowSim<'a> {
             None => {
                 if stage.release_every.is_some() {
                     self.stages[s].awaiting_release.push(id);
+                    self.step(id, s, StepState::AwaitingRelease, now);
                 } else {
                     self.finished_in(s, id, now);
                 }
@@ -968,6 +986,21 @@ impl<'a> FlowSim<'a> {
     fn finished_in(&mut self, s: usize, id: ItemId, now: Time) {
         self.items.get_mut(id).ready_at = now;
         self.stages[s].done.push_back(id);
+        self.step(id, s, StepState::Done, now);
+    }
+
+    /// Records in the trace, if any, that item `id` is now `state` in stage `s`.
+    #[inline]
+    fn step(&mut self, id: ItemId, s: usize, state: StepState, now: Time) {
+        if let Some(t) = &mut self.trace {
+            t.items[self.items.get(id).traced as usize]
+                .steps
+                .push(TraceStep {
+                    time: now.days(),
+                    stage: s as u16,
+                    state,
+                });
+        }
     }
 
     /// Moves done items out of stage `s`: out of the value stream from the last stage, into the

@@ -5,6 +5,7 @@
 //! own.
 
 pub mod atomic;
+pub mod board;
 pub mod chart;
 mod csv;
 mod json;

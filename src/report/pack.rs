@@ -61,6 +61,7 @@ pub fn write(
     force: bool,
     data: &ChartData<'_>,
     report: &CompareReport,
+    board: Option<&str>,
 ) -> Result<Vec<String>, PackError> {
     atomic::check_folder(dir, force)?;
     let parent = match dir.parent() {
@@ -97,7 +98,10 @@ pub fn write(
         put(file, Csv.render_compare(&one))?;
     }
     put("summary.md".into(), markdown(report))?;
-    put("index.html".into(), html(report, &svgs))?;
+    if let Some(page) = board {
+        put("board.html".into(), page.to_string())?;
+    }
+    put("index.html".into(), html(report, &svgs, board.is_some()))?;
     staged.commit(force)?;
     Ok(files)
 }
@@ -400,7 +404,10 @@ fn inline_svg(svg: &str) -> String {
 }
 
 /// `index.html`: one self-contained page (inline SVG, inline CSS, no scripts).
-pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)]) -> String {
+///
+/// With `board`, it links to `board.html` beside it (the animated board, which has the
+/// scripts; this page has none).
+pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)], board: bool) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
@@ -426,6 +433,12 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)]) -> String {
     let t = takeaways(r);
     if let Some(first) = t.first() {
         let _ = writeln!(o, "<p class=\"headline\">{}</p>", escape(first));
+    }
+    if board {
+        let _ = writeln!(
+            o,
+            "<p><a href=\"board.html\">Watch the board</a>: the same items flowing through the value stream under each policy, replayed day by day.</p>"
+        );
     }
     let _ = writeln!(o, "<ul>");
     for line in t.iter().skip(1) {

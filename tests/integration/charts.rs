@@ -511,6 +511,143 @@ fn the_demo_scenario_is_the_flagship_file() {
     assert_eq!(valueflow::cli::DEMO_SCENARIO, file);
 }
 
+/// Loads `url` in headless Chromium with `args` (e.g. `--dump-dom`), asserts that it ran
+/// without console messages, and returns its standard output.
+fn headless(browser: &str, dir: &std::path::Path, url: &str, args: &[&str]) -> String {
+    let profile = dir.join("profile");
+    let run = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("Chromium runs");
+    assert!(
+        run.status.success(),
+        "Chromium failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let log = String::from_utf8_lossy(&run.stderr);
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "console messages: {console_errors:?}"
+    );
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
+/// The number shown in the element of class `class` of each lane of a dumped board.
+fn shown(dom: &str, class: &str) -> Vec<u64> {
+    let tag = format!("class=\"{class}\">");
+    dom.match_indices(&tag)
+        .map(|(i, _)| {
+            let rest = &dom[i + tag.len()..];
+            rest[..rest.find('<').unwrap()].trim().parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_board_plays_in_a_headless_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("board.html");
+    valueflow()
+        .args(["board", "scenarios/outcomes.toml", "--out"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.len() < 2_000_000, "board.html is {} bytes", html.len());
+    // Self-contained: nothing is fetched.
+    for needle in [
+        "http://",
+        "https://",
+        "src=",
+        "@import",
+        "fetch(",
+        "XMLHttpRequest",
+    ] {
+        assert!(!html.contains(needle), "the page refers to `{needle}`");
+    }
+    // Never overwritten unasked.
+    valueflow()
+        .args(["board", "scenarios/outcomes.toml", "--out"])
+        .arg(&page)
+        .assert()
+        .code(2);
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED the_board_plays_in_a_headless_browser: Chromium is not installed");
+        println!("SKIPPED: no Chromium, board.html not checked in a browser");
+        return;
+    };
+    let url = format!("file://{}", page.display());
+    let still = headless(&browser, dir.path(), &url, &["--dump-dom"]);
+    assert!(
+        still.contains("day 0 / 365"),
+        "a board opens paused on day 0"
+    );
+    assert_eq!(shown(&still, "stat-delivered"), [0, 0]);
+    let backlog_before = shown(&still, "stat-backlog");
+    // Played for 5 (virtual) seconds at 20 days a second.
+    let played = headless(
+        &browser,
+        dir.path(),
+        &format!("{url}#play&speed=20"),
+        &["--virtual-time-budget=5000", "--dump-dom"],
+    );
+    let day: f64 = {
+        let at = played.find("id=\"day\">day ").unwrap() + "id=\"day\">day ".len();
+        played[at..played[at..].find(' ').unwrap() + at]
+            .parse()
+            .unwrap()
+    };
+    assert!(day >= 30.0, "the day counter advanced to {day}");
+    let delivered = shown(&played, "stat-delivered");
+    assert_eq!(delivered.len(), 2, "two lanes");
+    assert!(delivered.iter().all(|&d| d > 0), "{delivered:?}");
+    assert_ne!(
+        shown(&played, "stat-backlog"),
+        backlog_before,
+        "cards moved"
+    );
+    assert!(
+        played.matches("class=\"card").count() > 20,
+        "cards are drawn in the columns"
+    );
+    // A screenshot at projector size is not blank.
+    let shot = dir.path().join("board.png");
+    headless(
+        &browser,
+        dir.path(),
+        &format!("{url}#day=120"),
+        &[
+            "--window-size=1280,720",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    assert!(
+        png.len() > 30_000,
+        "a {}-byte screenshot looks blank",
+        png.len()
+    );
+}
+
 /// Finds Debian's Chromium, or says why the browser test cannot run.
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -550,41 +687,14 @@ fn index_html_loads_in_a_headless_browser_with_every_chart() {
         .arg(&out)
         .assert()
         .success();
-    let profile = dir.path().join("profile");
     let url = format!("file://{}", out.join("index.html").display());
-    let run = std::process::Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .expect("Chromium runs");
+    let dom = headless(&browser, dir.path(), &url, &["--dump-dom"]);
     assert!(
-        run.status.success(),
-        "Chromium failed: {}",
-        String::from_utf8_lossy(&run.stderr)
+        dom.contains("href=\"board.html\""),
+        "index.html links the board"
     );
-    let dom = String::from_utf8_lossy(&run.stdout);
-    let log = String::from_utf8_lossy(&run.stderr);
-    let console_errors: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
-        .collect();
-    assert!(
-        console_errors.is_empty(),
-        "console messages: {console_errors:?}"
-    );
+    assert!(!dom.contains("<script"), "index.html stays script-free");
+    assert!(out.join("board.html").exists(), "report writes the board");
     assert_eq!(
         dom.matches("<svg").count(),
         ChartKind::ALL.len(),
