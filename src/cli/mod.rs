@@ -15,6 +15,7 @@ use crate::model::flow;
 use crate::report::chart::{self, ChartData, ChartKind};
 use crate::report::pack;
 use crate::report::{CompareReport, Csv, Exporter, Json, RunReport, Table};
+use crate::scenario::library;
 use crate::scenario::set::Setting;
 use crate::scenario::Scenario;
 use crate::scenario::{self, Overrides, ScenarioError};
@@ -59,6 +60,35 @@ enum Command {
     /// Write board.html: an animated Kanban board replaying the same items under two or more
     /// policies, side by side (one self-contained file, no network).
     Board(BoardArgs),
+    /// The built-in story library: each story's name, the question it answers and its lesson;
+    /// --export NAME writes one to start from.
+    Scenarios(ScenariosArgs),
+    /// Write a commented scenario template to start from (never overwrites a file).
+    Init {
+        /// The file to create (.toml).
+        file: PathBuf,
+    },
+    /// Draw a scenario's value stream in the terminal: stages, workers, WIP limits, rework and
+    /// release paths, work types, epics and objectives.
+    Describe {
+        /// The scenario file (.toml, .yaml, .yml or .json).
+        file: PathBuf,
+        #[command(flatten)]
+        sets: Sets,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ScenariosArgs {
+    /// Write the story NAME's scenario file, with its comments.
+    #[arg(long, value_name = "NAME")]
+    export: Option<String>,
+    /// Where --export writes (default: NAME.toml; `-` for standard output).
+    #[arg(long, value_name = "FILE", requires = "export")]
+    out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long, requires = "export")]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -441,6 +471,10 @@ struct DemoArgs {
     /// The folder to create.
     #[arg(long, value_name = "DIR", default_value = "valueflow-demo")]
     out: PathBuf,
+    /// A story of the built-in library instead of the flagship (`valueflow scenarios` lists
+    /// them).
+    #[arg(long, value_name = "NAME")]
+    scenario: Option<String>,
     /// Replace --out if it exists.
     #[arg(long)]
     force: bool,
@@ -525,6 +559,12 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
         }
         Command::Run(args) => run(args),
         Command::Board(args) => board(args),
+        Command::Scenarios(args) => scenarios(args),
+        Command::Init { file } => init(&file),
+        Command::Describe { file, sets } => {
+            let sc = scenario::load_with(&file, &sets.set)?;
+            stdout(&crate::report::describe::describe(&sc))
+        }
         Command::Compare(args) if args.files.len() == 2 => compare_files(args),
         Command::Compare(args) => compare(args),
         Command::Advise(args) => advise(args),
@@ -732,10 +772,28 @@ fn report(args: ReportArgs) -> Result<(), CliError> {
 fn demo(args: DemoArgs) -> Result<(), CliError> {
     check_parent(&args.out)?;
     output::check_folder(&args.out, args.force)?;
+    let (text, origin) = match &args.scenario {
+        None => (
+            DEMO_SCENARIO,
+            "built-in demo (scenarios/outcomes.toml)".to_string(),
+        ),
+        Some(name) => {
+            let story = library::story(name).ok_or_else(|| {
+                CliError::Input(format!(
+                    "--scenario {name}: no such story; valid: {}",
+                    library::names()
+                ))
+            })?;
+            (
+                story.text,
+                format!("built-in story {name} (scenarios/{})", story.file),
+            )
+        }
+    };
     let sc = scenario::parse_with(
-        DEMO_SCENARIO,
+        text,
         scenario::Format::Toml,
-        "built-in demo (scenarios/outcomes.toml)",
+        &origin,
         &args.comparing.sets.set,
     )?;
     let charted = run_for_charts(sc, &args.comparing)?;
@@ -1423,6 +1481,72 @@ fn board(args: BoardArgs) -> Result<(), CliError> {
         args.out.display(),
         sc.compare.len(),
         sc.compare.join(", ")
+    );
+    Ok(())
+}
+
+/// `scenarios`: the story library, or one story written out with `--export`.
+fn scenarios(args: ScenariosArgs) -> Result<(), CliError> {
+    let Some(name) = &args.export else {
+        let mut o = String::from(
+            "The story library (built in; run one with `valueflow demo --scenario NAME`, start from one with `valueflow scenarios --export NAME`):\n",
+        );
+        for s in library::STORIES {
+            o.push_str(&format!(
+                "\n{}  (scenarios/{})\n  question: {}\n  lesson:   {}\n  try:      {}\n",
+                s.name,
+                s.file,
+                s.question(),
+                s.lesson_in_brief(),
+                s.try_line().unwrap_or_default()
+            ));
+        }
+        return stdout(&o);
+    };
+    let story = library::story(name).ok_or_else(|| {
+        CliError::Input(format!(
+            "--export {name}: no such story; valid: {}",
+            library::names()
+        ))
+    })?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{name}.toml")));
+    if out.as_os_str() == "-" {
+        return stdout(story.text);
+    }
+    check_parent(&out)?;
+    output::check_writable(&out, args.force)?;
+    crate::report::write_atomically(&out, story.text.as_bytes(), args.force)
+        .map_err(output::write_error)?;
+    eprintln!(
+        "wrote {} (story {name}); try: valueflow describe {}",
+        out.display(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// The template `init` writes.
+const TEMPLATE: &str = include_str!("../scenario/template.toml");
+
+/// `init`: a commented template, never over an existing file.
+fn init(file: &std::path::Path) -> Result<(), CliError> {
+    check_parent(file)?;
+    if file.exists() {
+        return Err(CliError::Input(format!(
+            "{} already exists; init never replaces a file: give another name",
+            file.display()
+        )));
+    }
+    crate::report::write_atomically(file, TEMPLATE.as_bytes(), false)
+        .map_err(output::write_error)?;
+    eprintln!(
+        "wrote {}: a commented template; edit it, then `valueflow describe {}` and `valueflow compare {}`",
+        file.display(),
+        file.display(),
+        file.display()
     );
     Ok(())
 }

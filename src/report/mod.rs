@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod board;
 pub mod chart;
 mod csv;
+pub mod describe;
 mod json;
 pub mod pack;
 pub mod paired;

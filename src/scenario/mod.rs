@@ -9,6 +9,7 @@
 //!
 //! Only this module deserializes scenario files; model types are built by validation only.
 
+pub mod library;
 mod locate;
 pub mod message;
 mod raw;

@@ -8,6 +8,7 @@ mod flow;
 mod golden;
 mod hardening;
 mod properties;
+mod stories;
 mod sweep;
 mod theory;
 mod value;

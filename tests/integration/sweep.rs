@@ -372,7 +372,7 @@ fn json_of(args: &[&str]) -> serde_json::Value {
 /// builders at a WIP limit, more work than they can take) is where a person is worth adding.
 #[test]
 fn advise_staffs_the_constraint_not_the_longest_queue() {
-    let file = "tests/fixtures/queue-not-constraint.toml";
+    let file = "scenarios/one-more-person.toml";
     let run = json_of(&["run", file, "--format", "json", "-q"]);
     let stages = run["stages"].as_array().unwrap();
     let longest = stages
@@ -417,7 +417,7 @@ fn advise_staffs_the_constraint_not_the_longest_queue() {
 fn advise_says_when_no_move_helps() {
     let advice = json_of(&[
         "advise",
-        "tests/fixtures/queue-not-constraint.toml",
+        "scenarios/one-more-person.toml",
         "--set",
         "work.feature.arrival_rate=0.02",
         "--set",
@@ -444,12 +444,12 @@ fn advise_says_when_no_move_helps() {
 fn compare_two_scenarios_pairs_every_metric() {
     let dir = tempfile::tempdir().unwrap();
     let after = dir.path().join("after.toml");
-    let text = std::fs::read_to_string(root().join("tests/fixtures/queue-not-constraint.toml"))
+    let text = std::fs::read_to_string(root().join("scenarios/one-more-person.toml"))
         .unwrap()
         .replace("workers = 3", "workers = 4");
     std::fs::write(&after, text).unwrap();
     let after = after.to_str().unwrap();
-    let before = "tests/fixtures/queue-not-constraint.toml";
+    let before = "scenarios/one-more-person.toml";
     let t = json_of(&["compare", before, after, "--format", "json", "-q"]);
     let metric = |name: &str| {
         t["metrics"]
@@ -496,7 +496,7 @@ fn compare_two_scenarios_pairs_every_metric() {
 fn compare_two_scenarios_draws_the_delta_chart() {
     let dir = tempfile::tempdir().unwrap();
     let after = dir.path().join("after.toml");
-    let before = "tests/fixtures/queue-not-constraint.toml";
+    let before = "scenarios/one-more-person.toml";
     let text = std::fs::read_to_string(root().join(before))
         .unwrap()
         .replace("workers = 3", "workers = 4");
@@ -508,7 +508,7 @@ fn compare_two_scenarios_draws_the_delta_chart() {
         .assert()
         .success();
     let drawn = std::fs::read_to_string(&svg).unwrap();
-    assert!(drawn.contains("after.toml vs queue-not-constraint.toml"));
+    assert!(drawn.contains("after.toml vs one-more-person.toml"));
     assert!(drawn.contains("value realised (higher is better)"));
     assert!(drawn.contains("P(better)"));
     // Never replaced unasked, refused before any work; PNG is drawn too.
@@ -543,7 +543,7 @@ fn compare_two_scenarios_draws_the_delta_chart() {
 /// and the result is exactly that of running that many replications.
 #[test]
 fn precision_runs_as_many_replications_as_needed_and_no_other_result() {
-    let file = "tests/fixtures/queue-not-constraint.toml";
+    let file = "scenarios/one-more-person.toml";
     let precise = json_of(&[
         "run",
         file,
