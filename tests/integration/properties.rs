@@ -12,11 +12,14 @@ use valueflow::scenario;
 /// - sample path (exact on any run, stationary or not): the time-average committed WIP after
 ///   warm-up times the window length equals the item-days every committed item spent in the
 ///   window, and the same for every item (WIP plus backlog);
-/// - steady state, for scenarios with a warm-up (stationary by design): L = lambda W within 3%
-///   on the committed part, with L the committed WIP, lambda the throughput and W the mean
-///   cycle time of items committed after warm-up.
+/// - steady state, for scenarios with a warm-up whose run is judged steady: L = lambda W within
+///   3% on the committed part, with L the committed WIP, lambda the throughput and W the mean
+///   cycle time of items committed after warm-up. A warm-up does not make an overloaded
+///   scenario stationary (`one-more-person.toml` is overloaded by design), so the steady-state
+///   form is checked where the stability verdict says steady, and on at least five scenarios.
 #[test]
 fn littles_law_and_conservation_hold_on_every_scenario() {
+    let mut steady_checked = 0;
     for file in all_scenarios() {
         let mut sc = scenario::load(&file).unwrap();
         sc.replications = sc.replications.min(32);
@@ -50,6 +53,14 @@ fn littles_law_and_conservation_hold_on_every_scenario() {
         }
         let r = run(&sc);
         assert_eq!(r.conservation_failures, 0, "{}", file.display());
+        if !valueflow::experiment::diagnosis::stability(&r).steady_state {
+            eprintln!(
+                "{}: not a steady state, L = lambda W not checked",
+                file.display()
+            );
+            continue;
+        }
+        steady_checked += 1;
         let l = r.wip.mean.unwrap();
         let lambda_w = r.throughput.mean.unwrap() * r.cycle_time.mean.unwrap();
         let err = (l - lambda_w).abs() / l;
@@ -64,6 +75,10 @@ fn littles_law_and_conservation_hold_on_every_scenario() {
             file.display()
         );
     }
+    assert!(
+        steady_checked >= 5,
+        "L = lambda W checked on only {steady_checked} scenarios"
+    );
 }
 
 fn dist_strategy() -> impl Strategy<Value = Dist> {
