@@ -646,28 +646,48 @@ fn cfd<DB: DrawingBackend>(body: &Area<'_, DB>, d: &ChartData<'_>, kind: ChartKi
     legend(&mut chart, kind, SeriesLabelPosition::UpperLeft)
 }
 
-/// A light-to-dark sequence for stage bands, ending with grey for "done".
+/// Distinct hues for the stage bands, ending with grey for "done": neighbouring bands must
+/// never look alike on a projector. The stages take Okabe-Ito hues (safe for the common
+/// colour-vision deficiencies) in an order that alternates light and dark; past seven stages
+/// the hues repeat, so bands seven apart share a colour (the legend names each).
 fn stage_palette(n: usize) -> Vec<RGBColor> {
-    let light = (198.0, 219.0, 239.0);
-    let dark = (8.0, 48.0, 107.0);
+    const HUES: [RGBColor; 7] = [
+        RGBColor(86, 180, 233),  // sky blue
+        RGBColor(0, 114, 178),   // blue
+        RGBColor(0, 158, 115),   // bluish green
+        RGBColor(204, 121, 167), // reddish purple
+        RGBColor(213, 94, 0),    // vermillion
+        RGBColor(240, 228, 66),  // yellow
+        RGBColor(120, 60, 150),  // purple
+    ];
     (0..n)
         .map(|i| {
             if i + 1 == n {
-                return RGBColor(110, 110, 110);
-            }
-            let f = if n > 2 {
-                i as f64 / (n - 2) as f64
+                RGBColor(110, 110, 110)
             } else {
-                0.0
-            };
-            let mix = |a: f64, b: f64| (a + (b - a) * f) as u8;
-            RGBColor(
-                mix(light.0, dark.0),
-                mix(light.1, dark.1),
-                mix(light.2, dark.2),
-            )
+                HUES[i % HUES.len()]
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stage_palette;
+
+    /// Neighbouring CFD bands differ clearly: at least 60 apart in RGB (Euclidean), whatever
+    /// the number of stages.
+    #[test]
+    fn neighbouring_stage_bands_are_distinct() {
+        for n in 2..=12 {
+            let p = stage_palette(n);
+            for w in p.windows(2) {
+                let d = |a: u8, b: u8| (f64::from(a) - f64::from(b)).powi(2);
+                let dist = (d(w[0].0, w[1].0) + d(w[0].1, w[1].1) + d(w[0].2, w[1].2)).sqrt();
+                assert!(dist >= 60.0, "{n} stages: {:?} vs {:?}", w[0], w[1]);
+            }
+        }
+    }
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
