@@ -1477,9 +1477,10 @@ fn board(args: BoardArgs) -> Result<(), CliError> {
     crate::report::write_atomically(&args.out, page.as_bytes(), args.force)
         .map_err(output::write_error)?;
     eprintln!(
-        "wrote {} ({} lanes: {}); open it in a browser, space plays",
+        "wrote {} ({} lane{}: {}); open it in a browser, space plays",
         args.out.display(),
         sc.compare.len(),
+        if sc.compare.len() == 1 { "" } else { "s" },
         sc.compare.join(", ")
     );
     Ok(())

@@ -54,13 +54,26 @@ fn axis(spec: &str) -> Result<Axis, String> {
 }
 
 /// The busiest stage by offered utilisation (the pre-run estimate `validate` prints), with it.
+/// A scenario fed by backlogs alone offers no load, so there it is the stage with the least
+/// capacity: the most days of work per item per worker (its utilisation is then reported 0).
 fn busiest(sc: &Scenario) -> Option<(usize, f64)> {
-    sc.stream
-        .offered_utilization()
-        .into_iter()
-        .enumerate()
-        .filter(|(_, u)| u.is_finite())
+    let vs = &sc.stream;
+    let offered = vs.offered_utilization();
+    if offered.iter().any(|&u| u > 0.0 && u.is_finite()) {
+        return offered
+            .into_iter()
+            .enumerate()
+            .filter(|(_, u)| u.is_finite())
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+    }
+    (0..vs.stages.len())
+        .map(|s| {
+            let days = vs.service(0, s).mean() / f64::from(vs.stages[s].workers.max(1));
+            (s, days)
+        })
+        .filter(|(_, d)| d.is_finite())
         .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(s, _)| (s, 0.0))
 }
 
 /// The curve `name` on `sc`, or why it does not apply to this scenario.
@@ -176,6 +189,18 @@ mod tests {
             let c = curve(name, &sc).unwrap();
             assert!(!c.axes.is_empty() && !c.note.is_empty(), "{name}");
         }
+        // A backlog-only scenario: the WIP-limit curve finds the least capacity (build).
+        let wip = crate::scenario::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/wip-limits.toml"),
+        )
+        .unwrap();
+        let w = curve("wip-limit", &wip).unwrap();
+        assert!(
+            w.axes[0].name.starts_with("stages.build."),
+            "{}",
+            w.axes[0].name
+        );
+        assert!(curve("utilisation", &wip).is_err());
         let u = curve("utilisation", &sc).unwrap();
         assert_eq!(u.axes[0].values.len(), 10);
         assert_eq!(u.metric, "lead_time");

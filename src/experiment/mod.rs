@@ -571,6 +571,19 @@ pub struct PairedDifference {
     pub p_beats_baseline_ci95_high: f64,
 }
 
+/// The paired difference of two policies, `a` minus `b`, replication by replication.
+#[derive(Clone, Debug)]
+pub struct PairwiseDifference {
+    /// Index of the first policy.
+    pub a: usize,
+    /// Index of the second.
+    pub b: usize,
+    /// Value realised, a minus b.
+    pub value_realised: Stat,
+    /// Items delivered, a minus b.
+    pub items_delivered: Stat,
+}
+
 /// Every policy run on the same replications (common random numbers).
 #[derive(Clone, Debug)]
 pub struct Comparison {
@@ -580,6 +593,9 @@ pub struct Comparison {
     pub baseline: usize,
     /// Each policy's paired differences against the baseline.
     pub differences: Vec<PairedDifference>,
+    /// The paired difference of every pair of policies (a < b), so that a claim such as "the
+    /// most items" rests on a paired interval between the two best, not only on means.
+    pub pairwise: Vec<PairwiseDifference>,
 }
 
 /// Runs every policy on replications `0..replications` of `vs`; replication `i` sees the same
@@ -599,6 +615,12 @@ pub fn compare(
         .collect();
     let mut diffs: Vec<(MetricAccumulator, MetricAccumulator, u64)> =
         policies.iter().map(|_| Default::default()).collect();
+    let n = policies.len();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+        .collect();
+    let mut pair_accs: Vec<(MetricAccumulator, MetricAccumulator)> =
+        pairs.iter().map(|_| Default::default()).collect();
     in_chunks(
         replications,
         |i| {
@@ -620,6 +642,10 @@ pub fn compare(
                 if value(r) > value(base) {
                     d.2 += 1;
                 }
+            }
+            for (&(a, b), acc) in pairs.iter().zip(pair_accs.iter_mut()) {
+                acc.0.add(value(&results[a]) - value(&results[b]));
+                acc.1.add(items(&results[a]) - items(&results[b]));
             }
         },
         &mut on_chunk,
@@ -652,6 +678,16 @@ pub fn compare(
                     p_beats_baseline_ci95_low: share.low,
                     p_beats_baseline_ci95_high: share.high,
                 }
+            })
+            .collect(),
+        pairwise: pairs
+            .iter()
+            .zip(&pair_accs)
+            .map(|(&(a, b), (v, i))| PairwiseDifference {
+                a,
+                b,
+                value_realised: v.stat(),
+                items_delivered: i.stat(),
             })
             .collect(),
     }

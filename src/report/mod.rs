@@ -589,8 +589,13 @@ pub struct CompareReport {
     pub warmup: f64,
     /// The policy the others are measured against.
     pub baseline: String,
+    /// What ranks the policies: `value_realised`, or `items_delivered` when the scenario
+    /// models no value (every policy realises 0).
+    pub ranked_by: &'static str,
     /// The policies, in the order asked.
     pub policies: Vec<ComparedPolicy>,
+    /// The paired difference of every pair of policies (`a` minus `b`, in the order asked).
+    pub pairwise: Vec<PairReport>,
     /// Warnings about the scenario.
     pub warnings: Vec<String>,
     /// With `--precision`: as in [`RunReport`], for the least precise policy.
@@ -598,12 +603,58 @@ pub struct CompareReport {
     pub precision: Option<Reached>,
 }
 
+/// The paired difference of two compared policies.
+#[derive(Clone, Debug, Serialize)]
+pub struct PairReport {
+    /// The first policy.
+    pub a: String,
+    /// The second policy.
+    pub b: String,
+    /// Value realised, a minus b, per replication: mean, 95% interval, percentiles.
+    pub value_realised: Stat,
+    /// Items delivered, a minus b.
+    pub items_delivered: Stat,
+}
+
+impl CompareReport {
+    /// The paired difference `a − b` of (value realised, items delivered), by name.
+    pub fn between(&self, a: &str, b: &str) -> Option<(Stat, Stat)> {
+        let flip = |s: Stat| Stat {
+            mean: s.mean.map(|m| -m),
+            ci95: s.ci95,
+            p50: s.p50.map(|m| -m),
+            p85: None,
+            p95: None,
+        };
+        self.pairwise.iter().find_map(|d| {
+            if d.a == a && d.b == b {
+                Some((d.value_realised, d.items_delivered))
+            } else if d.a == b && d.b == a {
+                Some((flip(d.value_realised), flip(d.items_delivered)))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// True if value is modelled: some policy realised a non-zero value.
+    pub fn valued(&self) -> bool {
+        self.ranked_by == "value_realised"
+    }
+}
+
 impl CompareReport {
     /// Assembles the report of a comparison on `scenario`.
     pub fn new(scenario: &Scenario, cmp: &Comparison) -> CompareReport {
         let value = |s: &RunSummary| s.outcomes.value_realised.mean.unwrap_or(f64::NEG_INFINITY);
+        let items = |s: &RunSummary| s.outcomes.items_delivered.mean.unwrap_or(f64::NEG_INFINITY);
+        let valued = cmp
+            .policies
+            .iter()
+            .any(|s| s.outcomes.value_realised.mean.is_some_and(|v| v != 0.0));
+        let key = |s: &RunSummary| if valued { value(s) } else { items(s) };
         let mut order: Vec<usize> = (0..cmp.policies.len()).collect();
-        order.sort_by(|&a, &b| value(&cmp.policies[b]).total_cmp(&value(&cmp.policies[a])));
+        order.sort_by(|&a, &b| key(&cmp.policies[b]).total_cmp(&key(&cmp.policies[a])));
         CompareReport {
             schema_version: SCHEMA_VERSION,
             scenario: scenario.name.clone(),
@@ -612,6 +663,21 @@ impl CompareReport {
             horizon: scenario.stream.horizon,
             warmup: scenario.stream.warmup,
             baseline: cmp.policies[cmp.baseline].policy.clone(),
+            ranked_by: if valued {
+                "value_realised"
+            } else {
+                "items_delivered"
+            },
+            pairwise: cmp
+                .pairwise
+                .iter()
+                .map(|d| PairReport {
+                    a: cmp.policies[d.a].policy.clone(),
+                    b: cmp.policies[d.b].policy.clone(),
+                    value_realised: d.value_realised,
+                    items_delivered: d.items_delivered,
+                })
+                .collect(),
             policies: cmp
                 .policies
                 .iter()

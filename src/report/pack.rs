@@ -184,8 +184,22 @@ pub fn why(r: &CompareReport) -> Vec<String> {
             ))
         ));
     }
+    // The lesson fails only where value is modelled, an outcome-focused policy competed, and
+    // the best output-focused policy beat the best outcome-focused one on a clear paired
+    // interval (a tie, or no value at all, is no evidence either way).
     let best = r.policies.iter().min_by_key(|p| p.rank);
-    if let Some(best) = best.filter(|b| b.focus == "output") {
+    let best_outcome = r
+        .policies
+        .iter()
+        .filter(|p| p.focus == "outcome")
+        .min_by_key(|p| p.rank);
+    let beaten = |b: &super::ComparedPolicy| {
+        best_outcome.is_some_and(|o| {
+            r.between(&b.name, &o.name)
+                .is_some_and(|(v, _)| matches!((v.mean, v.ci95), (Some(m), Some(c)) if m - c > 0.0))
+        })
+    };
+    if let Some(best) = best.filter(|b| r.valued() && b.focus == "output" && beaten(b)) {
         out.push(format!(
             "Here the lesson does not hold: `{}`, an output-focused policy, realised the most value. Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work) before drawing the usual conclusion.",
             best.name

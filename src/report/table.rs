@@ -344,7 +344,14 @@ impl Exporter for Table {
         }
         let mut ranked: Vec<&super::ComparedPolicy> = r.policies.iter().collect();
         ranked.sort_by_key(|p| p.rank);
-        let delta_head = format!("Δ vs {}", r.baseline);
+        // Without value, value columns would read 0 everywhere: they show `-`, and Δ is the
+        // paired difference in items delivered.
+        let valued = r.valued();
+        let delta_head = if valued {
+            format!("Δ vs {}", r.baseline)
+        } else {
+            format!("Δ items vs {}", r.baseline)
+        };
         // Wide enough for its header, whatever the baseline's name.
         let delta = delta_head.chars().count().max(14);
         let _ = writeln!(
@@ -370,9 +377,14 @@ impl Exporter for Table {
                 "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>6}% {:>11} {:>delta$}  {:>16}",
                 p.rank,
                 p.name,
-                fmt_big(m.value_realised.mean),
+                if valued {
+                    fmt_big(m.value_realised.mean)
+                } else {
+                    "-".into()
+                },
                 m.value_realised
                     .ci95
+                    .filter(|_| valued)
                     .map_or("-".into(), |c| format!("±{}", fmt_big(Some(c)))),
                 fmt_num(m.items_delivered.mean),
                 fmt_num(m.lead_time.p85),
@@ -380,7 +392,7 @@ impl Exporter for Table {
                 fmt_big(m.cost_of_delay.mean),
                 if is_base {
                     "baseline".to_string()
-                } else {
+                } else if valued {
                     format!(
                         "{}{}",
                         fmt_big(d.value_realised.mean),
@@ -388,8 +400,16 @@ impl Exporter for Table {
                             .ci95
                             .map_or(String::new(), |c| format!(" ±{}", fmt_big(Some(c))))
                     )
+                } else {
+                    format!(
+                        "{}{}",
+                        fmt_num(d.items_delivered.mean),
+                        d.items_delivered
+                            .ci95
+                            .map_or(String::new(), |c| format!(" ±{}", fmt_num(Some(c))))
+                    )
                 },
-                if is_base {
+                if is_base || !valued {
                     "-".to_string()
                 } else {
                     fmt_share(
@@ -400,10 +420,17 @@ impl Exporter for Table {
                 }
             );
         }
-        let _ = writeln!(
-            o,
-            "(Value: value realised by the horizon; Items: items delivered; Lead p85: 85th percentile lead time, days;\n Δ: paired difference in value realised per replication, with its 95% interval;\n P(beats): share of replications realising more value than the baseline, with its 95% interval)"
-        );
+        if valued {
+            let _ = writeln!(
+                o,
+                "(Value: value realised by the horizon; Items: items delivered; Lead p85: 85th percentile lead time, days;\n Δ: paired difference in value realised per replication, with its 95% interval;\n P(beats): share of replications realising more value than the baseline, with its 95% interval)"
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "(No value is modelled in this scenario, so policies are ranked by items delivered and value is not shown;\n Items: items delivered; Lead p85: 85th percentile lead time, days;\n Δ items: paired difference in items delivered per replication, with its 95% interval)"
+            );
+        }
         let overloaded: Vec<String> = ranked
             .iter()
             .filter_map(|p| instability(&p.name, &p.results))
@@ -450,21 +477,60 @@ impl Exporter for Table {
 
 /// The comparison in one or two plain sentences, computed from the numbers.
 pub fn headline(r: &CompareReport) -> String {
-    let best = |f: &dyn Fn(&super::ComparedPolicy) -> f64| {
-        r.policies
-            .iter()
-            .max_by(|a, b| f(a).total_cmp(&f(b)))
-            .map(|p| (p.name.clone(), f(p)))
+    // The best two policies by `f`, best first.
+    let top2 = |f: &dyn Fn(&super::ComparedPolicy) -> f64| {
+        let mut v: Vec<(&str, f64)> = r.policies.iter().map(|p| (p.name.as_str(), f(p))).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        (v.first().copied(), v.get(1).copied())
     };
     let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean.unwrap_or(0.0);
     let value = |p: &super::ComparedPolicy| p.results.metrics.value_realised.mean.unwrap_or(0.0);
-    let (Some((most_items, n)), Some((most_value, v))) = (best(&items), best(&value)) else {
+    // Whether the leader's lead over the runner-up is clear: the paired interval of the
+    // difference excludes zero (value: .0, items: .1).
+    let clear = |a: &str, b: &str, of_value: bool| {
+        r.between(a, b).is_some_and(|(v, i)| {
+            let s = if of_value { v } else { i };
+            matches!((s.mean, s.ci95), (Some(m), Some(c)) if m - c > 0.0)
+        })
+    };
+    let (Some((most_items, n)), second_items) = top2(&items) else {
         return String::new();
     };
-    if most_items == most_value {
+    let items_clear = second_items.is_none_or(|(b, _)| clear(most_items, b, false));
+    let items_claim = match second_items {
+        Some((b, m)) if !items_clear => format!(
+            "`{most_items}` and `{b}` delivered about as many items ({} and {}; the paired difference is not clear)",
+            fmt_num(Some(n)),
+            fmt_num(Some(m))
+        ),
+        _ => format!("`{most_items}` delivered the most items ({})", fmt_num(Some(n))),
+    };
+    if !r.valued() {
+        return format!(
+            "{items_claim}. This scenario models no value (every policy realises 0), so the policies are ranked by items delivered."
+        );
+    }
+    let (Some((most_value, v)), second_value) = top2(&value) else {
+        return String::new();
+    };
+    let value_clear = second_value.is_none_or(|(b, _)| clear(most_value, b, true));
+    if !value_clear {
+        let (b, w) = second_value.expect("invariant: unclear means a runner-up");
+        return format!(
+            "{items_claim}; `{most_value}` and `{b}` realised about as much value ({} and {}; the paired difference is not clear).",
+            fmt_big(Some(v)),
+            fmt_big(Some(w))
+        );
+    }
+    if most_items == most_value && items_clear {
         format!(
             "`{most_value}` both delivered the most items ({}) and realised the most value ({}).",
             fmt_num(Some(n)),
+            fmt_big(Some(v))
+        )
+    } else if most_items == most_value {
+        format!(
+            "`{most_value}` realised the most value ({}); {items_claim}.",
             fmt_big(Some(v))
         )
     } else {
@@ -479,8 +545,7 @@ pub fn headline(r: &CompareReport) -> String {
             String::new()
         };
         format!(
-            "`{most_items}` delivered the most items ({}), but `{most_value}` realised the most value ({}{ratio}, against {} for `{most_items}`).",
-            fmt_num(Some(n)),
+            "{items_claim}, but `{most_value}` realised the most value ({}{ratio}, against {} for `{most_items}`).",
             fmt_big(Some(v)),
             fmt_big(Some(other))
         )

@@ -1005,3 +1005,61 @@ fn missing_out_folder_is_reported_before_the_run() {
     }
     assert!(!missing.exists());
 }
+
+/// Claims rest on paired intervals: a tie is called a tie, a scenario without value is ranked
+/// by items, and the pairwise differences agree with the differences against the baseline.
+#[test]
+fn headlines_claim_only_clear_paired_differences() {
+    let out = valueflow()
+        .args([
+            "compare",
+            "scenarios/delivery-team.toml",
+            "--reps",
+            "20",
+            "-q",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(c["ranked_by"], "items_delivered");
+    let policies = c["policies"].as_array().unwrap();
+    let pairs = c["pairwise"].as_array().unwrap();
+    assert_eq!(pairs.len(), policies.len() * (policies.len() - 1) / 2);
+    // a − baseline in `pairwise` is `vs_baseline` of a.
+    let base = c["baseline"].as_str().unwrap();
+    for p in pairs.iter().filter(|p| p["b"] == base) {
+        let a = policies.iter().find(|x| x["name"] == p["a"]).unwrap();
+        assert_eq!(
+            p["items_delivered"]["mean"],
+            a["vs_baseline"]["items_delivered"]["mean"]
+        );
+    }
+    let table = valueflow()
+        .args([
+            "compare",
+            "scenarios/delivery-team.toml",
+            "--reps",
+            "20",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("models no value"), "{text}");
+    assert!(!text.contains("realised the most value"), "{text}");
+    assert!(!text.contains("lesson does not hold"), "{text}");
+    // fifo and cd3 order the same items the same way here: no "most items" claim between them.
+    let tie = valueflow()
+        .args([
+            "compare",
+            "scenarios/wip-limits.toml",
+            "--policies",
+            "fifo,cd3",
+        ])
+        .args(["--reps", "10", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(tie.stdout).unwrap();
+    assert!(text.contains("about as many items"), "{text}");
+}
