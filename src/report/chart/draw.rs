@@ -671,25 +671,6 @@ fn stage_palette(n: usize) -> Vec<RGBColor> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::stage_palette;
-
-    /// Neighbouring CFD bands differ clearly: at least 60 apart in RGB (Euclidean), whatever
-    /// the number of stages.
-    #[test]
-    fn neighbouring_stage_bands_are_distinct() {
-        for n in 2..=12 {
-            let p = stage_palette(n);
-            for w in p.windows(2) {
-                let d = |a: u8, b: u8| (f64::from(a) - f64::from(b)).powi(2);
-                let dist = (d(w[0].0, w[1].0) + d(w[0].1, w[1].1) + d(w[0].2, w[1].2)).sqrt();
-                assert!(dist >= 60.0, "{n} stages: {:?} vs {:?}", w[0], w[1]);
-            }
-        }
-    }
-}
-
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -1759,4 +1740,23 @@ fn key_results<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stage_palette;
+
+    /// Neighbouring CFD bands differ clearly: at least 60 apart in RGB (Euclidean), whatever
+    /// the number of stages.
+    #[test]
+    fn neighbouring_stage_bands_are_distinct() {
+        for n in 2..=12 {
+            let p = stage_palette(n);
+            for w in p.windows(2) {
+                let d = |a: u8, b: u8| (f64::from(a) - f64::from(b)).powi(2);
+                let dist = (d(w[0].0, w[1].0) + d(w[0].1, w[1].1) + d(w[0].2, w[1].2)).sqrt();
+                assert!(dist >= 60.0, "{n} stages: {:?} vs {:?}", w[0], w[1]);
+            }
+        }
+    }
 }
