@@ -402,6 +402,25 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Escapes `s` for HTML and turns its Markdown code spans (`` `name` ``) into `<code>`, so the
+/// page never shows raw backticks.
+fn escape_text(s: &str) -> String {
+    let escaped = escape(s);
+    let mut out = String::with_capacity(escaped.len());
+    let mut open = false;
+    for (i, part) in escaped.split('`').enumerate() {
+        if i > 0 {
+            out.push_str(if open { "</code>" } else { "<code>" });
+            open = !open;
+        }
+        out.push_str(part);
+    }
+    if open {
+        out.push_str("</code>");
+    }
+    out
+}
+
 /// Inline-ready SVG: no XML prolog, and a viewBox so it scales with the page.
 fn inline_svg(svg: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
@@ -446,7 +465,7 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)], board: bool) -> Str
     );
     let t = takeaways(r);
     if let Some(first) = t.first() {
-        let _ = writeln!(o, "<p class=\"headline\">{}</p>", escape(first));
+        let _ = writeln!(o, "<p class=\"headline\">{}</p>", escape_text(first));
     }
     if board {
         let _ = writeln!(
@@ -456,7 +475,7 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)], board: bool) -> Str
     }
     let _ = writeln!(o, "<ul>");
     for line in t.iter().skip(1) {
-        let _ = writeln!(o, "<li>{}</li>", escape(line));
+        let _ = writeln!(o, "<li>{}</li>", escape_text(line));
     }
     let _ = writeln!(o, "</ul>\n<h2>Results</h2>\n<table>");
     let _ = writeln!(
@@ -483,6 +502,46 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)], board: bool) -> Str
         );
     }
     let _ = writeln!(o, "</table>");
+    if let Some(first) = r
+        .policies
+        .first()
+        .filter(|p| !p.results.key_results.is_empty())
+    {
+        let _ = writeln!(
+            o,
+            "<h2>Key results</h2>\n<p>Probability of achieving each key result, with its 95% interval.</p>\n<table>"
+        );
+        let _ = write!(o, "<tr><th>Key result</th><th>Objective</th>");
+        for p in &r.policies {
+            let _ = write!(o, "<th>{}</th>", escape(&p.name));
+        }
+        let _ = writeln!(o, "</tr>");
+        for (i, kr) in first.results.key_results.iter().enumerate() {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td>",
+                escape(&kr.name),
+                escape(&kr.objective)
+            );
+            for p in &r.policies {
+                let k = &p.results.key_results[i];
+                let _ = write!(
+                    o,
+                    "<td>{}</td>",
+                    fmt_share(k.probability, k.ci95_low, k.ci95_high)
+                );
+            }
+            let _ = writeln!(o, "</tr>");
+        }
+        let _ = writeln!(o, "</table>");
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "<h2>Warnings</h2>\n<ul>");
+        for w in &r.warnings {
+            let _ = writeln!(o, "<li>{}</li>", escape_text(w));
+        }
+        let _ = writeln!(o, "</ul>");
+    }
     for (kind, svg) in svgs {
         let _ = writeln!(
             o,
@@ -495,4 +554,16 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)], board: bool) -> Str
     }
     let _ = writeln!(o, "</body>\n</html>");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn code_spans_become_code_elements() {
+        assert_eq!(
+            super::escape_text("`a<b` and `c`"),
+            "<code>a&lt;b</code> and <code>c</code>"
+        );
+        assert_eq!(super::escape_text("odd `x"), "odd <code>x</code>");
+    }
 }

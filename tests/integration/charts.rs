@@ -694,6 +694,12 @@ fn index_html_loads_in_a_headless_browser_with_every_chart() {
         "index.html links the board"
     );
     assert!(!dom.contains("<script"), "index.html stays script-free");
+    assert!(
+        !dom.contains('`'),
+        "no raw Markdown backticks in index.html"
+    );
+    assert!(dom.contains("<h2>Key results</h2>"), "the key-result table");
+    assert!(dom.contains("<code>outcome</code>"), "policy names as code");
     assert!(out.join("board.html").exists(), "report writes the board");
     assert_eq!(
         dom.matches("<svg").count(),

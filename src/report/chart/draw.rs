@@ -59,7 +59,7 @@ pub(super) fn chart<DB: DrawingBackend>(
     let reps = d.comparison.policies.first().map_or(0, |p| p.replications);
     let note = if traced {
         format!(
-            "One replication (replication 0, the same items for every policy) under policy `{}` · seed {} · valueflow {}",
+            "One replication (replication 0, the same items for every policy) under policy {} · seed {} · valueflow {}",
             d.traced_policy,
             d.scenario.seed,
             env!("CARGO_PKG_VERSION")
@@ -1539,7 +1539,7 @@ fn where_time_goes<DB: DrawingBackend>(
         .ck(kind)?;
     let (left, _, top, _) = plot_box(&chart);
     let caption = format!(
-        "Policy `{}`: mean days per item committed after warm-up, over {} replications",
+        "Policy {}: mean days per item committed after warm-up, over {} replications",
         p.policy, p.replications
     );
     root.draw_text(
