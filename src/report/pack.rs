@@ -281,10 +281,13 @@ pub fn takeaways(r: &CompareReport) -> Vec<String> {
                 })
                 .collect();
             out.push(if confident.is_empty() {
-                format!("No policy reaches \"{}\" with 70% confidence.", kr.name)
+                format!(
+                    "No policy reaches \"{}\" with a probability of 70% or more.",
+                    kr.name
+                )
             } else {
                 format!(
-                    "\"{}\" is achieved with at least 70% confidence by {}.",
+                    "\"{}\" is achieved with a probability of at least 70% by {}.",
                     kr.name,
                     confident.join(", ")
                 )

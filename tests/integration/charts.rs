@@ -365,7 +365,7 @@ fn item_charts_follow_a_later_commitment_point() {
     );
     let text = svg_text(&chart_file("where-time-goes"));
     assert!(text.contains("commitment point (entering build)"));
-    assert!(text.contains("analysis") && text.contains("Policy `fifo`"));
+    assert!(text.contains("analysis") && text.contains("Policy fifo"));
     let text = svg_text(&chart_file("cfd"));
     assert!(text.contains("backlog (not yet committed)") && !text.contains("analysis"));
     let histogram = svg_text(&chart_file("cycle-time-histogram"));

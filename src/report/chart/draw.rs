@@ -1661,85 +1661,126 @@ fn key_results<DB: DrawingBackend>(
         .ck(kind)?;
         return Ok(());
     }
+    // One row per key result, top to bottom in the order stated; within a row, one bar per
+    // policy. The legend is a row under the title, clear of every bar and reference line.
+    let (legend_area, body) = body.split_vertically(44);
+    let entries: Vec<(String, Mark)> = policies
+        .iter()
+        .enumerate()
+        .map(|(j, p)| (p.policy.clone(), Mark::Block(policy_color(&p.policy, j))))
+        .collect();
+    legend_row(&legend_area, (60, 22), &entries, kind)?;
+    let n = krs.len() as f64;
     let m = policies.len() as f64;
-    let width = 0.8 / m;
-    let mut chart = ChartBuilder::on(body)
-        .margin(30)
-        .x_label_area_size(70)
-        .y_label_area_size(120)
-        .build_cartesian_2d(-0.6f64..(krs.len() as f64 - 0.4), 0f64..105f64)
+    let height = 0.8 / m;
+    let labels: Vec<String> = krs.iter().map(|k| plain_key_result(k)).collect();
+    let label_width = 470;
+    let mut chart = ChartBuilder::on(&body)
+        .margin(20)
+        .margin_top(36)
+        .margin_right(120)
+        .x_label_area_size(80)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(0f64..100f64, -0.5f64..(n - 0.5))
         .ck(kind)?;
     chart
         .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_desc("Probability of achieving (%)")
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc("Probability of achieving (%), over replications")
         .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
         .ck(kind)?;
+    // Row i (stated order) sits at y = n - 1 - i, so the first key result is on top.
+    let row_y = |i: usize| n - 1.0 - i as f64;
     for (j, p) in policies.iter().enumerate() {
         let color = policy_color(&p.policy, j);
-        let offset = (j as f64 - (m - 1.0) / 2.0) * width;
-        chart
-            .draw_series(p.key_results.iter().enumerate().map(|(i, k)| {
-                let x = i as f64 + offset;
-                Rectangle::new(
-                    [
-                        (x - width * 0.45, 0.0),
-                        (x + width * 0.45, k.probability * 100.0),
-                    ],
+        let offset = ((m - 1.0) / 2.0 - j as f64) * height;
+        for (i, k) in p.key_results.iter().enumerate() {
+            let y = row_y(i) + offset;
+            let pct = k.probability * 100.0;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - height * 0.42), (pct, y + height * 0.42)],
                     color.filled(),
-                )
-            }))
-            .ck(kind)?
-            .label(p.policy.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 10), (x + 30, y + 10)], color.filled()));
+                )))
+                .ck(kind)?;
+            // The share written at the bar's end, so a 0% bar still reads as 0%.
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{pct:.0}%"),
+                    (pct + 0.8, y),
+                    (FONT, 20)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                )))
+                .ck(kind)?;
+        }
     }
-    for level in [70.0, 90.0] {
-        let end = krs.len() as f64 - 0.4;
+    for level in [50.0, 70.0, 90.0] {
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(-0.6, level), (end, level)],
-                14,
+                vec![(level, -0.5), (level, n - 0.5)],
                 10,
-                BLACK.stroke_width(2),
+                8,
+                RGBColor(90, 90, 90).stroke_width(2),
             ))
             .ck(kind)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("{level:.0}% confidence"),
-                (-0.58, level),
-                label_style().pos(Pos::new(HPos::Left, VPos::Bottom)),
-            )))
-            .ck(kind)?;
     }
-    legend(&mut chart, kind, SeriesLabelPosition::UpperRight)?;
-    // Key results can be long: wrap them under their group.
-    let wrapped: Vec<String> = krs
-        .iter()
-        .map(|k| {
-            if k.len() > 34 {
-                k.replacen(" by ", "\nby ", 1).replacen(" at ", "\nat ", 1)
-            } else {
-                k.clone()
-            }
-        })
-        .collect();
+    // The reference lines are named just above the plot, where no bar is.
+    for (level, name) in [
+        (50.0, "coin flip"),
+        (70.0, "likely"),
+        (90.0, "safe to promise"),
+    ] {
+        let (x, top) = chart.backend_coord(&(level, n - 0.5));
+        root.draw_text(
+            name,
+            &(FONT, 20)
+                .into_font()
+                .color(&RGBColor(90, 90, 90))
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            (x, top - 4),
+        )
+        .ck(kind)?;
+    }
     let style = (FONT, 22)
         .into_font()
         .color(&BLACK)
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    for (i, name) in wrapped.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(i as f64, 0.0));
-        for (l, line) in name.lines().enumerate() {
-            root.draw_text(line, &style, (x, y + 8 + 26 * l as i32))
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, label) in labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, row_y(i)));
+        let lines: Vec<&str> = label.lines().collect();
+        let top = y - 13 * (lines.len() as i32 - 1);
+        for (l, line) in lines.iter().enumerate() {
+            root.draw_text(line, &style, (x - 12, top + 26 * l as i32))
                 .ck(kind)?;
         }
     }
     Ok(())
+}
+
+/// A key result in plain words for a label: `items_delivered >= 65 by day 91` becomes
+/// `items delivered ≥ 65` / `by day 91` (two lines when long).
+fn plain_key_result(k: &str) -> String {
+    let text = k
+        .replace(">=", "≥")
+        .replace("<=", "≤")
+        .replace(".p85", " (85th percentile)")
+        .replace(".p95", " (95th percentile)")
+        .replace(".p50", " (median)")
+        .replace('_', " ");
+    if text.chars().count() > 30 {
+        for sep in [" by day ", " at day "] {
+            if let Some(i) = text.find(sep) {
+                return format!("{}\n{}", &text[..i], text[i + 1..].trim());
+            }
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -1748,6 +1789,22 @@ mod tests {
 
     /// Neighbouring CFD bands differ clearly: at least 60 apart in RGB (Euclidean), whatever
     /// the number of stages.
+    #[test]
+    fn key_results_read_in_plain_words() {
+        assert_eq!(
+            super::plain_key_result("items_delivered >= 65 by day 91"),
+            "items delivered ≥ 65 by day 91"
+        );
+        assert_eq!(
+            super::plain_key_result("value_realised >= 2000000 by day 365"),
+            "value realised ≥ 2000000\nby day 365"
+        );
+        assert_eq!(
+            super::plain_key_result("lead_time.p85 <= 30"),
+            "lead time (85th percentile) ≤ 30"
+        );
+    }
+
     #[test]
     fn neighbouring_stage_bands_are_distinct() {
         for n in 2..=12 {

@@ -147,7 +147,7 @@ impl ChartKind {
             ChartKind::FlowDistribution => "Share of effort going to features, defects, debt and risk over time.",
             ChartKind::WhereTimeGoes => "Mean days an item spends in each stage, split into queue, touch, blocked, release and rework; the dashed line is the commitment point.",
             ChartKind::Stages => "Where work waits: each stage's utilisation and its average queue.",
-            ChartKind::KeyResults => "Share of replications achieving each key result; dashed lines at 70% and 90% confidence.",
+            ChartKind::KeyResults => "Share of replications achieving each key result; one bar per policy, its probability written at its end; dashed lines at 50% (coin flip), 70% (likely) and 90% (safe to promise).",
         }
     }
 }
