@@ -569,6 +569,9 @@ pub struct PairedDifference {
     /// Upper bound of the 95% Wilson interval of `p_beats_baseline` (0 for the baseline, which
     /// cannot beat itself).
     pub p_beats_baseline_ci95_high: f64,
+    /// Value realised by each checkpoint day ([`ValueStream::checkpoints`]) minus the
+    /// baseline's, per replication (the proof chart draws it).
+    pub value_at: Vec<Stat>,
 }
 
 /// The paired difference of two policies, `a` minus `b`, replication by replication.
@@ -615,6 +618,10 @@ pub fn compare(
         .collect();
     let mut diffs: Vec<(MetricAccumulator, MetricAccumulator, u64)> =
         policies.iter().map(|_| Default::default()).collect();
+    let mut diffs_at: Vec<Vec<MetricAccumulator>> = policies
+        .iter()
+        .map(|_| vs.checkpoints.iter().map(|_| Default::default()).collect())
+        .collect();
     let n = policies.len();
     let pairs: Vec<(usize, usize)> = (0..n)
         .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
@@ -641,6 +648,9 @@ pub fn compare(
                 d.1.add(items(r) - items(base));
                 if value(r) > value(base) {
                     d.2 += 1;
+                }
+                for (k, acc) in diffs_at[p].iter_mut().enumerate() {
+                    acc.add(r.outcomes.value_at[k] - base.outcomes.value_at[k]);
                 }
             }
             for (&(a, b), acc) in pairs.iter().zip(pair_accs.iter_mut()) {
@@ -677,6 +687,7 @@ pub fn compare(
                     p_beats_baseline: share.p,
                     p_beats_baseline_ci95_low: share.low,
                     p_beats_baseline_ci95_high: share.high,
+                    value_at: diffs_at[p].iter().map(MetricAccumulator::stat).collect(),
                 }
             })
             .collect(),

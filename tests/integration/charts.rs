@@ -39,6 +39,7 @@ fn axis_labels(kind: ChartKind) -> &'static [&'static str] {
             "Items delivered per replication",
             "Value realised by the horizon",
         ],
+        ChartKind::ValueDifference => &["Day", "(paired)", "(baseline, zero)"],
         ChartKind::ValueOverTime => &["Day", "Cumulative value realised"],
         ChartKind::Cfd => &["Day", "Cumulative items", "backlog (not yet committed)"],
         ChartKind::CycleTime => &[

@@ -93,6 +93,7 @@ pub(super) fn chart<DB: DrawingBackend>(
         .ck(kind)?;
     match kind {
         ChartKind::OutputVsOutcome => output_vs_outcome(root, &body, d, kind),
+        ChartKind::ValueDifference => value_difference(root, &body, d, kind),
         ChartKind::ValueOverTime => value_over_time(&body, d, kind),
         ChartKind::Cfd => cfd(&body, d, kind),
         ChartKind::CycleTime => cycle_time(root, &body, d, kind),
@@ -299,6 +300,140 @@ fn output_vs_outcome<DB: DrawingBackend>(
     bar_panel(root, &right, d, kind, outcome)
 }
 
+/// The proof chart: each policy's paired difference in cumulative value realised against the
+/// baseline, by checkpoint day, with its 95% interval.
+fn value_difference<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    body: &Area<'_, DB>,
+    d: &ChartData<'_>,
+    kind: ChartKind,
+) -> R {
+    let cmp = d.comparison;
+    let days = &d.scenario.stream.checkpoints;
+    let h = d.scenario.stream.horizon;
+    let base = &cmp.policies[cmp.baseline].policy;
+    // (day, mean, low, high) per non-baseline policy, from day 0 (no difference yet).
+    type Band = Vec<(f64, f64, f64, f64)>;
+    let series: Vec<(usize, Band)> = cmp
+        .differences
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != cmp.baseline)
+        .map(|(i, diff)| {
+            let mut pts = vec![(0.0, 0.0, 0.0, 0.0)];
+            pts.extend(days.iter().zip(&diff.value_at).filter_map(|(&t, s)| {
+                let m = s.mean?;
+                let c = s.ci95.unwrap_or(0.0);
+                Some((t, m, m - c, m + c))
+            }));
+            (i, pts)
+        })
+        .collect();
+    let (lo, hi) = series
+        .iter()
+        .flat_map(|(_, p)| p.iter())
+        .fold((0.0f64, 0.0f64), |(lo, hi), p| (lo.min(p.2), hi.max(p.3)));
+    let pad = ((hi - lo) * 0.08).max(1.0);
+    let (legend_area, body) = body.split_vertically(44);
+    let entries: Vec<(String, Mark)> = series
+        .iter()
+        .map(|(i, _)| {
+            let name = &cmp.policies[*i].policy;
+            (
+                format!("{name} − {base}"),
+                Mark::Line(policy_color(name, *i)),
+            )
+        })
+        .chain(std::iter::once((
+            format!("{base} (baseline, zero)"),
+            Mark::Dashed(BLACK),
+        )))
+        .collect();
+    legend_row(&legend_area, (60, 22), &entries, kind)?;
+    let mut chart = ChartBuilder::on(&body)
+        .margin(30)
+        .x_label_area_size(90)
+        .y_label_area_size(150)
+        .build_cartesian_2d(0f64..h, (lo - pad)..(hi + pad))
+        .ck(kind)?;
+    chart
+        .configure_mesh()
+        .x_desc("Day")
+        .y_desc(format!("Value realised minus {base}'s (paired)"))
+        .y_label_formatter(&|v| fmt_big(Some(*v)))
+        .x_label_formatter(&tick)
+        .label_style(label_style())
+        .axis_desc_style((FONT, AXIS))
+        .draw()
+        .ck(kind)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, 0.0), (h, 0.0)],
+            14,
+            10,
+            BLACK.stroke_width(3),
+        ))
+        .ck(kind)?;
+    // Every band first, faint, then every line on top: no band hides a line, and each line
+    // keeps its legend colour.
+    for (i, pts) in &series {
+        let color = policy_color(&cmp.policies[*i].policy, *i);
+        let band: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|v| (v.0, v.3))
+            .chain(pts.iter().rev().map(|v| (v.0, v.2)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.12).filled(),
+            )))
+            .ck(kind)?;
+    }
+    for (i, pts) in &series {
+        let color = policy_color(&cmp.policies[*i].policy, *i);
+        for edge in [2usize, 3] {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    pts.iter()
+                        .map(move |v| (v.0, if edge == 2 { v.2 } else { v.3 })),
+                    6,
+                    6,
+                    color.stroke_width(1),
+                ))
+                .ck(kind)?;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|v| (v.0, v.1)),
+                color.stroke_width(5),
+            ))
+            .ck(kind)?;
+    }
+    // The final difference, written at the right end of each line.
+    for (i, pts) in &series {
+        if let Some(last) = pts.last() {
+            let color = policy_color(&cmp.policies[*i].policy, *i);
+            let (x, y) = chart.backend_coord(&(last.0, last.1));
+            root.draw_text(
+                &format!(
+                    "{}{}",
+                    if last.1 > 0.0 { "+" } else { "" },
+                    fmt_big(Some(last.1))
+                ),
+                &(FONT, LABEL)
+                    .into_font()
+                    .color(&color)
+                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                (x - 6, y - 6),
+            )
+            .ck(kind)?;
+        }
+    }
+    Ok(())
+}
+
+/// Small multiples: one panel per policy, on one scale, so no band hides another line.
 fn value_over_time<DB: DrawingBackend>(
     body: &Area<'_, DB>,
     d: &ChartData<'_>,
@@ -320,24 +455,35 @@ fn value_over_time<DB: DrawingBackend>(
         .flat_map(|p| pts(p).into_iter().map(|v| v.1))
         .filter(|v| v.is_finite())
         .fold(0.0, f64::min);
-    let mut chart = ChartBuilder::on(body)
-        .margin(30)
-        .x_label_area_size(90)
-        .y_label_area_size(140)
-        .build_cartesian_2d(0f64..h, bottom..top)
-        .ck(kind)?;
-    chart
-        .configure_mesh()
-        .x_desc("Day")
-        .y_desc("Cumulative value realised")
-        .y_label_formatter(&|v| fmt_big(Some(*v)))
-        .x_label_formatter(&tick)
-        .label_style(label_style())
-        .axis_desc_style((FONT, AXIS))
-        .draw()
-        .ck(kind)?;
-    for (i, p) in d.comparison.policies.iter().enumerate() {
+    let n = d.comparison.policies.len().max(1);
+    let cols = n.min(4);
+    let rows = n.div_ceil(cols);
+    let panels = body.margin(10, 10, 10, 10).split_evenly((rows, cols));
+    for (i, (p, panel)) in d.comparison.policies.iter().zip(panels.iter()).enumerate() {
         let color = policy_color(&p.policy, i);
+        let mut chart = ChartBuilder::on(panel)
+            .margin(12)
+            .caption(&p.policy, (FONT, AXIS).into_font().color(&color))
+            .x_label_area_size(50)
+            .y_label_area_size(if i % cols == 0 { 120 } else { 60 })
+            .build_cartesian_2d(0f64..h, bottom..top)
+            .ck(kind)?;
+        let mut mesh = chart.configure_mesh();
+        if i % cols == 0 {
+            mesh.y_desc("Cumulative value realised");
+        }
+        if i / cols == rows - 1 {
+            mesh.x_desc("Day");
+        }
+        mesh.x_labels(4)
+            .y_labels(5)
+            .axis_desc_style((FONT, 22))
+            .y_label_formatter(&|v| fmt_big(Some(*v)))
+            .x_label_formatter(&tick)
+            .label_style((FONT, 20).into_font().color(&BLACK))
+            .light_line_style(RGBColor(238, 238, 238))
+            .draw()
+            .ck(kind)?;
         let mut series = vec![(0.0, 0.0, 0.0, 0.0)];
         series.extend(pts(p));
         let band: Vec<(f64, f64)> = series
@@ -348,21 +494,17 @@ fn value_over_time<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band,
-                color.mix(0.18).filled(),
+                color.mix(0.25).filled(),
             )))
             .ck(kind)?;
         chart
             .draw_series(LineSeries::new(
                 series.iter().map(|v| (v.0, v.2)),
-                color.stroke_width(5),
+                color.stroke_width(4),
             ))
-            .ck(kind)?
-            .label(p.policy.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 40, y)], color.stroke_width(5))
-            });
+            .ck(kind)?;
     }
-    legend(&mut chart, kind, SeriesLabelPosition::UpperLeft)
+    Ok(())
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(

@@ -33,7 +33,10 @@ pub const SIZE: (u32, u32) = (1600, 900);
 pub enum ChartKind {
     /// Items delivered next to value realised, per policy, with 95% whiskers.
     OutputVsOutcome,
-    /// Cumulative value realised over time per policy: median and p10-p90 band.
+    /// Value realised over time against the baseline, paired replication by replication: the
+    /// mean difference with its 95% interval (the proof chart).
+    ValueDifference,
+    /// Cumulative value realised over time, one small panel per policy: median and p10-p90 band.
     ValueOverTime,
     /// Cumulative flow diagram of one replication.
     Cfd,
@@ -65,8 +68,9 @@ pub enum ChartKind {
 
 impl ChartKind {
     /// Every chart, in report order.
-    pub const ALL: [ChartKind; 15] = [
+    pub const ALL: [ChartKind; 16] = [
         ChartKind::OutputVsOutcome,
+        ChartKind::ValueDifference,
         ChartKind::ValueOverTime,
         ChartKind::Cfd,
         ChartKind::CycleTime,
@@ -87,6 +91,7 @@ impl ChartKind {
     pub fn name(self) -> &'static str {
         match self {
             ChartKind::OutputVsOutcome => "output-vs-outcome",
+            ChartKind::ValueDifference => "value-difference",
             ChartKind::ValueOverTime => "value-over-time",
             ChartKind::Cfd => "cfd",
             ChartKind::CycleTime => "cycle-time",
@@ -113,6 +118,7 @@ impl ChartKind {
     pub fn title(self) -> &'static str {
         match self {
             ChartKind::OutputVsOutcome => "Output vs outcome",
+            ChartKind::ValueDifference => "Value realised against the baseline, paired",
             ChartKind::ValueOverTime => "Value realised over time",
             ChartKind::Cfd => "Cumulative flow diagram",
             ChartKind::CycleTime => "Cycle-time scatterplot",
@@ -134,7 +140,8 @@ impl ChartKind {
     pub fn reading(self) -> &'static str {
         match self {
             ChartKind::OutputVsOutcome => "Left: items delivered (output). Right: value realised (outcome). Whiskers: 95% intervals of the mean.",
-            ChartKind::ValueOverTime => "Median cumulative value per policy; the band spans the 10th to 90th percentile of replications.",
+            ChartKind::ValueDifference => "Each policy's cumulative value realised minus the baseline's in the same replication (common random numbers): the mean difference with its 95% interval; above zero the policy is ahead.",
+            ChartKind::ValueOverTime => "One panel per policy, on one scale: median cumulative value realised, with a band from the 10th to the 90th percentile of replications (the spread between replications, not the difference between policies).",
             ChartKind::Cfd => "Cumulative items by day: the top band is the backlog (arrived, not yet committed), then one band per stage from the commitment point on, then done; band heights are counts, horizontal distances approximate time.",
             ChartKind::CycleTime => "One dot per delivered item at its cycle time (commitment to delivery); lines mark the 50th, 85th and 95th percentiles (the 85th is a common service level expectation).",
             ChartKind::CycleTimeHistogram => "How many items took each cycle time (commitment to delivery); lines mark the 50th, 85th and 95th percentiles.",
