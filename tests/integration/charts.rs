@@ -716,3 +716,89 @@ fn index_html_loads_in_a_headless_browser_with_every_chart() {
         assert!(dom.contains(kind.title()), "{} title missing", kind.name());
     }
 }
+
+/// Layout read back from the SVG: every chart's title fits the canvas, even for a very long
+/// scenario name, and the key-results legend sits above every bar.
+#[test]
+fn titles_fit_and_legends_clear_the_data() {
+    let mut sc = scenario::load(&root().join("scenarios/outcomes.toml")).unwrap();
+    sc.name = "A very long scenario name that a facilitator typed in full, with the team, the quarter and the question all in it".into();
+    sc.stream.horizon = 200.0;
+    let policies: Vec<_> = sc
+        .compare
+        .iter()
+        .map(|n| sc.policy_named(n).unwrap())
+        .collect();
+    let cmp = experiment::compare(
+        &sc.stream,
+        &policies,
+        0,
+        &sc.key_results,
+        sc.seed,
+        4,
+        |_| {},
+    );
+    let traced = sc.policy_named(&sc.policy).unwrap();
+    let (_, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+    let data = ChartData {
+        scenario: &sc,
+        comparison: &cmp,
+        traced_policy: &sc.policy,
+        trace: &trace,
+        aging_day: None,
+    };
+    let attr = |n: &roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok());
+    for kind in ChartKind::ALL {
+        let svg = chart::svg(kind, &data).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let title = doc
+            .descendants()
+            .find(|n| n.attribute("font-weight") == Some("bold") && n.has_tag_name("text"))
+            .unwrap_or_else(|| panic!("{}: no title", kind.name()));
+        let text = title.text().unwrap_or_default().trim();
+        assert!(text.starts_with(kind.title()), "{}: {text}", kind.name());
+        // DejaVu Sans Bold averages under 0.62 em a character.
+        let width = text.chars().count() as f64 * attr(&title, "font-size").unwrap() * 0.62;
+        let x = attr(&title, "x").unwrap();
+        assert!(
+            x - width / 2.0 >= 0.0 && x + width / 2.0 <= 1600.0,
+            "{}: a title {width:.0} px wide centred at {x} runs off the canvas: {text}",
+            kind.name()
+        );
+    }
+    // Key results: the legend row is above the highest bar.
+    let svg = chart::svg(ChartKind::KeyResults, &data).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let colours: Vec<String> = sc
+        .compare
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let c = chart::policy_color(n, i);
+            format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+        })
+        .collect();
+    let bars_top = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter(|n| {
+            n.attribute("fill")
+                .is_some_and(|f| colours.iter().any(|c| c == f))
+        })
+        .filter(|n| {
+            attr(n, "width").is_some_and(|w| w > 40.0)
+                && attr(n, "height").is_some_and(|h| h < 100.0)
+        })
+        .filter_map(|n| attr(&n, "y"))
+        .fold(f64::INFINITY, f64::min);
+    for name in &sc.compare {
+        let label = doc
+            .descendants()
+            .find(|n| n.has_tag_name("text") && n.text().map(str::trim) == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("no legend entry {name}"));
+        assert!(
+            attr(&label, "y").unwrap() + 12.0 < bars_top,
+            "the legend entry {name} overlaps the bars (top at {bars_top})"
+        );
+    }
+}

@@ -77,15 +77,25 @@ pub(super) fn chart<DB: DrawingBackend>(
         (40, 14),
     )
     .ck(kind)?;
-    let title = format!("{} · {}", kind.title(), d.scenario.name);
-    // A long scenario name shrinks the title rather than running it off the edge.
-    let mut size = TITLE;
-    while size > 24 {
+    let mut title = format!("{} · {}", kind.title(), d.scenario.name);
+    // A long scenario name shrinks the title rather than running it off the edge; past the
+    // smallest size, the name is cut (with "…") until the title fits.
+    let fits = |t: &str, size: u32| -> Result<bool, ChartError> {
         let font: TextStyle = (FONT, size, FontStyle::Bold).into();
-        if root.estimate_text_size(&title, &font).ck(kind)?.0 + 60 <= SIZE.0 {
-            break;
-        }
+        Ok(root.estimate_text_size(t, &font).ck(kind)?.0 + 120 <= SIZE.0)
+    };
+    let mut size = TITLE;
+    while size > 24 && !fits(&title, size)? {
         size -= 2;
+    }
+    let mut name: Vec<char> = d.scenario.name.chars().collect();
+    while !fits(&title, size)? && !name.is_empty() {
+        name.pop();
+        title = format!(
+            "{} · {}…",
+            kind.title(),
+            name.iter().collect::<String>().trim_end()
+        );
     }
     let body = body
         .margin(18, 0, 0, 0)
