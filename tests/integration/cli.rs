@@ -1049,6 +1049,22 @@ fn headlines_claim_only_clear_paired_differences() {
     assert!(text.contains("models no value"), "{text}");
     assert!(!text.contains("realised the most value"), "{text}");
     assert!(!text.contains("lesson does not hold"), "{text}");
+    // The output-vs-outcome chart says why it has no outcome panel, instead of bars of 0.
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("ovo.svg");
+    valueflow()
+        .args([
+            "chart",
+            "scenarios/delivery-team.toml",
+            "--kind",
+            "output-vs-outcome",
+        ])
+        .args(["--reps", "4", "-q", "--out"])
+        .arg(&svg)
+        .assert()
+        .success();
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("no value is modelled"), "{drawn}");
     // fifo and cd3 order the same items the same way here: no "most items" claim between them.
     let tie = valueflow()
         .args([

@@ -301,6 +301,34 @@ fn output_vs_outcome<DB: DrawingBackend>(
         big: false,
     };
     bar_panel(root, &left, d, kind, output)?;
+    if value.iter().all(|v| v.0 == 0.0) {
+        // No value modelled: a panel of zeros would read as "no policy did anything"; say why
+        // instead.
+        let (w, h) = right.dim_in_pixel();
+        let style = (FONT, AXIS)
+            .into_font()
+            .color(&RGBColor(60, 60, 60))
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        for (k, line) in [
+            "Outcome: no value is modelled",
+            "in this scenario, so policies",
+            "are compared by items delivered.",
+            "Give work types or epics a value",
+            "to see the outcome here.",
+        ]
+        .iter()
+        .enumerate()
+        {
+            right
+                .draw_text(
+                    line,
+                    &style,
+                    (w as i32 / 2, h as i32 / 2 - 90 + 44 * k as i32),
+                )
+                .ck(kind)?;
+        }
+        return Ok(());
+    }
     let outcome = Panel {
         caption: "Outcome: value realised",
         y_desc: "Value realised by the horizon",
