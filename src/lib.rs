@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod engine;
 pub mod experiment;
+pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod policy;

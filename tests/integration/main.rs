@@ -7,6 +7,7 @@ mod economics;
 mod flow;
 mod golden;
 mod hardening;
+mod history;
 mod properties;
 mod stories;
 mod sweep;
