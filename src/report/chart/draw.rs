@@ -416,11 +416,7 @@ fn value_difference<DB: DrawingBackend>(
     // keeps its legend colour.
     for (i, pts) in &series {
         let color = policy_color(&cmp.policies[*i].policy, *i);
-        let band: Vec<(f64, f64)> = pts
-            .iter()
-            .map(|v| (v.0, v.3))
-            .chain(pts.iter().rev().map(|v| (v.0, v.2)))
-            .collect();
+        let band = super::band_outline(&pts.iter().map(|v| (v.0, v.2, v.3)).collect::<Vec<_>>());
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band,
@@ -524,11 +520,7 @@ fn value_over_time<DB: DrawingBackend>(
             .ck(kind)?;
         let mut series = vec![(0.0, 0.0, 0.0, 0.0)];
         series.extend(pts(p));
-        let band: Vec<(f64, f64)> = series
-            .iter()
-            .map(|v| (v.0, v.3))
-            .chain(series.iter().rev().map(|v| (v.0, v.1)))
-            .collect();
+        let band = super::band_outline(&series.iter().map(|v| (v.0, v.1, v.3)).collect::<Vec<_>>());
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band,

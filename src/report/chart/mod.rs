@@ -288,3 +288,12 @@ pub(crate) fn save_drawing(
         _ => Err(ChartError::Extension(path.display().to_string())),
     }
 }
+
+/// The outline of a band along x, from `(x, low, high)` points: along the highs, then back
+/// along the lows, ready to fill as a polygon.
+pub(crate) fn band_outline(pts: &[(f64, f64, f64)]) -> Vec<(f64, f64)> {
+    pts.iter()
+        .map(|p| (p.0, p.2))
+        .chain(pts.iter().rev().map(|p| (p.0, p.1)))
+        .collect()
+}

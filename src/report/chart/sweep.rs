@@ -225,11 +225,7 @@ fn lines<DB: DrawingBackend>(
     for (k, (g, pts)) in groups.iter().zip(&series).enumerate() {
         let name = g.as_ref().map(label).unwrap_or_else(|| what.to_string());
         let color = policy_color(&name, k);
-        let band: Vec<(f64, f64)> = pts
-            .iter()
-            .map(|p| (p.0, p.3))
-            .chain(pts.iter().rev().map(|p| (p.0, p.2)))
-            .collect();
+        let band = super::band_outline(&pts.iter().map(|p| (p.0, p.2, p.3)).collect::<Vec<_>>());
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band,
