@@ -79,6 +79,18 @@ pub struct Stability {
     pub statement: String,
 }
 
+/// How a steady run's work in the system moved: no trend, or a significant drift (its 95%
+/// interval excludes 0) too small to call instability.
+fn steady_trend(growth: f64, ci: f64) -> String {
+    if growth.abs() > ci {
+        format!(
+            "the work in the system drifted by {growth:+.1} ±{ci:.1} items a month, less than the {GROWTH_PER_MONTH:.0} item a month that would make a queue visible on a board"
+        )
+    } else {
+        format!("the work in the system did not trend ({growth:+.1} ±{ci:.1} items a month)")
+    }
+}
+
 /// Judges the stability of a run from its summary.
 pub fn stability(s: &RunSummary) -> Stability {
     let mean = |x: &Stat| x.mean.unwrap_or(f64::NAN);
@@ -98,7 +110,8 @@ pub fn stability(s: &RunSummary) -> Stability {
     };
     let statement = if verdict == Verdict::Steady {
         format!(
-            "Steady state: {throughput:.3} items/day finished against {arrivals:.3}/day arriving; the work in the system did not trend ({growth:+.1} ±{ci:.1} items a month)."
+            "Steady state: {throughput:.3} items/day finished against {arrivals:.3}/day arriving; {}.",
+            steady_trend(growth, ci)
         )
     } else if verdict == Verdict::Draining {
         format!(
@@ -234,4 +247,17 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
         constrained,
         statement,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steady_trend;
+
+    #[test]
+    fn a_significant_drift_is_not_called_no_trend() {
+        assert!(steady_trend(0.7, 0.3).contains("drifted by +0.7 ±0.3"));
+        assert!(steady_trend(-0.5, 0.2).contains("drifted by -0.5"));
+        assert!(steady_trend(0.1, 0.2).contains("did not trend (+0.1 ±0.2"));
+        assert!(steady_trend(f64::NAN, 0.0).contains("did not trend"));
+    }
 }

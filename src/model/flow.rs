@@ -66,6 +66,9 @@ pub struct WorkItem {
     stage: u16,
     kind: Kind,
     failed_bet: bool,
+    /// Standard class of service with no epic exposure: every day of delay costs exactly its
+    /// value rate (set once at creation, so policies need not rebuild its urgency to know).
+    standard_class: bool,
     slice: u16,
     epic: u32,
     epic_def: u16,
@@ -162,6 +165,13 @@ impl WorkItem {
     #[inline]
     pub fn epic_def(&self) -> Option<usize> {
         (self.epic_def != u16::MAX).then_some(usize::from(self.epic_def))
+    }
+    /// True if its value follows the standard class of service (value flows from delivery on,
+    /// every day of delay loses a day of it) and, for a slice, its epic carries no penalty or
+    /// daily cost: [`WorkItem::urgency`] is `Urgency::default()` and nothing else is exposed.
+    #[inline]
+    pub fn standard_class(&self) -> bool {
+        self.standard_class
     }
     /// The shape of its value over time: its work type's, or for a slice its epic's value
     /// shape without the epic-level penalty and daily cost (those belong to the whole epic,
@@ -711,11 +721,20 @@ impl<'a> FlowSim<'a> {
             }
             None => 0,
         };
+        let standard_class = if epic_def == u16::MAX {
+            wt.urgency == Urgency::default()
+        } else {
+            let u = &vs.epics[usize::from(epic_def)].urgency;
+            u.penalty == 0.0
+                && u.cost_per_day == 0.0
+                && vs.epics[usize::from(epic_def)].slice_urgency() == Urgency::default()
+        };
         let item = WorkItem {
             work_type: w as u16,
             stage: 0,
             kind: wt.kind,
             failed_bet,
+            standard_class,
             slice,
             epic,
             epic_def,

@@ -2,7 +2,7 @@
 //! measuring with its stop rule, and thin slicing, assembled into [`RulePolicy`].
 
 use super::{belief, economics, Context, Discipline, Policy};
-use crate::model::{Bet, ItemId, ItemTable, Kind, Urgency, WorkItem};
+use crate::model::{Bet, ItemId, ItemTable, Kind, WorkItem};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -111,25 +111,38 @@ impl RulePolicy {
     }
 
     /// Fills `cands` with the items of `waiting` this policy may take (of kind `only_kind`,
-    /// if given), with their estimated remaining work.
+    /// if given), with their estimated remaining work. Under CD3 or WSJF a standard item's
+    /// cost of delay is its value rate whatever else waits, so its score is set here, in the
+    /// same pass, and [`RulePolicy::score_all`] leaves it alone (`scored`).
     fn gather(
         &self,
         cands: &mut Vec<Candidate>,
         waiting: &VecDeque<ItemId>,
-        items: &ItemTable,
-        ctx: &Context<'_>,
+        sc: &Scorer<'_>,
         only_kind: Option<usize>,
     ) {
         cands.clear();
+        let (items, ctx) = (sc.items, sc.ctx);
+        let cost_of_delay = matches!(self.order, Order::Cd3 | Order::Wsjf);
         for (index, &id) in waiting.iter().enumerate() {
             let it = items.get(id);
             if self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k) {
+                let remaining = remaining(it, ctx);
+                let debt = it.kind() == Kind::Debt;
+                // Exactly what `Scorer::cost_of_delay` answers for a standard item.
+                let scored = cost_of_delay && !debt && it.standard_class();
+                let score = if scored {
+                    sc.rate_of(it, items.bet_of(it)) / remaining
+                } else {
+                    0.0
+                };
                 cands.push(Candidate {
                     index,
                     id,
-                    debt: it.kind() == Kind::Debt,
-                    remaining: remaining(it, ctx),
-                    score: 0.0,
+                    debt,
+                    scored,
+                    remaining,
+                    score,
                 });
             }
         }
@@ -141,18 +154,9 @@ impl RulePolicy {
         &self,
         cands: &mut [Candidate],
         rates: &mut Vec<f64>,
-        items: &'a ItemTable,
-        ctx: &'a Context<'a>,
-        pessimistic: bool,
+        mut sc: Scorer<'a>,
     ) -> Scorer<'a> {
-        let mut sc = Scorer {
-            ctx,
-            items,
-            pessimistic: pessimistic && self.measure,
-            over: 1.0,
-            reference: 0.0,
-            cv: 0.0,
-        };
+        let (items, ctx) = (sc.items, sc.ctx);
         let get = |c: &Candidate| items.get(c.id);
         match self.order {
             Order::Fifo => cands.iter_mut().for_each(|c| c.score = 0.0),
@@ -172,7 +176,7 @@ impl RulePolicy {
                 // CD3 without the price of debt first: the median over the other kinds is the
                 // rate freed capacity would earn, which prices the debt items.
                 let mut debt_waits = false;
-                for c in cands.iter_mut() {
+                for c in cands.iter_mut().filter(|c| !c.scored) {
                     debt_waits |= c.debt;
                     c.score = sc.cost_of_delay(get(c), c.remaining) / c.remaining;
                 }
@@ -224,6 +228,8 @@ struct Candidate {
     index: usize,
     id: ItemId,
     debt: bool,
+    /// Its score is already set (see [`RulePolicy::gather`]).
+    scored: bool,
     remaining: f64,
     score: f64,
 }
@@ -260,7 +266,20 @@ struct Scorer<'a> {
     cv: f64,
 }
 
-impl Scorer<'_> {
+impl<'a> Scorer<'a> {
+    /// A scorer for one decision; `pessimistic` ranks a slice awaiting feedback at the value
+    /// of waiting for its signal.
+    fn new(items: &'a ItemTable, ctx: &'a Context<'a>, pessimistic: bool) -> Self {
+        Scorer {
+            ctx,
+            items,
+            pessimistic,
+            over: 1.0,
+            reference: 0.0,
+            cv: 0.0,
+        }
+    }
+
     /// Expected value per day once delivered, under the team's belief.
     fn expected_rate(&self, it: &WorkItem) -> f64 {
         self.rate_of(it, self.items.bet_of(it))
@@ -291,16 +310,16 @@ impl Scorer<'_> {
         let ctx = self.ctx;
         let bet = self.items.bet_of(it);
         let rate = self.rate_of(it, bet);
+        if it.standard_class() && it.kind() != Kind::Debt {
+            // A standard item: every day of delay costs its value rate (the common case,
+            // answered without the curve).
+            return rate;
+        }
         let urgency = it.urgency(ctx.stream);
         let exposed = bet.is_some_and(|b| {
             let u = &ctx.stream.epics[b.def()].urgency;
             u.penalty != 0.0 || u.cost_per_day != 0.0
         });
-        if !exposed && it.kind() != Kind::Debt && urgency == Urgency::default() {
-            // A standard item: every day of delay costs its value rate (the common case,
-            // answered without the curve).
-            return rate;
-        }
         let now = ctx.now.days();
         let horizon = ctx.stream.horizon;
         let delivery = now + ctx.ahead + remaining;
@@ -413,8 +432,9 @@ impl Policy for RulePolicy {
             None => None,
         };
         SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
-            self.gather(cands, waiting, items, ctx, only_kind);
-            self.score_all(cands, rates, items, ctx, true);
+            let sc = Scorer::new(items, ctx, self.measure);
+            self.gather(cands, waiting, &sc, only_kind);
+            self.score_all(cands, rates, sc);
             let mut best: Option<&Candidate> = None;
             for c in cands.iter() {
                 // Strictly greater keeps the earliest item among equals (FIFO tie-break).
@@ -451,38 +471,41 @@ impl Policy for RulePolicy {
                 .bet_of(items.get(id))
                 .is_some_and(|b| std::ptr::eq(b, bet))
         };
+        let now = ctx.now.days();
+        let horizon = ctx.stream.horizon;
+        let people = f64::from(ctx.stream.people().max(1));
+        let epic = &ctx.stream.epics[bet.def()].urgency;
+        let plain = Scorer::new(items, ctx, false);
+        // One pass over the backlog first: does the bet wait there at all, and, when the epic
+        // carries no cost of its own, the shortcut below (no candidate list needed).
+        let (mut own, mut total, mut rate) = (false, 0.0, 0.0);
+        for &id in backlog {
+            let it = items.get(id);
+            if !self.eligible(it) {
+                continue;
+            }
+            total += remaining(it, ctx);
+            if is_own(id) {
+                own = true;
+                rate += plain.expected_rate(it);
+            }
+        }
+        if !own {
+            return false;
+        }
+        if epic.penalty == 0.0
+            && epic.cost_per_day == 0.0
+            && rate > 0.0
+            && total / people < horizon - now
+        {
+            // A shortcut that decides as the full rule would: with no epic-level cost and a
+            // positive expected value, neither test can stop the bet while all the work
+            // waiting, its own included, is done before the horizon.
+            return false;
+        }
         SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
-            self.gather(cands, backlog, items, ctx, None);
-            if !cands.iter().any(|c| is_own(c.id)) {
-                return false;
-            }
-            let now = ctx.now.days();
-            let horizon = ctx.stream.horizon;
-            let people = f64::from(ctx.stream.people().max(1));
-            let epic = &ctx.stream.epics[bet.def()].urgency;
-            if epic.penalty == 0.0 && epic.cost_per_day == 0.0 {
-                // A shortcut that decides as the full rule would: with no epic-level cost and
-                // a positive expected value, neither test can stop the bet while all the work
-                // waiting, its own included, is done before the horizon.
-                let plain = Scorer {
-                    ctx,
-                    items,
-                    pessimistic: false,
-                    over: 1.0,
-                    reference: 0.0,
-                    cv: 0.0,
-                };
-                let total: f64 = cands.iter().map(|c| c.remaining).sum();
-                let rate: f64 = cands
-                    .iter()
-                    .filter(|c| is_own(c.id))
-                    .map(|c| plain.expected_rate(items.get(c.id)))
-                    .sum();
-                if rate > 0.0 && total / people < horizon - now {
-                    return false;
-                }
-            }
-            let sc = self.score_all(cands, rates, items, ctx, false);
+            self.gather(cands, backlog, &plain, None);
+            let sc = self.score_all(cands, rates, Scorer::new(items, ctx, false));
             // When its slices would be done: after the work that ranks above its best slice,
             // shared by every worker (an estimate that ignores which stage is the bottleneck).
             let own_best = cands
