@@ -84,7 +84,11 @@ pub fn two_sample(a: &[f64], b: &[f64]) -> Option<TwoSample> {
         }
         d = d.max((i as f64 / n as f64 - j as f64 / m as f64).abs());
     }
-    let t = TwoSample { d, p: 0.0, n: (n, m) };
+    let t = TwoSample {
+        d,
+        p: 0.0,
+        n: (n, m),
+    };
     Some(TwoSample {
         p: p_value(d, t.effective_size()),
         ..t

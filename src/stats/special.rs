@@ -194,9 +194,9 @@ mod tests {
     #[test]
     fn incomplete_gamma_known_values() {
         // P(1, x) = 1 − e^(−x).
-        for x in [0.01, 0.5, 1.0, 3.0, 20.0] {
-            assert!(close(gamma_p(1.0, x), 1.0 - (-x as f64).exp(), 1e-13), "{x}");
-            assert!(close(gamma_q(1.0, x), (-x as f64).exp(), 1e-12), "{x}");
+        for x in [0.01_f64, 0.5, 1.0, 3.0, 20.0] {
+            assert!(close(gamma_p(1.0, x), 1.0 - (-x).exp(), 1e-13), "{x}");
+            assert!(close(gamma_q(1.0, x), (-x).exp(), 1e-12), "{x}");
         }
         // Chi-square with 2 degrees of freedom at 5.991464547: 0.95 (P(1, 2.9957)).
         assert!(close(gamma_p(1.0, 5.991_464_547 / 2.0), 0.95, 1e-9));
