@@ -104,8 +104,12 @@ pub struct Fit {
     pub stages: Vec<StageFit>,
     /// Cycle times (commitment to done) of the items done, whole days.
     pub cycle: Days,
-    /// Days from entering the first stage to done: its 95th percentile is the warm-up.
+    /// The warm-up written: the 95th percentile of the days from entering the first stage
+    /// to done, at most half the history.
     pub warmup: u32,
+    /// What the data suggests the model does not capture (a batch of arrivals on the first
+    /// day, deliveries in batches), for the file's header and the terminal.
+    pub notes: Vec<String>,
 }
 
 impl Fit {
@@ -286,7 +290,32 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
             .quantile(0.95)
             .min(((t as u32).saturating_sub(1)) / 2)
     };
+    let mut notes = Vec::new();
+    let mean = all.iter().map(|&c| f64::from(c)).sum::<f64>() / t as f64;
+    // More than 5 Poisson standard deviations above the mean: not chance.
+    if t > 1 && f64::from(all[0]) > mean + 5.0 * mean.sqrt().max(1.0) {
+        notes.push(format!(
+            "{} items arrived on the first day, {} ({:.2} a day on average): probably the backlog when the history begins. They count as arrivals, which raises the arrival rate; remove them, or give the type a `backlog` instead.",
+            all[0],
+            date::format(first),
+            mean
+        ));
+    }
+    let mut delivered = vec![0u32; t];
+    for r in &rows {
+        if let Some(d) = r.done {
+            delivered[(d - first) as usize] += 1;
+        }
+    }
+    let batches = Dispersion::of(&delivered);
+    if let Some(b) = batches.filter(|b| b.verdict() == DispersionVerdict::Bursty && b.index > 2.0) {
+        notes.push(format!(
+            "Items are done in batches (dispersion index of daily deliveries {:.1}): a release train, or tickets closed in bulk? The fit does not model it (the waiting for the batch is inside the last stage's time), so simulated deliveries are smoother than the team's: forecast by resampling keeps the batches, and simulation percentiles will be narrower.",
+            b.index
+        ));
+    }
     Ok(Fit {
+        notes,
         source: file.to_string(),
         columns: history.columns.clone(),
         workflow: w.clone(),
@@ -470,6 +499,28 @@ impl StageFit {
         }
     }
 
+    /// The choice in a few words, for the terminal.
+    pub fn brief(&self) -> String {
+        match &self.choice {
+            Choice::Zero => "zero days".into(),
+            Choice::Family(i) => {
+                let f = &self.families[*i];
+                format!(
+                    "{}({}), best AIC, KS D {:.3} (p {:.2}){}",
+                    f.params.family.name(),
+                    f.params.describe(),
+                    f.ks,
+                    f.ks_p,
+                    if self.days.len() < THIN { " THIN" } else { "" }
+                )
+            }
+            Choice::Empirical(v) => format!(
+                "empirical ({} values): no family passes the KS test",
+                v.len()
+            ),
+        }
+    }
+
     /// The service distribution written.
     pub fn spec(&self) -> DistSpec {
         match &self.choice {
@@ -533,6 +584,9 @@ impl Fit {
                 "# Columns after done are ignored: {}.",
                 self.columns[w.done + 1..].join(", ")
             );
+        }
+        for n in &self.notes {
+            let _ = writeln!(o, "# Note: {n}");
         }
         if self.undated > 0 {
             let _ = writeln!(
@@ -699,8 +753,11 @@ impl Fit {
                 s.name,
                 s.days.len(),
                 s.peak.max(1),
-                s.reason()
+                s.brief()
             );
+        }
+        for n in &self.notes {
+            let _ = writeln!(o, "note: {n}");
         }
         o
     }
