@@ -10,9 +10,13 @@ use crate::history::{self, date, forecast as resampling, simulated, History};
 use crate::model::flow;
 use crate::report::chart;
 use crate::report::forecast::{ForecastReport, MethodResult, Question};
-use crate::scenario::{self, Overrides};
+use crate::scenario::{self, bounds, Overrides};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+
+/// The most resampling trials: 10 million answers take 80 MB, and percentiles are stable to
+/// well under a day long before that.
+const MAX_TRIALS: u32 = 10_000_000;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct ExportArgs {
@@ -295,8 +299,23 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
             "forecast writes --format table, json or csv".into(),
         ));
     }
-    if args.trials == 0 {
-        return Err(CliError::Input("--trials must be at least 1".into()));
+    if !(1..=MAX_TRIALS).contains(&args.trials) {
+        return Err(CliError::Input(format!(
+            "--trials must be from 1 to {MAX_TRIALS} (got {})",
+            args.trials
+        )));
+    }
+    if args.reps > bounds::REPLICATIONS {
+        return Err(CliError::Input(format!(
+            "--reps must be at most {} (got {})",
+            bounds::REPLICATIONS,
+            args.reps
+        )));
+    }
+    if args.items == Some(0) {
+        return Err(CliError::Input(
+            "--items must be at least 1: no time at all finishes 0 items".into(),
+        ));
     }
     if let Some(c) = &args.chart {
         check_chart_path(c, args.force)?;
@@ -378,9 +397,15 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
                     date::format(first)
                 )));
             }
-            Question::HowMany {
-                days: (until - first + 1) as u64,
+            let days = (until - first + 1) as u64;
+            if days > resampling::MAX_DAYS {
+                return Err(CliError::Input(format!(
+                    "--by {by} is {days} days after {}; forecasts reach at most {} days",
+                    date::format(first),
+                    resampling::MAX_DAYS
+                )));
             }
+            Question::HowMany { days }
         }
         (None, None) => unreachable!("clap requires --items, --backlog or --by"),
     };

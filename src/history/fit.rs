@@ -19,6 +19,7 @@ use super::fitdist::{self, Days, Family, FamilyFit};
 use super::mapping::Workflow;
 use super::{date, History, HistoryError};
 use crate::model::{DistSpec, Kind};
+use crate::scenario::bounds;
 use crate::stats::{poisson_rate_interval, Dispersion, DispersionVerdict};
 use std::fmt::Write;
 
@@ -139,8 +140,44 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         ));
     }
     let w = workflow;
+    let header = |c: usize, message: String| HistoryError {
+        file: file.to_string(),
+        line: 1,
+        column: history.first_column + c,
+        message,
+    };
+    // Stages become scenario stages: named, uniquely, and not too many.
+    if w.stages.len() > bounds::STAGES {
+        return Err(header(
+            w.stages[0],
+            format!(
+                "{} stage columns; a scenario has at most {}",
+                w.stages.len(),
+                bounds::STAGES
+            ),
+        ));
+    }
+    for (i, &c) in w.stages.iter().enumerate() {
+        let name = history.columns[c].trim();
+        if name.is_empty() {
+            return Err(header(c, "a stage column needs a name".into()));
+        }
+        if let Some(&d) = w.stages[..i]
+            .iter()
+            .find(|&&d| history.columns[d].trim().eq_ignore_ascii_case(name))
+        {
+            return Err(header(
+                c,
+                format!(
+                    "the stage column `{name}` appears twice (also column {}): stage names must be unique",
+                    history.first_column + d
+                ),
+            ));
+        }
+    }
     // Every item's arrival, stage entries and done date, in the mapped columns.
     struct Row<'a> {
+        line: u64,
         kind: &'a str,
         arrival: i64,
         stages: Vec<Option<i64>>,
@@ -160,6 +197,7 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
             .or(done);
         match arrival {
             Some(arrival) => rows.push(Row {
+                line: it.line,
                 kind: &it.kind,
                 arrival,
                 stages,
@@ -175,16 +213,33 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         )));
     }
     let first = rows.iter().map(|r| r.arrival).min().unwrap_or(0);
-    let last = rows
+    let latest = |r: &Row<'_>| {
+        std::iter::once(Some(r.arrival))
+            .chain(r.stages.iter().copied())
+            .chain([r.done])
+            .flatten()
+            .max()
+            .unwrap_or(r.arrival)
+    };
+    let (last, last_line) = rows
         .iter()
-        .flat_map(|r| {
-            std::iter::once(Some(r.arrival))
-                .chain(r.stages.iter().copied())
-                .chain([r.done])
-        })
-        .flatten()
+        .map(|r| (latest(r), r.line))
         .max()
-        .unwrap_or(first);
+        .unwrap_or((first, 2));
+    if (last - first + 1) as f64 > bounds::HORIZON {
+        return Err(HistoryError {
+            file: file.to_string(),
+            line: last_line,
+            column: 1,
+            message: format!(
+                "the history spans {} days, {} to {}; a scenario's horizon is at most {} days: is this item's date right?",
+                last - first + 1,
+                date::format(first),
+                date::format(last),
+                bounds::HORIZON
+            ),
+        });
+    }
     let t = (last - first + 1) as usize;
 
     // Arrivals per type, in order of first appearance.
@@ -200,16 +255,30 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         daily[i][(r.arrival - first) as usize] += 1;
         all[(r.arrival - first) as usize] += 1;
     }
+    if names.len() > bounds::TYPES {
+        return Err(HistoryError {
+            file: file.to_string(),
+            line: 1,
+            column: history.type_column,
+            message: format!(
+                "{} different Type values; a scenario has at most {} work types: is Type the item's kind of work?",
+                names.len(),
+                bounds::TYPES
+            ),
+        });
+    }
     let types = names
         .iter()
         .zip(&daily)
         .map(|(&name, counts)| {
             let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
             TypeFit {
-                name: if name.trim().is_empty() {
-                    "unspecified".to_string()
-                } else {
+                name: if !name.trim().is_empty() {
                     name.to_string()
+                } else if names.contains(&"unspecified") {
+                    "unspecified (empty Type)".to_string()
+                } else {
+                    "unspecified".to_string()
                 },
                 kind: w.kind_of(name),
                 kind_mapped: w.kinds.contains_key(name),
@@ -863,6 +932,26 @@ mod tests {
         assert_eq!(num(0.123_456), "0.1235");
         assert_eq!(num(12_345.6), "12350.0");
         assert_eq!(num(0.000_012_34), "1.234e-5");
+    }
+
+    #[test]
+    fn stage_names_and_the_span_must_make_a_valid_scenario() {
+        let csv = "ID,Link,Name,Backlog,Build,build,Done,Type\nA,,a,2026-01-01,2026-01-02,2026-01-03,2026-01-04,x\n";
+        let h = read(csv, "h.csv").unwrap();
+        let w = Mapping::default()
+            .resolve(&h.columns, &[], "h.csv")
+            .unwrap();
+        let e = fit(&h, &w, "h.csv").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 6), "{e}");
+        assert!(e.message.contains("appears twice (also column 5)"), "{e}");
+        let far = "ID,Link,Name,Backlog,Build,Done,Type\nA,,a,2026-01-01,2026-01-02,2026-01-03,x\nB,,b,2026-01-01,2026-01-02,9999-01-03,x\n";
+        let h = read(far, "h.csv").unwrap();
+        let w = Mapping::default()
+            .resolve(&h.columns, &[], "h.csv")
+            .unwrap();
+        let e = fit(&h, &w, "h.csv").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("is this item's date right?"), "{e}");
     }
 
     #[test]

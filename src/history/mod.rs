@@ -133,6 +133,8 @@ pub struct HistoryItem {
     pub kind: String,
     /// Entry day per workflow column, in column order; the last column is done.
     pub entered: Vec<Option<i64>>,
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
 }
 
 /// A history read from a cycle-data CSV.
@@ -140,6 +142,11 @@ pub struct HistoryItem {
 pub struct History {
     /// The workflow columns, in order; the last is done.
     pub columns: Vec<String>,
+    /// The file's column (from 1) of the first workflow column: workflow column `c` is file
+    /// column `first_column + c`.
+    pub first_column: usize,
+    /// The file's column (from 1) of `Type`.
+    pub type_column: usize,
     /// The items.
     pub items: Vec<HistoryItem>,
 }
@@ -243,9 +250,15 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
             id: record.get(id_col).unwrap_or("").trim().to_string(),
             kind: record.get(type_col).unwrap_or("").trim().to_string(),
             entered,
+            line,
         });
     }
-    Ok(History { columns, items })
+    Ok(History {
+        columns,
+        first_column: name_col + 2,
+        type_column: type_col + 1,
+        items,
+    })
 }
 
 #[cfg(test)]
