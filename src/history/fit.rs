@@ -450,6 +450,12 @@ fn num(x: f64) -> String {
     }
 }
 
+/// A TOML float holding a whole number of days, written exactly (`12345.0`): durations and
+/// spans are counts, not estimates to round.
+fn whole(x: f64) -> String {
+    format!("{:.1}", x.round())
+}
+
 /// A TOML string.
 fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
@@ -500,7 +506,7 @@ fn dist_toml(spec: &DistSpec) -> String {
             "{{ dist = \"empirical\", samples = [{}] }}",
             samples
                 .iter()
-                .map(|&s| num(s))
+                .map(|&s| whole(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -684,12 +690,12 @@ impl Fit {
         let _ = writeln!(
             o,
             "horizon = {}   # days: the span of the history",
-            num(self.days() as f64)
+            whole(self.days() as f64)
         );
         let _ = writeln!(
             o,
             "warmup = {}   # days: the model starts empty; the 95th percentile of the days from the first stage to done, at most half the horizon",
-            num(f64::from(self.warmup))
+            whole(f64::from(self.warmup))
         );
         o.push_str("seed = 1   # any seed: it fixes the random numbers\n");
         o.push_str("policy = \"fifo\"   # the history does not say how the team chose work: first in, first out\n");
@@ -932,6 +938,7 @@ mod tests {
         assert_eq!(num(0.123_456), "0.1235");
         assert_eq!(num(12_345.6), "12350.0");
         assert_eq!(num(0.000_012_34), "1.234e-5");
+        assert_eq!(whole(111_999.0), "111999.0");
     }
 
     #[test]
