@@ -8,3 +8,4 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod stats;

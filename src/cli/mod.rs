@@ -5,6 +5,7 @@
 //! 2 bad input (a scenario or argument error, or an output file that would be overwritten);
 //! 130 interrupted by Ctrl-C (temporaries removed: `output::clean_up_on_interrupt`).
 
+mod history;
 mod output;
 mod progress;
 
@@ -72,8 +73,11 @@ enum Command {
     #[command(subcommand)]
     History(HistoryCommand),
     /// When will N more items be done, or how many by a date? Resamples the daily throughput
-    /// of a cycle-data history (Monte Carlo).
-    Forecast(ForecastArgs),
+    /// of a cycle-data history, simulates a scenario, or both side by side (Monte Carlo).
+    Forecast(history::ForecastArgs),
+    /// Fit a scenario to a cycle-data history: arrival rates, time in stage, observed peaks,
+    /// every number commented with its evidence.
+    Fit(history::FitArgs),
     /// Draw a scenario's value stream in the terminal: stages, workers, WIP limits, rework and
     /// release paths, work types, epics and objectives.
     Describe {
@@ -87,59 +91,7 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum HistoryCommand {
     /// Write replication 0 of a scenario as tracker history (cycle data), dated from --start.
-    Export(HistoryExportArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct HistoryExportArgs {
-    /// The scenario file (.toml, .yaml, .yml or .json).
-    file: PathBuf,
-    /// The CSV file to write.
-    #[arg(long, value_name = "FILE")]
-    out: PathBuf,
-    /// The date of simulated day 0 (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", default_value = "2026-01-01")]
-    start: String,
-    /// The policy the team follows (default: the scenario's `policy`).
-    #[arg(long)]
-    policy: Option<String>,
-    /// Base random seed (overrides `seed`): replication 0 of it is exported.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Replace --out if it exists.
-    #[arg(long)]
-    force: bool,
-    #[command(flatten)]
-    sets: Sets,
-}
-
-#[derive(Debug, clap::Args)]
-struct ForecastArgs {
-    /// The history: a cycle-data CSV (`valueflow history export` writes one).
-    file: PathBuf,
-    /// How long until this many more items are done?
-    #[arg(
-        long,
-        value_name = "N",
-        conflicts_with = "by",
-        required_unless_present = "by"
-    )]
-    items: Option<u64>,
-    /// How many items will be done by this date (YYYY-MM-DD)?
-    #[arg(long, value_name = "DATE")]
-    by: Option<String>,
-    /// Resample only the last DAYS days of the history (default: all of it).
-    #[arg(long, value_name = "DAYS")]
-    window: Option<u32>,
-    /// Monte Carlo trials.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    trials: u32,
-    /// Random seed of the trials.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Output format: table or json.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    Export(history::ExportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -624,8 +576,9 @@ pub fn main(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run(args),
         Command::Board(args) => board(args),
         Command::Scenarios(args) => scenarios(args),
-        Command::History(HistoryCommand::Export(args)) => history_export(args),
-        Command::Forecast(args) => forecast(args),
+        Command::History(HistoryCommand::Export(args)) => history::export(args),
+        Command::Forecast(args) => history::forecast(args),
+        Command::Fit(args) => history::fit(args),
         Command::Init { file } => init(&file),
         Command::Describe { file, sets } => {
             let sc = scenario::load_with(&file, &sets.set)?;
@@ -1616,160 +1569,4 @@ fn init(file: &std::path::Path) -> Result<(), CliError> {
         file.display()
     );
     Ok(())
-}
-
-/// `history export`: replication 0 as cycle data.
-fn history_export(args: HistoryExportArgs) -> Result<(), CliError> {
-    use crate::history::{date, export};
-    let start = date::parse(&args.start).map_err(|m| CliError::Input(format!("--start: {m}")))?;
-    check_parent(&args.out)?;
-    output::check_writable(&args.out, args.force)?;
-    let sc = resolve(
-        scenario::load_with(&args.file, &args.sets.set)?,
-        &Overrides {
-            seed: args.seed,
-            policy: args.policy.clone(),
-            ..Default::default()
-        },
-    )?;
-    let policy = sc
-        .policy_named(&sc.policy)
-        .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-    let (_, trace) = flow::simulate_traced(&sc.stream, policy.as_ref(), sc.seed, 0);
-    let text = export(&sc.stream, &trace, start, "valueflow:");
-    crate::report::write_atomically(&args.out, text.as_bytes(), args.force)
-        .map_err(output::write_error)?;
-    eprintln!(
-        "wrote {} ({} items, replication 0 of `{}` under {}, day 0 = {})",
-        args.out.display(),
-        trace.items.len(),
-        sc.name,
-        sc.policy,
-        args.start
-    );
-    Ok(())
-}
-
-/// `forecast`: When or How many, by resampling the history's daily throughput.
-fn forecast(args: ForecastArgs) -> Result<(), CliError> {
-    use crate::history::{date, forecast as fc, read};
-    if !matches!(args.format, Format::Table | Format::Json) {
-        return Err(CliError::Input(
-            "forecast writes --format table or json".into(),
-        ));
-    }
-    if args.trials == 0 {
-        return Err(CliError::Input("--trials must be at least 1".into()));
-    }
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", args.file.display())))?;
-    let history = read(&text, &args.file.display().to_string())
-        .map_err(|e| CliError::Input(e.to_string()))?;
-    let done = history.done_days();
-    let t = fc::Throughput::from_done(&done, args.window).ok_or_else(|| {
-        CliError::Input(format!(
-            "{}: no item has a date in the last workflow column ({}): nothing to resample",
-            args.file.display(),
-            history.columns.last().map_or("", String::as_str)
-        ))
-    })?;
-    let from = t.last() + 1;
-    let levels = [0.5, 0.7, 0.85, 0.95];
-    let window = format!(
-        "{} to {} ({} days, {:.2} items a day)",
-        date::format(t.first),
-        date::format(t.last()),
-        t.daily.len(),
-        t.mean()
-    );
-    let (question, rows): (String, Vec<(f64, String, serde_json::Value)>) = match (
-        args.items, &args.by,
-    ) {
-        (Some(n), _) => {
-            let trials = fc::when(&t, n, args.trials, args.seed).ok_or_else(|| {
-                CliError::Input(format!(
-                    "the window {window} delivered nothing: no number of days would finish {n} items"
-                ))
-            })?;
-            let rows = levels
-                .iter()
-                .map(|&q| {
-                    let days = fc::percentile(&trials, q);
-                    let day = from + days as i64 - 1;
-                    (
-                        q,
-                        format!("{} ({days} days)", date::format(day)),
-                        serde_json::json!({"probability": q, "date": date::format(day), "days": days}),
-                    )
-                })
-                .collect();
-            (
-                format!(
-                    "When will {n} more items be done (counting from {})?",
-                    date::format(from)
-                ),
-                rows,
-            )
-        }
-        (None, Some(by)) => {
-            let until = date::parse(by).map_err(|m| CliError::Input(format!("--by: {m}")))?;
-            if until < from {
-                return Err(CliError::Input(format!(
-                    "--by {by} is not after the history, which ends on {}",
-                    date::format(t.last())
-                )));
-            }
-            let days = (until - from + 1) as u64;
-            let trials = fc::how_many(&t, days, args.trials, args.seed);
-            let rows = levels
-                .iter()
-                .map(|&q| {
-                    // At probability q, at least this many: the (1 − q) quantile of the totals.
-                    let n = fc::percentile(&trials, 1.0 - q);
-                    (
-                        q,
-                        format!("at least {n} items"),
-                        serde_json::json!({"probability": q, "items": n}),
-                    )
-                })
-                .collect();
-            (
-                format!(
-                    "How many items will be done from {} to {by} ({days} days)?",
-                    date::format(from)
-                ),
-                rows,
-            )
-        }
-        (None, None) => unreachable!("clap requires --items or --by"),
-    };
-    let out = if matches!(args.format, Format::Json) {
-        let mut s = serde_json::to_string_pretty(&serde_json::json!({
-            "history": args.file.display().to_string(),
-            "items_done": done.len(),
-            "window_first": date::format(t.first),
-            "window_last": date::format(t.last()),
-            "mean_per_day": t.mean(),
-            "trials": args.trials,
-            "seed": args.seed,
-            "question": question,
-            "method": "resampled daily throughput",
-            "percentiles": rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
-        }))
-        .expect("invariant: serializable");
-        s.push('\n');
-        s
-    } else {
-        let mut o = format!(
-            "{question}\nResampling the daily throughput of {} done items, {window}; {} trials, seed {}.\n\n",
-            done.len(),
-            args.trials,
-            args.seed
-        );
-        for (q, text, _) in &rows {
-            o.push_str(&format!("  {:>3.0}% likely: {text}\n", q * 100.0));
-        }
-        o
-    };
-    stdout(&out)
 }

@@ -704,6 +704,17 @@ pub fn compare(
     }
 }
 
+/// Computes `simulate(i)` for each replication index in `indices`, in parallel chunks, and
+/// returns the results in the order of `indices` (the same for any number of threads). For
+/// callers that keep a small result per replication (a forecast keeps one number).
+pub fn map_replications<T: Send>(indices: &[u64], simulate: impl Fn(u64) -> T + Sync) -> Vec<T> {
+    let mut out = Vec::with_capacity(indices.len());
+    for chunk in indices.chunks(CHUNK as usize) {
+        out.extend(chunk.par_iter().map(|&i| simulate(i)).collect::<Vec<T>>());
+    }
+    out
+}
+
 /// Computes `simulate(i)` for `i in 0..replications` in parallel chunks and hands each result
 /// to `visit` in index order, so folding is deterministic for any number of threads.
 fn in_chunks<T: Send>(

@@ -5,9 +5,19 @@
 //! holding the date the item entered that stage (empty if it skipped it), the last being done;
 //! then `Type`, `Status`, `Resolution` and `Blocked Days` (other attribute columns may follow
 //! `Type` and are ignored). Dates are ISO, `YYYY-MM-DD`, optionally with a time.
+//!
+//! - [`read`] and [`export`]: the format, with located errors ([`HistoryError`]);
+//! - [`forecast`]: When / How many by resampling daily throughput;
+//! - [`simulated`]: When / How many by simulating a scenario;
+//! - [`mapping`]: which columns are the backlog, the stages, the commitment point and done;
+//! - [`fit`] (with [`fitdist`]): a scenario fitted to a history, every number commented.
 
 pub mod date;
+pub mod fit;
+pub mod fitdist;
 pub mod forecast;
+pub mod mapping;
+pub mod simulated;
 
 use crate::metrics::Trace;
 use crate::model::ValueStream;
@@ -25,6 +35,26 @@ pub struct HistoryError {
     pub column: usize,
     /// What is wrong, and what would be valid.
     pub message: String,
+}
+
+/// Histories of this size or more are refused before a byte is read (100 MB, the issue's
+/// example of input too big to be a team's history: a 100,000-item history is about 10 MB).
+pub const MAX_BYTES: u64 = 100_000_000;
+
+/// Refuses a history (or mapping, or backlog) file of `bytes` bytes if it is [`MAX_BYTES`] or
+/// more, before it is read.
+pub fn check_size(file: &str, bytes: u64) -> Result<(), HistoryError> {
+    if bytes >= MAX_BYTES {
+        return Err(HistoryError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the file is {bytes} bytes; files of {MAX_BYTES} bytes (100 MB) or more are refused: export a shorter window of time"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
@@ -103,6 +133,8 @@ pub struct HistoryItem {
     pub kind: String,
     /// Entry day per workflow column, in column order; the last column is done.
     pub entered: Vec<Option<i64>>,
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
 }
 
 /// A history read from a cycle-data CSV.
@@ -110,6 +142,11 @@ pub struct HistoryItem {
 pub struct History {
     /// The workflow columns, in order; the last is done.
     pub columns: Vec<String>,
+    /// The file's column (from 1) of the first workflow column: workflow column `c` is file
+    /// column `first_column + c`.
+    pub first_column: usize,
+    /// The file's column (from 1) of `Type`.
+    pub type_column: usize,
     /// The items.
     pub items: Vec<HistoryItem>,
 }
@@ -188,11 +225,17 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
                 date::parse(text).map_err(|m| fail(line, c + 1, format!("{}: {m}", names[c])))?;
             if let Some((before, bc)) = last {
                 if d < before {
+                    // The first and last workflow columns are usually created and done.
+                    let why = if bc == workflow.start && c + 1 == workflow.end {
+                        "the item would be done before it was created"
+                    } else {
+                        "the workflow dates of an item must not go backwards"
+                    };
                     return Err(fail(
                         line,
                         c + 1,
                         format!(
-                            "{} ({text}) is before {} ({}): the workflow dates of an item must not go backwards",
+                            "{} ({text}) is before {} ({}): {why}",
                             names[c],
                             names[bc],
                             date::format(before)
@@ -207,9 +250,15 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
             id: record.get(id_col).unwrap_or("").trim().to_string(),
             kind: record.get(type_col).unwrap_or("").trim().to_string(),
             entered,
+            line,
         });
     }
-    Ok(History { columns, items })
+    Ok(History {
+        columns,
+        first_column: name_col + 2,
+        type_column: type_col + 1,
+        items,
+    })
 }
 
 #[cfg(test)]
@@ -233,6 +282,23 @@ mod tests {
                 date::parse("2026-01-05").unwrap(),
                 date::parse("2026-01-03").unwrap()
             ]
+        );
+    }
+
+    #[test]
+    fn done_before_created_is_named_and_sizes_are_checked() {
+        let e = read(
+            "ID,Link,Name,Backlog,Build,Done,Type\nA,,a,2026-01-05,,2026-01-02,x\n",
+            "h.csv",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 6), "{e}");
+        assert!(e.message.contains("done before it was created"), "{e}");
+        assert!(check_size("h.csv", MAX_BYTES - 1).is_ok());
+        let e = check_size("h.csv", MAX_BYTES).unwrap_err();
+        assert_eq!(
+            e.to_string().split(':').take(3).collect::<Vec<_>>(),
+            ["h.csv", "1", "1"]
         );
     }
 

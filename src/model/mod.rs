@@ -12,7 +12,10 @@ mod dist;
 pub mod flow;
 mod value;
 
-pub use dist::{Dist, DistError, DistSpec};
+pub use dist::{
+    Dist, DistError, DistSpec, MAX_GAMMA_CV, MAX_PARAMETER, MAX_SAMPLES, MAX_SIGMA,
+    MIN_WEIBULL_SHAPE,
+};
 pub use flow::{Bet, ItemId, ItemTable, WorkItem};
 pub use value::Urgency;
 

@@ -9,6 +9,7 @@ pub mod board;
 pub mod chart;
 mod csv;
 pub mod describe;
+pub mod forecast;
 mod json;
 pub mod pack;
 pub mod paired;

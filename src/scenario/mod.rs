@@ -21,7 +21,7 @@ use message::{Excerpt, Item, Style};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use validate::{DEFAULT_COMPARE, DEFAULT_REPLICATIONS};
+pub use validate::{bounds, DEFAULT_COMPARE, DEFAULT_REPLICATIONS};
 
 use crate::experiment::okr::KeyResult;
 use crate::policy::{Policy, RulePolicy};

@@ -170,5 +170,7 @@ pub(super) struct RawDist {
     pub p90: Option<f64>,
     pub sd: Option<f64>,
     pub cv: Option<f64>,
+    pub shape: Option<f64>,
+    pub scale: Option<f64>,
     pub samples: Option<Vec<f64>>,
 }

@@ -203,6 +203,8 @@ impl Checker {
             ("p90", raw.p90.is_some()),
             ("sd", raw.sd.is_some()),
             ("cv", raw.cv.is_some()),
+            ("shape", raw.shape.is_some()),
+            ("scale", raw.scale.is_some()),
             ("samples", raw.samples.is_some()),
         ]
         .into_iter()
@@ -243,6 +245,14 @@ impl Checker {
                 mean: raw.mean.unwrap_or_default(),
                 cv: raw.cv.unwrap_or_default(),
             },
+            "weibull" if expect(&["shape", "scale"]) => DistSpec::Weibull {
+                shape: raw.shape.unwrap_or_default(),
+                scale: raw.scale.unwrap_or_default(),
+            },
+            "weibull" if expect(&["mean", "shape"]) => DistSpec::WeibullMean {
+                mean: raw.mean.unwrap_or_default(),
+                shape: raw.shape.unwrap_or_default(),
+            },
             "empirical" if expect(&["samples"]) => DistSpec::Empirical {
                 samples: raw.samples.clone().unwrap_or_default(),
             },
@@ -254,12 +264,13 @@ impl Checker {
                     "triangular" => "`triangular` takes `min`, `mode` and `max`",
                     "lognormal" => "`lognormal` takes `median` and `p90`, or `mean` and `sd`",
                     "gamma" => "`gamma` takes `mean` and `cv`",
+                    "weibull" => "`weibull` takes `shape` and `scale`, or `mean` and `shape`",
                     "empirical" => "`empirical` takes `samples = [...]`",
                     _ => {
                         self.fail(
                             format!("{key}.dist"),
                             format!(
-                                "unknown distribution `{kind}`; valid: exponential, fixed, uniform, triangular, lognormal, gamma, empirical"
+                                "unknown distribution `{kind}`; valid: exponential, fixed, uniform, triangular, lognormal, gamma, weibull, empirical"
                             ),
                         );
                         return None;

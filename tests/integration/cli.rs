@@ -367,14 +367,49 @@ fn distribution_parameters_are_checked() {
     rejects(
         &BASE.replace(
             "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
-            "{ dist = \"weibull\", mean = 1 }\n\n[[stages]]",
+            "{ dist = \"normal\", mean = 1 }\n\n[[stages]]",
         ),
         &[
             "stages[0].service.dist",
-            "unknown distribution `weibull`",
-            "lognormal",
+            "unknown distribution `normal`",
+            "lognormal, gamma, weibull",
         ],
     );
+    rejects(
+        &BASE.replace(
+            "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
+            "{ dist = \"weibull\", mean = 1 }\n\n[[stages]]",
+        ),
+        &["`weibull` takes `shape` and `scale`, or `mean` and `shape` (got mean)"],
+    );
+    rejects(
+        &BASE.replace(
+            "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
+            "{ dist = \"weibull\", shape = 0.1, scale = 2.0 }\n\n[[stages]]",
+        ),
+        &[
+            "bad.toml:13:1: `stages[0].service`: impossible `weibull` distribution",
+            "`shape` must be at least 0.2 (got 0.1)",
+        ],
+    );
+    // Both Weibull forms are accepted (Magennis's shape 1.5 for software lead times).
+    let dir = tempfile::tempdir().unwrap();
+    for form in ["shape = 1.5, scale = 2.0", "mean = 1.8, shape = 1.5"] {
+        let file = write(
+            dir.path(),
+            "ok.toml",
+            &BASE.replace(
+                "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",
+                &format!("{{ dist = \"weibull\", {form} }}\n\n[[stages]]"),
+            ),
+        );
+        valueflow()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("weibull("));
+    }
     rejects(
         &BASE.replace(
             "{ dist = \"exponential\", mean = 1.0 }\n\n[[stages]]",

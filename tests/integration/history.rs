@@ -55,7 +55,8 @@ fn exported_history_reads_back_and_forecasts() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let when = json(&["--items", "40"]);
-    let days: Vec<u64> = when["percentiles"]
+    assert_eq!(when["methods"][0]["method"], "resampling");
+    let days: Vec<u64> = when["methods"][0]["percentiles"]
         .as_array()
         .unwrap()
         .iter()
@@ -65,7 +66,7 @@ fn exported_history_reads_back_and_forecasts() {
     // About 0.8 items a day: 40 items take about 50 days at the median.
     assert!((35..=75).contains(&days[0]), "{days:?}");
     let by = json(&["--by", "2028-03-31", "--window", "90"]);
-    let items: Vec<u64> = by["percentiles"]
+    let items: Vec<u64> = by["methods"][0]["percentiles"]
         .as_array()
         .unwrap()
         .iter()
@@ -120,4 +121,102 @@ fn bad_history_names_the_line_and_column_and_writes_nothing() {
         .code(2)
         .stderr(predicate::str::contains("no such day"));
     assert!(!dir.path().join("h.csv").exists());
+}
+
+#[test]
+fn forecast_of_a_scenario_a_backlog_file_csv_and_the_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    // A backlog file: two of its three items are not done.
+    let backlog = dir.path().join("todo.csv");
+    std::fs::write(
+        &backlog,
+        "ID,Link,Name,Backlog,Build,Done,Type,Status,Resolution,Blocked Days\n\
+         A,,a,2026-01-01,2026-01-02,2026-01-05,feature,Done,Done,0\n\
+         B,,b,2026-01-01,,,feature,Backlog,,0\n\
+         C,,c,2026-01-02,2026-01-03,,defect,Build,,0\n",
+    )
+    .unwrap();
+    let chart = dir.path().join("when.svg");
+    let out = valueflow()
+        .args(["forecast", "tests/fixtures/roundtrip.toml", "--backlog"])
+        .arg(&backlog)
+        .args(["--reps", "200", "--format", "csv", "--chart"])
+        .arg(&chart)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.starts_with("method,probability,days,date\nsimulation,0.5,"),
+        "{csv}"
+    );
+    // No --from: days, no dates.
+    assert!(csv.lines().nth(1).unwrap().ends_with(','), "{csv}");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.contains("When will 2 more items be done?"), "{svg}");
+    roxmltree::Document::parse(&svg).unwrap();
+    // The chart is never replaced unasked, and nothing is printed then.
+    valueflow()
+        .args([
+            "forecast",
+            "tests/fixtures/roundtrip.toml",
+            "--items",
+            "5",
+            "--chart",
+        ])
+        .arg(&chart)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty());
+    // How many needs a first day with a scenario alone.
+    valueflow()
+        .args([
+            "forecast",
+            "tests/fixtures/roundtrip.toml",
+            "--by",
+            "2027-01-01",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from"));
+    let table = valueflow()
+        .args([
+            "forecast",
+            "tests/fixtures/roundtrip.toml",
+            "--by",
+            "2026-01-30",
+        ])
+        .args(["--from", "2026-01-01", "--reps", "100"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.starts_with("How many items will be done from 2026-01-01 to 2026-01-30 (30 days)?"),
+        "{table}"
+    );
+    assert!(table.contains("at least"), "{table}");
+    // A history cannot take --from, and a scenario cannot take --scenario or --window.
+    valueflow()
+        .args([
+            "forecast",
+            "tests/fixtures/roundtrip.toml",
+            "--items",
+            "5",
+            "--window",
+            "30",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--window"));
+    valueflow()
+        .arg("forecast")
+        .arg(&backlog)
+        .args(["--items", "5", "--from", "2026-01-01"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from is for a scenario alone"));
 }

@@ -4,6 +4,7 @@
 mod charts;
 mod cli;
 mod economics;
+mod fit;
 mod flow;
 mod golden;
 mod hardening;

@@ -14,6 +14,7 @@
 
 pub mod delta;
 mod draw;
+pub mod forecast;
 mod style;
 pub mod sweep;
 

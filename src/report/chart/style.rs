@@ -73,3 +73,15 @@ pub const PERCENTILE_COLORS: [RGBColor; 3] = [
     RGBColor(213, 94, 0),
     RGBColor(120, 40, 110),
 ];
+
+/// The lines of a forecast's likelihoods, 50, 70, 85 and 95%: the histogram percentile
+/// colours with orange for the 70th between the median's black and the 85th's vermillion.
+pub const FORECAST_LEVEL_COLORS: [RGBColor; 4] = [
+    PERCENTILE_COLORS[0],
+    OKABE_ITO[3],
+    PERCENTILE_COLORS[1],
+    PERCENTILE_COLORS[2],
+];
+
+/// The bars of a forecast's methods: resampling blue, simulation bluish green.
+pub const FORECAST_METHOD_COLORS: [RGBColor; 2] = [OKABE_ITO[0], OKABE_ITO[2]];
