@@ -7,7 +7,7 @@
 //!   output left out.
 //!
 //! Replications are independent, so the time grows linearly with points x replications: the
-//! issue's target for 100 points x 1,000 replications (under 20 s on a 2-core machine) is this
+//! target for 100 points x 1,000 replications (under 20 s on a 2-core machine) is this
 //! bench under 0.2 s.
 //!
 //! Run with `cargo bench --bench sweep`.

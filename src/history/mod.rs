@@ -37,8 +37,8 @@ pub struct HistoryError {
     pub message: String,
 }
 
-/// Histories of this size or more are refused before a byte is read (100 MB, the issue's
-/// example of input too big to be a team's history: a 100,000-item history is about 10 MB).
+/// Histories of this size or more are refused before a byte is read (100 MB: far more than a
+/// team's history; a 100,000-item history is about 10 MB).
 pub const MAX_BYTES: u64 = 100_000_000;
 
 /// Refuses a history (or mapping, or backlog) file of `bytes` bytes if it is [`MAX_BYTES`] or
