@@ -441,6 +441,7 @@ impl Exporter for Table {
                 let _ = writeln!(o, "{line}");
             }
         }
+        lead_by_work_type(&mut o, r);
         if let Some(first) = r.policies.first() {
             if !first.results.key_results.is_empty() {
                 let _ = writeln!(
@@ -472,6 +473,32 @@ impl Exporter for Table {
         }
         // Warnings go to standard error once, from the command line; not repeated here.
         o
+    }
+}
+
+/// With several work types, each policy's lead time per type (mean / p85): a policy can speed
+/// up one type at the expense of another (defects behind features, say).
+fn lead_by_work_type(o: &mut String, r: &CompareReport) {
+    let Some(first) = r.policies.first() else {
+        return;
+    };
+    if first.results.work.len() < 2 {
+        return;
+    }
+    let _ = writeln!(o, "\nLead time by work type, days: mean / p85");
+    let _ = write!(o, "  {:<20}", "");
+    for p in &r.policies {
+        let _ = write!(o, " {:>18}", p.name);
+    }
+    let _ = writeln!(o);
+    for (i, w) in first.results.work.iter().enumerate() {
+        let _ = write!(o, "  {:<20}", w.name);
+        for p in &r.policies {
+            let t = &p.results.work[i].lead_time;
+            let cell = format!("{} / {}", fmt_num(t.mean), fmt_num(t.p85));
+            let _ = write!(o, " {cell:>18}");
+        }
+        let _ = writeln!(o);
     }
 }
 

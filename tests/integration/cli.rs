@@ -629,6 +629,46 @@ fn compare_reports_instability_per_policy_after_the_run_not_before() {
 }
 
 #[test]
+fn compare_shows_each_policys_lead_time_per_work_type_as_in_the_json() {
+    let args = ["compare", "scenarios/delivery-team.toml", "--reps", "10"];
+    let (table, _) = succeeds(&args);
+    let (json, _) = succeeds(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let policies = v["policies"].as_array().unwrap();
+    let section: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("Lead time by work type, days: mean / p85"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let header: Vec<&str> = section[1].split_whitespace().collect();
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(header, names, "{table}");
+    let types = policies[0]["work"].as_array().unwrap();
+    assert_eq!(section.len(), 2 + types.len(), "{table}");
+    for (row, w) in section[2..].iter().zip(types) {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[0], w["name"].as_str().unwrap());
+        for (k, p) in policies.iter().enumerate() {
+            let i = types.iter().position(|t| t == w).unwrap();
+            let lead = &p["work"][i]["lead_time"];
+            // "mean / p85", 4 significant digits as everywhere in the table.
+            let mean: f64 = cells[1 + 3 * k].parse().unwrap();
+            let p85: f64 = cells[3 + 3 * k].parse().unwrap();
+            for (shown, exact) in [(mean, &lead["mean"]), (p85, &lead["p85"])] {
+                let exact = exact.as_f64().unwrap();
+                assert!((shown - exact).abs() <= exact.abs() * 1e-3, "{row}: {lead}");
+            }
+        }
+    }
+    // One work type: no section.
+    let (single, _) = succeeds(&["compare", "scenarios/mm1.toml", "--reps", "5"]);
+    assert!(!single.contains("Lead time by work type"), "{single}");
+}
+
+#[test]
 fn compare_json_carries_the_interval_of_p_beats_baseline() {
     let (json, _) = succeeds(&[
         "compare",
