@@ -62,7 +62,9 @@ fn fit_100k_items(bencher: divan::Bencher) {
 
 fn throughput(text: &str) -> forecast::Throughput {
     let h = history::read(text, "big.csv").expect("exported histories read back");
-    forecast::Throughput::from_done(&h.done_days(), Some(730)).expect("items done")
+    let done = h.done_days();
+    let until = *done.iter().max().expect("items done");
+    forecast::Throughput::from_done(&done, Some(730), until).expect("items done")
 }
 
 #[divan::bench(sample_count = 5, sample_size = 1)]

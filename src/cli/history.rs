@@ -108,12 +108,12 @@ pub(super) struct ForecastArgs {
     /// Resample only the last DAYS days of the history (default: all of it).
     #[arg(long, value_name = "DAYS")]
     window: Option<u32>,
-    /// Resampling trials.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    trials: u32,
-    /// Simulated replications (one trial each).
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = super::at_least_one)]
-    reps: u64,
+    /// Resampling trials (default 10,000).
+    #[arg(long, value_name = "N")]
+    trials: Option<u32>,
+    /// Simulated replications, one trial each (default 1,000).
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
+    reps: Option<u64>,
     /// Random seed (default: 1 for resampling, the scenario's `seed` for simulation).
     #[arg(long)]
     seed: Option<u64>,
@@ -299,18 +299,23 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
             "forecast writes --format table, json or csv".into(),
         ));
     }
-    if !(1..=MAX_TRIALS).contains(&args.trials) {
+    let trials = args.trials.unwrap_or(10_000);
+    if !(1..=MAX_TRIALS).contains(&trials) {
         return Err(CliError::Input(format!(
-            "--trials must be from 1 to {MAX_TRIALS} (got {})",
-            args.trials
+            "--trials must be from 1 to {MAX_TRIALS} (got {trials})"
         )));
     }
-    if args.reps > bounds::REPLICATIONS {
+    let reps = args.reps.unwrap_or(1000);
+    if reps > bounds::REPLICATIONS {
         return Err(CliError::Input(format!(
-            "--reps must be at most {} (got {})",
-            bounds::REPLICATIONS,
-            args.reps
+            "--reps must be at most {} (got {reps})",
+            bounds::REPLICATIONS
         )));
+    }
+    if args.window == Some(0) {
+        return Err(CliError::Input(
+            "--window must be at least 1 day: the days of history to resample".into(),
+        ));
     }
     if args.items == Some(0) {
         return Err(CliError::Input(
@@ -338,6 +343,25 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
             (None, Some(&args.file))
         }
     };
+    // A setting that would change nothing is refused: the user would think it did.
+    if scenario_file.is_none() {
+        let simulated = [
+            ("--reps", args.reps.is_some()),
+            ("--policy", args.policy.is_some()),
+            ("--set", !args.sets.set.is_empty()),
+        ];
+        if let Some((flag, _)) = simulated.iter().find(|(_, given)| *given) {
+            return Err(CliError::Input(format!(
+                "{flag} sets up the simulated forecast; add --scenario FILE to simulate one beside the resampling of {}",
+                args.file.display()
+            )));
+        }
+    }
+    if history_file.is_none() && args.trials.is_some() {
+        return Err(CliError::Input(
+            "--trials sets the resampling of a history; with a scenario alone, --reps sets the simulated trials".into(),
+        ));
+    }
     if history_file.is_some() && args.from.is_some() {
         return Err(CliError::Input(
             "--from is for a scenario alone: the forecast of a history starts the day after its last done item".into(),
@@ -372,15 +396,25 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
     if let Some(h) = history_file {
         let history = read_history(h)?;
         let done = history.done_days();
-        let t = resampling::Throughput::from_done(&done, args.window).ok_or_else(|| {
-            CliError::Input(format!(
-                "{}: no item has a date in the last workflow column ({}): nothing to resample",
-                h.display(),
-                history.columns.last().map_or("", String::as_str)
-            ))
-        })?;
+        // The history runs to its last date of any kind (the day it was taken): the quiet
+        // days since the last delivery are throughput too.
+        let until = history
+            .items
+            .iter()
+            .flat_map(|i| i.entered.iter().flatten())
+            .copied()
+            .max();
+        let t = until
+            .and_then(|until| resampling::Throughput::from_done(&done, args.window, until))
+            .ok_or_else(|| {
+                CliError::Input(format!(
+                    "{}: no item has a date in the last workflow column ({}): nothing to resample",
+                    h.display(),
+                    history.columns.last().map_or("", String::as_str)
+                ))
+            })?;
         from = Some(t.last() + 1);
-        throughput = Some((t, done.len(), h.display().to_string()));
+        throughput = Some((t, h.display().to_string()));
     }
     let question = match (items, &args.by) {
         (Some(items), _) => Question::When { items },
@@ -409,23 +443,22 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
         }
         (None, None) => unreachable!("clap requires --items, --backlog or --by"),
     };
-    if let Some((t, done, name)) = &throughput {
+    if let Some((t, name)) = &throughput {
         let seed = args.seed.unwrap_or(1);
-        let trials = match question {
-            Question::When { items } => {
-                resampling::when(t, items, args.trials, seed).ok_or_else(|| {
-                    CliError::Input(format!(
-                        "the window {} to {} delivered nothing: no number of days would finish {items} items",
-                        date::format(t.first),
-                        date::format(t.last())
-                    ))
-                })?
-            }
-            Question::HowMany { days } => resampling::how_many(t, days, args.trials, seed),
+        let done = t.done();
+        let answers = match question {
+            Question::When { items } => resampling::when(t, items, trials, seed).map_err(|e| {
+                CliError::Input(format!(
+                    "{name}: resampling {} to {}: {e}",
+                    date::format(t.first),
+                    date::format(t.last())
+                ))
+            })?,
+            Question::HowMany { days } => resampling::how_many(t, days, trials, seed),
         };
         let details = Map::from_iter([
             ("history".to_string(), Value::from(name.clone())),
-            ("items_done".to_string(), Value::from(*done)),
+            ("items_done".to_string(), Value::from(done)),
             ("window_first".to_string(), date::format(t.first).into()),
             ("window_last".to_string(), date::format(t.last()).into()),
             ("mean_per_day".to_string(), t.mean().into()),
@@ -434,15 +467,14 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
         methods.push(MethodResult {
             method: "resampling",
             description: format!(
-                "the daily throughput of {name} ({done} done items), {} to {} ({} days, {:.2} a day); {} trials, seed {seed}",
+                "the daily throughput of {name}: {done} items done from {} to {} ({} days, {:.2} a day); {trials} trials, seed {seed}",
                 date::format(t.first),
                 date::format(t.last()),
                 t.daily.len(),
                 t.mean(),
-                args.trials
             ),
             details,
-            trials,
+            trials: answers,
         });
     }
     if let Some(path) = scenario_file {
@@ -459,10 +491,10 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
             .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
         let run = match question {
             Question::When { items } => {
-                simulated::when(&sc.stream, policy.as_ref(), sc.seed, args.reps, items)
+                simulated::when(&sc.stream, policy.as_ref(), sc.seed, reps, items)
             }
             Question::HowMany { days } => {
-                simulated::how_many(&sc.stream, policy.as_ref(), sc.seed, args.reps, days)
+                simulated::how_many(&sc.stream, policy.as_ref(), sc.seed, reps, days)
             }
         };
         let trials = run.map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
@@ -474,7 +506,7 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
             ),
             ("name".to_string(), sc.name.clone().into()),
             ("policy".to_string(), sc.policy.clone().into()),
-            ("replications".to_string(), args.reps.into()),
+            ("replications".to_string(), reps.into()),
             ("seed".to_string(), sc.seed.into()),
             ("start_day".to_string(), start.into()),
         ]);
@@ -485,7 +517,7 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
                 path.display(),
                 sc.name,
                 sc.policy,
-                args.reps,
+                reps,
                 sc.seed,
                 start
             ),

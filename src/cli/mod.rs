@@ -260,7 +260,11 @@ fn check_chart_path(path: &std::path::Path, force: bool) -> Result<(), CliError>
         )));
     }
     check_parent(path)?;
-    output::check_writable(path, force)
+    // The shared check names --out; here the file is the chart's.
+    output::check_writable(path, force).map_err(|e| match e {
+        CliError::Input(m) => CliError::Input(m.replace("another --out", "another --chart")),
+        other => other,
+    })
 }
 
 #[derive(Debug, clap::Args)]

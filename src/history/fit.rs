@@ -274,7 +274,7 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
             let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
             TypeFit {
                 name: if !name.trim().is_empty() {
-                    name.to_string()
+                    printable(name)
                 } else if names.contains(&"unspecified") {
                     "unspecified (empty Type)".to_string()
                 } else {
@@ -328,7 +328,7 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         let days = Days::new(&durations);
         let (families, choice) = choose(&days);
         stages.push(StageFit {
-            name: history.columns[col].clone(),
+            name: printable(&history.columns[col]),
             days,
             in_progress,
             peak: peak as u32,
@@ -385,8 +385,8 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
     }
     Ok(Fit {
         notes,
-        source: file.to_string(),
-        columns: history.columns.clone(),
+        source: printable(file),
+        columns: history.columns.iter().map(|c| printable(c)).collect(),
         workflow: w.clone(),
         span: (first, last),
         items: rows.len() as u64,
@@ -454,6 +454,21 @@ fn num(x: f64) -> String {
 /// spans are counts, not estimates to round.
 fn whole(x: f64) -> String {
     format!("{:.1}", x.round())
+}
+
+/// `s` with its control characters (a line break in a column name, say) escaped as `\n`,
+/// `\u{7}`...: the names go into comments and messages, where a raw line break would end the
+/// comment and break the file.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A TOML string.

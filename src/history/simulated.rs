@@ -8,7 +8,8 @@
 //! - **When** (N items): the day of the N-th delivery after the start, rounded up to whole days
 //!   (day 1 is the first day after the start). A replication runs over a horizon guessed from
 //!   the arrival rate (twice the days N items take), doubled for the replications that have
-//!   not delivered N yet, up to [`super::forecast::MAX_DAYS`].
+//!   not delivered N yet, up to [`super::forecast::MAX_DAYS`] (ten years). Replication 0 runs
+//!   first, alone, so a question the scenario cannot answer fails after one replication.
 //! - **How many** (D days): the deliveries in the D days after the start.
 
 use super::forecast::MAX_DAYS;
@@ -117,11 +118,24 @@ pub fn when(
     } else {
         ((vs.horizon - start(vs)).ceil() as u64).clamp(30, MAX_DAYS)
     };
+    if replications == 0 {
+        return Ok(Vec::new());
+    }
     let mut answers: Vec<Option<u64>> = vec![None; replications as usize];
     loop {
-        let pending: Vec<u64> = (0..replications)
-            .filter(|&i| answers[i as usize].is_none())
-            .collect();
+        // Replication 0 goes first, alone: while it falls short, the horizon doubles without
+        // running the others, so a question the scenario cannot answer fails after one
+        // replication, not after all of them.
+        let pending: Vec<u64> = if answers[0].is_none() {
+            vec![0]
+        } else {
+            (1..replications)
+                .filter(|&i| answers[i as usize].is_none())
+                .collect()
+        };
+        if pending.is_empty() {
+            break;
+        }
         let v = lengthened(vs, days);
         let from = start(&v);
         let runs = map_replications(&pending, |i| {
@@ -142,7 +156,7 @@ pub fn when(
             }
         }
         let Some((replication, delivered)) = short else {
-            break;
+            continue;
         };
         if days >= MAX_DAYS {
             return Err(SimulatedError::NotReached {

@@ -84,6 +84,7 @@ impl ForecastReport {
             .map(|d| format!(", counting from {}", date::format(d)))
             .unwrap_or_default();
         match self.question {
+            Question::When { items: 1 } => format!("When will 1 more item be done{from}?"),
             Question::When { items } => format!("When will {items} more items be done{from}?"),
             Question::HowMany { days } => match self.from {
                 Some(d) => format!(

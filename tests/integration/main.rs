@@ -6,6 +6,7 @@ mod cli;
 mod economics;
 mod fit;
 mod flow;
+mod forecast;
 mod golden;
 mod hardening;
 mod history;

@@ -1,0 +1,160 @@
+//! `forecast` at its edges: answers beyond the ten-year reach, the quiet days at the end of a
+//! history, settings that would change nothing, and names that are not printable.
+
+use super::root;
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn valueflow() -> Command {
+    let mut c = Command::cargo_bin("valueflow").unwrap();
+    c.current_dir(root());
+    c
+}
+
+/// Writes `text` to `name` in `dir` and returns its path.
+fn file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Two items done on 2026-01-05, then nothing until the history ends on 2026-03-01.
+const STALE: &str = "ID,Link,Name,Backlog,Build,Done,Type\n\
+A,,a,2026-01-01,2026-01-02,2026-01-05,feature\n\
+B,,b,2026-01-01,2026-01-02,2026-01-05,feature\n\
+C,,c,2026-01-01,2026-01-02,,feature\n\
+D,,d,2026-03-01,2026-03-01,,feature\n";
+
+#[test]
+fn an_answer_beyond_ten_years_is_refused_not_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(dir.path(), "stale.csv", STALE);
+    let chart = dir.path().join("c.svg");
+    // 2 items in 56 days: 1,000 items need about 28,000 days.
+    valueflow()
+        .args(["forecast", "--items", "1000", "--chart"])
+        .arg(&chart)
+        .arg(&h)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "1000 items are not done within 3653 days (ten years) in ",
+        ));
+    assert!(!chart.exists(), "nothing is written");
+    // A date more than ten years ahead is refused too.
+    valueflow()
+        .args(["forecast", "--by", "2040-01-01"])
+        .arg(&h)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "forecasts reach at most 3653 days",
+        ));
+}
+
+#[test]
+fn the_quiet_days_before_the_history_ends_count_as_throughput() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(dir.path(), "stale.csv", STALE);
+    let out = valueflow()
+        .args(["forecast", "--items", "10", "--format", "json"])
+        .arg(&h)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let m = &v["methods"][0];
+    // The window runs from the first delivery to the history's last date, 2026-03-01.
+    assert_eq!(m["window_first"], "2026-01-05", "{m}");
+    assert_eq!(m["window_last"], "2026-03-01", "{m}");
+    assert_eq!(m["items_done"], 2, "{m}");
+    let per_day = m["mean_per_day"].as_f64().unwrap();
+    assert!((per_day - 2.0 / 56.0).abs() < 1e-12, "{per_day}");
+    // The forecast starts the day after the history ends, not after the last delivery.
+    assert_eq!(v["from"], "2026-03-02", "{v}");
+    // About 280 days at 1/28 a day; the median is far from the 5 days a 1-day window gave.
+    let median = m["percentiles"][0]["days"].as_u64().unwrap();
+    assert!((150..450).contains(&median), "{median}");
+}
+
+#[test]
+fn settings_that_would_change_nothing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(dir.path(), "stale.csv", STALE);
+    for (flag, value) in [
+        ("--reps", "5"),
+        ("--policy", "cd3"),
+        ("--set", "horizon=100"),
+    ] {
+        valueflow()
+            .args(["forecast", "--items", "3", flag, value])
+            .arg(&h)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{flag} sets up the simulated forecast; add --scenario FILE"
+            )));
+    }
+    valueflow()
+        .args([
+            "forecast",
+            "scenarios/delivery-team.toml",
+            "--items",
+            "3",
+            "--trials",
+            "5",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--trials sets the resampling"));
+    valueflow()
+        .args(["forecast", "--items", "3", "--window", "0"])
+        .arg(&h)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--window must be at least 1 day"));
+}
+
+#[test]
+fn a_scenario_that_cannot_answer_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    // One item every day, one worker taking 100,000 days each: nothing is delivered for ages.
+    let sc = file(
+        dir.path(),
+        "slow.toml",
+        "name = \"slow\"\nhorizon = 100.0\n\n[[work]]\nname = \"w\"\narrival_rate = 1.0\n\n\
+         [[stages]]\nname = \"s\"\nworkers = 1\nservice = { dist = \"fixed\", value = 100000.0 }\n",
+    );
+    valueflow()
+        .args(["forecast", "--items", "1"])
+        .arg(&sc)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "replication 0 delivered only 0 of 1 items in 3653 days",
+        ));
+}
+
+#[test]
+fn a_column_name_with_a_line_break_still_makes_a_valid_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(
+        dir.path(),
+        "nl.csv",
+        "ID,Link,Name,Backlog,\"new\nline\",Done,Type\nA,,a,2026-01-01,2026-01-02,2026-01-05,feature\n",
+    );
+    let out = dir.path().join("nl.toml");
+    valueflow()
+        .arg("fit")
+        .arg(&h)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let toml = std::fs::read_to_string(&out).unwrap();
+    assert!(toml.contains("stages new\\nline;"), "{toml}");
+    valueflow().arg("validate").arg(&out).assert().success();
+}
