@@ -200,6 +200,14 @@ pub(super) fn fit(args: FitArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Input(e.to_string()))?,
         None => Mapping::default(),
     };
+    // The same type given two kinds: which did the user mean?
+    for (i, (t, k)) in args.kinds.iter().enumerate() {
+        if let Some((_, other)) = args.kinds[..i].iter().find(|(u, o)| u == t && o != k) {
+            return Err(CliError::Input(format!(
+                "--kind {t}={k} contradicts --kind {t}={other}: give each type one kind"
+            )));
+        }
+    }
     let flag = |name: &str, flag: &'static str| Named {
         name: name.to_string(),
         origin: Origin::Flag(flag),

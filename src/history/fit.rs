@@ -660,10 +660,14 @@ impl Fit {
             self.days(),
             self.done
         );
+        let arrival = if w.backlog.is_empty() {
+            "entering the first stage (no backlog column)".to_string()
+        } else {
+            format!("the first date in {}", list(&w.backlog))
+        };
         let _ = writeln!(
             o,
-            "# Mapping: arrival = the first date in {}; stages {}; commitment point {}; done = {}.",
-            list(&w.backlog),
+            "# Mapping: arrival = {arrival}; stages {}; commitment point {}; done = {}.",
             list(&w.stages),
             col(w.stages[w.commitment]),
             col(w.done)
@@ -778,7 +782,7 @@ impl Fit {
                 let (m, _) = s.days.moments();
                 let _ = writeln!(
                     o,
-                    "# Time in stage, waiting included ({} items moved on, {} still here): mean {:.2} days, 50% within {}, 85% within {}, max {} days.",
+                    "# Time in stage, waiting included ({}: items moved on; {} still here): mean {:.2} days, 50% within {}, 85% within {}, max {} days.",
                     n_note(n),
                     s.in_progress,
                     m,
@@ -808,9 +812,10 @@ impl Fit {
     /// A short account of the fit for the terminal.
     pub fn summary(&self) -> String {
         let mut o = format!(
-            "{}: {} items over {} days ({} to {}), {} done\n",
+            "{}: {} item{} over {} days ({} to {}), {} done\n",
             self.source,
             self.items,
+            if self.items == 1 { "" } else { "s" },
             self.days(),
             date::format(self.span.0),
             date::format(self.span.1),
@@ -818,19 +823,19 @@ impl Fit {
         );
         let _ = writeln!(
             o,
-            "arrivals: {:.3} a day; {}",
-            self.arrival_rate(),
+            "arrivals: {} a day; {}",
+            num(self.arrival_rate()),
             dispersion_note(&self.dispersion)
         );
         for t in &self.types {
             let _ = writeln!(
                 o,
-                "  {:<16} {:<8} {:.3} a day (95%: {:.3} to {:.3}), n = {}{}",
+                "  {:<16} {:<8} {} a day (95%: {} to {}), n = {}{}",
                 t.name,
                 t.kind.name(),
-                t.rate,
-                t.interval.0,
-                t.interval.1,
+                num(t.rate),
+                num(t.interval.0),
+                num(t.interval.1),
                 t.n,
                 if t.n < THIN { " THIN" } else { "" }
             );

@@ -1,5 +1,6 @@
-//! `forecast` at its edges: answers beyond the ten-year reach, the quiet days at the end of a
-//! history, settings that would change nothing, and names that are not printable.
+//! `forecast` and `fit` at their edges: answers beyond the ten-year reach, the quiet days at
+//! the end of a history, settings that would change nothing, names that are not printable,
+//! contradictory or empty mappings.
 
 use super::root;
 use assert_cmd::Command;
@@ -157,4 +158,43 @@ fn a_column_name_with_a_line_break_still_makes_a_valid_scenario() {
     let toml = std::fs::read_to_string(&out).unwrap();
     assert!(toml.contains("stages new\\nline;"), "{toml}");
     valueflow().arg("validate").arg(&out).assert().success();
+}
+
+#[test]
+fn fit_refuses_a_type_given_two_kinds_and_says_where_arrival_is_without_a_backlog() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(dir.path(), "stale.csv", STALE);
+    let out = dir.path().join("t.toml");
+    valueflow()
+        .arg("fit")
+        .arg(&h)
+        .args([
+            "--kind",
+            "feature=defect",
+            "--kind",
+            "feature=debt",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--kind feature=debt contradicts --kind feature=defect",
+        ));
+    assert!(!out.exists());
+    let mapping = file(dir.path(), "m.toml", "backlog = []\n");
+    valueflow()
+        .arg("fit")
+        .arg(&h)
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let toml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        toml.contains("# Mapping: arrival = entering the first stage (no backlog column);"),
+        "{toml}"
+    );
 }
