@@ -79,21 +79,17 @@ fn type_kind(s: &str) -> Result<(String, String), String> {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("question").required(true).args(["items", "backlog", "by"])))]
 pub(super) struct ForecastArgs {
     /// A cycle-data history (.csv, or any file whose first line has ID, Name and Type) or a
     /// scenario (.toml, .yaml, .yml, .json).
     file: PathBuf,
     /// How long until this many more items are done?
-    #[arg(
-        long,
-        value_name = "N",
-        conflicts_with_all = ["by", "backlog"],
-        required_unless_present_any = ["by", "backlog"]
-    )]
+    #[arg(long, value_name = "N")]
     items: Option<u64>,
     /// How long until the items of this cycle-data CSV that are not done (no date in its last
     /// workflow column) are done?
-    #[arg(long, value_name = "FILE", conflicts_with = "by")]
+    #[arg(long, value_name = "FILE")]
     backlog: Option<PathBuf>,
     /// How many items will be done by this date (YYYY-MM-DD)?
     #[arg(long, value_name = "DATE")]
