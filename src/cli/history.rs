@@ -129,13 +129,16 @@ pub(super) struct ForecastArgs {
     sets: Sets,
 }
 
-/// Reads a text input of the history commands, refusing it before reading if it is too big.
+/// Reads a text input of the history commands, refusing it before reading if it is too big,
+/// and reading at most [`history::MAX_BYTES`] of it (pipes have no size to check), as UTF-8.
 fn read_text(path: &Path) -> Result<String, CliError> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
     history::check_size(&name, meta.len()).map_err(|e| CliError::Input(e.to_string()))?;
-    std::fs::read_to_string(path).map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
+    history::read_limited(file, &name).map_err(|e| CliError::Input(e.to_string()))
 }
 
 /// Reads and parses a cycle-data CSV.
@@ -157,6 +160,7 @@ pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
             ..Default::default()
         },
     )?;
+    history::check_start(&sc.stream, start).map_err(|e| CliError::Input(format!("--start {e}")))?;
     let policy = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;

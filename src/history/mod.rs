@@ -57,6 +57,183 @@ pub fn check_size(file: &str, bytes: u64) -> Result<(), HistoryError> {
     Ok(())
 }
 
+/// A file that could not be read whole: an I/O error, or a located problem (too big, not
+/// UTF-8).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The operating system refused.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Too big, or not UTF-8.
+    #[error(transparent)]
+    Invalid(#[from] HistoryError),
+}
+
+/// Reads a whole history (or mapping, or backlog) file as text through the size limit: at most
+/// [`MAX_BYTES`] bytes are ever read, so a pipe or device (whose size is not known before
+/// reading) is refused at the same limit as a regular file, and bytes that are not UTF-8 are
+/// refused at their line and column.
+pub fn read_limited(source: impl std::io::Read, file: &str) -> Result<String, ReadError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    source
+        .take(MAX_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            file: file.to_string(),
+            source,
+        })?;
+    // MAX_BYTES bytes read: the file is at least that big, refused like a regular file.
+    if bytes.len() as u64 >= MAX_BYTES {
+        return Err(HistoryError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the file is {MAX_BYTES} bytes or more; files of {MAX_BYTES} bytes (100 MB) or more are refused: export a shorter window of time"
+            ),
+        }
+        .into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+        let (line, column) = line_and_column(prefix, prefix.len());
+        let byte = e.as_bytes()[valid];
+        ReadError::Invalid(HistoryError {
+            file: file.to_string(),
+            line,
+            column,
+            message: format!(
+                "byte 0x{byte:02X} is not UTF-8: the file must be UTF-8 (save it as UTF-8 from your spreadsheet)"
+            ),
+        })
+    })
+}
+
+/// The line (from 1) and column (from 1, in characters) of byte `at` of `text`. A line ends
+/// at `\n`, `\r\n` or a lone `\r`, as for the CSV reader.
+pub fn line_and_column(text: &str, at: usize) -> (u64, usize) {
+    let before = &text[..at];
+    let mut lines = Lines::new(text);
+    let line = lines.line_at(at);
+    let start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// Line numbers of byte offsets met in increasing order, counted incrementally.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of byte `at` (from 1).
+    fn line_at(&mut self, at: usize) -> u64 {
+        if at < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        for i in self.at..at.min(self.bytes.len()) {
+            match self.bytes[i] {
+                b'\n' => self.line += 1,
+                b'\r' if self.bytes.get(i + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+        }
+        self.at = at;
+        self.line
+    }
+}
+
+/// The byte offsets of the fields of the CSV record that starts at byte `at` (quoted fields as
+/// RFC 4180; a quote is special only at the start of a field), or `Err` with the offset of a
+/// quote that is never closed.
+fn fields_at(text: &str, at: usize) -> Result<Vec<usize>, usize> {
+    let b = text.as_bytes();
+    let mut starts = vec![at];
+    let mut i = at;
+    loop {
+        if b.get(i) == Some(&b'"') {
+            let open = i;
+            i += 1;
+            loop {
+                match b[i.min(b.len())..].iter().position(|&c| c == b'"') {
+                    None => return Err(open),
+                    Some(q) if b.get(i + q + 1) == Some(&b'"') => i += q + 2,
+                    Some(q) => {
+                        i += q + 1;
+                        break;
+                    }
+                }
+            }
+        }
+        while i < b.len() && !matches!(b[i], b',' | b'\r' | b'\n') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b',') {
+            i += 1;
+            starts.push(i);
+        } else {
+            return Ok(starts);
+        }
+    }
+}
+
+/// The first record start at or after byte `at`: the CSV reader skips blank lines.
+fn skip_blank_lines(text: &str, at: usize) -> usize {
+    at + text[at.min(text.len())..]
+        .bytes()
+        .take_while(|c| matches!(c, b'\r' | b'\n'))
+        .count()
+}
+
+/// Why `history export` cannot write a run from a start date.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExportError {
+    /// The last date would be after 9999-12-31, which the format (four-digit years) cannot
+    /// hold and [`read`] would refuse.
+    #[error(
+        "`{start}`: the run spans {days} days (its horizon), so its last dates would be after 9999-12-31, which a history cannot hold; the latest valid start is {latest}"
+    )]
+    PastYear9999 {
+        /// The start date given.
+        start: String,
+        /// Days from day 0 to the horizon, both included.
+        days: i64,
+        /// The latest start whose run ends by 9999-12-31.
+        latest: String,
+    },
+}
+
+/// Checks that every date of a run of `vs` from day `start` fits in a history: the last is at
+/// most 9999-12-31.
+pub fn check_start(vs: &ValueStream, start: i64) -> Result<(), ExportError> {
+    let last = vs.horizon.max(0.0).floor() as i64;
+    if start.saturating_add(last) > date::MAX_DAY {
+        return Err(ExportError::PastYear9999 {
+            start: date::format(start),
+            days: last + 1,
+            latest: date::format(date::MAX_DAY - last),
+        });
+    }
+    Ok(())
+}
+
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -161,15 +338,32 @@ impl History {
     }
 }
 
+/// The columns a cycle-data header must have, in this order.
+const REQUIRED: [&str; 3] = ["ID", "Name", "Type"];
+
 /// Reads a cycle-data CSV from `text` (`file` names it in errors). Every problem names its
-/// line and column: a missing column, a date that does not parse, or dates that go backwards
-/// along the workflow.
+/// line (as a text editor counts them, blank lines and `\r\n` included) and column (the
+/// field's number, from 1): a missing or misplaced column, a quote that is never closed, a row
+/// with too few or too many cells, an ID seen before, a date that does not parse, or dates
+/// that go backwards along the workflow.
 pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
     let fail = |line: u64, column: usize, message: String| HistoryError {
         file: file.to_string(),
         line,
         column,
         message,
+    };
+    let mut lines = Lines::new(text);
+    let unclosed = |lines: &mut Lines, open: usize, fields: usize| {
+        let line = lines.line_at(open);
+        fail(
+            line,
+            fields,
+            format!(
+                "the quote that opens this cell (character {}) is never closed: close it with `\"`, and write a quote inside a quoted cell as `\"\"`",
+                line_and_column(text, open).1
+            ),
+        )
     };
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -178,40 +372,117 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
         .headers()
         .map_err(|e| fail(1, 1, format!("cannot read the header: {e}")))?
         .clone();
+    let header_start = skip_blank_lines(text, 0);
+    let header_line = lines.line_at(header_start);
+    if let Err(open) = fields_at(text, header_start) {
+        let n = fields_at(&text[..open], header_start).map_or(1, |f| f.len());
+        return Err(unclosed(&mut lines, open, n));
+    }
     let names: Vec<&str> = header.iter().map(str::trim).collect();
     let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
-    let (Some(id_col), Some(name_col), Some(type_col)) = (find("ID"), find("Name"), find("Type"))
-    else {
+    let missing: Vec<&str> = REQUIRED.into_iter().filter(|n| find(n).is_none()).collect();
+    if !missing.is_empty() {
         return Err(fail(
-            1,
+            header_line,
             1,
             format!(
-                "the header must have ID, Link, Name, the workflow columns, then Type, Status, Resolution (found: {})",
+                "the header lacks {}: the required columns are ID, Name and Type, in that order, with the workflow columns between Name and Type (Link, Status, Resolution and other columns are optional); found: {}",
+                missing.join(", "),
                 names.join(", ")
             ),
         ));
-    };
+    }
+    let [id_col, name_col, type_col] = REQUIRED.map(|n| find(n).unwrap_or_default());
+    for (a, ac, b, bc) in [
+        ("ID", id_col, "Name", name_col),
+        ("Name", name_col, "Type", type_col),
+    ] {
+        if bc < ac {
+            return Err(fail(
+                header_line,
+                bc + 1,
+                format!(
+                    "`{b}` (column {}) comes before `{a}` (column {}): the required columns are ID, Name and Type, in that order, with the workflow columns between Name and Type",
+                    bc + 1,
+                    ac + 1
+                ),
+            ));
+        }
+    }
     if type_col <= name_col + 1 {
         return Err(fail(
-            1,
+            header_line,
             type_col + 1,
             "no workflow columns between Name and Type: give one column per stage, holding the date each item entered it".into(),
         ));
     }
     let workflow = name_col + 1..type_col;
+    if let Some(link) = find("Link").filter(|c| workflow.contains(c)) {
+        return Err(fail(
+            header_line,
+            link + 1,
+            "`Link` is between Name and Type, where the workflow columns are: put it before Name"
+                .into(),
+        ));
+    }
     let columns: Vec<String> = names[workflow.clone()]
         .iter()
         .map(|s| s.to_string())
         .collect();
     let mut items = Vec::new();
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            fail(line, 1, format!("cannot read the row: {e}"))
+            let at = e.position().map_or(0, |p| p.byte() as usize);
+            fail(
+                lines.line_at(skip_blank_lines(text, at)),
+                1,
+                format!("cannot read the row: {e}"),
+            )
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let start = skip_blank_lines(text, record.position().map_or(0, |p| p.byte() as usize));
+        let fields = match fields_at(text, start) {
+            Ok(f) => f,
+            Err(open) => {
+                let n = fields_at(&text[..open], start).map_or(1, |f| f.len());
+                return Err(unclosed(&mut lines, open, n));
+            }
+        };
+        let line = lines.line_at(start);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
+        }
+        if record.len() != names.len() {
+            let (column, what) = if record.len() < names.len() {
+                (record.len() + 1, "too few: is it cut short?")
+            } else {
+                (
+                    names.len() + 1,
+                    "too many: is a comma inside a cell that is not quoted?",
+                )
+            };
+            return Err(fail(
+                line,
+                column,
+                format!(
+                    "the row has {} cells and the header {}: {what} (every row has one cell per header column; an empty cell is nothing between two commas)",
+                    record.len(),
+                    names.len()
+                ),
+            ));
+        }
+        // The line of cell `c`: a quoted cell may span lines.
+        let mut cell_line = |c: usize| fields.get(c).map_or(line, |&at| lines.line_at(at));
+        let id = record.get(id_col).unwrap_or("").trim().to_string();
+        if !id.is_empty() {
+            if let Some(first) = seen.get(&id) {
+                return Err(fail(
+                    cell_line(id_col),
+                    id_col + 1,
+                    format!("ID `{id}` is already the item of line {first}: each item is one row"),
+                ));
+            }
+            seen.insert(id.clone(), line);
         }
         let mut entered = Vec::with_capacity(columns.len());
         let mut last: Option<(i64, usize)> = None;
@@ -221,8 +492,8 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
                 entered.push(None);
                 continue;
             }
-            let d =
-                date::parse(text).map_err(|m| fail(line, c + 1, format!("{}: {m}", names[c])))?;
+            let d = date::parse(text)
+                .map_err(|m| fail(cell_line(c), c + 1, format!("{}: {m}", names[c])))?;
             if let Some((before, bc)) = last {
                 if d < before {
                     // The first and last workflow columns are usually created and done.
@@ -232,7 +503,7 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
                         "the workflow dates of an item must not go backwards"
                     };
                     return Err(fail(
-                        line,
+                        cell_line(c),
                         c + 1,
                         format!(
                             "{} ({text}) is before {} ({}): {why}",
@@ -247,7 +518,7 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
             entered.push(Some(d));
         }
         items.push(HistoryItem {
-            id: record.get(id_col).unwrap_or("").trim().to_string(),
+            id,
             kind: record.get(type_col).unwrap_or("").trim().to_string(),
             entered,
             line,
@@ -317,5 +588,115 @@ mod tests {
         assert!(e.to_string().starts_with("h.csv:2:6:"), "{e}");
         let e = read("ID,Name\n", "h.csv").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    const HEAD: &str = "ID,Link,Name,Backlog,Build,Done,Type";
+
+    fn at(text: &str) -> (u64, usize, String) {
+        let e = read(text, "h.csv").unwrap_err();
+        (e.line, e.column, e.message)
+    }
+
+    #[test]
+    fn lines_count_crlf_and_blank_lines() {
+        let crlf = format!("{HEAD}\r\nA,,a,2026-01-01,2026-01-02,2026-01-05,feature\r\nB,,b,2026-01-01,bad,2026-01-05,feature\r\n");
+        let (l, c, _) = at(&crlf);
+        assert_eq!((l, c), (3, 5));
+        let (l, c, _) = at(&format!(
+            "{HEAD}\n\n\nB,,b,2026-01-01,bad,2026-01-05,feature\n"
+        ));
+        assert_eq!((l, c), (4, 5));
+        let (l, c, _) = at(&format!(
+            "\r\n{HEAD}\r\n\r\nB,,b,2026-01-01,,bad,feature\r\n"
+        ));
+        assert_eq!((l, c), (4, 6));
+        // A quoted name over two lines: the date after it is on the second.
+        let (l, c, _) = at(&format!("{HEAD}\nB,,\"two\nlines\",2026-01-01,bad,,x\n"));
+        assert_eq!((l, c), (3, 5));
+        let h = read(&format!("{HEAD}\r\n\r\nA,,a,2026-01-01,,,x\r\n"), "h.csv").unwrap();
+        assert_eq!(h.items[0].line, 3);
+    }
+
+    #[test]
+    fn malformed_csv_and_headers_say_what_is_wrong() {
+        let (l, c, m) = at(&format!(
+            "{HEAD}\nA,,a,2026-01-01,,,x\nB,,\"unterminated,2026-01-01,,,x\nC,,c,2026-01-01,,,x\n"
+        ));
+        assert_eq!((l, c), (3, 3), "{m}");
+        assert!(m.contains("never closed"), "{m}");
+        let (l, c, m) = at("ID,Link,Name,Backlog,Done,Status\n");
+        assert_eq!((l, c), (1, 1));
+        assert!(
+            m.contains("lacks Type") && m.contains("ID, Name and Type"),
+            "{m}"
+        );
+        assert!(!m.contains("must have ID, Link"), "{m}");
+        let (l, c, m) = at("Name,ID,Link,Backlog,Done,Type\na,A,,2026-01-01,,x\n");
+        assert_eq!((l, c), (1, 1), "{m}");
+        assert!(
+            m.contains("`Name` (column 1) comes before `ID` (column 2)"),
+            "{m}"
+        );
+        assert!(m.contains("in that order"), "{m}");
+    }
+
+    #[test]
+    fn rows_of_the_wrong_width_and_duplicate_ids_are_refused() {
+        let (l, c, m) = at(&format!(
+            "{HEAD}\nA,,a,2026-01-01,2026-01-02,2026-01-05,x\nB,,b,2026-01-01,2026-01-02\n"
+        ));
+        assert_eq!((l, c), (3, 6), "{m}");
+        assert!(m.contains("5 cells and the header 7"), "{m}");
+        let (l, c, m) = at(&format!(
+            "{HEAD}\nA,,a,2026-01-01,2026-01-02,2026-01-05,x,extra\n"
+        ));
+        assert_eq!((l, c), (2, 8), "{m}");
+        assert!(m.contains("8 cells and the header 7"), "{m}");
+        let (l, c, m) = at(&format!(
+            "{HEAD}\nA,,a,2026-01-01,,,x\n\nB,,b,2026-01-01,,,x\nA,,c,2026-01-01,,,x\n"
+        ));
+        assert_eq!((l, c), (5, 1), "{m}");
+        assert!(m.contains("ID `A` is already the item of line 2"), "{m}");
+    }
+
+    #[test]
+    fn reading_is_limited_and_utf8_is_located() {
+        let e = read_limited(std::io::repeat(b'a'), "pipe").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("pipe:1:1: the file is 100000000 bytes or more"),
+            "{e}"
+        );
+        let text = read_limited(&b"ID,Name\n\xc3\xa9t\xc3\xa9"[..], "ok.csv").unwrap();
+        assert_eq!(text, "ID,Name\n\u{e9}t\u{e9}");
+        let e =
+            read_limited(&b"ID,Name\r\nA,Caf\xc3\xa9 cr\xe8me\n"[..], "latin1.csv").unwrap_err();
+        assert!(
+            e.to_string().starts_with("latin1.csv:2:10: byte 0xE8 is not UTF-8: the file must be UTF-8 (save it as UTF-8 from your spreadsheet)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_start_too_late_for_four_digit_years_is_refused() {
+        let sc = crate::scenario::parse(
+            include_str!("../../tests/fixtures/roundtrip.toml"),
+            crate::scenario::Format::Toml,
+            "roundtrip.toml",
+        )
+        .unwrap();
+        let h = sc.stream.horizon.floor() as i64;
+        assert!(check_start(&sc.stream, date::MAX_DAY - h).is_ok());
+        let e = check_start(&sc.stream, date::MAX_DAY - h + 1).unwrap_err();
+        let latest = date::format(date::MAX_DAY - h);
+        assert!(
+            e.to_string().contains(&format!("spans {} days", h + 1)),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains(&format!("latest valid start is {latest}")),
+            "{e}"
+        );
     }
 }

@@ -413,6 +413,80 @@ fn fit_refuses_bad_input_naming_line_and_column_and_writes_nothing() {
 }
 
 #[test]
+fn fit_names_the_true_line_and_column_of_malformed_csv() {
+    // CRLF line endings and blank lines count as lines.
+    refused(
+        "ID,Link,Name,Backlog,Build,Done,Type\r\nA,,a,2026-01-01,2026-01-02,2026-01-05,feature\r\nB,,b,2026-01-01,bad,2026-01-05,feature\r\n",
+        &[],
+        &["h.csv:3:5: Build"],
+    );
+    refused(
+        "ID,Link,Name,Backlog,Build,Done,Type\n\n\nB,,b,2026-01-01,bad,2026-01-05,feature\n",
+        &[],
+        &["h.csv:4:5: Build"],
+    );
+    // A time that is not one.
+    refused(
+        &GOOD.replace("2026-01-03", "2026-01-03T25:00:00Z"),
+        &[],
+        &["h.csv:3:5: Build", "not a time of day"],
+    );
+    refused(
+        &GOOD.replace("2026-01-03", "2026-01-03 garbage"),
+        &[],
+        &["h.csv:3:5:"],
+    );
+    // Latin-1 bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("latin1.csv");
+    let mut bytes = GOOD.as_bytes().to_vec();
+    let at = GOOD.find("two").unwrap();
+    bytes.splice(at..at + 3, [b't', 0xE9, b'o']);
+    std::fs::write(&h, bytes).unwrap();
+    refused_file(
+        dir.path(),
+        &h,
+        &[],
+        &["latin1.csv:3:7: byte 0xE9 is not UTF-8", "save it as UTF-8"],
+    );
+    // An unterminated quote, a header without Type, required columns out of order.
+    refused(
+        &GOOD.replace("A-2,,two,", "A-2,,\"unterminated,"),
+        &[],
+        &["h.csv:3:3:", "never closed"],
+    );
+    refused(
+        "ID,Link,Name,Backlog,Done,Status\nA,,a,2026-01-01,2026-01-02,Done\n",
+        &[],
+        &[
+            "h.csv:1:1: the header lacks Type",
+            "required columns are ID, Name and Type",
+        ],
+    );
+    refused(
+        "Name,ID,Link,Backlog,Done,Type\na,A,,2026-01-01,2026-01-02,x\n",
+        &[],
+        &["h.csv:1:1: `Name` (column 1) comes before `ID` (column 2)"],
+    );
+    // Rows cut short or too long, and an ID seen twice.
+    refused(
+        &GOOD.replace("2026-01-06,2026-01-07,Bug,Done,Done,0", "2026-01-06"),
+        &[],
+        &["h.csv:3:7: the row has 6 cells and the header 11"],
+    );
+    refused(
+        &GOOD.replace("Bug,Done,Done,0", "Bug,Done,Done,0,1"),
+        &[],
+        &["h.csv:3:12: the row has 12 cells and the header 11"],
+    );
+    refused(
+        &GOOD.replace("A-2,", "A-1,"),
+        &[],
+        &["h.csv:3:1: ID `A-1` is already the item of line 2"],
+    );
+}
+
+#[test]
 fn fit_follows_a_mapping_of_backlog_commitment_done_and_kinds() {
     let dir = tempfile::tempdir().unwrap();
     let csv =

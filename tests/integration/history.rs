@@ -220,3 +220,71 @@ fn forecast_of_a_scenario_a_backlog_file_csv_and_the_chart() {
         .code(2)
         .stderr(predicate::str::contains("--from is for a scenario alone"));
 }
+
+#[test]
+fn pipes_are_read_through_the_size_limit() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_valueflow"))
+        .current_dir(root())
+        .args(["forecast", "/dev/stdin", "--items", "3"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut chunk = b"ID,Link,Name,Backlog,Done,Type\n".to_vec();
+        chunk.resize(1 << 20, b'x');
+        // 200 MB at most: the reader stops at 100 MB and the pipe breaks.
+        for _ in 0..200 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/dev/stdin:1:1: the file is 100000000 bytes or more"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn export_refuses_dates_past_9999_and_times_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("h.csv");
+    valueflow()
+        .args(["history", "export", "tests/fixtures/roundtrip.toml"])
+        .args(["--start", "9999-06-01", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("9999-12-31")
+                .and(predicate::str::contains("days"))
+                .and(predicate::str::contains("latest valid start is")),
+        );
+    assert!(!out.exists());
+    valueflow()
+        .args(["forecast", "tests/fixtures/roundtrip.toml", "--items", "5"])
+        .args(["--from", "2026-01-01Tfoo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from"));
+    valueflow()
+        .args([
+            "forecast",
+            "tests/fixtures/roundtrip.toml",
+            "--by",
+            "2026-03-01 EST",
+        ])
+        .args(["--from", "2026-01-01"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--by"));
+}
