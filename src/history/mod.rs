@@ -452,9 +452,14 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        if record.len() != names.len() {
-            let (column, what) = if record.len() < names.len() {
-                (record.len() + 1, "too few: is it cut short?")
+        // A row may stop after Type: some spreadsheets drop the empty cells at the end of a
+        // row, and nothing after Type is required. A row that stops earlier is cut short.
+        if record.len() <= type_col || record.len() > names.len() {
+            let (column, what) = if record.len() <= type_col {
+                (
+                    record.len() + 1,
+                    "too few: is it cut short? (a row may leave out the cells after Type, no others)",
+                )
             } else {
                 (
                     names.len() + 1,
@@ -652,6 +657,19 @@ mod tests {
         ));
         assert_eq!((l, c), (2, 8), "{m}");
         assert!(m.contains("8 cells and the header 7"), "{m}");
+        // Only the cells after Type may be left out.
+        let h = read(
+            "ID,Name,Build,Done,Type,Status,Resolution\nA,a,2026-01-01,2026-01-02,x\nB,b,2026-01-01,,x,Open\n",
+            "h.csv",
+        )
+        .unwrap();
+        assert_eq!(h.items.len(), 2);
+        let e = read(
+            "ID,Name,Build,Done,Type,Status\nA,a,2026-01-01,2026-01-02\n",
+            "h.csv",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 5), "{e}");
         let (l, c, m) = at(&format!(
             "{HEAD}\nA,,a,2026-01-01,,,x\n\nB,,b,2026-01-01,,,x\nA,,c,2026-01-01,,,x\n"
         ));
