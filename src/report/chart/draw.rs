@@ -953,6 +953,28 @@ fn bin_width(max: f64) -> f64 {
 
 /// A histogram of times in days (cycle or lead times of the traced replication) with the
 /// 50th, 85th and 95th percentiles as vertical lines (Vacanti 2015).
+/// The bars of a histogram: bin `i` of `counts` spans `x0 + i w` to `x0 + (i + 1) w`, drawn
+/// with a small gap on each side; empty bins draw nothing.
+pub(super) fn histogram_bars(
+    counts: &[u32],
+    x0: f64,
+    w: f64,
+    color: RGBColor,
+) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
+    let gap = w * 0.06;
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .map(move |(i, &c)| {
+            let x = x0 + i as f64 * w;
+            Rectangle::new(
+                [(x + gap, 0.0), (x + w - gap, f64::from(c))],
+                color.filled(),
+            )
+        })
+}
+
 fn time_histogram<DB: DrawingBackend>(
     root: &Area<'_, DB>,
     body: &Area<'_, DB>,
@@ -1022,22 +1044,8 @@ fn time_histogram<DB: DrawingBackend>(
             kind,
         );
     }
-    let color = KIND_COLORS[0];
-    let gap = w * 0.06;
     chart
-        .draw_series(
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, &c)| c > 0)
-                .map(|(i, &c)| {
-                    let x = i as f64 * w;
-                    Rectangle::new(
-                        [(x + gap, 0.0), (x + w - gap, f64::from(c))],
-                        color.filled(),
-                    )
-                }),
-        )
+        .draw_series(histogram_bars(&counts, 0.0, w, KIND_COLORS[0]))
         .ck(kind)?;
     let mut labels = Vec::new();
     for ((x, text), color) in marks.into_iter().zip(PERCENTILE_COLORS) {

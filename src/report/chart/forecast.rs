@@ -4,6 +4,7 @@
 //!
 //! The bins come from [`bins`], which tests call without drawing.
 
+use super::draw::histogram_bars;
 use super::style::{
     register_fonts, AXIS, FONT, FORECAST_LEVEL_COLORS, FORECAST_METHOD_COLORS, LABEL, NOTE, TITLE,
 };
@@ -135,22 +136,8 @@ pub fn draw<DB: DrawingBackend>(
             .draw()
             .map_err(fail)?;
         let color = FORECAST_METHOD_COLORS[k % FORECAST_METHOD_COLORS.len()];
-        let w = b.width as f64;
-        let gap = w * 0.06;
         chart
-            .draw_series(
-                counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &c)| c > 0)
-                    .map(|(i, &c)| {
-                        let x = (b.lo + i as u64 * b.width) as f64;
-                        Rectangle::new(
-                            [(x + gap, 0.0), (x + w - gap, f64::from(c))],
-                            color.filled(),
-                        )
-                    }),
-            )
+            .draw_series(histogram_bars(counts, b.lo as f64, b.width as f64, color))
             .map_err(fail)?;
         let percentiles = r.percentiles(m);
         let mut labels = vec![(
