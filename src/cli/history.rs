@@ -372,7 +372,7 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
     }
     if history_file.is_some() && args.from.is_some() {
         return Err(CliError::Input(
-            "--from is for a scenario alone: the forecast of a history starts the day after its last done item".into(),
+            "--from is for a scenario alone: the forecast of a history starts the day after its last date".into(),
         ));
     }
     let items = match (&args.items, &args.backlog) {
