@@ -1,4 +1,11 @@
-//! The event calendar: a min-heap keyed by (time, insertion sequence).
+//! The event calendar: pending events ordered by (time, insertion sequence).
+//!
+//! Most value streams keep a handful of events pending (an arrival per work type, a completion
+//! per busy worker, a release train). For those the calendar is a vector sorted latest first:
+//! the next event is popped from its end, and a new one is put in place by a binary search and
+//! a short move, cheaper than a heap's sifting. Past [`Calendar::LARGE`] pending events it
+//! becomes a binary heap, and turns back into a sorted vector when it falls to
+//! [`Calendar::SMALL`]; both pop events in exactly the same order.
 
 use super::Time;
 use std::cmp::Ordering;
@@ -18,6 +25,12 @@ impl<E> Entry<E> {
     fn time(&self) -> Time {
         Time::from_days(f64::from_bits(self.time_bits))
     }
+
+    /// The ordering key: earlier first, then scheduled first.
+    #[inline]
+    fn key(&self) -> u128 {
+        (u128::from(self.time_bits) << 64) | u128::from(self.seq)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
@@ -36,14 +49,17 @@ impl<E> Ord for Entry<E> {
     // breaks ties in scheduling order, which makes runs deterministic.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        let key = |e: &Self| (u128::from(e.time_bits) << 64) | u128::from(e.seq);
-        key(other).cmp(&key(self))
+        other.key().cmp(&self.key())
     }
 }
 
 /// Pending events in time order; simultaneous events come out in the order they were scheduled.
 pub struct Calendar<E> {
+    /// While small: the pending events sorted latest first (the next one is last).
+    sorted: Vec<Entry<E>>,
+    /// While large: the pending events as a heap (`sorted` is then empty).
     heap: BinaryHeap<Entry<E>>,
+    large: bool,
     next_seq: u64,
 }
 
@@ -57,10 +73,17 @@ impl<E> Calendar<E> {
     /// An empty calendar.
     pub fn new() -> Self {
         Calendar {
+            sorted: Vec::new(),
             heap: BinaryHeap::new(),
+            large: false,
             next_seq: 0,
         }
     }
+
+    /// Pending events above which the calendar becomes a heap.
+    pub const LARGE: usize = 32;
+    /// Pending events at which a heap turns back into a sorted vector.
+    pub const SMALL: usize = 8;
 
     /// Schedules `event` to happen at `time`.
     ///
@@ -77,35 +100,66 @@ impl<E> Calendar<E> {
         let bits = (days + 0.0).to_bits();
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             time_bits: bits,
             seq,
             event,
-        });
+        };
+        if self.large {
+            self.heap.push(entry);
+        } else if self.sorted.len() < Self::LARGE {
+            // Latest first: it goes after every entry that comes later than it.
+            // A new event tends to come late, near the front: scan from there.
+            let key = entry.key();
+            let at = self
+                .sorted
+                .iter()
+                .position(|e| e.key() < key)
+                .unwrap_or(self.sorted.len());
+            self.sorted.insert(at, entry);
+        } else {
+            self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
+            self.heap.push(entry);
+            self.large = true;
+        }
     }
 
     /// Removes and returns the earliest event if it happens no later than `horizon`.
     #[inline]
     pub fn pop_until(&mut self, horizon: Time) -> Option<(Time, E)> {
+        if !self.large {
+            if self.sorted.last()?.time() > horizon {
+                return None;
+            }
+            return self.sorted.pop().map(|e| (e.time(), e.event));
+        }
         if self.heap.peek()?.time() > horizon {
             return None;
         }
-        self.heap.pop().map(|e| (e.time(), e.event))
+        let next = self.heap.pop().map(|e| (e.time(), e.event));
+        if self.heap.len() <= Self::SMALL {
+            // Ascending in the heap's order is latest first.
+            self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+            self.large = false;
+        }
+        next
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.sorted.len() + self.heap.len()
     }
 
     /// True when nothing is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Forgets every pending event, keeping the allocation for reuse.
     pub fn clear(&mut self) {
+        self.sorted.clear();
         self.heap.clear();
+        self.large = false;
         self.next_seq = 0;
     }
 }

@@ -29,6 +29,13 @@ pub fn key(parts: &[u64]) -> u64 {
         .fold(0x5EED_u64, |acc, &p| mix64(acc ^ mix64(p)))
 }
 
+/// The key of `parts` continued by `more`: `extend(key(a), b)` is `key(a ++ b)`, so a prefix
+/// shared by many keys (a replication's work type) is folded once.
+#[inline]
+pub fn extend(prefix: u64, more: &[u64]) -> u64 {
+    more.iter().fold(prefix, |acc, &p| mix64(acc ^ mix64(p)))
+}
+
 /// The stream named by `parts`.
 pub fn stream(parts: &[u64]) -> Stream {
     stream_of_key(key(parts))
@@ -46,6 +53,12 @@ pub fn stream_of_key(k: u64) -> Stream {
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn an_extended_prefix_is_the_whole_key() {
+        assert_eq!(extend(key(&[7, 2]), &[3, 9]), key(&[7, 2, 3, 9]));
+        assert_eq!(extend(key(&[7]), &[]), key(&[7]));
+    }
 
     #[test]
     fn streams_are_reproducible_and_distinct() {

@@ -5,7 +5,7 @@
 //! and where the time goes (the team's view, commitment to delivery). Flow load (WIP) counts
 //! committed items only; the backlog (arrived, not yet committed) is kept apart.
 
-use super::{sketch::Batch, Running, Sketch, TimeAverage, TimeTrend};
+use super::{Running, Sketch, TimeAverage, TimeTrend};
 use crate::model::Urgency;
 
 /// The ledger column of a part that never takes time in a run.
@@ -229,6 +229,21 @@ pub struct WorkDone {
     pub wasted: bool,
 }
 
+/// What a replication measures of one stage over time.
+#[derive(Clone, Debug)]
+struct StageLog {
+    busy: TimeAverage,
+    blocked: TimeAverage,
+    blocked_level: u32,
+    /// Item-days queued after warm-up: the time-average queue length times the window (each
+    /// item's stay in the queue is added when it leaves the queue, or at the horizon).
+    queued_days: f64,
+    /// The ledger column of each part, or [`NO_CELL`] for a part that never takes time in this
+    /// run (blocking with no WIP limit downstream, releases with no release train, rework with
+    /// no rework path): most runs need few of them, and the ledger is on the engine's hot path.
+    column: [u32; Part::COUNT],
+}
+
 /// Receives the simulation's observations during one replication.
 #[derive(Clone, Debug)]
 pub struct Recorder {
@@ -240,29 +255,23 @@ pub struct Recorder {
     /// Committed items: their average and their trend after warm-up.
     committed: TimeAverage,
     committed_trend: TimeTrend,
-    busy: Vec<TimeAverage>,
-    blocked: Vec<TimeAverage>,
-    blocked_level: Vec<u32>,
-    /// Per stage, item-days queued after warm-up: the time-average queue length times the
-    /// window (each item's stay in the queue is added when it leaves the queue, or at the
-    /// horizon).
-    queued_days: Vec<f64>,
+    /// Per stage, what is measured over time (one entry per stage, so that each observation
+    /// looks up one stage, on the engine's hot path).
+    by_stage: Vec<StageLog>,
     horizon: f64,
     /// Per live item slot, its days in each cell, a (stage, part) that can take time in this
     /// run (stride `cells.len()`).
     ledger: Vec<f64>,
     stride: usize,
-    /// The ledger column of each (stage, part), or [`NO_CELL`] for a part that never takes
-    /// time in this run (blocking with no WIP limit downstream, releases with no release train,
-    /// rework with no rework path): most runs need few of them, and the ledger is on the
-    /// engine's hot path.
-    column: Vec<u32>,
     /// The (stage, part index) of each ledger column.
     cells: Vec<(usize, usize)>,
     /// Counted delivered items whose time was broken down (every stage's `time_count`).
     timed: u64,
-    /// Values on their way into the sketches: one per ledger column, then cycle and lead time.
-    batches: Vec<Batch>,
+    /// Per ledger column, the days counted delivered items spent in its cell, summed and
+    /// sketched (kept flat, in ledger order, so the fold at delivery indexes nothing; moved
+    /// into the stage observations at the end).
+    cell_sum: Vec<f64>,
+    cell_items: Vec<Sketch>,
     active_total: f64,
     cycle_total: f64,
     completed_after_warmup: u64,
@@ -270,6 +279,17 @@ pub struct Recorder {
     checkpoints: Vec<f64>,
     track_value: bool,
     result: ReplicationResult,
+}
+
+/// Adds the days an item queued since `since` spent in the queue after warm-up, up to `now`
+/// or the horizon. Times are finite, so plain comparisons do what `min` and `max` would.
+#[inline]
+fn queued(log: &mut StageLog, since: f64, now: f64, horizon: f64, warmup: f64) {
+    let end = if now < horizon { now } else { horizon };
+    let start = if since > warmup { since } else { warmup };
+    if end > start {
+        log.queued_days += end - start;
+    }
 }
 
 impl Recorder {
@@ -286,16 +306,25 @@ impl Recorder {
         possible: impl Fn(usize, Part) -> bool,
     ) -> Self {
         let k = checkpoints.len();
-        let mut column = vec![NO_CELL; stages * Part::COUNT];
         let mut cells = Vec::new();
-        for s in 0..stages {
-            for part in Part::ALL {
-                if possible(s, part) {
-                    column[s * Part::COUNT + part as usize] = cells.len() as u32;
-                    cells.push((s, part as usize));
+        let by_stage = (0..stages)
+            .map(|s| {
+                let mut column = [NO_CELL; Part::COUNT];
+                for part in Part::ALL {
+                    if possible(s, part) {
+                        column[part as usize] = cells.len() as u32;
+                        cells.push((s, part as usize));
+                    }
                 }
-            }
-        }
+                StageLog {
+                    busy: TimeAverage::new(warmup),
+                    blocked: TimeAverage::new(warmup),
+                    blocked_level: 0,
+                    queued_days: 0.0,
+                    column,
+                }
+            })
+            .collect();
         let horizon = checkpoints.last().copied().unwrap_or(warmup);
         Recorder {
             warmup,
@@ -303,15 +332,12 @@ impl Recorder {
             system_trend: TimeTrend::new(warmup, horizon),
             committed: TimeAverage::new(warmup),
             committed_trend: TimeTrend::new(warmup, horizon),
-            busy: vec![TimeAverage::new(warmup); stages],
-            blocked: vec![TimeAverage::new(warmup); stages],
-            blocked_level: vec![0; stages],
-            queued_days: vec![0.0; stages],
+            by_stage,
             horizon,
             ledger: Vec::new(),
             stride: cells.len(),
-            batches: vec![Batch::default(); cells.len() + 2],
-            column,
+            cell_sum: vec![0.0; cells.len()],
+            cell_items: vec![Sketch::default(); cells.len()],
             cells,
             timed: 0,
             active_total: 0.0,
@@ -336,6 +362,12 @@ impl Recorder {
                 ..Default::default()
             },
         }
+    }
+
+    /// True if value is tracked: [`Recorder::value`] records something.
+    #[inline]
+    pub fn tracks_value(&self) -> bool {
+        self.track_value
     }
 
     /// True if an item that arrived at `arrival` is counted in item statistics.
@@ -369,7 +401,7 @@ impl Recorder {
     /// The item in `slot` spent `days` in `part` of `stage`.
     #[inline]
     pub fn spent(&mut self, slot: u32, stage: usize, part: Part, days: f64) {
-        let column = self.column[stage * Part::COUNT + part as usize];
+        let column = self.by_stage[stage].column[part as usize];
         if column == NO_CELL {
             debug_assert!(
                 days == 0.0,
@@ -384,10 +416,11 @@ impl Recorder {
     /// Stage `stage` has `level` workers idle while it is full (blocked) from `now` on.
     #[inline]
     pub fn blocked(&mut self, stage: usize, now: f64, level: u32) {
-        let old = self.blocked_level[stage];
+        let log = &mut self.by_stage[stage];
+        let old = log.blocked_level;
         if old != level {
-            self.blocked[stage].change(now, f64::from(level) - f64::from(old));
-            self.blocked_level[stage] = level;
+            log.blocked.change(now, f64::from(level) - f64::from(old));
+            log.blocked_level = level;
         }
     }
 
@@ -395,17 +428,20 @@ impl Recorder {
     /// still queued at the horizon).
     #[inline]
     pub fn dequeued(&mut self, stage: usize, since: f64, now: f64) {
-        self.queued_days[stage] += (now.min(self.horizon) - since.max(self.warmup)).max(0.0);
+        let (horizon, warmup) = (self.horizon, self.warmup);
+        queued(&mut self.by_stage[stage], since, now, horizon, warmup);
     }
 
     /// A worker of `stage` started an item queued since `since`; `occupies` is false when the
     /// worker was already busy (juggling items).
     #[inline]
     pub fn started(&mut self, stage: usize, since: f64, now: f64, occupies: bool) {
+        let (horizon, warmup) = (self.horizon, self.warmup);
+        let log = &mut self.by_stage[stage];
         if occupies {
-            self.busy[stage].change(now, 1.0);
+            log.busy.change(now, 1.0);
         }
-        self.dequeued(stage, since, now);
+        queued(log, since, now, horizon, warmup);
     }
 
     /// A worker of `stage` finished a piece of work after `service` days; `frees` when the
@@ -413,7 +449,7 @@ impl Recorder {
     #[inline]
     pub fn finished(&mut self, stage: usize, now: f64, service: f64, work: WorkDone, frees: bool) {
         if frees {
-            self.busy[stage].change(now, -1.0);
+            self.by_stage[stage].busy.change(now, -1.0);
         }
         if work.counted {
             self.result.stages[stage].service.add(service);
@@ -554,7 +590,7 @@ impl Recorder {
             let cycle = now - committed;
             let r = &mut self.result;
             r.cycle_time.add(cycle);
-            self.batches[self.stride].add(cycle, &mut r.cycle_time_items);
+            r.cycle_time_items.add(cycle);
             r.backlog_time.add(committed - arrival);
             self.active_total += active_committed;
             self.cycle_total += cycle;
@@ -562,11 +598,10 @@ impl Recorder {
             let at = slot as usize * self.stride;
             let row = &self.ledger[at..at + self.stride];
             // Zeros (most parts of most stages) are counted in bulk at the end.
-            for ((&(s, p), &d), batch) in self.cells.iter().zip(row).zip(&mut self.batches) {
+            for ((&d, sum), items) in row.iter().zip(&mut self.cell_sum).zip(&mut self.cell_items) {
                 if d != 0.0 {
-                    let obs = &mut r.stages[s];
-                    obs.time_sum[p] += d;
-                    batch.add(d, &mut obs.time_items[p]);
+                    *sum += d;
+                    items.add_positive(d);
                 }
             }
         }
@@ -590,7 +625,7 @@ impl Recorder {
         }
         if counted {
             self.result.lead_time.add(lead);
-            self.batches[self.stride + 1].add(lead, &mut self.result.lead_time_items);
+            self.result.lead_time_items.add(lead);
             if by_type {
                 let w = &mut self.result.work[work_type];
                 w.lead_time.add(lead);
@@ -609,11 +644,12 @@ impl Recorder {
     ) -> ReplicationResult {
         let span = horizon - self.warmup;
         let r = &mut self.result;
-        for (&(s, p), batch) in self.cells.iter().zip(&mut self.batches) {
-            batch.flush(&mut r.stages[s].time_items[p]);
+        let sums = std::mem::take(&mut self.cell_sum);
+        let items = std::mem::take(&mut self.cell_items);
+        for ((&(s, p), sum), items) in self.cells.iter().zip(sums).zip(items) {
+            r.stages[s].time_sum[p] = sum;
+            r.stages[s].time_items[p] = items;
         }
-        self.batches[self.stride].flush(&mut r.cycle_time_items);
-        self.batches[self.stride + 1].flush(&mut r.lead_time_items);
         r.events = events;
         r.in_system = in_system;
         r.throughput = self.completed_after_warmup as f64 / span;
@@ -639,10 +675,11 @@ impl Recorder {
                 items.add_zeros(obs.time_count - items.count());
             }
             let w = f64::from(workers[s]);
-            obs.utilization = self.busy[s].average(horizon) / w;
-            obs.blocked = self.blocked[s].average(horizon) / w;
+            let log = &self.by_stage[s];
+            obs.utilization = log.busy.average(horizon) / w;
+            obs.blocked = log.blocked.average(horizon) / w;
             obs.queue_length = if span > 0.0 {
-                self.queued_days[s] / span
+                log.queued_days / span
             } else {
                 f64::NAN
             };

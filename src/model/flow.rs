@@ -31,7 +31,7 @@
 //! loop back would deadlock a full pull system. The stage then admits no new work until it is
 //! below its limit again.
 
-use super::{ContextSwitching, Kind, Urgency, ValueStream};
+use super::{Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
 use crate::metrics::{
     Exceeded, Part, Recorder, ReplicationResult, StepState, Trace, TraceStep, TracedItem, WorkDone,
@@ -363,6 +363,8 @@ pub struct FlowSim<'a> {
     arrivals: Vec<rng::Stream>,
     epic_arrivals: Vec<rng::Stream>,
     next_number: Vec<u64>,
+    /// Per work type, the key prefix (replication, item stream, work type) of its items.
+    item_keys: Vec<u64>,
     next_epic_number: Vec<u64>,
     pending_spawns: Vec<(u16, u64)>,
     free_spawns: Vec<u32>,
@@ -482,6 +484,9 @@ impl<'a> FlowSim<'a> {
                 .map(|e| rng::stream(&[rep_key, STREAM_EPIC_ARRIVALS, e]))
                 .collect(),
             next_number: vec![0; vs.work_types.len()],
+            item_keys: (0..vs.work_types.len() as u64)
+                .map(|w| rng::key(&[rep_key, STREAM_ITEM, w]))
+                .collect(),
             next_epic_number: vec![0; vs.epics.len()],
             pending_spawns: Vec::new(),
             free_spawns: Vec::new(),
@@ -654,7 +659,7 @@ impl<'a> FlowSim<'a> {
             Origin::Own => {
                 let n = self.next_number[w];
                 self.next_number[w] += 1;
-                (rng::key(&[self.rep_key, STREAM_ITEM, w as u64, n]), n)
+                (rng::extend(self.item_keys[w], &[n]), n)
             }
             Origin::Slice { epic, slice, .. } => {
                 let st = &self.items.bets[epic as usize];
@@ -919,25 +924,36 @@ impl<'a> FlowSim<'a> {
         let vs = self.vs;
         let workers = vs.stages[s].workers;
         let capacity = workers * self.juggle;
-        while self.stages[s].busy < capacity && !self.stages[s].queue.is_empty() {
-            let Some(idx) = self.choose(&self.stages[s].queue, s, Step::Start, now) else {
+        // Debt only changes on delivery: one multiplier for every item started now.
+        let drag = vs
+            .debt
+            .as_ref()
+            .map_or(1.0, |d| d.multiplier(self.debt_points));
+        loop {
+            let st = &self.stages[s];
+            if st.busy >= capacity || st.queue.is_empty() {
                 break;
-            };
-            let id = take(&mut self.stages[s].queue, idx)
-                .expect("invariant: the policy picks an index of the waiting list");
-            self.stages[s].busy += 1;
-            // Utilisation counts busy workers, not juggled items.
-            let occupies = self.stages[s].busy <= workers;
-            let mut factor = vs
-                .debt
-                .as_ref()
-                .map_or(1.0, |d| d.multiplier(self.debt_points));
-            if self.juggle > 1 {
-                let per_worker = self.stages[s].busy.div_ceil(workers);
-                factor *= vs.context_switching.multiplier(per_worker);
-            } else if vs.context_switching == ContextSwitching::Free {
-                // One item per worker: nothing is shared.
             }
+            let idx = if self.fcfs {
+                0
+            } else {
+                match self.choose(&st.queue, s, Step::Start, now) {
+                    Some(idx) => idx,
+                    None => break,
+                }
+            };
+            let st = &mut self.stages[s];
+            let id = take(&mut st.queue, idx)
+                .expect("invariant: the policy picks an index of the waiting list");
+            st.busy += 1;
+            // Utilisation counts busy workers, not juggled items.
+            let occupies = st.busy <= workers;
+            let factor = if self.juggle > 1 {
+                drag * vs.context_switching.multiplier(st.busy.div_ceil(workers))
+            } else {
+                // One item per worker: nothing is shared.
+                drag
+            };
             let item = self.items.get_mut(id);
             let service =
                 vs.service(item.work_type(), s).sample(&mut item.rng) * item.size * factor;
@@ -1067,22 +1083,24 @@ impl<'a> FlowSim<'a> {
             t.items[item.traced as usize].delivered = Some(now.days());
         }
         if epic == NO_EPIC {
-            let due = arrival + item.urgency(vs).deadline;
+            let due = arrival + wt.urgency.deadline;
             if due.is_finite() {
                 self.rec.deadline(due, Some(now.days()));
             }
         }
-        // The cost-of-delay ideal is the item's expected touch time, free of debt drag and
-        // juggling, the same for delivered and undelivered items.
-        let ideal = arrival + self.expected_work[item.work_type()] * item.size;
-        self.rec.value(
-            &item.urgency(vs),
-            item.value,
-            arrival,
-            Some(now.days()),
-            ideal,
-            f64::INFINITY,
-        );
+        if self.rec.tracks_value() {
+            // The cost-of-delay ideal is the item's expected touch time, free of debt drag and
+            // juggling, the same for delivered and undelivered items.
+            let ideal = arrival + self.expected_work[item.work_type()] * item.size;
+            self.rec.value(
+                &item.urgency(vs),
+                item.value,
+                arrival,
+                Some(now.days()),
+                ideal,
+                f64::INFINITY,
+            );
+        }
         if let Some(debt) = &vs.debt {
             match kind {
                 Kind::Feature => self.debt_points += debt.per_feature,
