@@ -181,6 +181,57 @@ mod tests {
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
     }
 
+    /// Grows the calendar past `LARGE` (a heap) and drains it below `SMALL` (sorted again),
+    /// in waves, interleaving pushes and pops with many ties: every pop must be the earliest
+    /// pending event, ties in scheduling order, as a plain sort of the pending events says.
+    #[test]
+    fn pops_in_time_then_scheduling_order_across_both_forms() {
+        use crate::engine::rng;
+        use rand::Rng;
+        let mut r = rng::stream(&[11]);
+        let mut cal = Calendar::new();
+        let mut pending: Vec<(f64, u64)> = Vec::new();
+        let mut seq = 0u64;
+        let mut now = 0.0;
+        let far = Time::from_days(f64::MAX);
+        let (mut peak, mut low_after_peak) = (0, usize::MAX);
+        for round in 0..4_000 {
+            // Waves: grow to about 130 pending, then drain to none.
+            let grow = round % 200 < 100;
+            let pushes = if grow { 2 } else { r.next_u64() % 2 };
+            for _ in 0..pushes {
+                // Whole days make ties common.
+                let t = now + (r.next_u64() % 20) as f64;
+                cal.schedule(Time::from_days(t), seq);
+                pending.push((t, seq));
+                seq += 1;
+            }
+            let pops = if grow {
+                usize::from(r.next_u64() % 3 != 0)
+            } else {
+                2
+            };
+            for _ in 0..pops.min(pending.len()) {
+                pending.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+                let (t, id) = pending.pop().expect("non-empty");
+                let (got_t, got_id) = cal.pop_until(far).expect("the calendar holds it too");
+                assert_eq!((got_t.days(), got_id), (t, id), "round {round}");
+                now = t;
+            }
+            assert_eq!(cal.len(), pending.len());
+            peak = peak.max(pending.len());
+            if peak > Calendar::<u64>::LARGE {
+                low_after_peak = low_after_peak.min(pending.len());
+            }
+        }
+        // Both forms, and both changes of form, were exercised.
+        assert!(peak > 2 * Calendar::<u64>::LARGE, "peak {peak}");
+        assert!(
+            low_after_peak < Calendar::<u64>::SMALL,
+            "low {low_after_peak}"
+        );
+    }
+
     #[test]
     fn pop_until_leaves_later_events() {
         let mut cal = Calendar::new();
