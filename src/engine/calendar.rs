@@ -109,12 +109,12 @@ impl<E> Calendar<E> {
             self.heap.push(entry);
         } else if self.sorted.len() < Self::LARGE {
             // Latest first: it goes after every entry that comes later than it.
-            // A new event tends to come late, near the front: scan from there.
-            let key = entry.key();
+            // Its sequence number is the largest yet, so it comes after every entry at its
+            // time: it goes before the first entry not later than it (times alone decide).
             let at = self
                 .sorted
                 .iter()
-                .position(|e| e.key() < key)
+                .position(|e| e.time_bits <= bits)
                 .unwrap_or(self.sorted.len());
             self.sorted.insert(at, entry);
         } else {

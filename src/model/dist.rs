@@ -263,8 +263,19 @@ impl Dist {
     }
 
     /// Draws one value.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // The exponential (the queueing models) and fixed times are drawn where they are
+        // needed, on the engine's hot path; the others through one shared function.
+        match &self.sampler {
+            Sampler::Exponential(d) => d.sample(rng),
+            Sampler::Fixed(v) => *v,
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match &self.sampler {
             Sampler::Exponential(d) => d.sample(rng),
             Sampler::Fixed(v) => *v,

@@ -920,7 +920,18 @@ impl<'a> FlowSim<'a> {
     }
 
     /// Starts waiting items in stage `s` while it has free capacity.
+    #[inline]
     fn try_start(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
+        // Half the calls find nothing to start: they cost a check, not a call.
+        let st = &self.stages[s];
+        if !st.queue.is_empty() && st.busy < self.vs.stages[s].workers * self.juggle {
+            self.start_waiting(s, now, cal);
+        }
+    }
+
+    /// [`FlowSim::try_start`] once something can start.
+    #[inline(never)]
+    fn start_waiting(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
         let vs = self.vs;
         let workers = vs.stages[s].workers;
         let capacity = workers * self.juggle;
@@ -1042,6 +1053,20 @@ impl<'a> FlowSim<'a> {
     /// next stage as far as it has room otherwise.
     fn move_on(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
         if s + 1 < self.stages.len() {
+            if self.fcfs && self.stages[s].done.len() == 1 && self.has_room(s + 1) {
+                // The common case, taken without the general loop: first come, first served,
+                // and the next stage has room for the one item done here. This is exactly
+                // what `pull_into(s + 1)` does with it.
+                let id = self.stages[s].done.pop_front().expect("one item is done");
+                self.stages[s].wip -= 1;
+                self.spend(id, s, Part::Blocked, now);
+                self.admit(s + 1, id, now);
+                self.try_start(s + 1, now, cal);
+                if !self.has_room_always(s) {
+                    self.pull_into(s, now, cal);
+                }
+                return;
+            }
             self.pull_into(s + 1, now, cal);
             return;
         }
