@@ -1015,24 +1015,25 @@ impl<'a> FlowSim<'a> {
                 self.try_start(s, now, cal);
                 self.pull_into(s, now, cal);
             }
-            None => {
-                if stage.release_every.is_some() {
-                    self.stages[s].awaiting_release.push(id);
-                    self.step(id, s, StepState::AwaitingRelease, now);
-                } else {
-                    self.finished_in(s, id, now);
-                }
+            None if stage.release_every.is_some() => {
+                self.stages[s].awaiting_release.push(id);
+                self.step(id, s, StepState::AwaitingRelease, now);
                 self.try_start(s, now, cal);
                 self.move_on(s, now, cal);
+            }
+            None => {
+                self.step(id, s, StepState::Done, now);
+                self.try_start(s, now, cal);
+                self.hand_on(s, id, now, cal);
             }
         }
     }
 
     /// Puts an item in the done column of `s`, where it waits for the next stage.
+    /// (Its `Done` step is the caller's to record.)
     fn finished_in(&mut self, s: usize, id: ItemId, now: Time) {
         self.items.get_mut(id).ready_at = now;
         self.stages[s].done.push_back(id);
-        self.step(id, s, StepState::Done, now);
     }
 
     /// Records in the trace, if any, that item `id` is now `state` in stage `s`.
@@ -1049,24 +1050,37 @@ impl<'a> FlowSim<'a> {
         }
     }
 
+    /// Item `id` has just been done in stage `s` (and the stage has started what it could).
+    /// Where nothing else is done in `s`, and either `s` is the last stage or the next one has
+    /// room and takes work first come, first served, the item moves on at once, exactly as
+    /// through the done column and [`FlowSim::move_on`] but without them: the common case,
+    /// on the engine's hot path. Otherwise it waits in the done column.
+    fn hand_on(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
+        let last = s + 1 == self.stages.len();
+        if !self.stages[s].done.is_empty() || !(last || (self.fcfs && self.has_room(s + 1))) {
+            self.finished_in(s, id, now);
+            self.move_on(s, now, cal);
+            return;
+        }
+        self.stages[s].wip -= 1;
+        self.spend(id, s, Part::Blocked, now);
+        if last {
+            self.deliver(id, now, cal);
+            self.pull_into(s, now, cal);
+        } else {
+            self.admit(s + 1, id, now);
+            self.try_start(s + 1, now, cal);
+            // What `pull_into(s + 1)` does once it has freed room upstream.
+            if !self.has_room_always(s) {
+                self.pull_into(s, now, cal);
+            }
+        }
+    }
+
     /// Moves done items out of stage `s`: out of the value stream from the last stage, into the
     /// next stage as far as it has room otherwise.
     fn move_on(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
         if s + 1 < self.stages.len() {
-            if self.fcfs && self.stages[s].done.len() == 1 && self.has_room(s + 1) {
-                // The common case, taken without the general loop: first come, first served,
-                // and the next stage has room for the one item done here. This is exactly
-                // what `pull_into(s + 1)` does with it.
-                let id = self.stages[s].done.pop_front().expect("one item is done");
-                self.stages[s].wip -= 1;
-                self.spend(id, s, Part::Blocked, now);
-                self.admit(s + 1, id, now);
-                self.try_start(s + 1, now, cal);
-                if !self.has_room_always(s) {
-                    self.pull_into(s, now, cal);
-                }
-                return;
-            }
             self.pull_into(s + 1, now, cal);
             return;
         }
@@ -1318,6 +1332,7 @@ impl<'a> FlowSim<'a> {
         for &id in &released {
             self.spend(id, s, Part::Release, now);
             self.finished_in(s, id, now);
+            self.step(id, s, StepState::Done, now);
         }
         // Hand the emptied buffer back to keep its allocation.
         self.stages[s].awaiting_release = released;
