@@ -89,7 +89,8 @@ impl<E> Calendar<E> {
     ///
     /// # Panics
     /// If `time` is negative: simulated time starts at 0 and never runs backwards.
-    #[inline]
+    // Inlined where events are scheduled: the call cost a tenth of the engine's time.
+    #[inline(always)]
     pub fn schedule(&mut self, time: Time, event: E) {
         let days = time.days();
         assert!(
@@ -105,12 +106,10 @@ impl<E> Calendar<E> {
             seq,
             event,
         };
-        if self.large {
-            self.heap.push(entry);
-        } else if self.sorted.len() < Self::LARGE {
-            // Latest first: it goes after every entry that comes later than it.
-            // Its sequence number is the largest yet, so it comes after every entry at its
-            // time: it goes before the first entry not later than it (times alone decide).
+        if !self.large && self.sorted.len() < Self::LARGE {
+            // Latest first. Its sequence number is the largest yet, so it comes after every
+            // entry at its time: it goes before the first entry not later than it (times
+            // alone decide).
             let at = self
                 .sorted
                 .iter()
@@ -118,10 +117,18 @@ impl<E> Calendar<E> {
                 .unwrap_or(self.sorted.len());
             self.sorted.insert(at, entry);
         } else {
+            self.push_large(entry);
+        }
+    }
+
+    /// [`Calendar::schedule`] into a heap (made from the sorted vector when it outgrows it).
+    #[inline(never)]
+    fn push_large(&mut self, entry: Entry<E>) {
+        if !self.large {
             self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
-            self.heap.push(entry);
             self.large = true;
         }
+        self.heap.push(entry);
     }
 
     /// Removes and returns the earliest event if it happens no later than `horizon`.

@@ -363,6 +363,9 @@ pub struct FlowSim<'a> {
     arrivals: Vec<rng::Stream>,
     epic_arrivals: Vec<rng::Stream>,
     next_number: Vec<u64>,
+    /// Whether the items of each work type, then the slices of each epic, are of the standard
+    /// class of service with no epic exposure (see [`WorkItem::standard_class`]).
+    standard_class: Vec<bool>,
     /// Per work type, the key prefix (replication, item stream, work type) of its items.
     item_keys: Vec<u64>,
     next_epic_number: Vec<u64>,
@@ -484,6 +487,16 @@ impl<'a> FlowSim<'a> {
                 .map(|e| rng::stream(&[rep_key, STREAM_EPIC_ARRIVALS, e]))
                 .collect(),
             next_number: vec![0; vs.work_types.len()],
+            standard_class: vs
+                .work_types
+                .iter()
+                .map(|wt| wt.urgency == Urgency::default())
+                .chain(vs.epics.iter().map(|e| {
+                    e.urgency.penalty == 0.0
+                        && e.urgency.cost_per_day == 0.0
+                        && e.slice_urgency() == Urgency::default()
+                }))
+                .collect(),
             item_keys: (0..vs.work_types.len() as u64)
                 .map(|w| rng::key(&[rep_key, STREAM_ITEM, w]))
                 .collect(),
@@ -727,12 +740,9 @@ impl<'a> FlowSim<'a> {
             None => 0,
         };
         let standard_class = if epic_def == u16::MAX {
-            wt.urgency == Urgency::default()
+            self.standard_class[w]
         } else {
-            let u = &vs.epics[usize::from(epic_def)].urgency;
-            u.penalty == 0.0
-                && u.cost_per_day == 0.0
-                && vs.epics[usize::from(epic_def)].slice_urgency() == Urgency::default()
+            self.standard_class[vs.work_types.len() + usize::from(epic_def)]
         };
         let item = WorkItem {
             work_type: w as u16,
