@@ -528,7 +528,7 @@ impl Recorder {
         self.leave_window(horizon, arrival, committed);
     }
 
-    #[inline]
+    #[inline(always)]
     fn leave(&mut self, now: f64, arrival: f64, committed: f64) {
         self.system.change(now, -1.0);
         if !committed.is_nan() {
@@ -537,7 +537,7 @@ impl Recorder {
         self.leave_window(now, arrival, committed);
     }
 
-    #[inline]
+    #[inline(always)]
     fn leave_window(&mut self, now: f64, arrival: f64, committed: f64) {
         self.result.item_days += (now - arrival.max(self.warmup)).max(0.0);
         self.system_trend.stay(arrival, now);
