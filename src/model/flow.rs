@@ -892,7 +892,7 @@ impl<'a> FlowSim<'a> {
         self.rec.spent(id, s, part, days);
     }
 
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, s: usize, id: ItemId, now: Time) {
         let item = self.items.get_mut(id);
         item.stage = s as u16;
