@@ -24,9 +24,7 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// Folds a sequence of identifiers into one 64-bit key.
 pub fn key(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x5EED_u64, |acc, &p| mix64(acc ^ mix64(p)))
+    extend(0x5EED, parts)
 }
 
 /// The key of `parts` continued by `more`: `extend(key(a), b)` is `key(a ++ b)`, so a prefix

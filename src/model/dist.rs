@@ -274,6 +274,7 @@ impl Dist {
         }
     }
 
+    /// Draws one value of any distribution (`sample` answers the two common ones inline).
     #[inline(never)]
     fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match &self.sampler {

@@ -877,10 +877,18 @@ impl<'a> FlowSim<'a> {
             self.admit(s, id, now);
             self.try_start(s, now, cal);
         }
-        // The room freed upstream matters where it was the limit (a WIP limit), or to a policy
-        // that may have declined items there before; first come, first served never does.
-        if freed_upstream && (!self.fcfs || !self.has_room_always(s - 1)) {
-            self.pull_into(s - 1, now, cal);
+        if freed_upstream {
+            self.refill(s - 1, now, cal);
+        }
+    }
+
+    /// Stage `s` has just passed an item on: it pulls again where the room freed matters,
+    /// where it was the limit (a WIP limit), or to a policy that may have declined items
+    /// there before; first come, first served never does.
+    #[inline]
+    fn refill(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
+        if !self.fcfs || !self.has_room_always(s) {
+            self.pull_into(s, now, cal);
         }
     }
 
@@ -1081,9 +1089,7 @@ impl<'a> FlowSim<'a> {
             self.admit(s + 1, id, now);
             self.try_start(s + 1, now, cal);
             // What `pull_into(s + 1)` does once it has freed room upstream.
-            if !self.has_room_always(s) {
-                self.pull_into(s, now, cal);
-            }
+            self.refill(s, now, cal);
         }
     }
 
