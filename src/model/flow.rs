@@ -36,7 +36,7 @@ use crate::engine::{self, rng, Calendar, Model, Time};
 use crate::metrics::{
     Exceeded, Part, Recorder, ReplicationResult, StepState, Trace, TraceStep, TracedItem, WorkDone,
 };
-use crate::policy::{belief, Context, Discipline, Policy, Step};
+use crate::policy::{belief, BacklogRank, Context, Discipline, Policy, Step};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::collections::VecDeque;
@@ -160,6 +160,12 @@ impl WorkItem {
     /// belongs to one.
     pub fn slice(&self) -> Option<u16> {
         (self.epic != NO_EPIC).then_some(self.slice)
+    }
+    /// The index of its bet in this replication ([`ItemTable::bet_of`] finds the bet), if it
+    /// is a slice.
+    #[inline]
+    pub fn bet_index(&self) -> Option<usize> {
+        (self.epic != NO_EPIC).then_some(self.epic as usize)
     }
     /// The index of its epic definition in the value stream, if it is a slice.
     #[inline]
@@ -285,6 +291,12 @@ impl ItemTable {
         self.free.push(id);
     }
 
+    /// The bet with index `index` in this replication (see [`WorkItem::bet_index`]).
+    #[inline]
+    pub fn bet(&self, index: usize) -> &Bet {
+        &self.bets[index]
+    }
+
     /// Number of live items.
     pub fn len(&self) -> usize {
         self.slots.len() - self.free.len()
@@ -359,6 +371,8 @@ pub struct FlowSim<'a> {
     rep_key: u64,
     items: ItemTable,
     backlog: VecDeque<ItemId>,
+    /// The policy's ranking of the backlog, kept up to date here (see `policy/rank.rs`).
+    rank: Option<BacklogRank>,
     stages: Vec<StageState>,
     arrivals: Vec<rng::Stream>,
     epic_arrivals: Vec<rng::Stream>,
@@ -477,6 +491,7 @@ impl<'a> FlowSim<'a> {
             rep_key,
             items: ItemTable::default(),
             backlog: VecDeque::new(),
+            rank: policy.backlog_rank(),
             stages: (0..vs.stages.len())
                 .map(|_| StageState::default())
                 .collect(),
@@ -774,6 +789,10 @@ impl<'a> FlowSim<'a> {
         self.uncommitted += 1;
         let id = self.items.insert(item);
         self.backlog.push_back(id);
+        if let Some(mut rank) = self.rank.take() {
+            rank.arrive(id, &self.items, &self.context(0, Step::Admit, now));
+            self.rank = Some(rank);
+        }
         self.rec.arrived(id, now.days());
     }
 
@@ -809,7 +828,11 @@ impl<'a> FlowSim<'a> {
         if self.fcfs {
             return Some(0);
         }
-        let ctx = self.context(s, step, now);
+        let mut ctx = self.context(s, step, now);
+        if s == 0 && step == Step::Admit {
+            // The first stage admits from the backlog.
+            ctx.backlog = self.rank.as_ref();
+        }
         self.policy.choose(waiting, &self.items, &ctx)
     }
 
@@ -837,6 +860,7 @@ impl<'a> FlowSim<'a> {
             ahead,
             debt_points: self.debt_points,
             completion_cv: self.completion_cv,
+            backlog: None,
         }
     }
 
@@ -864,7 +888,11 @@ impl<'a> FlowSim<'a> {
                 break;
             };
             let id = if s == 0 {
-                take(&mut self.backlog, idx)
+                let id = take(&mut self.backlog, idx);
+                if let (Some(rank), Some(id)) = (&mut self.rank, id) {
+                    rank.leave(id, &self.items);
+                }
+                id
             } else {
                 self.stages[s - 1].wip -= 1;
                 freed_upstream = true;
@@ -1194,11 +1222,11 @@ impl<'a> FlowSim<'a> {
         let def = &vs.epics[bet.def()];
         bet.remaining -= 1;
         let stopped = bet.stopped_at.is_finite();
-        if !stopped
+        let measured = !stopped
             && self.policy.measures()
             && belief::informative(def.false_positive, def.false_negative)
-            && now.days() + def.feedback_delay < vs.horizon
-        {
+            && now.days() + def.feedback_delay < vs.horizon;
+        if measured {
             bet.signals.push_back(now.days() + def.feedback_delay);
             cal.schedule(now + def.feedback_delay, Event::Feedback(epic, slice));
         }
@@ -1209,6 +1237,9 @@ impl<'a> FlowSim<'a> {
             } else {
                 self.account_epic(epic, Some(now.days()), f64::INFINITY);
             }
+        }
+        if measured {
+            self.bet_changed(epic, now);
         }
     }
 
@@ -1255,6 +1286,7 @@ impl<'a> FlowSim<'a> {
         let bet = &mut self.items.bets[epic as usize];
         bet.signals.pop_front();
         if bet.stopped_at.is_finite() || bet.remaining == 0 {
+            self.bet_changed(epic, now);
             return;
         }
         let def = &vs.epics[bet.def()];
@@ -1271,16 +1303,17 @@ impl<'a> FlowSim<'a> {
             noise < def.false_positive
         };
         bet.belief = belief::update(bet.belief, positive, def.false_positive, def.false_negative);
-        let ctx = self.context(0, Step::Admit, now);
+        self.bet_changed(epic, now);
+        let mut ctx = self.context(0, Step::Admit, now);
+        ctx.backlog = self.rank.as_ref();
         // What waits to be started: the backlog and every stage's queue.
-        let waiting: VecDeque<ItemId> = self
-            .backlog
-            .iter()
-            .chain(self.stages.iter().flat_map(|st| st.queue.iter()))
-            .copied()
+        let waiting: Vec<&VecDeque<ItemId>> = std::iter::once(&self.backlog)
+            .chain(self.stages.iter().map(|st| &st.queue))
             .collect();
-        let bet = &self.items.bets[epic as usize];
-        if !self.policy.stop_bet(bet, &waiting, &self.items, &ctx) {
+        if !self
+            .policy
+            .stop_bet(epic as usize, &waiting, &self.items, &ctx)
+        {
             self.rec.bet_decided(true, 0);
             return;
         }
@@ -1306,6 +1339,9 @@ impl<'a> FlowSim<'a> {
                 .position(|&x| x == id)
                 .expect("invariant: the slice was found in this list");
             list.remove(at);
+            if let (0, Some(rank)) = (l, &mut self.rank) {
+                rank.leave(id, &self.items);
+            }
             if l > 0 {
                 self.stages[l - 1].wip -= 1;
                 let since = self.items.get(id).since;
@@ -1324,6 +1360,16 @@ impl<'a> FlowSim<'a> {
         }
         for s in 0..self.stages.len() {
             self.pull_into(s, now, cal);
+        }
+    }
+
+    /// The team's belief in bet `epic`, or its pending signals, changed: the backlog ranking
+    /// scores its slices again.
+    fn bet_changed(&mut self, epic: u32, now: Time) {
+        if let Some(mut rank) = self.rank.take() {
+            let ctx = self.context(0, Step::Admit, now);
+            rank.bet_changed(epic as usize, &self.items, &ctx);
+            self.rank = Some(rank);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The building blocks of every policy: ordering rules, WIP discipline, capacity allocation,
 //! measuring with its stop rule, and thin slicing, assembled into [`RulePolicy`].
 
+use super::rank::{self, BacklogRank};
 use super::{belief, economics, Context, Discipline, Policy};
 use crate::model::{Bet, ItemId, ItemTable, Kind, WorkItem};
 use std::cell::RefCell;
@@ -117,14 +118,14 @@ impl RulePolicy {
     fn gather(
         &self,
         cands: &mut Vec<Candidate>,
-        waiting: &VecDeque<ItemId>,
+        waiting: impl Iterator<Item = ItemId>,
         sc: &Scorer<'_>,
         only_kind: Option<usize>,
     ) {
         cands.clear();
         let (items, ctx) = (sc.items, sc.ctx);
         let cost_of_delay = matches!(self.order, Order::Cd3 | Order::Wsjf);
-        for (index, &id) in waiting.iter().enumerate() {
+        for (index, id) in waiting.enumerate() {
             let it = items.get(id);
             if self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k) {
                 let remaining = remaining(it, ctx);
@@ -221,6 +222,338 @@ impl RulePolicy {
     }
 }
 
+impl RulePolicy {
+    /// Scores every item of `waiting` (of kind `only_kind`, if given) and takes the best, the
+    /// earliest among equals.
+    fn choose_by_scan(
+        &self,
+        waiting: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+        only_kind: Option<usize>,
+    ) -> Option<usize> {
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+            let sc = Scorer::new(items, ctx, self.measure);
+            self.gather(cands, waiting.iter().copied(), &sc, only_kind);
+            self.score_all(cands, rates, sc);
+            let mut best: Option<&Candidate> = None;
+            for c in cands.iter() {
+                // Strictly greater keeps the earliest item among equals (FIFO tie-break).
+                if best.is_none_or(|b| c.score > b.score) {
+                    best = Some(c);
+                }
+            }
+            best.map(|c| c.index)
+        })
+    }
+
+    /// [`RulePolicy::choose_by_scan`] on the backlog, from its ranking (`rank.rs`): only the
+    /// moving items are scored. `None` when it cannot decide exactly as the scan would (a
+    /// score that is not a number).
+    fn choose_ranked(
+        &self,
+        rank: &BacklogRank,
+        waiting: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<Option<usize>> {
+        if rank.candidates() == 0 {
+            return Some(None);
+        }
+        let best = SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+            let mut sc = Scorer::new(items, ctx, self.measure);
+            // The moving items, scored as `gather` and `score_all` score them; `index` holds
+            // the item's place in the backlog.
+            cands.clear();
+            let mut unscored = false;
+            for &(seq, id) in rank.moving() {
+                let it = items.get(id);
+                let remaining = rank
+                    .remaining_of(id)
+                    .expect("invariant: a moving item is a candidate");
+                let debt = it.kind() == Kind::Debt;
+                let scored = !debt && it.standard_class();
+                unscored |= !scored;
+                let score = if scored {
+                    sc.rate_of(it, items.bet_of(it)) / remaining
+                } else {
+                    0.0
+                };
+                cands.push(Candidate {
+                    index: seq as usize,
+                    id,
+                    debt,
+                    scored,
+                    remaining,
+                    score,
+                });
+            }
+            if unscored {
+                // The mean remaining work of every candidate, summed in backlog order.
+                let total: f64 = waiting.iter().filter_map(|&id| rank.remaining_of(id)).sum();
+                sc.over = total / rank.candidates() as f64;
+            }
+            sc.cv = ctx.completion_cv;
+            let mut debt_waits = false;
+            for c in cands.iter_mut().filter(|c| !c.scored) {
+                debt_waits |= c.debt;
+                c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+            }
+            if ctx.stream.debt.is_some() && debt_waits {
+                rates.clear();
+                rates.extend(
+                    cands
+                        .iter()
+                        .filter(|c| !c.debt && c.score.is_finite())
+                        .map(|c| c.score),
+                );
+                rates.sort_unstable_by(f64::total_cmp);
+                let count = rank.settled().len() + rates.len();
+                if count > 0 {
+                    let median = rank::kth_smallest(rank.settled(), rates, count / 2);
+                    sc.reference = median.max(0.0);
+                }
+                for c in cands.iter_mut().filter(|c| c.debt) {
+                    c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+                }
+            }
+            if cands.iter().any(|c| c.score.is_nan()) {
+                return None;
+            }
+            let mut best: Option<(f64, usize, ItemId)> = rank
+                .settled()
+                .last()
+                .map(|e| (e.score, e.seq as usize, e.id));
+            for c in cands.iter() {
+                // Strictly greater, or equal and earlier in the backlog.
+                if best.is_none_or(|(score, seq, _)| {
+                    c.score > score || (c.score == score && c.index < seq)
+                }) {
+                    best = Some((c.score, c.index, c.id));
+                }
+            }
+            Some(best.map(|(_, _, id)| id))
+        })?;
+        Some(best.map(|id| {
+            waiting
+                .iter()
+                .position(|&x| x == id)
+                .expect("invariant: the ranked backlog holds what waits in the backlog")
+        }))
+    }
+
+    /// [`Policy::stop_bet`] for a measuring policy, scoring every item that waits.
+    fn stop_by_scan(
+        &self,
+        bet_index: usize,
+        waiting: &[&VecDeque<ItemId>],
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> bool {
+        let all = || waiting.iter().flat_map(|list| list.iter().copied());
+        let is_own = |id: ItemId| items.get(id).bet_index() == Some(bet_index);
+        let people = f64::from(ctx.stream.people().max(1));
+        let plain = Scorer::new(items, ctx, false);
+        // One pass over what waits first: does the bet wait there at all, and, when the epic
+        // carries no cost of its own, the shortcut (no candidate list needed).
+        let (mut own, mut total, mut rate) = (false, 0.0, 0.0);
+        for id in all() {
+            let it = items.get(id);
+            if !self.eligible(it) {
+                continue;
+            }
+            total += remaining(it, ctx);
+            if is_own(id) {
+                own = true;
+                rate += plain.expected_rate(it);
+            }
+        }
+        let bet = items.bet(bet_index);
+        if !own || clearly_worth_it(bet, ctx, total, rate) {
+            return false;
+        }
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+            self.gather(cands, all(), &plain, None);
+            let sc = self.score_all(cands, rates, Scorer::new(items, ctx, false));
+            // When its slices would be done: after the work that ranks above its best slice,
+            // shared by every worker (an estimate that ignores which stage is the bottleneck).
+            let own_best = cands
+                .iter()
+                .filter(|c| is_own(c.id))
+                .map(|c| c.score)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let (mut ahead, mut work, mut rate) = (0.0, 0.0, 0.0);
+            for c in cands.iter() {
+                if is_own(c.id) {
+                    work += c.remaining;
+                    rate += sc.expected_rate(items.get(c.id));
+                } else if c.score > own_best {
+                    ahead += c.remaining;
+                }
+            }
+            stop_rule(bet, ctx, people, ahead, work, rate)
+        })
+    }
+
+    /// [`RulePolicy::stop_by_scan`] with the backlog's ranking (`rank.rs`): only the moving
+    /// backlog items and the stages' queues are scored. `None` when it cannot decide exactly as
+    /// the scan would (a score that is not a number).
+    fn stop_ranked(
+        &self,
+        rank: &BacklogRank,
+        bet_index: usize,
+        waiting: &[&VecDeque<ItemId>],
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<bool> {
+        let (backlog, queues) = waiting.split_first()?;
+        let queued = || queues.iter().flat_map(|list| list.iter().copied());
+        let people = f64::from(ctx.stream.people().max(1));
+        let plain = Scorer::new(items, ctx, false);
+        // The first pass of the scan, with the backlog's estimates read from its ranking.
+        let (mut own, mut total, mut rate) = (false, 0.0, 0.0);
+        for &id in backlog.iter() {
+            let Some(slot) = rank.slot(id) else {
+                continue;
+            };
+            total += slot.remaining;
+            if slot.bet_is(bet_index) {
+                own = true;
+                rate += plain.expected_rate(items.get(id));
+            }
+        }
+        for id in queued() {
+            let it = items.get(id);
+            if !self.eligible(it) {
+                continue;
+            }
+            total += remaining(it, ctx);
+            if it.bet_index() == Some(bet_index) {
+                own = true;
+                rate += plain.expected_rate(it);
+            }
+        }
+        let bet = items.bet(bet_index);
+        if !own || clearly_worth_it(bet, ctx, total, rate) {
+            return Some(false);
+        }
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+            let mut sc = Scorer::new(items, ctx, false);
+            // Scored as `gather` scores them: the moving backlog items (in backlog order), then
+            // the queues. A settled score is the same whether the scorer is pessimistic or not:
+            // no signal is pending for its bet.
+            cands.clear();
+            let extra = rank
+                .moving()
+                .iter()
+                .map(|&(_, id)| (id, rank.slot(id).map(|s| s.remaining)))
+                .chain(queued().filter_map(|id| {
+                    let it = items.get(id);
+                    self.eligible(it).then(|| (id, Some(remaining(it, ctx))))
+                }));
+            let mut unscored = false;
+            let mut queue_candidates = 0;
+            for (id, remaining) in extra {
+                let remaining = remaining.expect("invariant: a moving item is a candidate");
+                let it = items.get(id);
+                let debt = it.kind() == Kind::Debt;
+                let scored = !debt && it.standard_class();
+                unscored |= !scored;
+                let score = if scored {
+                    sc.rate_of(it, items.bet_of(it)) / remaining
+                } else {
+                    0.0
+                };
+                cands.push(Candidate {
+                    index: 0,
+                    id,
+                    debt,
+                    scored,
+                    remaining,
+                    score,
+                });
+                queue_candidates += 1;
+            }
+            queue_candidates -= rank.moving().len();
+            let count = rank.candidates() + queue_candidates;
+            if unscored {
+                let total: f64 = backlog
+                    .iter()
+                    .filter_map(|&id| rank.slot(id).map(|s| s.remaining))
+                    .chain(cands[rank.moving().len()..].iter().map(|c| c.remaining))
+                    .sum();
+                sc.over = total / count as f64;
+            }
+            sc.cv = ctx.completion_cv;
+            let mut debt_waits = false;
+            for c in cands.iter_mut().filter(|c| !c.scored) {
+                debt_waits |= c.debt;
+                c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+            }
+            if ctx.stream.debt.is_some() && debt_waits {
+                rates.clear();
+                rates.extend(
+                    cands
+                        .iter()
+                        .filter(|c| !c.debt && c.score.is_finite())
+                        .map(|c| c.score),
+                );
+                rates.sort_unstable_by(f64::total_cmp);
+                let n = rank.settled().len() + rates.len();
+                if n > 0 {
+                    let median = rank::kth_smallest(rank.settled(), rates, n / 2);
+                    sc.reference = median.max(0.0);
+                }
+                for c in cands.iter_mut().filter(|c| c.debt) {
+                    c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+                }
+            }
+            if cands.iter().any(|c| c.score.is_nan()) {
+                return None;
+            }
+            // Every candidate in the scan's order: the backlog (a settled score from the
+            // ranking, a moving one from `cands`, in turn), then the queues.
+            let (moving, queue) = cands.split_at(rank.moving().len());
+            let mut next_moving = moving.iter();
+            let in_order = backlog
+                .iter()
+                .filter_map(|&id| rank.slot(id).map(|s| (id, s)))
+                .map(|(id, s)| {
+                    if s.settled {
+                        (s.bet_is(bet_index), s.score, s.remaining, id)
+                    } else {
+                        let c = next_moving
+                            .next()
+                            .expect("invariant: the moving items are in backlog order");
+                        debug_assert_eq!(c.id, id, "invariant: moving items in backlog order");
+                        (s.bet_is(bet_index), c.score, c.remaining, id)
+                    }
+                })
+                .chain(queue.iter().map(|c| {
+                    let own = items.get(c.id).bet_index() == Some(bet_index);
+                    (own, c.score, c.remaining, c.id)
+                }));
+            let (mut own_best, mut ahead, mut work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0, 0.0);
+            let mut others = Vec::new();
+            for (own, score, remaining, id) in in_order {
+                if own {
+                    own_best = f64::max(own_best, score);
+                    work += remaining;
+                    rate += sc.expected_rate(items.get(id));
+                } else {
+                    others.push((score, remaining));
+                }
+            }
+            for (score, remaining) in others {
+                if score > own_best {
+                    ahead += remaining;
+                }
+            }
+            Some(stop_rule(bet, ctx, people, ahead, work, rate))
+        })
+    }
+}
+
 /// One waiting item being ranked: where it is in the waiting list, its estimated remaining
 /// work and its score.
 #[derive(Clone, Copy, Debug)]
@@ -246,13 +579,13 @@ thread_local! {
 }
 
 /// Estimated remaining work of an item waiting at `ctx.stage`, in days (at least a little).
-fn remaining(item: &WorkItem, ctx: &Context<'_>) -> f64 {
+pub(super) fn remaining(item: &WorkItem, ctx: &Context<'_>) -> f64 {
     (item.est_size() * ctx.remaining_share(item.work_type(), ctx.stage)).max(1e-6)
 }
 
 /// Estimates for one decision: expected value under the team's beliefs, cost of delay with the
 /// queue ahead, and the price of debt.
-struct Scorer<'a> {
+pub(super) struct Scorer<'a> {
     ctx: &'a Context<'a>,
     items: &'a ItemTable,
     /// Discount a slice awaiting feedback by the value of waiting for its signal (see
@@ -269,7 +602,7 @@ struct Scorer<'a> {
 impl<'a> Scorer<'a> {
     /// A scorer for one decision; `pessimistic` ranks a slice awaiting feedback at the value
     /// of waiting for its signal.
-    fn new(items: &'a ItemTable, ctx: &'a Context<'a>, pessimistic: bool) -> Self {
+    pub(super) fn new(items: &'a ItemTable, ctx: &'a Context<'a>, pessimistic: bool) -> Self {
         Scorer {
             ctx,
             items,
@@ -287,7 +620,7 @@ impl<'a> Scorer<'a> {
 
     /// [`Scorer::expected_rate`] of `it`, a slice of `bet` if any.
     #[inline]
-    fn rate_of(&self, it: &WorkItem, bet: Option<&Bet>) -> f64 {
+    pub(super) fn rate_of(&self, it: &WorkItem, bet: Option<&Bet>) -> f64 {
         let Some(bet) = bet else {
             return it.est_value();
         };
@@ -362,6 +695,38 @@ impl<'a> Scorer<'a> {
     }
 }
 
+/// The stop rule's shortcut: with no epic-level cost and a positive expected value (`rate`,
+/// over the bet's slices that wait), neither of its tests can stop the bet while all the work
+/// waiting (`total` days, its own included) is done before the horizon.
+fn clearly_worth_it(bet: &Bet, ctx: &Context<'_>, total: f64, rate: f64) -> bool {
+    let epic = &ctx.stream.epics[bet.def()].urgency;
+    let people = f64::from(ctx.stream.people().max(1));
+    epic.penalty == 0.0
+        && epic.cost_per_day == 0.0
+        && rate > 0.0
+        && total / people < ctx.stream.horizon - ctx.now.days()
+}
+
+/// The stop rule's two tests ([`Policy::stop_bet`]), for a bet whose waiting slices are `work`
+/// days, expected to earn `rate` per day, behind `ahead` days of work that ranks above its best
+/// slice.
+fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, ahead: f64, work: f64, rate: f64) -> bool {
+    let now = ctx.now.days();
+    let horizon = ctx.stream.horizon;
+    // 1. Worth its remaining costs?
+    let done = now + (ahead + work) / people;
+    let exposure = bet.exposure(ctx.stream);
+    let arrival = bet.arrival().days();
+    let further_cost = exposure.realised(0.0, arrival, Some(done), horizon.max(done))
+        - exposure.realised(0.0, arrival, None, now);
+    if rate * (horizon - done).max(0.0) + further_cost <= 0.0 {
+        return true;
+    }
+    // 2. Never reached: the work ranked above its best slice keeps every worker busy until the
+    //    horizon.
+    ahead / people >= horizon - now
+}
+
 /// Rounds a relative magnitude in [0, 1] to SAFe's modified Fibonacci scale 1..20.
 fn fibonacci_score(x: f64) -> f64 {
     const SCALE: [f64; 7] = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0];
@@ -391,6 +756,13 @@ impl Policy for RulePolicy {
 
     fn outcome_focused(&self) -> bool {
         self.measure || matches!(self.order, Order::Cd3 | Order::Wsjf)
+    }
+
+    fn backlog_rank(&self) -> Option<BacklogRank> {
+        // Only CD3 over the whole backlog: WSJF scores relative to the largest competitor, and
+        // an allocation ranks one kind at a time.
+        (self.order == Order::Cd3 && self.allocation.is_none())
+            .then(|| BacklogRank::new(self.measure, self.kinds))
     }
 
     fn first_come_first_served(&self) -> bool {
@@ -431,19 +803,17 @@ impl Policy for RulePolicy {
             }
             None => None,
         };
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
-            let sc = Scorer::new(items, ctx, self.measure);
-            self.gather(cands, waiting, &sc, only_kind);
-            self.score_all(cands, rates, sc);
-            let mut best: Option<&Candidate> = None;
-            for c in cands.iter() {
-                // Strictly greater keeps the earliest item among equals (FIFO tie-break).
-                if best.is_none_or(|b| c.score > b.score) {
-                    best = Some(c);
-                }
+        if let Some(rank) = ctx.backlog.filter(|_| only_kind.is_none()) {
+            if let Some(choice) = self.choose_ranked(rank, waiting, items, ctx) {
+                debug_assert_eq!(
+                    choice,
+                    self.choose_by_scan(waiting, items, ctx, only_kind),
+                    "invariant: the ranked backlog decides as the full scan does"
+                );
+                return choice;
             }
-            best.map(|c| c.index)
-        })
+        }
+        self.choose_by_scan(waiting, items, ctx, only_kind)
     }
 
     /// The stop rule (Reinertsen 2009, ch. 2: quantified overall economics, marginal economics,
@@ -458,83 +828,25 @@ impl Policy for RulePolicy {
     /// raise it again. What it already cost is sunk and plays no part.
     fn stop_bet(
         &self,
-        bet: &Bet,
-        backlog: &VecDeque<ItemId>,
+        bet: usize,
+        waiting: &[&VecDeque<ItemId>],
         items: &ItemTable,
         ctx: &Context<'_>,
     ) -> bool {
         if !self.measure {
             return false;
         }
-        let is_own = |id: ItemId| {
-            items
-                .bet_of(items.get(id))
-                .is_some_and(|b| std::ptr::eq(b, bet))
-        };
-        let now = ctx.now.days();
-        let horizon = ctx.stream.horizon;
-        let people = f64::from(ctx.stream.people().max(1));
-        let epic = &ctx.stream.epics[bet.def()].urgency;
-        let plain = Scorer::new(items, ctx, false);
-        // One pass over the backlog first: does the bet wait there at all, and, when the epic
-        // carries no cost of its own, the shortcut below (no candidate list needed).
-        let (mut own, mut total, mut rate) = (false, 0.0, 0.0);
-        for &id in backlog {
-            let it = items.get(id);
-            if !self.eligible(it) {
-                continue;
-            }
-            total += remaining(it, ctx);
-            if is_own(id) {
-                own = true;
-                rate += plain.expected_rate(it);
+        if let Some(rank) = ctx.backlog {
+            if let Some(stop) = self.stop_ranked(rank, bet, waiting, items, ctx) {
+                debug_assert_eq!(
+                    stop,
+                    self.stop_by_scan(bet, waiting, items, ctx),
+                    "invariant: the ranked backlog stops a bet as the full scan does"
+                );
+                return stop;
             }
         }
-        if !own {
-            return false;
-        }
-        if epic.penalty == 0.0
-            && epic.cost_per_day == 0.0
-            && rate > 0.0
-            && total / people < horizon - now
-        {
-            // A shortcut that decides as the full rule would: with no epic-level cost and a
-            // positive expected value, neither test can stop the bet while all the work
-            // waiting, its own included, is done before the horizon.
-            return false;
-        }
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
-            self.gather(cands, backlog, &plain, None);
-            let sc = self.score_all(cands, rates, Scorer::new(items, ctx, false));
-            // When its slices would be done: after the work that ranks above its best slice,
-            // shared by every worker (an estimate that ignores which stage is the bottleneck).
-            let own_best = cands
-                .iter()
-                .filter(|c| is_own(c.id))
-                .map(|c| c.score)
-                .fold(f64::NEG_INFINITY, f64::max);
-            let (mut ahead, mut work, mut rate) = (0.0, 0.0, 0.0);
-            for c in cands.iter() {
-                if is_own(c.id) {
-                    work += c.remaining;
-                    rate += sc.expected_rate(items.get(c.id));
-                } else if c.score > own_best {
-                    ahead += c.remaining;
-                }
-            }
-            // 1. Worth its remaining costs?
-            let done = now + (ahead + work) / people;
-            let exposure = bet.exposure(ctx.stream);
-            let arrival = bet.arrival().days();
-            let further_cost = exposure.realised(0.0, arrival, Some(done), horizon.max(done))
-                - exposure.realised(0.0, arrival, None, now);
-            if rate * (horizon - done).max(0.0) + further_cost <= 0.0 {
-                return true;
-            }
-            // 2. Never reached: the work ranked above its best slice keeps every worker busy
-            //    until the horizon.
-            ahead / people >= horizon - now
-        })
+        self.stop_by_scan(bet, waiting, items, ctx)
     }
 }
 

@@ -1,0 +1,342 @@
+//! The backlog kept ranked between decisions, for the cost-of-delay rule (CD3).
+//!
+//! The backlog is the longest list a policy ranks: every admission to the first stage scores
+//! every item waiting there. Under CD3 most of those scores do not change from one decision to
+//! the next. A standard item's cost of delay is its value rate, whatever else waits and
+//! whenever it is asked (`economics.rs`), so its score moves only when the team's belief in its
+//! bet moves. [`BacklogRank`] keeps those *settled* items sorted by score while items arrive
+//! and leave and beliefs change. A decision then scores only the *moving* items: deadlines,
+//! expedite work, debt, slices whose bet awaits a signal (their score depends on the day). It
+//! reads the best settled item off the end of the sorted list.
+//!
+//! The decision is exactly the one a full scan of the backlog makes:
+//! - the same scores, computed by the same code;
+//! - the same mean remaining work of the competitors, summed in backlog order;
+//! - the same median for the price of debt, found by merging the few moving scores into the
+//!   sorted settled ones;
+//! - the same tie-break, the earliest arrival in the backlog.
+//!
+//! Anything a sorted list cannot order the way the scan does goes to the moving items: a score
+//! that is not a number, infinite or negative zero. A decision with a moving score that is not
+//! a number falls back to the scan. Debug builds make both decisions at every admission and
+//! check that they agree.
+//!
+//! The simulation owns one `BacklogRank` per replication and tells it what happens to the
+//! backlog (`arrive`, `leave`) and to the beliefs (`bet_changed`). It never reads it; the
+//! policy does, through [`Context::backlog`](super::Context).
+
+use super::rules::{remaining, Scorer};
+use super::Context;
+use crate::model::{ItemId, ItemTable, Kind, WorkItem};
+use std::cmp::Ordering;
+
+/// What the ranking knows of one backlog item.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Slot {
+    /// In the backlog and of a kind the policy works on (a candidate).
+    tracked: bool,
+    /// Its score is settled and kept in [`BacklogRank::settled`].
+    pub(super) settled: bool,
+    /// Its bet's index in the replication ([`NO_BET`]: not a slice).
+    bet: u32,
+    /// Its place in backlog order (items only ever join at the back).
+    seq: u64,
+    /// Its settled score.
+    pub(super) score: f64,
+    /// Its estimated remaining work at the first stage, in days.
+    pub(super) remaining: f64,
+}
+
+/// Marks "not a slice of a bet".
+const NO_BET: u32 = u32::MAX;
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            tracked: false,
+            settled: false,
+            bet: NO_BET,
+            seq: 0,
+            score: 0.0,
+            remaining: 0.0,
+        }
+    }
+}
+
+impl Slot {
+    /// True if the item is a slice of bet `bet`.
+    #[inline]
+    pub(super) fn bet_is(&self, bet: usize) -> bool {
+        self.bet != NO_BET && self.bet as usize == bet
+    }
+}
+
+/// A settled item in the sorted list.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Settled {
+    pub(super) score: f64,
+    pub(super) seq: u64,
+    pub(super) id: ItemId,
+}
+
+/// Sorted ascending by score, and among equal scores by *descending* backlog order, so that
+/// the last entry is the best item and, among equals, the earliest.
+fn order(a: &Settled, b: &Settled) -> Ordering {
+    a.score.total_cmp(&b.score).then(b.seq.cmp(&a.seq))
+}
+
+/// The backlog of one replication, ranked for a CD3 policy (see the module docs).
+#[derive(Clone, Debug)]
+pub struct BacklogRank {
+    /// Rank slices awaiting a signal at the value of waiting for it (a measuring policy).
+    pessimistic: bool,
+    /// The kinds the policy works on.
+    kinds: [bool; 4],
+    /// Per item slot.
+    slots: Vec<Slot>,
+    /// Settled items, best last (see [`order`]).
+    settled: Vec<Settled>,
+    /// Moving items in backlog order: (place, item).
+    moving: Vec<(u64, ItemId)>,
+    /// The tracked backlog items of each bet, by the bet's index in the replication.
+    by_bet: Vec<Vec<ItemId>>,
+    next_seq: u64,
+    tracked: usize,
+}
+
+impl BacklogRank {
+    /// An empty ranking for a CD3 policy that works on `kinds` and, if `pessimistic`, ranks a
+    /// slice awaiting a signal at the value of waiting for it.
+    pub(super) fn new(pessimistic: bool, kinds: [bool; 4]) -> Self {
+        BacklogRank {
+            pessimistic,
+            kinds,
+            slots: Vec::new(),
+            settled: Vec::new(),
+            moving: Vec::new(),
+            by_bet: Vec::new(),
+            next_seq: 0,
+            tracked: 0,
+        }
+    }
+
+    /// Item `id` joined the back of the backlog. `ctx` is the first stage's admission context.
+    pub fn arrive(&mut self, id: ItemId, items: &ItemTable, ctx: &Context<'_>) {
+        let it = items.get(id);
+        let i = id as usize;
+        if self.slots.len() <= i {
+            self.slots.resize(i + 1, Slot::default());
+        }
+        if !self.kinds[it.kind().index()] {
+            self.slots[i] = Slot::default();
+            return;
+        }
+        self.slots[i] = Slot {
+            tracked: true,
+            settled: false,
+            bet: it.bet_index().map_or(NO_BET, |b| b as u32),
+            seq: self.next_seq,
+            score: 0.0,
+            remaining: remaining(it, ctx),
+        };
+        self.next_seq += 1;
+        self.tracked += 1;
+        if let Some(b) = it.bet_index() {
+            if self.by_bet.len() <= b {
+                self.by_bet.resize_with(b + 1, Vec::new);
+            }
+            self.by_bet[b].push(id);
+        }
+        self.place(id, it, items, ctx);
+    }
+
+    /// Item `id` left the backlog (admitted or dropped).
+    pub fn leave(&mut self, id: ItemId, items: &ItemTable) {
+        let Some(slot) = self.slots.get(id as usize).copied().filter(|s| s.tracked) else {
+            return;
+        };
+        self.unplace(id, slot);
+        self.slots[id as usize].tracked = false;
+        self.tracked -= 1;
+        if let Some(b) = items.get(id).bet_index() {
+            let list = &mut self.by_bet[b];
+            if let Some(at) = list.iter().position(|&x| x == id) {
+                list.swap_remove(at);
+            }
+        }
+    }
+
+    /// The team's belief in bet `bet`, or its pending signals, changed: its backlog items are
+    /// scored again.
+    pub fn bet_changed(&mut self, bet: usize, items: &ItemTable, ctx: &Context<'_>) {
+        let Some(list) = self.by_bet.get_mut(bet) else {
+            return;
+        };
+        let ids = std::mem::take(list);
+        for &id in &ids {
+            let slot = self.slots[id as usize];
+            self.unplace(id, slot);
+            self.place(id, items.get(id), items, ctx);
+        }
+        self.by_bet[bet] = ids;
+    }
+
+    /// Puts a tracked item among the settled or the moving items.
+    fn place(&mut self, id: ItemId, it: &WorkItem, items: &ItemTable, ctx: &Context<'_>) {
+        let slot = &mut self.slots[id as usize];
+        let bet = items.bet_of(it);
+        // Exactly the items whose score `gather` sets and no later decision changes.
+        let steady = it.kind() != Kind::Debt
+            && it.standard_class()
+            && !(self.pessimistic && bet.is_some_and(|b| b.next_signal().is_some()));
+        let score = if steady {
+            Scorer::new(items, ctx, self.pessimistic).rate_of(it, bet) / slot.remaining
+        } else {
+            f64::NAN
+        };
+        // A sorted list orders finite scores as the scan's strict comparison does, except
+        // negative zero (equal to zero there, below it here).
+        if score.is_finite() && !(score == 0.0 && score.is_sign_negative()) {
+            slot.settled = true;
+            slot.score = score;
+            let entry = Settled {
+                score,
+                seq: slot.seq,
+                id,
+            };
+            let at = self
+                .settled
+                .partition_point(|e| order(e, &entry) == Ordering::Less);
+            self.settled.insert(at, entry);
+        } else {
+            slot.settled = false;
+            let seq = slot.seq;
+            let at = self.moving.partition_point(|&(s, _)| s < seq);
+            self.moving.insert(at, (seq, id));
+        }
+    }
+
+    /// Takes a tracked item out of the settled or the moving items.
+    fn unplace(&mut self, id: ItemId, slot: Slot) {
+        if slot.settled {
+            let entry = Settled {
+                score: slot.score,
+                seq: slot.seq,
+                id,
+            };
+            let at = self
+                .settled
+                .partition_point(|e| order(e, &entry) == Ordering::Less);
+            debug_assert!(
+                self.settled.get(at).is_some_and(|e| e.id == id),
+                "invariant: a settled item is where its score puts it"
+            );
+            self.settled.remove(at);
+        } else {
+            let at = self.moving.partition_point(|&(s, _)| s < slot.seq);
+            debug_assert!(
+                self.moving.get(at).is_some_and(|&(_, x)| x == id),
+                "invariant: a moving item is where its place puts it"
+            );
+            self.moving.remove(at);
+        }
+    }
+
+    /// Number of candidates (tracked items) in the backlog.
+    pub(super) fn candidates(&self) -> usize {
+        self.tracked
+    }
+
+    /// The moving items in backlog order: (place, item).
+    pub(super) fn moving(&self) -> &[(u64, ItemId)] {
+        &self.moving
+    }
+
+    /// The settled items, best last.
+    pub(super) fn settled(&self) -> &[Settled] {
+        &self.settled
+    }
+
+    /// What the ranking knows of backlog item `id`, or `None` if it is not a candidate.
+    #[inline]
+    pub(super) fn slot(&self, id: ItemId) -> Option<&Slot> {
+        self.slots.get(id as usize).filter(|s| s.tracked)
+    }
+
+    /// Estimated remaining work of backlog item `id` at the first stage, or `None` if it is
+    /// not a candidate.
+    #[inline]
+    pub(super) fn remaining_of(&self, id: ItemId) -> Option<f64> {
+        self.slot(id).map(|s| s.remaining)
+    }
+}
+
+/// The `k`-th smallest (from 0) of the settled scores and `extra` together, in `f64::total_cmp`
+/// order; `extra` must be sorted that way and `k` below the total count.
+pub(super) fn kth_smallest(settled: &[Settled], extra: &[f64], k: usize) -> f64 {
+    let lt = |a: f64, b: f64| a.total_cmp(&b) == Ordering::Less;
+    let (n, m) = (settled.len(), extra.len());
+    // Take j of the extra scores and i = k + 1 - j settled ones: the right split has nothing
+    // left out smaller than something taken.
+    for j in 0..=m.min(k + 1) {
+        let i = k + 1 - j;
+        if i > n {
+            continue;
+        }
+        let settled_ok = i == 0 || j == m || !lt(extra[j], settled[i - 1].score);
+        let extra_ok = j == 0 || i == n || !lt(settled[i].score, extra[j - 1]);
+        if settled_ok && extra_ok {
+            return match (i, j) {
+                (0, _) => extra[j - 1],
+                (_, 0) => settled[i - 1].score,
+                _ => {
+                    let (a, b) = (settled[i - 1].score, extra[j - 1]);
+                    if lt(a, b) {
+                        b
+                    } else {
+                        a
+                    }
+                }
+            };
+        }
+    }
+    unreachable!("invariant: k is below the number of scores")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kth_smallest_of_two_sorted_lists_matches_a_sort() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % 9) as f64 - 4.0
+        };
+        for n in 0..7 {
+            for m in 0..5 {
+                let mut a: Vec<f64> = (0..n).map(|_| next()).collect();
+                let mut b: Vec<f64> = (0..m).map(|_| next()).collect();
+                a.sort_by(f64::total_cmp);
+                b.sort_by(f64::total_cmp);
+                let settled: Vec<Settled> = a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &score)| Settled {
+                        score,
+                        seq: i as u64,
+                        id: i as ItemId,
+                    })
+                    .collect();
+                let mut all: Vec<f64> = a.iter().chain(&b).copied().collect();
+                all.sort_by(f64::total_cmp);
+                for (k, want) in all.iter().enumerate() {
+                    assert_eq!(kth_smallest(&settled, &b, k), *want, "{a:?} {b:?} {k}");
+                }
+            }
+        }
+    }
+}
