@@ -32,19 +32,19 @@ use std::cmp::Ordering;
 
 /// What the ranking knows of one backlog item.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Slot {
+struct Slot {
     /// In the backlog and of a kind the policy works on (a candidate).
     tracked: bool,
     /// Its score is settled and kept in [`BacklogRank::settled`].
-    pub(super) settled: bool,
+    settled: bool,
     /// Its bet's index in the replication ([`NO_BET`]: not a slice).
     bet: u32,
     /// Its place in backlog order (items only ever join at the back).
     seq: u64,
     /// Its settled score.
-    pub(super) score: f64,
+    score: f64,
     /// Its estimated remaining work at the first stage, in days.
-    pub(super) remaining: f64,
+    remaining: f64,
 }
 
 /// Marks "not a slice of a bet".
@@ -63,7 +63,23 @@ impl Default for Slot {
     }
 }
 
-impl Slot {
+
+/// A candidate in backlog order.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Waiting {
+    /// Its place in backlog order.
+    seq: u64,
+    /// The item.
+    pub(super) id: ItemId,
+    /// Its bet's index in the replication ([`NO_BET`]: not a slice).
+    bet: u32,
+    /// Its estimated remaining work at the first stage, in days.
+    pub(super) remaining: f64,
+    /// Its settled score; not a number while it is moving.
+    pub(super) score: f64,
+}
+
+impl Waiting {
     /// True if the item is a slice of bet `bet`.
     #[inline]
     pub(super) fn bet_is(&self, bet: usize) -> bool {
@@ -98,6 +114,9 @@ pub struct BacklogRank {
     settled: Vec<Settled>,
     /// Moving items in backlog order: (place, item).
     moving: Vec<(u64, ItemId)>,
+    /// Every candidate in backlog order, so that what a decision sums over the backlog is
+    /// summed in the scan's order from one contiguous list.
+    in_order: Vec<Waiting>,
     /// The tracked backlog items of each bet, by the bet's index in the replication.
     by_bet: Vec<Vec<ItemId>>,
     next_seq: u64,
@@ -114,6 +133,7 @@ impl BacklogRank {
             slots: Vec::new(),
             settled: Vec::new(),
             moving: Vec::new(),
+            in_order: Vec::new(),
             by_bet: Vec::new(),
             next_seq: 0,
             tracked: 0,
@@ -139,6 +159,13 @@ impl BacklogRank {
             score: 0.0,
             remaining: remaining(it, ctx),
         };
+        self.in_order.push(Waiting {
+            seq: self.next_seq,
+            id,
+            bet: self.slots[i].bet,
+            remaining: self.slots[i].remaining,
+            score: f64::NAN,
+        });
         self.next_seq += 1;
         self.tracked += 1;
         if let Some(b) = it.bet_index() {
@@ -156,6 +183,8 @@ impl BacklogRank {
             return;
         };
         self.unplace(id, slot);
+        let at = self.position(slot.seq);
+        self.in_order.remove(at);
         self.slots[id as usize].tracked = false;
         self.tracked -= 1;
         if let Some(b) = items.get(id).bet_index() {
@@ -183,34 +212,33 @@ impl BacklogRank {
 
     /// Puts a tracked item among the settled or the moving items.
     fn place(&mut self, id: ItemId, it: &WorkItem, items: &ItemTable, ctx: &Context<'_>) {
-        let slot = &mut self.slots[id as usize];
+        let Slot { seq, remaining, .. } = self.slots[id as usize];
         let bet = items.bet_of(it);
         // Exactly the items whose score `gather` sets and no later decision changes.
         let steady = it.kind() != Kind::Debt
             && it.standard_class()
             && !(self.pessimistic && bet.is_some_and(|b| b.next_signal().is_some()));
         let score = if steady {
-            Scorer::new(items, ctx, self.pessimistic).rate_of(it, bet) / slot.remaining
+            Scorer::new(items, ctx, self.pessimistic).rate_of(it, bet) / remaining
         } else {
             f64::NAN
         };
         // A sorted list orders finite scores as the scan's strict comparison does, except
         // negative zero (equal to zero there, below it here).
-        if score.is_finite() && !(score == 0.0 && score.is_sign_negative()) {
+        let settled = score.is_finite() && !(score == 0.0 && score.is_sign_negative());
+        let at = self.position(seq);
+        self.in_order[at].score = if settled { score } else { f64::NAN };
+        let slot = &mut self.slots[id as usize];
+        if settled {
             slot.settled = true;
             slot.score = score;
-            let entry = Settled {
-                score,
-                seq: slot.seq,
-                id,
-            };
+            let entry = Settled { score, seq, id };
             let at = self
                 .settled
                 .partition_point(|e| order(e, &entry) == Ordering::Less);
             self.settled.insert(at, entry);
         } else {
             slot.settled = false;
-            let seq = slot.seq;
             let at = self.moving.partition_point(|&(s, _)| s < seq);
             self.moving.insert(at, (seq, id));
         }
@@ -242,6 +270,21 @@ impl BacklogRank {
         }
     }
 
+    /// Where the candidate with place `seq` is in [`BacklogRank::in_order`].
+    fn position(&self, seq: u64) -> usize {
+        let at = self.in_order.partition_point(|w| w.seq < seq);
+        debug_assert!(
+            self.in_order.get(at).is_some_and(|w| w.seq == seq),
+            "invariant: every candidate is in backlog order"
+        );
+        at
+    }
+
+    /// Every candidate in backlog order.
+    pub(super) fn in_order(&self) -> &[Waiting] {
+        &self.in_order
+    }
+
     /// Number of candidates (tracked items) in the backlog.
     pub(super) fn candidates(&self) -> usize {
         self.tracked
@@ -257,17 +300,14 @@ impl BacklogRank {
         &self.settled
     }
 
-    /// What the ranking knows of backlog item `id`, or `None` if it is not a candidate.
-    #[inline]
-    pub(super) fn slot(&self, id: ItemId) -> Option<&Slot> {
-        self.slots.get(id as usize).filter(|s| s.tracked)
-    }
-
     /// Estimated remaining work of backlog item `id` at the first stage, or `None` if it is
     /// not a candidate.
     #[inline]
     pub(super) fn remaining_of(&self, id: ItemId) -> Option<f64> {
-        self.slot(id).map(|s| s.remaining)
+        self.slots
+            .get(id as usize)
+            .filter(|s| s.tracked)
+            .map(|s| s.remaining)
     }
 }
 

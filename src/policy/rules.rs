@@ -232,7 +232,7 @@ impl RulePolicy {
         ctx: &Context<'_>,
         only_kind: Option<usize>,
     ) -> Option<usize> {
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates, .. }| {
             let sc = Scorer::new(items, ctx, self.measure);
             self.gather(cands, waiting.iter().copied(), &sc, only_kind);
             self.score_all(cands, rates, sc);
@@ -260,7 +260,7 @@ impl RulePolicy {
         if rank.candidates() == 0 {
             return Some(None);
         }
-        let best = SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+        let best = SCRATCH.with_borrow_mut(|Scratch { cands, rates, .. }| {
             let mut sc = Scorer::new(items, ctx, self.measure);
             // The moving items, scored as `gather` and `score_all` score them; `index` holds
             // the item's place in the backlog.
@@ -290,7 +290,7 @@ impl RulePolicy {
             }
             if unscored {
                 // The mean remaining work of every candidate, summed in backlog order.
-                let total: f64 = waiting.iter().filter_map(|&id| rank.remaining_of(id)).sum();
+                let total: f64 = rank.in_order().iter().map(|w| w.remaining).sum();
                 sc.over = total / rank.candidates() as f64;
             }
             sc.cv = ctx.completion_cv;
@@ -372,7 +372,7 @@ impl RulePolicy {
         if !own || clearly_worth_it(bet, ctx, total, rate) {
             return false;
         }
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates, .. }| {
             self.gather(cands, all(), &plain, None);
             let sc = self.score_all(cands, rates, Scorer::new(items, ctx, false));
             // When its slices would be done: after the work that ranks above its best slice,
@@ -406,20 +406,18 @@ impl RulePolicy {
         items: &ItemTable,
         ctx: &Context<'_>,
     ) -> Option<bool> {
-        let (backlog, queues) = waiting.split_first()?;
+        // The backlog itself is read from its ranking, which mirrors it.
+        let (_, queues) = waiting.split_first()?;
         let queued = || queues.iter().flat_map(|list| list.iter().copied());
         let people = f64::from(ctx.stream.people().max(1));
         let plain = Scorer::new(items, ctx, false);
         // The first pass of the scan, with the backlog's estimates read from its ranking.
         let (mut own, mut total, mut rate) = (false, 0.0, 0.0);
-        for &id in backlog.iter() {
-            let Some(slot) = rank.slot(id) else {
-                continue;
-            };
-            total += slot.remaining;
-            if slot.bet_is(bet_index) {
+        for w in rank.in_order() {
+            total += w.remaining;
+            if w.bet_is(bet_index) {
                 own = true;
-                rate += plain.expected_rate(items.get(id));
+                rate += plain.expected_rate(items.get(w.id));
             }
         }
         for id in queued() {
@@ -437,7 +435,7 @@ impl RulePolicy {
         if !own || clearly_worth_it(bet, ctx, total, rate) {
             return Some(false);
         }
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates }| {
+        SCRATCH.with_borrow_mut(|Scratch { cands, rates, ranked }| {
             let mut sc = Scorer::new(items, ctx, false);
             // Scored as `gather` scores them: the moving backlog items (in backlog order), then
             // the queues. A settled score is the same whether the scorer is pessimistic or not:
@@ -446,15 +444,16 @@ impl RulePolicy {
             let extra = rank
                 .moving()
                 .iter()
-                .map(|&(_, id)| (id, rank.slot(id).map(|s| s.remaining)))
+                .map(|&(_, id)| {
+                    let remaining = rank.remaining_of(id);
+                    (id, remaining.expect("invariant: a moving item is a candidate"))
+                })
                 .chain(queued().filter_map(|id| {
                     let it = items.get(id);
-                    self.eligible(it).then(|| (id, Some(remaining(it, ctx))))
+                    self.eligible(it).then(|| (id, remaining(it, ctx)))
                 }));
             let mut unscored = false;
-            let mut queue_candidates = 0;
             for (id, remaining) in extra {
-                let remaining = remaining.expect("invariant: a moving item is a candidate");
                 let it = items.get(id);
                 let debt = it.kind() == Kind::Debt;
                 let scored = !debt && it.standard_class();
@@ -472,17 +471,16 @@ impl RulePolicy {
                     remaining,
                     score,
                 });
-                queue_candidates += 1;
             }
-            queue_candidates -= rank.moving().len();
-            let count = rank.candidates() + queue_candidates;
+            let queue = &cands[rank.moving().len()..];
             if unscored {
-                let total: f64 = backlog
+                let total: f64 = rank
+                    .in_order()
                     .iter()
-                    .filter_map(|&id| rank.slot(id).map(|s| s.remaining))
-                    .chain(cands[rank.moving().len()..].iter().map(|c| c.remaining))
+                    .map(|w| w.remaining)
+                    .chain(queue.iter().map(|c| c.remaining))
                     .sum();
-                sc.over = total / count as f64;
+                sc.over = total / (rank.candidates() + queue.len()) as f64;
             }
             sc.cv = ctx.completion_cv;
             let mut debt_waits = false;
@@ -512,39 +510,41 @@ impl RulePolicy {
                 return None;
             }
             // Every candidate in the scan's order: the backlog (a settled score from the
-            // ranking, a moving one from `cands`, in turn), then the queues.
+            // ranking, a moving one from `cands`, in turn), then the queues. The bet's own
+            // slices first give its best score; the others are kept to compare with it.
             let (moving, queue) = cands.split_at(rank.moving().len());
             let mut next_moving = moving.iter();
-            let in_order = backlog
-                .iter()
-                .filter_map(|&id| rank.slot(id).map(|s| (id, s)))
-                .map(|(id, s)| {
-                    if s.settled {
-                        (s.bet_is(bet_index), s.score, s.remaining, id)
-                    } else {
-                        let c = next_moving
-                            .next()
-                            .expect("invariant: the moving items are in backlog order");
-                        debug_assert_eq!(c.id, id, "invariant: moving items in backlog order");
-                        (s.bet_is(bet_index), c.score, c.remaining, id)
-                    }
-                })
-                .chain(queue.iter().map(|c| {
-                    let own = items.get(c.id).bet_index() == Some(bet_index);
-                    (own, c.score, c.remaining, c.id)
-                }));
-            let (mut own_best, mut ahead, mut work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0, 0.0);
-            let mut others = Vec::new();
-            for (own, score, remaining, id) in in_order {
-                if own {
-                    own_best = f64::max(own_best, score);
-                    work += remaining;
-                    rate += sc.expected_rate(items.get(id));
+            let (mut own_best, mut work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
+            ranked.clear();
+            for w in rank.in_order() {
+                let score = if w.score.is_nan() {
+                    let c = next_moving
+                        .next()
+                        .expect("invariant: the moving items are in backlog order");
+                    debug_assert_eq!(c.id, w.id, "invariant: moving items in backlog order");
+                    c.score
                 } else {
-                    others.push((score, remaining));
+                    w.score
+                };
+                if w.bet_is(bet_index) {
+                    own_best = f64::max(own_best, score);
+                    work += w.remaining;
+                    rate += sc.expected_rate(items.get(w.id));
+                } else {
+                    ranked.push((score, w.remaining));
                 }
             }
-            for (score, remaining) in others {
+            for c in queue {
+                if items.get(c.id).bet_index() == Some(bet_index) {
+                    own_best = f64::max(own_best, c.score);
+                    work += c.remaining;
+                    rate += sc.expected_rate(items.get(c.id));
+                } else {
+                    ranked.push((c.score, c.remaining));
+                }
+            }
+            let mut ahead = 0.0;
+            for &(score, remaining) in ranked.iter() {
                 if score > own_best {
                     ahead += remaining;
                 }
@@ -572,6 +572,8 @@ struct Candidate {
 struct Scratch {
     cands: Vec<Candidate>,
     rates: Vec<f64>,
+    /// (score, remaining work) of the items a bet's best slice competes with.
+    ranked: Vec<(f64, f64)>,
 }
 
 thread_local! {
