@@ -790,7 +790,7 @@ impl<'a> FlowSim<'a> {
         let id = self.items.insert(item);
         self.backlog.push_back(id);
         if let Some(mut rank) = self.rank.take() {
-            rank.arrive(id, &self.items, &self.context(0, Step::Admit, now));
+            rank.arrive(id, &self.items, &self.rank_context(now));
             self.rank = Some(rank);
         }
         self.rec.arrived(id, now.days());
@@ -851,17 +851,33 @@ impl<'a> FlowSim<'a> {
             ahead += st[stage].queue.len() as f64 * self.days_per_item[stage];
         }
         Context {
+            ahead,
+            ..self.context_without_ahead(stage, step, now)
+        }
+    }
+
+    /// [`FlowSim::context`] with the work ahead unknown (not a number).
+    #[inline]
+    fn context_without_ahead(&self, stage: usize, step: Step, now: Time) -> Context<'_> {
+        Context {
             now,
             stage,
             step,
             stream: self.vs,
             effort_by_kind: self.effort_started,
             remaining_shares: &self.remaining_shares,
-            ahead,
+            ahead: f64::NAN,
             debt_points: self.debt_points,
             completion_cv: self.completion_cv,
             backlog: None,
         }
+    }
+
+    /// The context in which the backlog ranking scores its settled items: the first stage
+    /// admitting at `now`. A settled score does not depend on the work ahead, so it is left
+    /// out (it costs a pass over the stages).
+    fn rank_context(&self, now: Time) -> Context<'_> {
+        self.context_without_ahead(0, Step::Admit, now)
     }
 
     /// Admits items into stage `s` while it has room, from the backlog or the previous stage's
@@ -1367,8 +1383,7 @@ impl<'a> FlowSim<'a> {
     /// scores its slices again.
     fn bet_changed(&mut self, epic: u32, now: Time) {
         if let Some(mut rank) = self.rank.take() {
-            let ctx = self.context(0, Step::Admit, now);
-            rank.bet_changed(epic as usize, &self.items, &ctx);
+            rank.bet_changed(epic as usize, &self.items, &self.rank_context(now));
             self.rank = Some(rank);
         }
     }

@@ -63,7 +63,6 @@ impl Default for Slot {
     }
 }
 
-
 /// A candidate in backlog order.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Waiting {

@@ -435,122 +435,131 @@ impl RulePolicy {
         if !own || clearly_worth_it(bet, ctx, total, rate) {
             return Some(false);
         }
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates, ranked }| {
-            let mut sc = Scorer::new(items, ctx, false);
-            // Scored as `gather` scores them: the moving backlog items (in backlog order), then
-            // the queues. A settled score is the same whether the scorer is pessimistic or not:
-            // no signal is pending for its bet.
-            cands.clear();
-            let extra = rank
-                .moving()
-                .iter()
-                .map(|&(_, id)| {
-                    let remaining = rank.remaining_of(id);
-                    (id, remaining.expect("invariant: a moving item is a candidate"))
-                })
-                .chain(queued().filter_map(|id| {
-                    let it = items.get(id);
-                    self.eligible(it).then(|| (id, remaining(it, ctx)))
-                }));
-            let mut unscored = false;
-            for (id, remaining) in extra {
-                let it = items.get(id);
-                let debt = it.kind() == Kind::Debt;
-                let scored = !debt && it.standard_class();
-                unscored |= !scored;
-                let score = if scored {
-                    sc.rate_of(it, items.bet_of(it)) / remaining
-                } else {
-                    0.0
-                };
-                cands.push(Candidate {
-                    index: 0,
-                    id,
-                    debt,
-                    scored,
-                    remaining,
-                    score,
-                });
-            }
-            let queue = &cands[rank.moving().len()..];
-            if unscored {
-                let total: f64 = rank
-                    .in_order()
+        SCRATCH.with_borrow_mut(
+            |Scratch {
+                 cands,
+                 rates,
+                 ranked,
+             }| {
+                let mut sc = Scorer::new(items, ctx, false);
+                // Scored as `gather` scores them: the moving backlog items (in backlog order), then
+                // the queues. A settled score is the same whether the scorer is pessimistic or not:
+                // no signal is pending for its bet.
+                cands.clear();
+                let extra = rank
+                    .moving()
                     .iter()
-                    .map(|w| w.remaining)
-                    .chain(queue.iter().map(|c| c.remaining))
-                    .sum();
-                sc.over = total / (rank.candidates() + queue.len()) as f64;
-            }
-            sc.cv = ctx.completion_cv;
-            let mut debt_waits = false;
-            for c in cands.iter_mut().filter(|c| !c.scored) {
-                debt_waits |= c.debt;
-                c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
-            }
-            if ctx.stream.debt.is_some() && debt_waits {
-                rates.clear();
-                rates.extend(
-                    cands
-                        .iter()
-                        .filter(|c| !c.debt && c.score.is_finite())
-                        .map(|c| c.score),
-                );
-                rates.sort_unstable_by(f64::total_cmp);
-                let n = rank.settled().len() + rates.len();
-                if n > 0 {
-                    let median = rank::kth_smallest(rank.settled(), rates, n / 2);
-                    sc.reference = median.max(0.0);
+                    .map(|&(_, id)| {
+                        let remaining = rank.remaining_of(id);
+                        (
+                            id,
+                            remaining.expect("invariant: a moving item is a candidate"),
+                        )
+                    })
+                    .chain(queued().filter_map(|id| {
+                        let it = items.get(id);
+                        self.eligible(it).then(|| (id, remaining(it, ctx)))
+                    }));
+                let mut unscored = false;
+                for (id, remaining) in extra {
+                    let it = items.get(id);
+                    let debt = it.kind() == Kind::Debt;
+                    let scored = !debt && it.standard_class();
+                    unscored |= !scored;
+                    let score = if scored {
+                        sc.rate_of(it, items.bet_of(it)) / remaining
+                    } else {
+                        0.0
+                    };
+                    cands.push(Candidate {
+                        index: 0,
+                        id,
+                        debt,
+                        scored,
+                        remaining,
+                        score,
+                    });
                 }
-                for c in cands.iter_mut().filter(|c| c.debt) {
+                let queue = &cands[rank.moving().len()..];
+                if unscored {
+                    let total: f64 = rank
+                        .in_order()
+                        .iter()
+                        .map(|w| w.remaining)
+                        .chain(queue.iter().map(|c| c.remaining))
+                        .sum();
+                    sc.over = total / (rank.candidates() + queue.len()) as f64;
+                }
+                sc.cv = ctx.completion_cv;
+                let mut debt_waits = false;
+                for c in cands.iter_mut().filter(|c| !c.scored) {
+                    debt_waits |= c.debt;
                     c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
                 }
-            }
-            if cands.iter().any(|c| c.score.is_nan()) {
-                return None;
-            }
-            // Every candidate in the scan's order: the backlog (a settled score from the
-            // ranking, a moving one from `cands`, in turn), then the queues. The bet's own
-            // slices first give its best score; the others are kept to compare with it.
-            let (moving, queue) = cands.split_at(rank.moving().len());
-            let mut next_moving = moving.iter();
-            let (mut own_best, mut work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
-            ranked.clear();
-            for w in rank.in_order() {
-                let score = if w.score.is_nan() {
-                    let c = next_moving
-                        .next()
-                        .expect("invariant: the moving items are in backlog order");
-                    debug_assert_eq!(c.id, w.id, "invariant: moving items in backlog order");
-                    c.score
-                } else {
-                    w.score
-                };
-                if w.bet_is(bet_index) {
-                    own_best = f64::max(own_best, score);
-                    work += w.remaining;
-                    rate += sc.expected_rate(items.get(w.id));
-                } else {
-                    ranked.push((score, w.remaining));
+                if ctx.stream.debt.is_some() && debt_waits {
+                    rates.clear();
+                    rates.extend(
+                        cands
+                            .iter()
+                            .filter(|c| !c.debt && c.score.is_finite())
+                            .map(|c| c.score),
+                    );
+                    rates.sort_unstable_by(f64::total_cmp);
+                    let n = rank.settled().len() + rates.len();
+                    if n > 0 {
+                        let median = rank::kth_smallest(rank.settled(), rates, n / 2);
+                        sc.reference = median.max(0.0);
+                    }
+                    for c in cands.iter_mut().filter(|c| c.debt) {
+                        c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+                    }
                 }
-            }
-            for c in queue {
-                if items.get(c.id).bet_index() == Some(bet_index) {
-                    own_best = f64::max(own_best, c.score);
-                    work += c.remaining;
-                    rate += sc.expected_rate(items.get(c.id));
-                } else {
-                    ranked.push((c.score, c.remaining));
+                if cands.iter().any(|c| c.score.is_nan()) {
+                    return None;
                 }
-            }
-            let mut ahead = 0.0;
-            for &(score, remaining) in ranked.iter() {
-                if score > own_best {
-                    ahead += remaining;
+                // Every candidate in the scan's order: the backlog (a settled score from the
+                // ranking, a moving one from `cands`, in turn), then the queues. The bet's own
+                // slices first give its best score; the others are kept to compare with it.
+                let (moving, queue) = cands.split_at(rank.moving().len());
+                let mut next_moving = moving.iter();
+                let (mut own_best, mut work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
+                ranked.clear();
+                for w in rank.in_order() {
+                    let score = if w.score.is_nan() {
+                        let c = next_moving
+                            .next()
+                            .expect("invariant: the moving items are in backlog order");
+                        debug_assert_eq!(c.id, w.id, "invariant: moving items in backlog order");
+                        c.score
+                    } else {
+                        w.score
+                    };
+                    if w.bet_is(bet_index) {
+                        own_best = f64::max(own_best, score);
+                        work += w.remaining;
+                        rate += sc.expected_rate(items.get(w.id));
+                    } else {
+                        ranked.push((score, w.remaining));
+                    }
                 }
-            }
-            Some(stop_rule(bet, ctx, people, ahead, work, rate))
-        })
+                for c in queue {
+                    if items.get(c.id).bet_index() == Some(bet_index) {
+                        own_best = f64::max(own_best, c.score);
+                        work += c.remaining;
+                        rate += sc.expected_rate(items.get(c.id));
+                    } else {
+                        ranked.push((c.score, c.remaining));
+                    }
+                }
+                let mut ahead = 0.0;
+                for &(score, remaining) in ranked.iter() {
+                    if score > own_best {
+                        ahead += remaining;
+                    }
+                }
+                Some(stop_rule(bet, ctx, people, ahead, work, rate))
+            },
+        )
     }
 }
 
