@@ -1,7 +1,7 @@
 //! The building blocks of every policy: ordering rules, WIP discipline, capacity allocation,
 //! measuring with its stop rule, and thin slicing, assembled into [`RulePolicy`].
 
-use super::rank::{self, BacklogRank};
+use super::rank::{self, BacklogRank, Settled};
 use super::{belief, economics, Context, Discipline, Policy};
 use crate::model::{Bet, ItemId, ItemTable, Kind, WorkItem};
 use std::cell::RefCell;
@@ -174,30 +174,7 @@ impl RulePolicy {
                     sc.over = total / cands.len() as f64;
                 }
                 sc.cv = ctx.completion_cv;
-                // CD3 without the price of debt first: the median over the other kinds is the
-                // rate freed capacity would earn, which prices the debt items.
-                let mut debt_waits = false;
-                for c in cands.iter_mut().filter(|c| !c.scored) {
-                    debt_waits |= c.debt;
-                    c.score = sc.cost_of_delay(get(c), c.remaining) / c.remaining;
-                }
-                if ctx.stream.debt.is_some() && debt_waits {
-                    rates.clear();
-                    rates.extend(
-                        cands
-                            .iter()
-                            .filter(|c| !c.debt && c.score.is_finite())
-                            .map(|c| c.score),
-                    );
-                    if !rates.is_empty() {
-                        let mid = rates.len() / 2;
-                        rates.select_nth_unstable_by(mid, f64::total_cmp);
-                        sc.reference = rates[mid].max(0.0);
-                    }
-                    for c in cands.iter_mut().filter(|c| c.debt) {
-                        c.score = sc.cost_of_delay(get(c), c.remaining) / c.remaining;
-                    }
-                }
+                sc.score_unscored(cands, rates, &[]);
                 if self.order == Order::Wsjf {
                     // Relative scores need the largest of each component among the candidates.
                     let mut max = [f64::MIN_POSITIVE; 4];
@@ -294,29 +271,7 @@ impl RulePolicy {
                 sc.over = total / rank.candidates() as f64;
             }
             sc.cv = ctx.completion_cv;
-            let mut debt_waits = false;
-            for c in cands.iter_mut().filter(|c| !c.scored) {
-                debt_waits |= c.debt;
-                c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
-            }
-            if ctx.stream.debt.is_some() && debt_waits {
-                rates.clear();
-                rates.extend(
-                    cands
-                        .iter()
-                        .filter(|c| !c.debt && c.score.is_finite())
-                        .map(|c| c.score),
-                );
-                rates.sort_unstable_by(f64::total_cmp);
-                let count = rank.settled().len() + rates.len();
-                if count > 0 {
-                    let median = rank::kth_smallest(rank.settled(), rates, count / 2);
-                    sc.reference = median.max(0.0);
-                }
-                for c in cands.iter_mut().filter(|c| c.debt) {
-                    c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
-                }
-            }
+            sc.score_unscored(cands, rates, rank.settled());
             if cands.iter().any(|c| c.score.is_nan()) {
                 return None;
             }
@@ -491,29 +446,7 @@ impl RulePolicy {
                     sc.over = total / (rank.candidates() + queue.len()) as f64;
                 }
                 sc.cv = ctx.completion_cv;
-                let mut debt_waits = false;
-                for c in cands.iter_mut().filter(|c| !c.scored) {
-                    debt_waits |= c.debt;
-                    c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
-                }
-                if ctx.stream.debt.is_some() && debt_waits {
-                    rates.clear();
-                    rates.extend(
-                        cands
-                            .iter()
-                            .filter(|c| !c.debt && c.score.is_finite())
-                            .map(|c| c.score),
-                    );
-                    rates.sort_unstable_by(f64::total_cmp);
-                    let n = rank.settled().len() + rates.len();
-                    if n > 0 {
-                        let median = rank::kth_smallest(rank.settled(), rates, n / 2);
-                        sc.reference = median.max(0.0);
-                    }
-                    for c in cands.iter_mut().filter(|c| c.debt) {
-                        c.score = sc.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
-                    }
-                }
+                sc.score_unscored(cands, rates, rank.settled());
                 if cands.iter().any(|c| c.score.is_nan()) {
                     return None;
                 }
@@ -689,6 +622,52 @@ impl<'a> Scorer<'a> {
             }
         }
         cod
+    }
+
+    /// CD3's score (cost of delay per day of remaining work) of every candidate whose score
+    /// `gather` left unset. A debt item is priced by the capacity it frees, at the median score
+    /// of the other candidates (the rate freed capacity would earn): those in `cands` and, from
+    /// a backlog ranking, the `settled` ones. The mean remaining work (`over`) and the spread
+    /// (`cv`) must be set.
+    fn score_unscored(
+        &mut self,
+        cands: &mut [Candidate],
+        rates: &mut Vec<f64>,
+        settled: &[Settled],
+    ) {
+        let items = self.items;
+        let price_debt = self.ctx.stream.debt.is_some();
+        let mut debt_waits = false;
+        for c in cands.iter_mut().filter(|c| !c.scored) {
+            debt_waits |= c.debt;
+            // A priced debt item is scored below, once the median is known.
+            if !(c.debt && price_debt) {
+                c.score = self.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+            }
+        }
+        if !(price_debt && debt_waits) {
+            return;
+        }
+        rates.clear();
+        rates.extend(
+            cands
+                .iter()
+                .filter(|c| !c.debt && c.score.is_finite())
+                .map(|c| c.score),
+        );
+        let n = settled.len() + rates.len();
+        if n > 0 {
+            let median = if settled.is_empty() {
+                *rates.select_nth_unstable_by(n / 2, f64::total_cmp).1
+            } else {
+                rates.sort_unstable_by(f64::total_cmp);
+                rank::kth_smallest(settled, rates, n / 2)
+            };
+            self.reference = median.max(0.0);
+        }
+        for c in cands.iter_mut().filter(|c| c.debt) {
+            c.score = self.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+        }
     }
 
     /// WSJF's raw components: business value (expected value per day), time criticality (cost
