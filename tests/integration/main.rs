@@ -11,6 +11,7 @@ mod golden;
 mod hardening;
 mod history;
 mod properties;
+mod ranking;
 mod stories;
 mod sweep;
 mod theory;

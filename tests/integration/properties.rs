@@ -106,7 +106,7 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn stream_strategy()(
+    pub(super) fn stream_strategy()(
         stages in proptest::collection::vec(stage_strategy(), 1..5),
         rates in proptest::collection::vec(proptest::option::of(0.05f64..1.5), 1..3),
         backlog in 0u32..20,
@@ -139,7 +139,12 @@ prop_compose! {
 }
 
 /// A random value stream with epics, defects, debt and key-result checkpoints.
-fn with_value_model(mut vs: ValueStream, epics: u32, success: f64, delay: f64) -> ValueStream {
+pub(super) fn with_value_model(
+    mut vs: ValueStream,
+    epics: u32,
+    success: f64,
+    delay: f64,
+) -> ValueStream {
     let n = vs.stages.len();
     vs.work_types.push(WorkType {
         kind: Kind::Defect,

@@ -1,0 +1,164 @@
+//! The backlog ranking (`policy/rank.rs`) is a faster road to the same decisions: a CD3 policy
+//! that keeps its backlog ranked between decisions must produce bit for bit the replication it
+//! produces when it scores the whole backlog at every decision.
+
+use super::all_scenarios;
+use super::properties::{stream_strategy, with_value_model};
+use proptest::prelude::*;
+use std::collections::VecDeque;
+use valueflow::model::{flow, ItemId, ItemTable, Kind, Urgency, ValueStream, WorkType};
+use valueflow::policy::{self, Context, Discipline, Order, Policy, RulePolicy};
+use valueflow::scenario;
+
+/// A policy that keeps no backlog ranking: every decision scans what waits.
+#[derive(Debug)]
+struct Scan<'a>(&'a dyn Policy);
+
+impl Policy for Scan<'_> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn choose(
+        &self,
+        waiting: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<usize> {
+        self.0.choose(waiting, items, ctx)
+    }
+    fn discipline(&self) -> Discipline {
+        self.0.discipline()
+    }
+    fn first_come_first_served(&self) -> bool {
+        self.0.first_come_first_served()
+    }
+    fn measures(&self) -> bool {
+        self.0.measures()
+    }
+    fn outcome_focused(&self) -> bool {
+        self.0.outcome_focused()
+    }
+    fn thin_slices(&self) -> bool {
+        self.0.thin_slices()
+    }
+    fn stop_bet(
+        &self,
+        bet: usize,
+        waiting: &[&VecDeque<ItemId>],
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> bool {
+        self.0.stop_bet(bet, waiting, items, ctx)
+    }
+}
+
+/// Replication `index` of `vs` under `policy`, with and without the backlog ranking, as text
+/// (`Debug` prints every number so that it reads back to the same bits).
+fn both_ways(vs: &ValueStream, policy: &dyn Policy, seed: u64, index: u64) -> (String, String) {
+    let ranked = flow::simulate(vs, policy, seed, index);
+    let scanned = flow::simulate(vs, &Scan(policy), seed, index);
+    (format!("{ranked:?}"), format!("{scanned:?}"))
+}
+
+/// A measuring CD3 policy that leaves one kind alone (its ranking tracks only what it works on).
+fn picky() -> RulePolicy {
+    RulePolicy {
+        measure: true,
+        thin_slices: true,
+        kinds: [true, true, false, true],
+        ..RulePolicy::ordered("picky", Order::Cd3)
+    }
+}
+
+#[test]
+fn cd3_policies_keep_a_backlog_ranking_and_scanning_ones_do_not() {
+    for name in ["cd3", "outcome"] {
+        assert!(policy::by_name(name).unwrap().backlog_rank().is_some());
+    }
+    for name in [
+        "fifo",
+        "priority",
+        "shortest-first",
+        "wsjf",
+        "feature-factory",
+    ] {
+        assert!(policy::by_name(name).unwrap().backlog_rank().is_none());
+    }
+    let allocated = RulePolicy {
+        allocation: Some([0.7, 0.1, 0.1, 0.1]),
+        ..RulePolicy::ordered("allocated", Order::Cd3)
+    };
+    assert!(allocated.backlog_rank().is_none());
+}
+
+#[test]
+fn the_ranked_backlog_decides_as_the_full_scan_on_every_scenario() {
+    let mut compared = 0;
+    for file in all_scenarios() {
+        let sc = scenario::load(&file).unwrap();
+        let mut policies: Vec<Box<dyn Policy>> = ["cd3", "outcome"]
+            .iter()
+            .map(|n| policy::by_name(n).unwrap())
+            .collect();
+        policies.extend(
+            sc.custom_policies
+                .iter()
+                .map(|p| Box::new(p.clone()) as Box<dyn Policy>),
+        );
+        policies.push(Box::new(picky()));
+        for p in &policies {
+            if p.backlog_rank().is_none() {
+                continue;
+            }
+            for index in 0..3 {
+                let (ranked, scanned) = both_ways(&sc.stream, p.as_ref(), sc.seed, index);
+                assert!(
+                    ranked == scanned,
+                    "{}: policy {}, replication {index}: the ranked backlog decided otherwise",
+                    file.display(),
+                    p.name()
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 40, "only {compared} replications compared");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// Random value streams with epics (some with a deadline and a penalty, so their slices are
+    /// never settled), defects, debt items and measuring, under every CD3 policy shape.
+    #[test]
+    fn the_ranked_backlog_decides_as_the_full_scan_on_random_streams(
+        vs in stream_strategy(),
+        epics in 0u32..12,
+        success in 0.0f64..1.0,
+        delay in 0.0f64..30.0,
+        deadline in proptest::option::of(10.0f64..150.0),
+        seed in 0u64..1000,
+        which in 0usize..3,
+    ) {
+        let mut vs = with_value_model(vs, epics, success, delay);
+        if let Some(deadline) = deadline {
+            vs.epics[0].urgency = Urgency { deadline, penalty: 200.0, ..Urgency::default() };
+        }
+        // Debt to pay down, priced at the median score of the rest.
+        let stages = vs.stages.len();
+        vs.work_types.push(WorkType {
+            kind: Kind::Debt,
+            backlog: 3,
+            arrival_rate: Some(0.03),
+            urgency: Urgency { ramp: 60.0, ..Urgency::default() },
+            ..WorkType::new("debt", stages)
+        });
+        let p: Box<dyn Policy> = match which {
+            0 => policy::by_name("cd3").unwrap(),
+            1 => policy::by_name("outcome").unwrap(),
+            _ => Box::new(picky()),
+        };
+        let (ranked, scanned) = both_ways(&vs, p.as_ref(), seed, 0);
+        prop_assert!(ranked == scanned, "policy {} decided otherwise", p.name());
+    }
+}
