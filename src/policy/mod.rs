@@ -13,7 +13,9 @@
 //!
 //! The decision rules are pure functions beside the policy: `belief.rs` (Bayes' rule, expected
 //! value under a belief) and `economics.rs` (cost of delay with the queue ahead, the price of
-//! technical debt). The flow simulation only asks and obeys.
+//! technical debt). The flow simulation only asks and obeys, and, for a policy that asks it to,
+//! keeps the backlog ranked between decisions (`rank.rs`) so that admissions from a long
+//! backlog cost little; the decisions are exactly those of a full scan.
 
 pub mod belief;
 mod builtin;
