@@ -46,11 +46,25 @@ impl Buckets {
         self.counts[(index - self.base) as usize] += n;
     }
 
+    /// Adds `other`'s counts. The range grows to cover its first and last non-empty buckets,
+    /// exactly as adding them one by one would, and the counts then add element by element.
     fn merge(&mut self, other: &Buckets) {
-        for (i, &c) in other.counts.iter().enumerate() {
-            if c > 0 {
-                self.add(other.base + i as u32, c);
-            }
+        let Some(first) = other.counts.iter().position(|&c| c > 0) else {
+            return;
+        };
+        let last = other
+            .counts
+            .iter()
+            .rposition(|&c| c > 0)
+            .expect("invariant: a non-empty bucket exists");
+        let (lo, hi) = (other.base + first as u32, other.base + last as u32);
+        // Grow to cover both ends (adding nothing yet).
+        self.add(lo, 0);
+        self.add(hi, 0);
+        let at = (lo - self.base) as usize;
+        let theirs = &other.counts[first..=last];
+        for (mine, &c) in self.counts[at..at + theirs.len()].iter_mut().zip(theirs) {
+            *mine += c;
         }
     }
 }
@@ -241,6 +255,37 @@ mod tests {
             fast.add_positive(x);
         }
         assert_eq!(one, fast);
+    }
+
+    #[test]
+    fn merging_records_what_adding_one_by_one_does() {
+        // Ranges below, above, inside and around each other, and empty sides.
+        let sets: [&[f64]; 6] = [
+            &[],
+            &[0.5, 0.75],
+            &[3.0, 40.0, 41.0],
+            &[0.01, 900.0],
+            &[7.0],
+            &[-2.0, 0.0, 5.0, 5.0, 1e6],
+        ];
+        for a in sets {
+            for b in sets {
+                let (mut merged, mut other, mut one_by_one) =
+                    (Sketch::new(), Sketch::new(), Sketch::new());
+                for &x in a {
+                    merged.add(x);
+                    one_by_one.add(x);
+                }
+                for &x in b {
+                    other.add(x);
+                }
+                merged.merge(&other);
+                for &x in b {
+                    one_by_one.add(x);
+                }
+                assert_eq!(merged, one_by_one, "{a:?} then {b:?}");
+            }
+        }
     }
 
     #[test]
