@@ -279,6 +279,11 @@ impl BacklogRank {
         at
     }
 
+    /// Where the candidate with place `seq` is among the candidates in backlog order.
+    pub(super) fn index_of(&self, seq: u64) -> usize {
+        self.position(seq)
+    }
+
     /// Every candidate in backlog order.
     pub(super) fn in_order(&self) -> &[Waiting] {
         &self.in_order

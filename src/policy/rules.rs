@@ -287,13 +287,24 @@ impl RulePolicy {
                     best = Some((c.score, c.index, c.id));
                 }
             }
-            Some(best.map(|(_, _, id)| id))
+            Some(best.map(|(_, seq, id)| (seq as u64, id)))
         })?;
-        Some(best.map(|id| {
-            waiting
-                .iter()
-                .position(|&x| x == id)
-                .expect("invariant: the ranked backlog holds what waits in the backlog")
+        Some(best.map(|(seq, id)| {
+            if rank.candidates() == waiting.len() {
+                // Every item waiting is a candidate: its place in the ranking's backlog order
+                // is its index.
+                let at = rank.index_of(seq);
+                debug_assert_eq!(
+                    waiting[at], id,
+                    "invariant: the ranking mirrors the backlog"
+                );
+                at
+            } else {
+                waiting
+                    .iter()
+                    .position(|&x| x == id)
+                    .expect("invariant: the ranked backlog holds what waits in the backlog")
+            }
         }))
     }
 
