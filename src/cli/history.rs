@@ -147,8 +147,25 @@ fn read_history(path: &Path) -> Result<History, CliError> {
     history::read(&text, &path.display().to_string()).map_err(|e| CliError::Input(e.to_string()))
 }
 
+/// Refuses an output path without the extension `ext` (any case), saying what `what` writes.
+fn require_extension(path: &Path, ext: &str, what: &str) -> Result<(), CliError> {
+    let ok = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "{}: {what}; give --out a .{ext} name",
+            path.display()
+        )))
+    }
+}
+
 /// `history export`: replication 0 as cycle data.
 pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
+    require_extension(&args.out, "csv", "history export writes cycle data as CSV")?;
     let start = date::parse(&args.start).map_err(|m| CliError::Input(format!("--start: {m}")))?;
     check_parent(&args.out)?;
     output::check_writable(&args.out, args.force)?;
@@ -180,17 +197,7 @@ pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
 
 /// `fit`: the scenario fitted to a history, written whole or not at all.
 pub(super) fn fit(args: FitArgs) -> Result<(), CliError> {
-    let is_toml = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if !is_toml {
-        return Err(CliError::Input(format!(
-            "{}: fit writes a TOML scenario; give --out a .toml name",
-            args.out.display()
-        )));
-    }
+    require_extension(&args.out, "toml", "fit writes a TOML scenario")?;
     check_parent(&args.out)?;
     output::check_writable(&args.out, args.force)?;
     let file = args.file.display().to_string();

@@ -1015,7 +1015,7 @@ impl Sink {
 
 fn sweep(args: SweepArgs) -> Result<(), CliError> {
     use crate::experiment::sweep::{fingerprint, Grid, CONFIRM_ABOVE};
-    use crate::report::sweep::{csv_header, csv_rows, table, Parameter, Record, SweepId};
+    use crate::report::sweep::{csv_header, csv_rows, table, CurveTag, Parameter, Record, SweepId};
     let c = &args.common;
     if matches!(c.format, Format::Json) {
         return Err(CliError::Input(
@@ -1111,11 +1111,16 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let axes_bytes: Vec<&[u8]> = axes_text.iter().map(|t| t.as_bytes()).collect();
     let first = load(0)?;
     let precision = c.precision(&first)?;
+    let tag = curve.as_ref().map(|cv| CurveTag {
+        name: cv.name.to_string(),
+        metric: cv.metric.clone(),
+    });
     let id = SweepId {
         points,
         scenario_hash: fingerprint(&fixed),
         grid_hash: fingerprint(&axes_bytes),
         seed: first.seed,
+        curve: tag.clone(),
     };
     let total_reps = first.replications.saturating_mul(mine.len() as u64);
     let bar = progress::bar(total_reps, c.quiet);
@@ -1180,17 +1185,17 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         sink.write(&table(&kept))?;
     }
     sink.finish(c.out.as_ref(), c.force)?;
-    if let Some(cv) = &curve {
+    if let Some(tag) = &tag {
         if mine.len() as u64 == points {
             eprintln!(
                 "curve {}: {}",
-                cv.name,
-                crate::report::sweep::lesson(cv, &kept)
+                tag.name,
+                crate::report::sweep::lesson(tag, &kept)
             );
         }
     }
     args.chart
-        .draw(&kept, c.force, curve.as_ref().map(|cv| cv.metric.as_str()))
+        .draw(&kept, c.force, tag.as_ref().map(|t| t.metric.as_str()))
 }
 
 fn merge(args: MergeArgs) -> Result<(), CliError> {
@@ -1234,7 +1239,20 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     };
     emit(&text, args.out.as_ref(), args.force)?;
     let records: Vec<_> = merged.into_iter().map(|(r, _)| r).collect();
-    args.chart.draw(&records, args.force, None)
+    // A ready-made curve: the lesson line and the chart's metric of the one-machine sweep.
+    let curve = records.first().and_then(|r| r.curve.clone());
+    if let Some(tag) = &curve {
+        eprintln!(
+            "curve {}: {}",
+            tag.name,
+            crate::report::sweep::lesson(tag, &records)
+        );
+    }
+    args.chart.draw(
+        &records,
+        args.force,
+        curve.as_ref().map(|t| t.metric.as_str()),
+    )
 }
 
 /// The checks `compare BEFORE AFTER` and `advise` (`what`) make before any work, and their

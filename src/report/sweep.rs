@@ -37,6 +37,10 @@ pub struct Record {
     pub stability: String,
     /// The constraint's stage, if any stage did work.
     pub constraint: Option<String>,
+    /// The ready-made curve this sweep is (`--curve`), if it is one: `merge` draws its chart
+    /// and reads its lesson as the one-machine sweep does. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<CurveTag>,
     /// Every metric of the run (as in `run --format csv`): `lead_time`, `value_realised`, ...
     /// for the whole stream, `stage.<name>.<metric>` and `work.<name>.<metric>` per stage and
     /// work type.
@@ -52,6 +56,15 @@ pub struct Parameter {
     pub value: serde_json::Value,
 }
 
+/// A ready-made curve, as a sweep record names it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CurveTag {
+    /// The curve's name (`utilisation`, `batch-size`, `wip-limit`, `feedback-delay`).
+    pub name: String,
+    /// The metric its lesson is read on (its chart's default).
+    pub metric: String,
+}
+
 /// What every record of one sweep shares.
 #[derive(Clone, Debug)]
 pub struct SweepId {
@@ -63,6 +76,8 @@ pub struct SweepId {
     pub grid_hash: String,
     /// The base seed.
     pub seed: u64,
+    /// The ready-made curve, if the sweep is one.
+    pub curve: Option<CurveTag>,
 }
 
 impl Record {
@@ -101,6 +116,7 @@ impl Record {
             policy: policy.to_string(),
             stability: results.stability.verdict.to_string(),
             constraint: results.bottleneck.as_ref().map(|b| b.stage.clone()),
+            curve: id.curve.clone(),
             metrics,
         }
     }
@@ -326,7 +342,8 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
                 why: e.to_string(),
             })?;
             if let Some((first, _, first_file)) = all.first() {
-                let checks: [(&'static str, String, String); 5] = [
+                let curve = |r: &Record| r.curve.as_ref().map_or("none".into(), |c| c.name.clone());
+                let checks: [(&'static str, String, String); 6] = [
                     (
                         "scenario_hash",
                         rec.scenario_hash.clone(),
@@ -336,6 +353,7 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
                     ("seed", rec.seed.to_string(), first.seed.to_string()),
                     ("version", rec.version.clone(), first.version.clone()),
                     ("points", rec.points.to_string(), first.points.to_string()),
+                    ("curve", curve(&rec), curve(first)),
                 ];
                 if let Some((what, theirs, ours)) = checks.into_iter().find(|(_, a, b)| a != b) {
                     return Err(MergeError::Mismatch {
@@ -376,7 +394,7 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
 
 /// Whether a ready-made curve's lesson held on this sweep, in plain words: the tool says so
 /// when it did not. `records` are the sweep's, in point order.
-pub fn lesson(curve: &crate::experiment::curve::Curve, records: &[Record]) -> String {
+pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
     let mean = |r: &Record, m: &str| r.metrics.get(m).and_then(|s| s.mean);
     let ci = |r: &Record, m: &str| r.metrics.get(m).and_then(|s| s.ci95).unwrap_or(0.0);
     let metric = curve.metric.as_str();
@@ -388,7 +406,7 @@ pub fn lesson(curve: &crate::experiment::curve::Curve, records: &[Record]) -> St
             format!("lesson did not hold here: {text}")
         }
     };
-    match curve.name {
+    match curve.name.as_str() {
         "utilisation" | "batch-size" | "wip-limit" => {
             // The first and the last point of the one axis (for wip-limit the last is `none`).
             let (Some(first), Some(last)) = (records.first(), records.last()) else {
@@ -401,7 +419,7 @@ pub fn lesson(curve: &crate::experiment::curve::Curve, records: &[Record]) -> St
             let show = |r: &Record| crate::scenario::set::show(&r.parameters[0].value);
             let (x0, x1) = (show(first), show(last));
             let rises = b > a && apart;
-            match curve.name {
+            match curve.name.as_str() {
                 "utilisation" => held(
                     rises && b >= 2.0 * a,
                     format!(

@@ -39,6 +39,16 @@ fn exported_history_reads_back_and_forecasts() {
         .arg(&csv)
         .assert()
         .code(2);
+    // Cycle data is CSV: another extension is refused before anything runs, and nothing is
+    // written.
+    let toml = dir.path().join("history.toml");
+    valueflow()
+        .args(["history", "export", "scenarios/delivery-team.toml", "--out"])
+        .arg(&toml)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give --out a .csv name"));
+    assert!(!toml.exists());
     let json = |args: &[&str]| -> serde_json::Value {
         let out = valueflow()
             .arg("forecast")

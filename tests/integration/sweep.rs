@@ -697,6 +697,92 @@ fn sweep_charts_are_the_same_from_one_machine_and_from_merged_shards() {
         .stderr(predicate::str::contains("valid:"));
 }
 
+/// A ready-made curve run in shards: the merge draws the curve's chart (its metric, not the
+/// default one) and says whether its lesson held, exactly as the one-machine sweep does.
+#[test]
+fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let curve = ["sweep", TEAM, "--curve", "wip-limit"];
+    let whole = p("whole.svg");
+    let one = valueflow()
+        .args(curve)
+        .args(["--chart", &whole])
+        .args(SMALL)
+        .output()
+        .unwrap();
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let lesson = |stderr: &[u8]| {
+        String::from_utf8_lossy(stderr)
+            .lines()
+            .find(|l| l.starts_with("curve wip-limit: lesson"))
+            .map(str::to_string)
+    };
+    let said = lesson(&one.stderr).expect("the one-machine sweep reads the lesson");
+    let mut parts = Vec::new();
+    for k in 1..=2 {
+        let part = p(&format!("part-{k}.jsonl"));
+        valueflow()
+            .args(curve)
+            .args([
+                "--format",
+                "jsonl",
+                "--out",
+                &part,
+                "--shard",
+                &format!("{k}/2"),
+            ])
+            .args(SMALL)
+            .assert()
+            .success();
+        let first = std::fs::read_to_string(&part).unwrap();
+        assert!(
+            first.contains(r#""curve":{"name":"wip-limit","metric":"#),
+            "{first}"
+        );
+        parts.push(part);
+    }
+    let merged = p("merged.svg");
+    let out = valueflow()
+        .arg("merge")
+        .args(&parts)
+        .args(["--chart", &merged])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lesson(&out.stderr), Some(said));
+    assert_eq!(
+        std::fs::read_to_string(&whole).unwrap(),
+        std::fs::read_to_string(&merged).unwrap()
+    );
+    // A plain sweep's records name no curve, and a curve's shard does not merge with them.
+    let plain = p("plain.jsonl");
+    valueflow()
+        .args([
+            "sweep",
+            TEAM,
+            "--vary",
+            "stages.build.wip_limit=2,4,6,8,none",
+        ])
+        .args(["--format", "jsonl", "--out", &plain])
+        .args(SMALL)
+        .assert()
+        .success();
+    assert!(!std::fs::read_to_string(&plain).unwrap().contains("curve"));
+    valueflow()
+        .args(["merge", &parts[0], &plain])
+        .assert()
+        .code(2);
+}
+
 /// A sweep declared in the scenario file runs when no --vary is given, exactly as the same
 /// knobs given on the command line; a bad one is located in the file.
 #[test]
