@@ -129,22 +129,7 @@ impl RulePolicy {
             let it = items.get(id);
             if self.eligible(it) && only_kind.is_none_or(|k| it.kind().index() == k) {
                 let remaining = remaining(it, ctx);
-                let debt = it.kind() == Kind::Debt;
-                // Exactly what `Scorer::cost_of_delay` answers for a standard item.
-                let scored = cost_of_delay && !debt && it.standard_class();
-                let score = if scored {
-                    sc.rate_of(it, items.bet_of(it)) / remaining
-                } else {
-                    0.0
-                };
-                cands.push(Candidate {
-                    index,
-                    id,
-                    debt,
-                    scored,
-                    remaining,
-                    score,
-                });
+                cands.push(Candidate::new(index, id, it, remaining, sc, cost_of_delay));
             }
         }
     }
@@ -244,26 +229,12 @@ impl RulePolicy {
             cands.clear();
             let mut unscored = false;
             for &(seq, id) in rank.moving() {
-                let it = items.get(id);
                 let remaining = rank
                     .remaining_of(id)
                     .expect("invariant: a moving item is a candidate");
-                let debt = it.kind() == Kind::Debt;
-                let scored = !debt && it.standard_class();
-                unscored |= !scored;
-                let score = if scored {
-                    sc.rate_of(it, items.bet_of(it)) / remaining
-                } else {
-                    0.0
-                };
-                cands.push(Candidate {
-                    index: seq as usize,
-                    id,
-                    debt,
-                    scored,
-                    remaining,
-                    score,
-                });
+                let c = Candidate::new(seq as usize, id, items.get(id), remaining, &sc, true);
+                unscored |= !c.scored;
+                cands.push(c);
             }
             if unscored {
                 // The mean remaining work of every candidate, summed in backlog order.
@@ -428,23 +399,9 @@ impl RulePolicy {
                     }));
                 let mut unscored = false;
                 for (id, remaining) in extra {
-                    let it = items.get(id);
-                    let debt = it.kind() == Kind::Debt;
-                    let scored = !debt && it.standard_class();
-                    unscored |= !scored;
-                    let score = if scored {
-                        sc.rate_of(it, items.bet_of(it)) / remaining
-                    } else {
-                        0.0
-                    };
-                    cands.push(Candidate {
-                        index: 0,
-                        id,
-                        debt,
-                        scored,
-                        remaining,
-                        score,
-                    });
+                    let c = Candidate::new(0, id, items.get(id), remaining, &sc, true);
+                    unscored |= !c.scored;
+                    cands.push(c);
                 }
                 let queue = &cands[rank.moving().len()..];
                 if unscored {
@@ -518,6 +475,38 @@ struct Candidate {
     scored: bool,
     remaining: f64,
     score: f64,
+}
+
+impl Candidate {
+    /// Item `id` (`it`), at `index` of its list, with `remaining` days of work. Under CD3 or
+    /// WSJF (`cost_of_delay`) a standard item's cost of delay is its value rate whatever else
+    /// waits, so its score is set here (`scored`) and the rest is left to the scorer.
+    #[inline]
+    fn new(
+        index: usize,
+        id: ItemId,
+        it: &WorkItem,
+        remaining: f64,
+        sc: &Scorer<'_>,
+        cost_of_delay: bool,
+    ) -> Candidate {
+        let debt = it.kind() == Kind::Debt;
+        // Exactly what `Scorer::cost_of_delay` answers for a standard item.
+        let scored = cost_of_delay && !debt && it.standard_class();
+        let score = if scored {
+            sc.rate_of(it, sc.items.bet_of(it)) / remaining
+        } else {
+            0.0
+        };
+        Candidate {
+            index,
+            id,
+            debt,
+            scored,
+            remaining,
+            score,
+        }
+    }
 }
 
 /// Reused buffers for ranking (policies are shared by threads, so each thread has its own).
