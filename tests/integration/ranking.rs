@@ -6,7 +6,9 @@ use super::all_scenarios;
 use super::properties::{stream_strategy, with_value_model};
 use proptest::prelude::*;
 use std::collections::VecDeque;
-use valueflow::model::{flow, ItemId, ItemTable, Kind, Urgency, ValueStream, WorkType};
+use valueflow::model::{
+    flow, Dist, DistSpec, ItemId, ItemTable, Kind, Urgency, ValueStream, WorkType,
+};
 use valueflow::policy::{self, Context, Discipline, Order, Policy, RulePolicy};
 use valueflow::scenario;
 
@@ -129,7 +131,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(120))]
 
     /// Random value streams with epics (some with a deadline and a penalty, so their slices are
-    /// never settled), defects, debt items and measuring, under every CD3 policy shape.
+    /// never settled), defects, debt items and measuring, some worth nothing at all (every
+    /// decision a tie), under every CD3 policy shape.
     #[test]
     fn the_ranked_backlog_decides_as_the_full_scan_on_random_streams(
         vs in stream_strategy(),
@@ -137,12 +140,19 @@ proptest! {
         success in 0.0f64..1.0,
         delay in 0.0f64..30.0,
         deadline in proptest::option::of(10.0f64..150.0),
+        worthless in any::<bool>(),
         seed in 0u64..1000,
         which in 0usize..3,
     ) {
         let mut vs = with_value_model(vs, epics, success, delay);
         if let Some(deadline) = deadline {
             vs.epics[0].urgency = Urgency { deadline, penalty: 200.0, ..Urgency::default() };
+        }
+        if worthless {
+            // Every score is zero: the earliest in the backlog must win every tie.
+            let zero = Dist::new(DistSpec::Fixed { value: 0.0 }).unwrap();
+            vs.work_types[0].value = Some(zero.clone());
+            vs.epics[0].value = zero;
         }
         // Debt to pay down, priced at the median score of the rest.
         let stages = vs.stages.len();
