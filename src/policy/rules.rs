@@ -139,7 +139,7 @@ impl RulePolicy {
     fn score_all<'a>(
         &self,
         cands: &mut [Candidate],
-        rates: &mut Vec<f64>,
+        work: &mut Work,
         mut sc: Scorer<'a>,
     ) -> Scorer<'a> {
         let (items, ctx) = (sc.items, sc.ctx);
@@ -159,18 +159,20 @@ impl RulePolicy {
                     sc.over = total / cands.len() as f64;
                 }
                 sc.cv = ctx.completion_cv;
-                sc.score_unscored(cands, rates, &[]);
+                sc.score_unscored(cands, &mut work.rates, &[]);
                 if self.order == Order::Wsjf {
                     // Relative scores need the largest of each component among the candidates.
                     let mut max = [f64::MIN_POSITIVE; 4];
+                    let components = &mut work.components;
+                    components.clear();
                     for c in cands.iter() {
                         let x = sc.wsjf_components(get(c), c.remaining);
                         for i in 0..4 {
                             max[i] = max[i].max(x[i]);
                         }
+                        components.push(x);
                     }
-                    for c in cands.iter_mut() {
-                        let x = sc.wsjf_components(get(c), c.remaining);
+                    for (c, x) in cands.iter_mut().zip(components.iter()) {
                         let bv = fibonacci_score(x[0] / max[0]);
                         let tc = fibonacci_score(x[1] / max[1]);
                         let rr = fibonacci_score(x[2] / max[2]);
@@ -194,10 +196,10 @@ impl RulePolicy {
         ctx: &Context<'_>,
         only_kind: Option<usize>,
     ) -> Option<usize> {
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates, .. }| {
+        SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
             let sc = Scorer::new(items, ctx, self.measure);
             self.gather(cands, waiting.iter().copied(), &sc, only_kind);
-            self.score_all(cands, rates, sc);
+            self.score_all(cands, work, sc);
             let mut best: Option<&Candidate> = None;
             for c in cands.iter() {
                 // Strictly greater keeps the earliest item among equals (FIFO tie-break).
@@ -222,7 +224,7 @@ impl RulePolicy {
         if rank.candidates() == 0 {
             return Some(None);
         }
-        let best = SCRATCH.with_borrow_mut(|Scratch { cands, rates, .. }| {
+        let best = SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
             let mut sc = Scorer::new(items, ctx, self.measure);
             // The moving items, scored as `gather` and `score_all` score them; `index` holds
             // the item's place in the backlog.
@@ -242,7 +244,7 @@ impl RulePolicy {
                 sc.over = total / rank.candidates() as f64;
             }
             sc.cv = ctx.completion_cv;
-            sc.score_unscored(cands, rates, rank.settled());
+            sc.score_unscored(cands, &mut work.rates, rank.settled());
             if cands.iter().any(|c| c.score.is_nan()) {
                 return None;
             }
@@ -309,9 +311,9 @@ impl RulePolicy {
         if !own || clearly_worth_it(bet, ctx, total, rate) {
             return false;
         }
-        SCRATCH.with_borrow_mut(|Scratch { cands, rates, .. }| {
+        SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
             self.gather(cands, all(), &plain, None);
-            let sc = self.score_all(cands, rates, Scorer::new(items, ctx, false));
+            let sc = self.score_all(cands, work, Scorer::new(items, ctx, false));
             // When its slices would be done: after the work that ranks above its best slice,
             // shared by every worker (an estimate that ignores which stage is the bottleneck).
             let own_best = cands
@@ -375,7 +377,7 @@ impl RulePolicy {
         SCRATCH.with_borrow_mut(
             |Scratch {
                  cands,
-                 rates,
+                 work,
                  ranked,
              }| {
                 let mut sc = Scorer::new(items, ctx, false);
@@ -414,7 +416,7 @@ impl RulePolicy {
                     sc.over = total / (rank.candidates() + queue.len()) as f64;
                 }
                 sc.cv = ctx.completion_cv;
-                sc.score_unscored(cands, rates, rank.settled());
+                sc.score_unscored(cands, &mut work.rates, rank.settled());
                 if cands.iter().any(|c| c.score.is_nan()) {
                     return None;
                 }
@@ -513,9 +515,17 @@ impl Candidate {
 #[derive(Default)]
 struct Scratch {
     cands: Vec<Candidate>,
-    rates: Vec<f64>,
+    work: Work,
     /// (score, remaining work) of the items a bet's best slice competes with.
     ranked: Vec<(f64, f64)>,
+}
+
+/// Buffers for scoring: the scores the price of debt takes its median of, and each
+/// candidate's WSJF components.
+#[derive(Default)]
+struct Work {
+    rates: Vec<f64>,
+    components: Vec<[f64; 4]>,
 }
 
 thread_local! {
@@ -717,14 +727,21 @@ fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, ahead: f64, work: f64, r
     ahead / people >= horizon - now
 }
 
-/// Rounds a relative magnitude in [0, 1] to SAFe's modified Fibonacci scale 1..20.
+/// SAFe's modified Fibonacci scale.
+const FIBONACCI: [f64; 7] = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0];
+
+/// Rounds a relative magnitude in [0, 1] to SAFe's modified Fibonacci scale 1..20: the nearest
+/// value, the lower one at a midpoint.
 fn fibonacci_score(x: f64) -> f64 {
-    const SCALE: [f64; 7] = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0];
     let target = (x.clamp(0.0, 1.0) * 20.0).max(1.0);
-    SCALE
-        .into_iter()
-        .min_by(|a, b| (a - target).abs().total_cmp(&(b - target).abs()))
-        .unwrap_or(1.0)
+    // Between neighbours a < b (b <= 2a on this scale) the distances t - a and b - t are
+    // exact, so "nearer to a, or as near" is exactly 2t <= a + b.
+    for pair in FIBONACCI.windows(2) {
+        if 2.0 * target <= pair[0] + pair[1] {
+            return pair[0];
+        }
+    }
+    20.0
 }
 
 impl Policy for RulePolicy {
@@ -843,6 +860,38 @@ impl Policy for RulePolicy {
 #[cfg(test)]
 mod tests {
     use super::fibonacci_score;
+
+    #[test]
+    fn fibonacci_rounding_is_the_nearest_value_lower_at_midpoints() {
+        // The definition: the first nearest value on the scale.
+        let nearest = |x: f64| {
+            let target = (x.clamp(0.0, 1.0) * 20.0).max(1.0);
+            super::FIBONACCI
+                .into_iter()
+                .min_by(|a, b| (a - target).abs().total_cmp(&(b - target).abs()))
+                .unwrap_or(1.0)
+        };
+        let midpoints = [1.5, 2.5, 4.0, 6.5, 10.5, 16.5].map(|t: f64| t / 20.0);
+        let around = midpoints.iter().flat_map(|&m| {
+            [
+                m,
+                f64::from_bits(m.to_bits() - 1),
+                f64::from_bits(m.to_bits() + 1),
+            ]
+        });
+        let grid = (0..=20_000).map(|i| f64::from(i) / 20_000.0);
+        let odd = [
+            -1.0,
+            2.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-300,
+        ];
+        for x in around.chain(grid).chain(odd) {
+            assert_eq!(fibonacci_score(x).to_bits(), nearest(x).to_bits(), "{x}");
+        }
+    }
 
     #[test]
     fn fibonacci_scale() {
