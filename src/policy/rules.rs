@@ -483,7 +483,7 @@ impl Candidate {
     /// Item `id` (`it`), at `index` of its list, with `remaining` days of work. Under CD3 or
     /// WSJF (`cost_of_delay`) a standard item's cost of delay is its value rate whatever else
     /// waits, so its score is set here (`scored`) and the rest is left to the scorer.
-    #[inline]
+    #[inline(always)]
     fn new(
         index: usize,
         id: ItemId,
