@@ -30,43 +30,13 @@ use super::Context;
 use crate::model::{ItemId, ItemTable, Kind, WorkItem};
 use std::cmp::Ordering;
 
-/// What the ranking knows of one backlog item.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    /// In the backlog and of a kind the policy works on (a candidate).
-    tracked: bool,
-    /// Its score is settled and kept in [`BacklogRank::settled`].
-    settled: bool,
-    /// Its bet's index in the replication ([`NO_BET`]: not a slice).
-    bet: u32,
-    /// Its place in backlog order (items only ever join at the back).
-    seq: u64,
-    /// Its settled score.
-    score: f64,
-    /// Its estimated remaining work at the first stage, in days.
-    remaining: f64,
-}
-
 /// Marks "not a slice of a bet".
 const NO_BET: u32 = u32::MAX;
-
-impl Default for Slot {
-    fn default() -> Self {
-        Slot {
-            tracked: false,
-            settled: false,
-            bet: NO_BET,
-            seq: 0,
-            score: 0.0,
-            remaining: 0.0,
-        }
-    }
-}
 
 /// A candidate in backlog order.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Waiting {
-    /// Its place in backlog order.
+    /// Its place in backlog order (items only ever join at the back).
     seq: u64,
     /// The item.
     pub(super) id: ItemId,
@@ -84,6 +54,23 @@ impl Waiting {
     pub(super) fn bet_is(&self, bet: usize) -> bool {
         self.bet != NO_BET && self.bet as usize == bet
     }
+
+    /// True if its score is settled (kept in [`BacklogRank::settled`]).
+    #[inline]
+    fn settled(&self) -> bool {
+        !self.score.is_nan()
+    }
+}
+
+/// A moving item: scored at every decision.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Moving {
+    /// Its place in backlog order.
+    pub(super) seq: u64,
+    /// The item.
+    pub(super) id: ItemId,
+    /// Its estimated remaining work at the first stage, in days.
+    pub(super) remaining: f64,
 }
 
 /// A settled item in the sorted list.
@@ -107,19 +94,18 @@ pub struct BacklogRank {
     pessimistic: bool,
     /// The kinds the policy works on.
     kinds: [bool; 4],
-    /// Per item slot.
-    slots: Vec<Slot>,
-    /// Settled items, best last (see [`order`]).
-    settled: Vec<Settled>,
-    /// Moving items in backlog order: (place, item).
-    moving: Vec<(u64, ItemId)>,
+    /// Per item slot: its place in backlog order while it is a candidate in the backlog.
+    places: Vec<Option<u64>>,
     /// Every candidate in backlog order, so that what a decision sums over the backlog is
     /// summed in the scan's order from one contiguous list.
     in_order: Vec<Waiting>,
-    /// The tracked backlog items of each bet, by the bet's index in the replication.
+    /// Settled items, best last (see [`order`]).
+    settled: Vec<Settled>,
+    /// Moving items in backlog order.
+    moving: Vec<Moving>,
+    /// The candidates of each bet, by the bet's index in the replication.
     by_bet: Vec<Vec<ItemId>>,
     next_seq: u64,
-    tracked: usize,
 }
 
 impl BacklogRank {
@@ -129,13 +115,12 @@ impl BacklogRank {
         BacklogRank {
             pessimistic,
             kinds,
-            slots: Vec::new(),
+            places: Vec::new(),
+            in_order: Vec::new(),
             settled: Vec::new(),
             moving: Vec::new(),
-            in_order: Vec::new(),
             by_bet: Vec::new(),
             next_seq: 0,
-            tracked: 0,
         }
     }
 
@@ -143,53 +128,45 @@ impl BacklogRank {
     pub fn arrive(&mut self, id: ItemId, items: &ItemTable, ctx: &Context<'_>) {
         let it = items.get(id);
         let i = id as usize;
-        if self.slots.len() <= i {
-            self.slots.resize(i + 1, Slot::default());
+        if self.places.len() <= i {
+            self.places.resize(i + 1, None);
         }
         if !self.kinds[it.kind().index()] {
-            self.slots[i] = Slot::default();
+            self.places[i] = None;
             return;
         }
-        self.slots[i] = Slot {
-            tracked: true,
-            settled: false,
-            bet: it.bet_index().map_or(NO_BET, |b| b as u32),
-            seq: self.next_seq,
-            score: 0.0,
-            remaining: remaining(it, ctx),
-        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.places[i] = Some(seq);
         self.in_order.push(Waiting {
-            seq: self.next_seq,
+            seq,
             id,
-            bet: self.slots[i].bet,
-            remaining: self.slots[i].remaining,
+            bet: it.bet_index().map_or(NO_BET, |b| b as u32),
+            remaining: remaining(it, ctx),
             score: f64::NAN,
         });
-        self.next_seq += 1;
-        self.tracked += 1;
         if let Some(b) = it.bet_index() {
             if self.by_bet.len() <= b {
                 self.by_bet.resize_with(b + 1, Vec::new);
             }
             self.by_bet[b].push(id);
         }
-        self.place(id, it, items, ctx);
+        self.place(self.in_order.len() - 1, it, items, ctx);
     }
 
     /// Item `id` left the backlog (admitted or dropped).
     pub fn leave(&mut self, id: ItemId, items: &ItemTable) {
-        let Some(slot) = self.slots.get(id as usize).copied().filter(|s| s.tracked) else {
+        let Some(seq) = self.places.get(id as usize).copied().flatten() else {
             return;
         };
-        self.unplace(id, slot);
-        let at = self.position(slot.seq);
+        let at = self.position(seq);
+        self.unplace(at);
         self.in_order.remove(at);
-        self.slots[id as usize].tracked = false;
-        self.tracked -= 1;
+        self.places[id as usize] = None;
         if let Some(b) = items.get(id).bet_index() {
             let list = &mut self.by_bet[b];
-            if let Some(at) = list.iter().position(|&x| x == id) {
-                list.swap_remove(at);
+            if let Some(k) = list.iter().position(|&x| x == id) {
+                list.swap_remove(k);
             }
         }
     }
@@ -202,16 +179,21 @@ impl BacklogRank {
         };
         let ids = std::mem::take(list);
         for &id in &ids {
-            let slot = self.slots[id as usize];
-            self.unplace(id, slot);
-            self.place(id, items.get(id), items, ctx);
+            let seq =
+                self.places[id as usize].expect("invariant: a bet's listed item is a candidate");
+            let at = self.position(seq);
+            self.unplace(at);
+            self.place(at, items.get(id), items, ctx);
         }
         self.by_bet[bet] = ids;
     }
 
-    /// Puts a tracked item among the settled or the moving items.
-    fn place(&mut self, id: ItemId, it: &WorkItem, items: &ItemTable, ctx: &Context<'_>) {
-        let Slot { seq, remaining, .. } = self.slots[id as usize];
+    /// Scores the candidate at `at` in backlog order (item `it`) and puts it among the
+    /// settled or the moving items.
+    fn place(&mut self, at: usize, it: &WorkItem, items: &ItemTable, ctx: &Context<'_>) {
+        let Waiting {
+            seq, id, remaining, ..
+        } = self.in_order[at];
         let bet = items.bet_of(it);
         // Exactly the items whose score `gather` sets and no later decision changes.
         let steady = it.kind() != Kind::Debt
@@ -224,48 +206,44 @@ impl BacklogRank {
         };
         // A sorted list orders finite scores as the scan's strict comparison does, except
         // negative zero (equal to zero there, below it here).
-        let settled = score.is_finite() && !(score == 0.0 && score.is_sign_negative());
-        let at = self.position(seq);
-        self.in_order[at].score = if settled { score } else { f64::NAN };
-        let slot = &mut self.slots[id as usize];
-        if settled {
-            slot.settled = true;
-            slot.score = score;
+        if score.is_finite() && !(score == 0.0 && score.is_sign_negative()) {
+            self.in_order[at].score = score;
             let entry = Settled { score, seq, id };
-            let at = self
+            let k = self
                 .settled
                 .partition_point(|e| order(e, &entry) == Ordering::Less);
-            self.settled.insert(at, entry);
+            self.settled.insert(k, entry);
         } else {
-            slot.settled = false;
-            let at = self.moving.partition_point(|&(s, _)| s < seq);
-            self.moving.insert(at, (seq, id));
+            self.in_order[at].score = f64::NAN;
+            let k = self.moving.partition_point(|m| m.seq < seq);
+            self.moving.insert(k, Moving { seq, id, remaining });
         }
     }
 
-    /// Takes a tracked item out of the settled or the moving items.
-    fn unplace(&mut self, id: ItemId, slot: Slot) {
-        if slot.settled {
+    /// Takes the candidate at `at` in backlog order out of the settled or the moving items.
+    fn unplace(&mut self, at: usize) {
+        let w = self.in_order[at];
+        if w.settled() {
             let entry = Settled {
-                score: slot.score,
-                seq: slot.seq,
-                id,
+                score: w.score,
+                seq: w.seq,
+                id: w.id,
             };
-            let at = self
+            let k = self
                 .settled
                 .partition_point(|e| order(e, &entry) == Ordering::Less);
             debug_assert!(
-                self.settled.get(at).is_some_and(|e| e.id == id),
+                self.settled.get(k).is_some_and(|e| e.id == w.id),
                 "invariant: a settled item is where its score puts it"
             );
-            self.settled.remove(at);
+            self.settled.remove(k);
         } else {
-            let at = self.moving.partition_point(|&(s, _)| s < slot.seq);
+            let k = self.moving.partition_point(|m| m.seq < w.seq);
             debug_assert!(
-                self.moving.get(at).is_some_and(|&(_, x)| x == id),
+                self.moving.get(k).is_some_and(|m| m.id == w.id),
                 "invariant: a moving item is where its place puts it"
             );
-            self.moving.remove(at);
+            self.moving.remove(k);
         }
     }
 
@@ -289,29 +267,19 @@ impl BacklogRank {
         &self.in_order
     }
 
-    /// Number of candidates (tracked items) in the backlog.
+    /// Number of candidates in the backlog.
     pub(super) fn candidates(&self) -> usize {
-        self.tracked
+        self.in_order.len()
     }
 
-    /// The moving items in backlog order: (place, item).
-    pub(super) fn moving(&self) -> &[(u64, ItemId)] {
+    /// The moving items in backlog order.
+    pub(super) fn moving(&self) -> &[Moving] {
         &self.moving
     }
 
     /// The settled items, best last.
     pub(super) fn settled(&self) -> &[Settled] {
         &self.settled
-    }
-
-    /// Estimated remaining work of backlog item `id` at the first stage, or `None` if it is
-    /// not a candidate.
-    #[inline]
-    pub(super) fn remaining_of(&self, id: ItemId) -> Option<f64> {
-        self.slots
-            .get(id as usize)
-            .filter(|s| s.tracked)
-            .map(|s| s.remaining)
     }
 }
 

@@ -230,11 +230,15 @@ impl RulePolicy {
             // the item's place in the backlog.
             cands.clear();
             let mut unscored = false;
-            for &(seq, id) in rank.moving() {
-                let remaining = rank
-                    .remaining_of(id)
-                    .expect("invariant: a moving item is a candidate");
-                let c = Candidate::new(seq as usize, id, items.get(id), remaining, &sc, true);
+            for m in rank.moving() {
+                let c = Candidate::new(
+                    m.seq as usize,
+                    m.id,
+                    items.get(m.id),
+                    m.remaining,
+                    &sc,
+                    true,
+                );
                 unscored |= !c.scored;
                 cands.push(c);
             }
@@ -385,20 +389,14 @@ impl RulePolicy {
                 // the queues. A settled score is the same whether the scorer is pessimistic or not:
                 // no signal is pending for its bet.
                 cands.clear();
-                let extra = rank
-                    .moving()
-                    .iter()
-                    .map(|&(_, id)| {
-                        let remaining = rank.remaining_of(id);
-                        (
-                            id,
-                            remaining.expect("invariant: a moving item is a candidate"),
-                        )
-                    })
-                    .chain(queued().filter_map(|id| {
-                        let it = items.get(id);
-                        self.eligible(it).then(|| (id, remaining(it, ctx)))
-                    }));
+                let extra =
+                    rank.moving()
+                        .iter()
+                        .map(|m| (m.id, m.remaining))
+                        .chain(queued().filter_map(|id| {
+                            let it = items.get(id);
+                            self.eligible(it).then(|| (id, remaining(it, ctx)))
+                        }));
                 let mut unscored = false;
                 for (id, remaining) in extra {
                     let c = Candidate::new(0, id, items.get(id), remaining, &sc, true);
