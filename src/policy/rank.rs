@@ -159,7 +159,7 @@ impl BacklogRank {
         let Some(seq) = self.places.get(id as usize).copied().flatten() else {
             return;
         };
-        let at = self.position(seq);
+        let at = self.index_of(seq);
         self.unplace(at);
         self.in_order.remove(at);
         self.places[id as usize] = None;
@@ -181,7 +181,7 @@ impl BacklogRank {
         for &id in &ids {
             let seq =
                 self.places[id as usize].expect("invariant: a bet's listed item is a candidate");
-            let at = self.position(seq);
+            let at = self.index_of(seq);
             self.unplace(at);
             self.place(at, items.get(id), items, ctx);
         }
@@ -247,19 +247,15 @@ impl BacklogRank {
         }
     }
 
-    /// Where the candidate with place `seq` is in [`BacklogRank::in_order`].
-    fn position(&self, seq: u64) -> usize {
+    /// Where the candidate with place `seq` is in backlog order (in
+    /// [`BacklogRank::in_order`]).
+    pub(super) fn index_of(&self, seq: u64) -> usize {
         let at = self.in_order.partition_point(|w| w.seq < seq);
         debug_assert!(
             self.in_order.get(at).is_some_and(|w| w.seq == seq),
             "invariant: every candidate is in backlog order"
         );
         at
-    }
-
-    /// Where the candidate with place `seq` is among the candidates in backlog order.
-    pub(super) fn index_of(&self, seq: u64) -> usize {
-        self.position(seq)
     }
 
     /// Every candidate in backlog order.

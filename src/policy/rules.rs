@@ -312,7 +312,7 @@ impl RulePolicy {
             }
         }
         let bet = items.bet(bet_index);
-        if !own || clearly_worth_it(bet, ctx, total, rate) {
+        if !own || clearly_worth_it(bet, ctx, people, total, rate) {
             return false;
         }
         SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
@@ -325,16 +325,16 @@ impl RulePolicy {
                 .filter(|c| is_own(c.id))
                 .map(|c| c.score)
                 .fold(f64::NEG_INFINITY, f64::max);
-            let (mut ahead, mut work, mut rate) = (0.0, 0.0, 0.0);
+            let (mut ahead, mut own_work, mut rate) = (0.0, 0.0, 0.0);
             for c in cands.iter() {
                 if is_own(c.id) {
-                    work += c.remaining;
+                    own_work += c.remaining;
                     rate += sc.expected_rate(items.get(c.id));
                 } else if c.score > own_best {
                     ahead += c.remaining;
                 }
             }
-            stop_rule(bet, ctx, people, ahead, work, rate)
+            stop_rule(bet, ctx, people, ahead, own_work, rate)
         })
     }
 
@@ -375,7 +375,7 @@ impl RulePolicy {
             }
         }
         let bet = items.bet(bet_index);
-        if !own || clearly_worth_it(bet, ctx, total, rate) {
+        if !own || clearly_worth_it(bet, ctx, people, total, rate) {
             return Some(false);
         }
         SCRATCH.with_borrow_mut(
@@ -423,7 +423,7 @@ impl RulePolicy {
                 // slices first give its best score; the others are kept to compare with it.
                 let (moving, queue) = cands.split_at(rank.moving().len());
                 let mut next_moving = moving.iter();
-                let (mut own_best, mut work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
+                let (mut own_best, mut own_work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
                 ranked.clear();
                 for w in rank.in_order() {
                     let score = if w.score.is_nan() {
@@ -437,7 +437,7 @@ impl RulePolicy {
                     };
                     if w.bet_is(bet_index) {
                         own_best = f64::max(own_best, score);
-                        work += w.remaining;
+                        own_work += w.remaining;
                         rate += sc.expected_rate(items.get(w.id));
                     } else {
                         ranked.push((score, w.remaining));
@@ -446,7 +446,7 @@ impl RulePolicy {
                 for c in queue {
                     if items.get(c.id).bet_index() == Some(bet_index) {
                         own_best = f64::max(own_best, c.score);
-                        work += c.remaining;
+                        own_work += c.remaining;
                         rate += sc.expected_rate(items.get(c.id));
                     } else {
                         ranked.push((c.score, c.remaining));
@@ -458,7 +458,7 @@ impl RulePolicy {
                         ahead += remaining;
                     }
                 }
-                Some(stop_rule(bet, ctx, people, ahead, work, rate))
+                Some(stop_rule(bet, ctx, people, ahead, own_work, rate))
             },
         )
     }
@@ -695,10 +695,9 @@ impl<'a> Scorer<'a> {
 
 /// The stop rule's shortcut: with no epic-level cost and a positive expected value (`rate`,
 /// over the bet's slices that wait), neither of its tests can stop the bet while all the work
-/// waiting (`total` days, its own included) is done before the horizon.
-fn clearly_worth_it(bet: &Bet, ctx: &Context<'_>, total: f64, rate: f64) -> bool {
+/// waiting (`total` days, its own included) is done by the `people` before the horizon.
+fn clearly_worth_it(bet: &Bet, ctx: &Context<'_>, people: f64, total: f64, rate: f64) -> bool {
     let epic = &ctx.stream.epics[bet.def()].urgency;
-    let people = f64::from(ctx.stream.people().max(1));
     epic.penalty == 0.0
         && epic.cost_per_day == 0.0
         && rate > 0.0
