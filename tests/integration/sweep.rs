@@ -703,7 +703,8 @@ fn sweep_charts_are_the_same_from_one_machine_and_from_merged_shards() {
 fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
-    let curve = ["sweep", TEAM, "--curve", "wip-limit"];
+    // The utilisation curve reads lead time; this team's default chart metric is cycle time.
+    let curve = ["sweep", TEAM, "--curve", "utilisation"];
     let whole = p("whole.svg");
     let one = valueflow()
         .args(curve)
@@ -719,7 +720,7 @@ fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
     let lesson = |stderr: &[u8]| {
         String::from_utf8_lossy(stderr)
             .lines()
-            .find(|l| l.starts_with("curve wip-limit: lesson"))
+            .find(|l| l.starts_with("curve utilisation: lesson"))
             .map(str::to_string)
     };
     let said = lesson(&one.stderr).expect("the one-machine sweep reads the lesson");
@@ -741,7 +742,7 @@ fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
             .success();
         let first = std::fs::read_to_string(&part).unwrap();
         assert!(
-            first.contains(r#""curve":{"name":"wip-limit","metric":"#),
+            first.contains(r#""curve":{"name":"utilisation","metric":"lead_time"}"#),
             "{first}"
         );
         parts.push(part);
@@ -759,10 +760,9 @@ fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(lesson(&out.stderr), Some(said));
-    assert_eq!(
-        std::fs::read_to_string(&whole).unwrap(),
-        std::fs::read_to_string(&merged).unwrap()
-    );
+    let svg = std::fs::read_to_string(&whole).unwrap();
+    assert!(svg.contains("lead time"), "the curve's metric is drawn");
+    assert_eq!(svg, std::fs::read_to_string(&merged).unwrap());
     // A plain sweep's records name no curve, and a curve's shard does not merge with them.
     let plain = p("plain.jsonl");
     valueflow()
