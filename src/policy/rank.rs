@@ -149,7 +149,12 @@ impl BacklogRank {
             if self.by_bet.len() <= b {
                 self.by_bet.resize_with(b + 1, Vec::new);
             }
-            self.by_bet[b].push(id);
+            let list = &mut self.by_bet[b];
+            if list.capacity() == 0 {
+                // Room for every slice still to come at once, not grown a slice at a time.
+                list.reserve_exact(items.bet(b).remaining() as usize);
+            }
+            list.push(id);
         }
         self.place(self.in_order.len() - 1, it, items, ctx);
     }

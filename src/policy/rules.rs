@@ -166,7 +166,7 @@ impl RulePolicy {
                     let components = &mut work.components;
                     components.clear();
                     for c in cands.iter() {
-                        let x = sc.wsjf_components(get(c), c.remaining);
+                        let x = sc.wsjf_components(get(c), c);
                         for i in 0..4 {
                             max[i] = max[i].max(x[i]);
                         }
@@ -474,6 +474,8 @@ struct Candidate {
     /// Its score is already set (see [`RulePolicy::gather`]).
     scored: bool,
     remaining: f64,
+    /// Its cost of delay per day, once scored under CD3 or WSJF (WSJF reuses it).
+    cod: f64,
     score: f64,
 }
 
@@ -493,8 +495,8 @@ impl Candidate {
         let debt = it.kind() == Kind::Debt;
         // Exactly what `Scorer::cost_of_delay` answers for a standard item.
         let scored = cost_of_delay && !debt && it.standard_class();
-        let score = if scored {
-            sc.rate_of(it, sc.items.bet_of(it)) / remaining
+        let cod = if scored {
+            sc.rate_of(it, sc.items.bet_of(it))
         } else {
             0.0
         };
@@ -504,7 +506,8 @@ impl Candidate {
             debt,
             scored,
             remaining,
-            score,
+            cod,
+            score: if scored { cod / remaining } else { 0.0 },
         }
     }
 }
@@ -650,7 +653,8 @@ impl<'a> Scorer<'a> {
             debt_waits |= c.debt;
             // A priced debt item is scored below, once the median is known.
             if !(c.debt && price_debt) {
-                c.score = self.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+                c.cod = self.cost_of_delay(items.get(c.id), c.remaining);
+                c.score = c.cod / c.remaining;
             }
         }
         if !(price_debt && debt_waits) {
@@ -674,22 +678,31 @@ impl<'a> Scorer<'a> {
             self.reference = median.max(0.0);
         }
         for c in cands.iter_mut().filter(|c| c.debt) {
-            c.score = self.cost_of_delay(items.get(c.id), c.remaining) / c.remaining;
+            c.cod = self.cost_of_delay(items.get(c.id), c.remaining);
+            c.score = c.cod / c.remaining;
         }
     }
 
-    /// WSJF's raw components: business value (expected value per day), time criticality (cost
-    /// of delay beyond the value rate), risk reduction / opportunity enablement (the cost of
-    /// delay of risk and debt items), and job size (estimated remaining work).
-    fn wsjf_components(&self, it: &WorkItem, remaining: f64) -> [f64; 4] {
-        let cod = self.cost_of_delay(it, remaining);
-        let bv = self.expected_rate(it).max(0.0);
+    /// WSJF's raw components of candidate `c` (item `it`), scored by
+    /// [`Scorer::score_unscored`]: business value (expected value per day), time criticality
+    /// (cost of delay beyond the value rate), risk reduction / opportunity enablement (the cost
+    /// of delay of risk and debt items), and job size (estimated remaining work).
+    fn wsjf_components(&self, it: &WorkItem, c: &Candidate) -> [f64; 4] {
+        // The cost of delay its CD3 score was computed from; a standard item's is its
+        // expected rate, computed by the same call (`Candidate::new`).
+        let cod = c.cod;
+        let bv = if c.scored {
+            cod
+        } else {
+            self.expected_rate(it)
+        }
+        .max(0.0);
         let tc = (cod - bv).max(0.0);
         let rr = match it.kind() {
             Kind::Risk | Kind::Debt => cod.max(0.0),
             Kind::Feature | Kind::Defect => 0.0,
         };
-        [bv, tc, rr, remaining]
+        [bv, tc, rr, c.remaining]
     }
 }
 
