@@ -5,9 +5,12 @@
 //!   `valueflow sweep scenarios/outcomes.toml --vary stages.build.workers=1..10 --reps 100`
 //!   runs it (each point's scenario read with its setting, then `experiment::run`), charts and
 //!   output left out.
+//! - `sweep_10_points_100_reps_fifo`: the same sweep under `fifo`, the cheapest policy (no
+//!   ranking, no measuring): the floor that the engine, the items and the books set whatever
+//!   the policy, against which the policy's share of the first bench can be read.
 //!
 //! Replications are independent, so the time grows linearly with points x replications: the
-//! target for 100 points x 1,000 replications (under 20 s on a 2-core machine) is this
+//! target for 100 points x 1,000 replications (under 20 s on a 2-core machine) is the first
 //! bench under 0.2 s.
 //!
 //! Run with `cargo bench --bench sweep`.
@@ -21,6 +24,16 @@ fn main() {
 
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn sweep_10_points_100_reps(bencher: divan::Bencher) {
+    sweep(bencher, None);
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn sweep_10_points_100_reps_fifo(bencher: divan::Bencher) {
+    sweep(bencher, Some("fifo"));
+}
+
+/// The flagship's sweep over the build stage's workers, under `policy` (its own if `None`).
+fn sweep(bencher: divan::Bencher, policy: Option<&str>) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outcomes.toml");
     bencher.bench_local(|| {
         let mut delivered = 0.0;
@@ -29,8 +42,8 @@ fn sweep_10_points_100_reps(bencher: divan::Bencher) {
                 .expect("a valid setting");
             let sc = scenario::load_with(&path, &[set]).expect("the flagship scenario is valid");
             let policy = sc
-                .policy_named(&sc.policy)
-                .expect("its default policy exists");
+                .policy_named(policy.unwrap_or(&sc.policy))
+                .expect("the policy exists");
             let s = experiment::run_with_key_results(
                 &sc.stream,
                 policy.as_ref(),
