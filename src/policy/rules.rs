@@ -691,6 +691,11 @@ impl<'a> Scorer<'a> {
         // The cost of delay its CD3 score was computed from; a standard item's is its
         // expected rate, computed by the same call (`Candidate::new`).
         let cod = c.cod;
+        debug_assert_eq!(
+            cod.to_bits(),
+            self.cost_of_delay(it, c.remaining).to_bits(),
+            "invariant: a candidate's kept cost of delay is what its item's costs now"
+        );
         let bv = if c.scored {
             cod
         } else {
