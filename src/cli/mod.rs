@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 success; 1 the run failed (e.g. an output could not be written);
 //! 2 bad input (a scenario or argument error, or an output file that would be overwritten);
-//! 130 interrupted by Ctrl-C (temporaries removed: `output::clean_up_on_interrupt`).
+//! 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (temporaries removed: `output::clean_up_on_interrupt`).
 
 mod history;
 mod output;

@@ -5,8 +5,8 @@ use super::CliError;
 use crate::report::atomic::{self, WriteError};
 use std::path::Path;
 
-/// Installs the Ctrl-C (SIGINT) handler, once per process: it removes the temporary files and
-/// folders of a write in progress and exits with 130. `ctrlc` runs it on a thread of its own,
+/// Installs the handler of Ctrl-C (SIGINT), SIGTERM and SIGHUP, once per process: it removes the
+/// temporary files and folders of a write in progress and exits with 130. `ctrlc` runs it on a thread of its own,
 /// not inside the signal handler, so the cleanup may do ordinary I/O.
 pub fn clean_up_on_interrupt() {
     static ONCE: std::sync::Once = std::sync::Once::new();

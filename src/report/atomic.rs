@@ -21,8 +21,9 @@
 //!   folder, the new one renamed in without replacing, and the old one put back if that fails.
 //!   Either way the new folder is in place whole, or the old one is untouched.
 //!
-//! Staged paths are registered while they exist. On Ctrl-C, the command line's handler calls
-//! [`interrupted`], which removes them and exits with 130. Staging and committing hold the
+//! Staged paths are registered while they exist. On Ctrl-C (SIGINT), and on SIGTERM and SIGHUP
+//! (what a scheduler sends a job it stops, or a closed terminal), the command line's handler
+//! calls [`interrupted`], which removes them and exits with 130. Staging and committing hold the
 //! registry's lock, so an interruption happens either before a commit (the temporaries are
 //! removed, the destination is as it was) or after it (the output is complete), never half-way.
 
@@ -50,6 +51,14 @@ pub enum WriteError {
     /// `--force` would replace a folder with a file.
     #[error("{} is a folder; --force replaces a file, not a folder", .0.display())]
     NotAFile(PathBuf),
+    /// `--force` would replace a device, a named pipe or a socket with a file.
+    #[error("{} is {what}, not a regular file; --force replaces only a file, so choose another --out (or leave --out out to write to standard output)", path.display())]
+    Special {
+        /// The destination.
+        path: PathBuf,
+        /// What it is ("a device", "a named pipe", "a socket").
+        what: &'static str,
+    },
     /// The destination is the current folder or one of its parents.
     #[error("{} is the current folder or one of its parents, which cannot be replaced; choose another --out", .0.display())]
     Unreplaceable(PathBuf),
@@ -158,10 +167,37 @@ pub fn check_file(dest: &Path, force: bool) -> Result<(), WriteError> {
     if !force {
         return Err(WriteError::Exists(dest.to_path_buf()));
     }
-    if meta.is_dir() {
-        return Err(WriteError::NotAFile(dest.to_path_buf()));
+    not_a_file(dest, &meta).map_or(Ok(()), Err)
+}
+
+/// Why `--force` may not replace what is at `dest` with a file, if it may not: a folder, or
+/// anything that is neither a regular file nor a symbolic link (renaming over `/dev/null`
+/// would replace the device with a file).
+fn not_a_file(dest: &Path, meta: &std::fs::Metadata) -> Option<WriteError> {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return Some(WriteError::NotAFile(dest.to_path_buf()));
     }
-    Ok(())
+    if t.is_file() || t.is_symlink() {
+        return None;
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            "a named pipe"
+        } else if t.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "not a file";
+    Some(WriteError::Special {
+        path: dest.to_path_buf(),
+        what,
+    })
 }
 
 /// Checks, before a long run, that a report folder may be written at `dest`: it is not the
@@ -309,6 +345,14 @@ impl Drop for Staged {
 
 fn commit_file(staged: &Path, dest: &Path, force: bool) -> Result<(), WriteError> {
     let done = if force {
+        // Checked again here: what the early check saw may have changed while rendering.
+        if let Some(refusal) = std::fs::symlink_metadata(dest)
+            .ok()
+            .and_then(|m| not_a_file(dest, &m))
+        {
+            remove(staged);
+            return Err(refusal);
+        }
         std::fs::rename(staged, dest)
     } else {
         sys::rename_noreplace(staged, dest, false)

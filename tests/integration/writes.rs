@@ -222,6 +222,36 @@ fn force_replaces_a_single_file_output_but_never_a_folder() {
     assert_eq!(names(dir.path()), ["results.json"]);
 }
 
+#[test]
+fn force_never_replaces_a_named_pipe_or_a_device_with_a_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("results.jsonl");
+    let c_path = std::ffi::CString::new(pipe.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) reads the NUL-terminated path this test owns.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    for dest in [pipe.as_path(), Path::new("/dev/null")] {
+        valueflow()
+            .args(["run", "scenarios/mm1.toml", "--reps", "2", "--quiet"])
+            .args(["--format", "json", "--force", "--out"])
+            .arg(dest)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "not a regular file; --force replaces only a file",
+            ));
+    }
+    assert!(std::fs::symlink_metadata(&pipe)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(std::fs::symlink_metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert_eq!(names(dir.path()), ["results.jsonl"]);
+}
+
 const COLLIDING: &str = r#"name = "colliding names"
 horizon = 200.0
 warmup = 10.0
@@ -366,6 +396,19 @@ fn outputs_get_the_usual_permissions_under_the_umask() {
 
 #[test]
 fn ctrl_c_during_the_report_removes_its_temporaries_and_exits_130() {
+    interrupt_the_report(libc::SIGINT);
+}
+
+/// What a scheduler sends a job it cancels (Slurm, Kubernetes) and a closed terminal sends.
+#[test]
+fn sigterm_and_sighup_during_the_report_remove_its_temporaries_too() {
+    interrupt_the_report(libc::SIGTERM);
+    interrupt_the_report(libc::SIGHUP);
+}
+
+/// Sends `signal` to a report being written: its temporaries are removed, nothing is left, and
+/// it exits with 130.
+fn interrupt_the_report(signal: libc::c_int) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("valueflow"))
@@ -400,7 +443,7 @@ fn ctrl_c_during_the_report_removes_its_temporaries_and_exits_130() {
     }
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     // SAFETY: kill(2) sends a signal to the child this test spawned and still owns.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     let done = child.wait_with_output().unwrap();
     assert_eq!(
         done.status.code(),
