@@ -209,18 +209,27 @@ impl SweepChart {
         }
     }
 
-    /// Draws the chart of `records`, if asked.
-    fn draw(
+    /// Refuses, before anything is written, a chart that could not be drawn from `records`
+    /// (or from a sample of the same sweep): an unknown `--metric`, too many knobs.
+    fn check_records(
         &self,
         records: &[crate::report::sweep::Record],
-        force: bool,
         default_metric: Option<&str>,
     ) -> Result<(), CliError> {
-        let Some(path) = &self.chart else {
+        if self.chart.is_none() {
             return Ok(());
-        };
-        let metric = self
-            .metric
+        }
+        chart::sweep::check(records, &self.metric_for(records, default_metric))
+            .map_err(CliError::Input)
+    }
+
+    /// The metric the chart of `records` shows.
+    fn metric_for(
+        &self,
+        records: &[crate::report::sweep::Record],
+        default_metric: Option<&str>,
+    ) -> String {
+        self.metric
             .clone()
             .or(default_metric.map(String::from))
             .unwrap_or_else(|| {
@@ -236,7 +245,20 @@ impl SweepChart {
                     "cycle_time"
                 }
                 .to_string()
-            });
+            })
+    }
+
+    /// Draws the chart of `records`, if asked.
+    fn draw(
+        &self,
+        records: &[crate::report::sweep::Record],
+        force: bool,
+        default_metric: Option<&str>,
+    ) -> Result<(), CliError> {
+        let Some(path) = &self.chart else {
+            return Ok(());
+        };
+        let metric = self.metric_for(records, default_metric);
         chart::sweep::check(records, &metric).map_err(CliError::Input)?;
         chart::sweep::save(records, &metric, path, force).map_err(|e| match e {
             chart::ChartError::Write(e) => output::write_error(e),
@@ -245,6 +267,83 @@ impl SweepChart {
         eprintln!("wrote {}", path.display());
         Ok(())
     }
+}
+
+/// Points a sweep may have at all, `--yes` and sharding included: a billion.
+const MAX_POINTS: u64 = 1_000_000_000;
+
+/// Refuses, before any work, axes that would mislabel their points: two axes that set one key
+/// (by the same or different paths), an axis on a key a run flag also sets (`--horizon`,
+/// `--warmup`, `--reps`, `--policy`), and a `seed` axis (every point runs on one seed, so that
+/// points differ by the knob, not the dice).
+fn axes_apart(
+    file: &std::path::Path,
+    grid: &crate::experiment::sweep::Grid,
+    c: &Common,
+    policy_flag: bool,
+) -> Result<(), CliError> {
+    let keys = scenario::keys_set(file, &grid.settings(0))?;
+    let axis = |i: usize| format!("--vary {}", grid.axes[i].name);
+    for (i, mine) in keys.iter().enumerate() {
+        for (j, theirs) in keys.iter().enumerate().skip(i + 1) {
+            if let Some(k) = mine.iter().find(|k| theirs.contains(k)) {
+                return Err(CliError::Input(format!(
+                    "{} and {} both set `{k}`; vary each key on one axis",
+                    axis(i),
+                    axis(j)
+                )));
+            }
+        }
+        for k in mine {
+            let flag = match k.as_str() {
+                "horizon" if c.horizon.is_some() => "--horizon",
+                "warmup" if c.warmup.is_some() => "--warmup",
+                "replications" if c.reps.is_some() => "--reps",
+                "policy" if policy_flag => "--policy",
+                "seed" => {
+                    return Err(CliError::Input(format!(
+                        "{}: every point runs on one seed (common random numbers), so that points differ by the knob, not the dice; to see more of the dice, raise --reps",
+                        axis(i)
+                    )))
+                }
+                _ => continue,
+            };
+            return Err(CliError::Input(format!(
+                "{} and {flag} both set `{k}`; keep one",
+                axis(i)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The values of point `k` of `grid`, as a sweep record holds them.
+fn parameters_of(
+    grid: &crate::experiment::sweep::Grid,
+    k: u64,
+) -> Vec<crate::report::sweep::Parameter> {
+    grid.point(k)
+        .into_iter()
+        .map(|(name, v)| crate::report::sweep::Parameter {
+            name: name.to_string(),
+            value: v.cloned().unwrap_or(serde_json::Value::Null),
+        })
+        .collect()
+}
+
+/// Refuses `--out` and `--chart` naming one file: one would overwrite the other.
+fn distinct_outputs(out: Option<&PathBuf>, chart: Option<&PathBuf>) -> Result<(), CliError> {
+    let (Some(out), Some(chart)) = (out, chart) else {
+        return Ok(());
+    };
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    if absolute(out) == absolute(chart) {
+        return Err(CliError::Input(format!(
+            "--out and --chart both name {}; give each its own file",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses, before any work, a `--chart` file that could not be written.
@@ -259,12 +358,13 @@ fn check_chart_path(path: &std::path::Path, force: bool) -> Result<(), CliError>
             path.display()
         )));
     }
-    check_parent(path)?;
-    // The shared check names --out; here the file is the chart's.
-    output::check_writable(path, force).map_err(|e| match e {
+    // The shared checks name --out; here the file is the chart's.
+    let as_chart = |e| match e {
         CliError::Input(m) => CliError::Input(m.replace("another --out", "another --chart")),
         other => other,
-    })
+    };
+    check_parent(path).map_err(as_chart)?;
+    output::check_writable(path, force).map_err(as_chart)
 }
 
 #[derive(Debug, clap::Args)]
@@ -1015,7 +1115,7 @@ impl Sink {
 
 fn sweep(args: SweepArgs) -> Result<(), CliError> {
     use crate::experiment::sweep::{fingerprint, Grid, CONFIRM_ABOVE};
-    use crate::report::sweep::{csv_header, csv_rows, table, CurveTag, Parameter, Record, SweepId};
+    use crate::report::sweep::{csv_header, csv_rows, table, CurveTag, Record, SweepId};
     let c = &args.common;
     if matches!(c.format, Format::Json) {
         return Err(CliError::Input(
@@ -1048,11 +1148,22 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     };
     let grid = Grid { axes };
     let points = grid.len();
-    if points > CONFIRM_ABOVE && !args.yes {
+    if points > MAX_POINTS {
         return Err(CliError::Input(format!(
-            "the grid has {points} points (more than {CONFIRM_ABOVE}); add --yes to run it, or shard it (--shard K/N)"
+            "the grid has {} points, more than {MAX_POINTS} even sharded; vary fewer values",
+            if points == u64::MAX {
+                "too many".to_string()
+            } else {
+                points.to_string()
+            }
         )));
     }
+    if points > CONFIRM_ABOVE && !args.yes {
+        return Err(CliError::Input(format!(
+            "the grid has {points} points (more than {CONFIRM_ABOVE}); add --yes to run it (with --shard K/N each machine runs its share)"
+        )));
+    }
+    axes_apart(&args.file, &grid, c, args.policy.is_some())?;
     let shard = if args.shard_from_env {
         Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).map_err(CliError::Input)?
     } else {
@@ -1063,6 +1174,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         output::check_writable(out, c.force)?;
     }
     args.chart.check(c.force)?;
+    distinct_outputs(c.out.as_ref(), args.chart.chart.as_ref())?;
     if grid.axes.len() > 2 && args.chart.chart.is_some() {
         return Err(CliError::Input(format!(
             "--chart shows one or two knobs; this sweep varies {}",
@@ -1122,6 +1234,25 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         seed: first.seed,
         curve: tag.clone(),
     };
+    if args.chart.metric.is_some() {
+        // The chart's metric is checked against a record of one replication of the first
+        // point (its metrics are named by the scenario, not the results), before the sweep.
+        let policy = first
+            .policy_named(&first.policy)
+            .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", first.policy)))?;
+        let one = experiment::run(&first.stream, policy.as_ref(), first.seed, 1, |_| {});
+        let sample = Record::new(
+            &id,
+            0,
+            parameters_of(&grid, 0),
+            &first.name,
+            &first.policy,
+            1,
+            &crate::report::PolicyResults::new(&first, &one),
+        );
+        args.chart
+            .check_records(&[sample], tag.as_ref().map(|t| t.metric.as_str()))?;
+    }
     let total_reps = first.replications.saturating_mul(mine.len() as u64);
     let bar = progress::bar(total_reps, c.quiet);
     let mut sink = Sink::open(c.out.as_ref())?;
@@ -1154,18 +1285,10 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         done += summary.replications;
         within_limits(&sc, &sc.policy, &summary)?;
         let results = crate::report::PolicyResults::new(&sc, &summary);
-        let parameters = grid
-            .point(k)
-            .into_iter()
-            .map(|(name, v)| Parameter {
-                name: name.to_string(),
-                value: v.cloned().unwrap_or(serde_json::Value::Null),
-            })
-            .collect();
         let record = Record::new(
             &id,
             k,
-            parameters,
+            parameters_of(&grid, k),
             &sc.name,
             &sc.policy,
             summary.replications,
@@ -1210,6 +1333,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
         output::check_writable(out, args.force)?;
     }
     args.chart.check(args.force)?;
+    distinct_outputs(args.out.as_ref(), args.chart.chart.as_ref())?;
     let files = args
         .files
         .iter()
@@ -1220,6 +1344,11 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let merged = merge(&files).map_err(|e| CliError::Input(e.to_string()))?;
+    let records: Vec<_> = merged.iter().map(|(r, _)| r.clone()).collect();
+    // A ready-made curve: the lesson line and the chart's metric of the one-machine sweep.
+    let curve = records.first().and_then(|r| r.curve.clone());
+    args.chart
+        .check_records(&records, curve.as_ref().map(|t| t.metric.as_str()))?;
     let text = match args.format {
         Format::Jsonl => merged.iter().map(|(_, l)| l.as_str()).collect::<String>(),
         Format::Csv => {
@@ -1235,12 +1364,9 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
             }
             t
         }
-        _ => table(&merged.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>()),
+        _ => table(&records),
     };
     emit(&text, args.out.as_ref(), args.force)?;
-    let records: Vec<_> = merged.into_iter().map(|(r, _)| r).collect();
-    // A ready-made curve: the lesson line and the chart's metric of the one-machine sweep.
-    let curve = records.first().and_then(|r| r.curve.clone());
     if let Some(tag) = &curve {
         eprintln!(
             "curve {}: {}",
@@ -1285,9 +1411,17 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
     use crate::report::paired::{deltas, two_worlds_csv, two_worlds_table, TwoWorlds};
     let c = &args.common;
     let overrides = paired_checks(c, "compare of two files", args.policy.clone())?;
+    if args.policies.is_some() || args.baseline.is_some() {
+        return Err(CliError::Input(
+            "compare BEFORE AFTER runs one policy in both worlds (--policy, or each file's own); \
+             --policies and --baseline compare policies within one scenario"
+                .into(),
+        ));
+    }
     if let Some(path) = &args.chart {
         check_chart_path(path, c.force)?;
     }
+    distinct_outputs(c.out.as_ref(), args.chart.as_ref())?;
     let before = resolve(
         scenario::load_with(&args.files[0], &c.sets.set)?,
         &overrides,
@@ -1361,7 +1495,9 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     for st in &base.stream.stages {
         for change in [1i32, -1] {
             let workers = i64::from(st.workers) + i64::from(change);
-            if workers < 1 {
+            // A move a scenario cannot hold is not a move: below one worker, or above the most
+            // a stage may have.
+            if workers < 1 || workers > i64::from(scenario::bounds::WORKERS) {
                 continue;
             }
             let mut sets = c.sets.set.clone();

@@ -238,6 +238,32 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Reads the scenario file at `path`, applies `settings` (`--set`), and validates the result.
 pub fn load_with(path: &Path, settings: &[set::Setting]) -> Result<Scenario, ScenarioError> {
+    let (format, src) = read_source(path)?;
+    if is_blank(&src, format) {
+        return Err(ScenarioError::Empty {
+            file: path.to_path_buf(),
+        });
+    }
+    parse_with(&src, format, &path.display().to_string(), settings)
+}
+
+/// The keys each of `settings` sets in the scenario at `path`, as validation names them
+/// (`stages[1].workers`), one list per setting: two settings that name one key by different
+/// paths (`stages.build.workers`, `stages.1.workers`, `stages.*.workers`) share a key here.
+/// A setting that does not apply yields no keys (loading the scenario reports it).
+pub fn keys_set(path: &Path, settings: &[set::Setting]) -> Result<Vec<Vec<String>>, ScenarioError> {
+    let (format, src) = read_source(path)?;
+    let Ok(mut doc) = document(&src, format) else {
+        return Ok(vec![Vec::new(); settings.len()]);
+    };
+    Ok(settings
+        .iter()
+        .map(|s| set::apply(&mut doc, s).unwrap_or_default())
+        .collect())
+}
+
+/// The scenario file's format (by its extension) and text.
+fn read_source(path: &Path) -> Result<(Format, String), ScenarioError> {
     let format = Format::of(path).ok_or_else(|| ScenarioError::UnknownFormat {
         file: path.to_path_buf(),
     })?;
@@ -245,12 +271,7 @@ pub fn load_with(path: &Path, settings: &[set::Setting]) -> Result<Scenario, Sce
         file: path.to_path_buf(),
         source,
     })?;
-    if is_blank(&src, format) {
-        return Err(ScenarioError::Empty {
-            file: path.to_path_buf(),
-        });
-    }
-    parse_with(&src, format, &path.display().to_string(), settings)
+    Ok((format, src))
 }
 
 fn is_blank(src: &str, format: Format) -> bool {

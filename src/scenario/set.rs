@@ -74,6 +74,13 @@ pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
     match toml::from_str::<toml::Table>(&format!("v = {text}")) {
         Ok(mut t) => {
             let v = t.remove("v").expect("invariant: the table has the key just written");
+            // JSON has no NaN or infinity: converted, they would become `null` and remove the
+            // key without a word.
+            if !finite(&v) {
+                return Err(format!(
+                    "`{text}` is not a finite number; scenario values are finite (write `none` to remove the key)"
+                ));
+            }
             serde_json::to_value(v)
                 .map(Some)
                 .map_err(|_| format!("`{text}` is not a finite value"))
@@ -82,6 +89,16 @@ pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
         Err(_) => Err(format!(
             "cannot read `{text}` as a value; write numbers bare (4, 0.6), text bare or quoted (cd3, \"cd3\"), lists in brackets ([1, 2]) and tables in braces ({{ dist = \"fixed\", value = 1 }})"
         )),
+    }
+}
+
+/// True if no float in `v` is NaN or infinite.
+fn finite(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::Float(x) => x.is_finite(),
+        toml::Value::Array(items) => items.iter().all(finite),
+        toml::Value::Table(t) => t.values().all(finite),
+        _ => true,
     }
 }
 

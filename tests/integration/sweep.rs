@@ -910,3 +910,133 @@ fn load_scales_every_arrival_rate_and_star_sets_every_element() {
         .code(2)
         .stderr(predicate::str::contains("whole elements"));
 }
+
+#[test]
+fn axes_that_would_mislabel_their_points_are_refused_before_any_work() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "--vary",
+                "stages.build.workers=1..2",
+                "--vary",
+                "stages.build.workers=3..4",
+            ],
+            "both set `stages[1].workers`",
+        ),
+        // One key by two paths: by name and by position.
+        (
+            &[
+                "--vary",
+                "stages.build.workers=1..2",
+                "--vary",
+                "stages.1.workers=3..4",
+            ],
+            "--vary stages.build.workers and --vary stages.1.workers both set `stages[1].workers`",
+        ),
+        (
+            &["--vary", "horizon=300,400", "--horizon", "50"],
+            "--vary horizon and --horizon both set `horizon`",
+        ),
+        (
+            &["--vary", "policy=fifo,cd3", "--policy", "outcome"],
+            "--vary policy and --policy both set `policy`",
+        ),
+        (&["--vary", "seed=1,2"], "every point runs on one seed"),
+    ];
+    for (extra, says) in cases {
+        valueflow()
+            .args(["sweep", TEAM, "-q"])
+            .args(extra)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(says));
+    }
+    let huge = "1..65536";
+    valueflow()
+        .args(["sweep", TEAM, "--yes", "--shard", "1/1000000"])
+        .args(["--vary", &format!("stages.build.workers={huge}")])
+        .args(["--vary", &format!("stages.test.workers={huge}")])
+        .args(["--vary", &format!("stages.review.workers={huge}")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("even sharded"));
+}
+
+#[test]
+fn nan_and_infinity_in_a_setting_are_refused_not_dropped() {
+    for v in ["nan", "inf", "-inf", "[1.0, nan]"] {
+        valueflow()
+            .args(["validate", TEAM, "--set"])
+            .arg(format!("stages.build.workers={v}"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is not a finite number"));
+    }
+}
+
+#[test]
+fn out_and_chart_on_one_file_or_an_unknown_metric_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same.svg");
+    valueflow()
+        .args(sweep_args(&["--out"]))
+        .arg(&same)
+        .arg("--chart")
+        .arg(&same)
+        .args(SMALL)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give each its own file"));
+    let out = dir.path().join("sweep.txt");
+    valueflow()
+        .args(["sweep", TEAM, "--vary", "stages.test.workers=1..2", "--out"])
+        .arg(&out)
+        .arg("--chart")
+        .arg(dir.path().join("c.svg"))
+        .args(["--metric", "bogus"])
+        .args(SMALL)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--metric bogus: unknown"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn compare_of_two_files_refuses_policies_and_baseline() {
+    for extra in [["--policies", "fifo,cd3"], ["--baseline", "fifo"]] {
+        valueflow()
+            .args(["compare", TEAM, TEAM])
+            .args(extra)
+            .args(SMALL)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("runs one policy in both worlds"));
+    }
+}
+
+#[test]
+fn advise_leaves_out_a_move_past_the_most_workers_a_stage_may_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.toml");
+    std::fs::write(
+        &file,
+        "name = \"big\"\nhorizon = 50.0\nwarmup = 5.0\nreplications = 2\n\n\
+         [[work]]\nname = \"job\"\narrival_rate = 1.0\n\n\
+         [[stages]]\nname = \"solo\"\nworkers = 100000\nservice = { dist = \"exponential\", mean = 1.0 }\n",
+    )
+    .unwrap();
+    let out = valueflow()
+        .args(["advise", "-q", "--format", "csv"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("-1 solo"), "{text}");
+    assert!(!text.contains("+1 solo"), "{text}");
+}

@@ -99,7 +99,7 @@ pub fn check(records: &[Record], metric: &str) -> Result<(), String> {
             .filter(|k| !k.contains('.'))
             .collect();
         return Err(format!(
-            "--metric {metric}: unknown; valid: {} (or stage.<name>.<metric>, work.<name>.<metric>)",
+            "--metric {metric}: unknown; valid: stage.<name>.<metric>, work.<name>.<metric>, or one of {}",
             names.join(", ")
         ));
     }
