@@ -1280,7 +1280,27 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         };
         let summary = match &precision {
             None => attempt(sc.replications),
-            Some(p) => until_precise(p, c.first_reps(), attempt, |s| vec![s]).0,
+            Some(p) => {
+                let (summary, reached) = until_precise(p, c.first_reps(), attempt, |s| vec![s]);
+                if !reached.reached {
+                    // The record keeps its replications; the cap is said here, point by point.
+                    bar.suspend(|| {
+                        eprintln!(
+                            "warning: point {k} ({}): {}",
+                            grid.point(k)
+                                .iter()
+                                .map(|(name, v)| format!(
+                                    "{name}={}",
+                                    v.map_or("none".to_string(), scenario::set::show)
+                                ))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            reached.statement()
+                        )
+                    });
+                }
+                summary
+            }
         };
         done += summary.replications;
         within_limits(&sc, &sc.policy, &summary)?;
@@ -1501,10 +1521,13 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
                 continue;
             }
             let mut sets = c.sets.set.clone();
-            sets.push(Setting::new(
-                &["stages".into(), st.name.clone(), "workers".into()],
-                Some(serde_json::Value::from(workers)),
-            ));
+            sets.push(
+                Setting::new(
+                    &["stages".into(), st.name.clone(), "workers".into()],
+                    Some(serde_json::Value::from(workers)),
+                )
+                .given_by("advise's move"),
+            );
             let mut sc = scenario::load_with(&args.file, &sets)?;
             sc.apply(&overrides)?;
             let sign = if change > 0 { "+1" } else { "-1" };

@@ -129,7 +129,15 @@ impl Reached {
     /// One line for tables and progress output.
     pub fn statement(&self) -> String {
         let what = self.target.replace('_', " ");
-        if self.reached {
+        if self.reached && self.relative_half_width == 0.0 {
+            // Every replication gave the same value (a mean of 0 included): more replications
+            // cannot change it, and "0% of its mean" would read oddly for a mean of 0.
+            format!(
+                "Precision: {what} took the same value in all {} replications, so its interval has no width (asked: {:.2}%).",
+                self.replications,
+                self.asked * 100.0
+            )
+        } else if self.reached {
             format!(
                 "Precision: the 95% interval of {what} is ±{:.2}% of its mean after {} replications (asked: {:.2}%).",
                 self.relative_half_width * 100.0,
@@ -155,6 +163,30 @@ impl Reached {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_with_no_spread_reads_as_exact_not_as_a_share_of_its_mean() {
+        let r = Reached {
+            target: "cost_of_delay".into(),
+            asked: 0.05,
+            relative_half_width: 0.0,
+            replications: 30,
+            reached: true,
+        };
+        assert_eq!(
+            r.statement(),
+            "Precision: cost of delay took the same value in all 30 replications, so its interval has no width (asked: 5.00%)."
+        );
+        let r = Reached {
+            relative_half_width: 0.012,
+            ..r
+        };
+        assert!(
+            r.statement().contains("±1.20% of its mean"),
+            "{}",
+            r.statement()
+        );
+    }
 
     #[test]
     fn shares_parse_as_percent_or_fraction() {

@@ -159,7 +159,7 @@ impl Grid {
         self.point(k)
             .into_iter()
             .zip(&self.axes)
-            .map(|((_, v), a)| Setting::new(&a.path, v.cloned()))
+            .map(|((_, v), a)| Setting::new(&a.path, v.cloned()).given_by("--vary"))
             .collect()
     }
 }

@@ -324,6 +324,21 @@ pub enum MergeError {
     /// No records at all.
     #[error("no sweep records in the files given")]
     Empty,
+    /// One file given twice.
+    #[error("{0} is given twice; give each shard's file once")]
+    GivenTwice(String),
+    /// A record's point is not a point of its sweep.
+    #[error("{file}:{line}: point {point} is not a point of this sweep (0 to {last}): the record was altered or is not of this sweep")]
+    OutOfRange {
+        /// The file.
+        file: String,
+        /// The line.
+        line: usize,
+        /// The record's point.
+        point: u64,
+        /// The sweep's last point.
+        last: u64,
+    },
 }
 
 /// Merges shard files, given as (name, text): every point of one sweep exactly once. Returns
@@ -331,6 +346,11 @@ pub enum MergeError {
 /// byte-identical to a one-machine run).
 pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeError> {
     let mut all: Vec<(Record, String, String)> = Vec::new();
+    for (k, (file, _)) in files.iter().enumerate() {
+        if files[..k].iter().any(|(f, _)| f == file) {
+            return Err(MergeError::GivenTwice(file.clone()));
+        }
+    }
     for (file, text) in files {
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -341,6 +361,14 @@ pub fn merge(files: &[(String, String)]) -> Result<Vec<(Record, String)>, MergeE
                 line: i + 1,
                 why: e.to_string(),
             })?;
+            if rec.point >= rec.points {
+                return Err(MergeError::OutOfRange {
+                    file: file.clone(),
+                    line: i + 1,
+                    point: rec.point,
+                    last: rec.points.saturating_sub(1),
+                });
+            }
             if let Some((first, _, first_file)) = all.first() {
                 let curve = |r: &Record| r.curve.as_ref().map_or("none".into(), |c| c.name.clone());
                 let checks: [(&'static str, String, String); 6] = [
@@ -451,10 +479,16 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
                 _ => {
                     let tp = |r: &Record| mean(r, "throughput").unwrap_or(0.0);
                     let starved = tp(first) < 0.95 * tp(last);
+                    // Shorter, but within the noise, is not the lesson: say why it failed.
+                    let noise = if a < b && !apart {
+                        " (shorter, but within the 95% intervals: not clearly; add --reps)"
+                    } else {
+                        ""
+                    };
                     held(
                         a < b && apart,
                         format!(
-                            "{what} {} at a WIP limit of {x0} against {} with none{}",
+                            "{what} {} at a WIP limit of {x0} against {} with none{noise}{}",
                             fmt_num(Some(a)),
                             fmt_num(Some(b)),
                             if starved {

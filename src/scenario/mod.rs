@@ -334,7 +334,7 @@ pub fn parse_with(
     for s in settings {
         match set::apply(&mut doc, s) {
             Ok(keys) => changed.extend(keys.into_iter().map(|key| (key, s))),
-            Err(m) => problems.push(Problem::argument(&format!("--set {}", s.text), m)),
+            Err(m) => problems.push(Problem::argument(&s.label(), m)),
         }
     }
     // The last setting of a key wins, as in the file's own order of reading.
@@ -343,12 +343,31 @@ pub fn parse_with(
             .iter()
             .rev()
             .find(|(k, _)| set::covers(k, key))
-            .map(|(_, s)| format!("--set {}", s.text))
+            .map(|(_, s)| s.label())
+    };
+    // A setting inside a key a problem is reported at (removing `rework.to` leaves `rework`
+    // without its `to`): the setting is a likely cause, named alongside.
+    let setting_inside = |key: &str| {
+        changed
+            .iter()
+            .rev()
+            .find(|(k, _)| set::covers(key, k))
+            .map(|(_, s)| s.label())
+    };
+    let every_setting = || {
+        settings
+            .iter()
+            .map(set::Setting::label)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let raw: raw::RawScenario = serde_path_to_error::deserialize(doc).map_err(|e| {
         let key = path_string(e.path());
         let message = explain(&e.into_inner().to_string(), Format::Json, None);
-        let arg = setting_of(&key).unwrap_or_else(|| "--set".into());
+        // The file alone reads (checked above), so a setting made it unreadable.
+        let arg = setting_of(&key)
+            .or_else(|| setting_inside(&key))
+            .unwrap_or_else(every_setting);
         let message = if key.is_empty() {
             message
         } else {
@@ -361,6 +380,13 @@ pub fn parse_with(
         let (set_by_args, in_file): (Vec<_>, Vec<_>) = found
             .into_iter()
             .partition(|(key, _)| setting_of(key).is_some());
+        let in_file = in_file
+            .into_iter()
+            .map(|(key, message)| match setting_inside(&key) {
+                Some(label) => (key, format!("{message} (with {label})")),
+                None => (key, message),
+            })
+            .collect();
         problems.extend(locate_all(src, format, in_file));
         for (key, message) in set_by_args {
             let arg = setting_of(&key).expect("invariant: partitioned on this");

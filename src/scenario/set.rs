@@ -17,6 +17,8 @@ use serde_json::{Map, Value};
 pub struct Setting {
     /// The argument as written (for messages).
     pub text: String,
+    /// What gave it, for messages: `--set`, or `--vary` for a sweep's point.
+    pub flag: &'static str,
     /// The dotted path, split.
     pub path: Vec<String>,
     /// The new value; `None` removes the key.
@@ -39,6 +41,7 @@ impl Setting {
         }
         Ok(Setting {
             text: arg.to_string(),
+            flag: "--set",
             path: path.split('.').map(|p| p.trim().to_string()).collect(),
             value: parse_value(value.trim()).map_err(|e| format!("`{arg}`: {e}"))?,
         })
@@ -49,9 +52,20 @@ impl Setting {
         let shown = value.as_ref().map_or("none".to_string(), show);
         Setting {
             text: format!("{}={shown}", path.join(".")),
+            flag: "--set",
             path: path.to_vec(),
             value,
         }
+    }
+
+    /// The setting, named in messages as given by `flag` (`--vary`) rather than `--set`.
+    pub fn given_by(self, flag: &'static str) -> Setting {
+        Setting { flag, ..self }
+    }
+
+    /// How messages name it: `--set stages.build.workers=4`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.flag, self.text)
     }
 }
 
@@ -162,6 +176,17 @@ fn apply_from(
                 here = &mut items[i];
             }
             Value::Object(map) => {
+                if part == "*" {
+                    let what = if so_far.is_empty() {
+                        "the scenario".to_string()
+                    } else {
+                        format!("`{so_far}`")
+                    };
+                    return Err(format!(
+                        "`{}`: `*` stands for every element of a list, and {what} is a table, not a list",
+                        setting.path.join(".")
+                    ));
+                }
                 if !key.is_empty() {
                     key.push('.');
                 }
@@ -183,6 +208,12 @@ fn apply_from(
                         // Removing a key under a table that is not there: nothing to do.
                         keys.push(key);
                         return Ok(());
+                    }
+                    if setting.path.get(depth + 1).is_some_and(|next| next == "*") {
+                        return Err(format!(
+                            "`{}`: the scenario has no `{key}` for `*` to pick elements from",
+                            setting.path.join(".")
+                        ));
                     }
                     map.insert(part.clone(), Value::Object(Map::new()));
                 }

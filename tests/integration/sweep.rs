@@ -183,7 +183,34 @@ fn shards_merge_byte_for_byte_into_the_one_machine_sweep() {
         .args(["merge", &parts[0], &parts[0], &parts[1], &parts[2]])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("twice"));
+        .stderr(predicate::str::contains(format!(
+            "{} is given twice",
+            parts[0]
+        )));
+    // The same point in two shards (a shard run twice under another name).
+    let again = p("again.jsonl");
+    std::fs::copy(&parts[0], &again).unwrap();
+    valueflow()
+        .args(["merge", &parts[0], &again, &parts[1], &parts[2]])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("appears twice"));
+    // A record whose point lies outside its sweep, located.
+    let text = std::fs::read_to_string(&parts[0]).unwrap();
+    let first = text.lines().next().unwrap();
+    let points = first.split("\"points\":").nth(1).unwrap();
+    let points: String = points.chars().take_while(char::is_ascii_digit).collect();
+    let altered = first.replacen("\"point\":0", &format!("\"point\":{points}"), 1);
+    assert_ne!(altered, first, "the first record is point 0");
+    let bad = p("bad.jsonl");
+    std::fs::write(&bad, text.replacen(first, &altered, 1)).unwrap();
+    valueflow()
+        .args(["merge", &bad, &parts[1], &parts[2]])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{bad}:1: point {points} is not a point of this sweep"
+        )));
     let other = p("other.jsonl");
     valueflow()
         .args(sweep_args(&[
@@ -1039,4 +1066,66 @@ fn advise_leaves_out_a_move_past_the_most_workers_a_stage_may_have() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("-1 solo"), "{text}");
     assert!(!text.contains("+1 solo"), "{text}");
+}
+
+#[test]
+fn a_sweep_says_which_points_the_precision_cap_stopped() {
+    let out = valueflow()
+        .args(["sweep", "scenarios/mm1.toml", "-q", "--set", "horizon=300"])
+        .args(["--set", "warmup=30", "--vary", "stages.serve.workers=1..2"])
+        .args([
+            "--precision",
+            "1%",
+            "--target",
+            "cycle_time",
+            "--max-reps",
+            "8",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("warning: point 0 (stages.serve.workers=1): Precision not reached"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_problem_names_the_argument_that_caused_it() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["sweep", TEAM, "--vary", "stages.bild.workers=1..2"],
+            "`--vary stages.bild.workers=1`: no element of `stages` is named `bild`",
+        ),
+        (
+            &["validate", TEAM, "--set", "stages.review.rework.to=none"],
+            "`--set stages.review.rework.to=none`: stages[2].rework: missing field `to`",
+        ),
+        (
+            &["validate", TEAM, "--set", "*.horizon=3"],
+            "`--set *.horizon=3`: `*.horizon`: `*` stands for every element of a list",
+        ),
+        (
+            &[
+                "validate",
+                "scenarios/mm1.toml",
+                "--set",
+                "epics.*.feedback_delay=3",
+            ],
+            "the scenario has no `epics` for `*` to pick elements from",
+        ),
+        // The file's line is shown, and the setting that made it wrong is named.
+        (
+            &["validate", TEAM, "--set", "stages.build.service.dist=gamma"],
+            "(with --set stages.build.service.dist=gamma)",
+        ),
+    ];
+    for (args, says) in cases {
+        valueflow()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
 }
