@@ -468,6 +468,20 @@ impl Common {
         self.reps.unwrap_or(30)
     }
 
+    /// The `--set`s, then `--horizon` and `--warmup` as settings: read with the file, so that
+    /// its checks (the events a replication may handle over the horizon) judge the run as
+    /// given. A value out of range is left to [`Scenario::apply`], whose message names the flag.
+    fn settings(&self) -> Vec<Setting> {
+        let mut sets = self.sets.set.clone();
+        if let Some(h) = self.horizon.filter(|h| h.is_finite() && *h > 0.0) {
+            sets.push(Setting::from_flag("--horizon", "horizon", h.into()));
+        }
+        if let Some(w) = self.warmup.filter(|w| w.is_finite() && *w >= 0.0) {
+            sets.push(Setting::from_flag("--warmup", "warmup", w.into()));
+        }
+        sets
+    }
+
     fn overrides(&self) -> Overrides {
         Overrides {
             replications: self.reps,
@@ -976,7 +990,7 @@ fn compare(args: CompareArgs) -> Result<(), CliError> {
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(
-        scenario::load_with(&args.files[0], &c.sets.set)?,
+        scenario::load_with(&args.files[0], &c.settings())?,
         &Overrides {
             compare: args.policies.clone(),
             baseline: args.baseline.clone(),
@@ -1026,7 +1040,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         output::check_writable(out, c.force)?;
     }
     let sc = resolve(
-        scenario::load_with(&args.file, &c.sets.set)?,
+        scenario::load_with(&args.file, &c.settings())?,
         &Overrides {
             policy: args.policy.clone(),
             ..c.overrides()
@@ -1124,7 +1138,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     }
     let curve = match &args.curve {
         Some(name) => {
-            let sc = scenario::load_with(&args.file, &c.sets.set)?;
+            let sc = scenario::load_with(&args.file, &c.settings())?;
             let cv = crate::experiment::curve::curve(name, &sc)
                 .map_err(|m| CliError::Input(format!("--curve {name}: {m}")))?;
             eprintln!("curve {}: {}", cv.name, cv.note);
@@ -1135,7 +1149,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let axes = if let Some(cv) = &curve {
         cv.axes.clone()
     } else if args.vary.is_empty() {
-        let declared = scenario::load_with(&args.file, &c.sets.set)?.sweep;
+        let declared = scenario::load_with(&args.file, &c.settings())?.sweep;
         if declared.is_empty() {
             return Err(CliError::Input(format!(
                 "{}: give the knobs with --vary PATH=VALUES, or declare them in the file: [sweep] vary = [\"stages.test.workers=1..4\"]",
@@ -1186,7 +1200,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         ..c.overrides()
     };
     let load = |k: u64| -> Result<Scenario, CliError> {
-        let mut sets = c.sets.set.clone();
+        let mut sets = c.settings();
         sets.extend(grid.settings(k));
         let mut sc = scenario::load_with(&args.file, &sets)?;
         sc.apply(&overrides)?;
@@ -1443,11 +1457,11 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
     }
     distinct_outputs(c.out.as_ref(), args.chart.as_ref())?;
     let before = resolve(
-        scenario::load_with(&args.files[0], &c.sets.set)?,
+        scenario::load_with(&args.files[0], &c.settings())?,
         &overrides,
     )?;
     let mut after = resolve(
-        scenario::load_with(&args.files[1], &c.sets.set)?,
+        scenario::load_with(&args.files[1], &c.settings())?,
         &overrides,
     )?;
     // One seed and one number of replications for both: the pairs must share their dice.
@@ -1510,7 +1524,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     use crate::report::paired::{advice_table, rank, Advice, Move};
     let c = &args.common;
     let overrides = paired_checks(c, "advise", args.policy.clone())?;
-    let base = resolve(scenario::load_with(&args.file, &c.sets.set)?, &overrides)?;
+    let base = resolve(scenario::load_with(&args.file, &c.settings())?, &overrides)?;
     let mut variants: Vec<(String, String, i32, Scenario)> = Vec::new();
     for st in &base.stream.stages {
         for change in [1i32, -1] {
@@ -1520,7 +1534,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             if workers < 1 || workers > i64::from(scenario::bounds::WORKERS) {
                 continue;
             }
-            let mut sets = c.sets.set.clone();
+            let mut sets = c.settings();
             sets.push(
                 Setting::new(
                     &["stages".into(), st.name.clone(), "workers".into()],

@@ -262,6 +262,26 @@ pub fn keys_set(path: &Path, settings: &[set::Setting]) -> Result<Vec<Vec<String
         .collect())
 }
 
+/// The keys of the problems validation finds in `src` with `settings` applied (none if it is
+/// valid, or if it cannot be read that far).
+fn problem_keys(src: &str, format: Format, settings: &[set::Setting]) -> Vec<String> {
+    let Ok(mut doc) = document(src, format) else {
+        return Vec::new();
+    };
+    for s in settings {
+        if set::apply(&mut doc, s).is_err() {
+            return Vec::new();
+        }
+    }
+    match serde_path_to_error::deserialize::<_, raw::RawScenario>(doc) {
+        Ok(raw) => validate::validate(raw)
+            .err()
+            .map(|found| found.into_iter().map(|(key, _)| key).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// The scenario file's format (by its extension) and text.
 fn read_source(path: &Path) -> Result<(Format, String), ScenarioError> {
     let format = Format::of(path).ok_or_else(|| ScenarioError::UnknownFormat {
@@ -380,10 +400,28 @@ pub fn parse_with(
         let (set_by_args, in_file): (Vec<_>, Vec<_>) = found
             .into_iter()
             .partition(|(key, _)| setting_of(key).is_some());
+        // Run flags (`--horizon`) reach other keys (a key result's day, the events over the
+        // horizon): a problem that is not there without them is named with them.
+        let flags: Vec<String> = settings
+            .iter()
+            .filter(|s| s.is_run_flag())
+            .map(set::Setting::label)
+            .collect();
+        let without_flags = (!flags.is_empty()).then(|| {
+            let rest: Vec<set::Setting> = settings
+                .iter()
+                .filter(|s| !s.is_run_flag())
+                .cloned()
+                .collect();
+            problem_keys(src, format, &rest)
+        });
         let in_file = in_file
             .into_iter()
             .map(|(key, message)| match setting_inside(&key) {
                 Some(label) => (key, format!("{message} (with {label})")),
+                None if without_flags.as_ref().is_some_and(|w| !w.contains(&key)) => {
+                    (key, format!("{message} (with {})", flags.join(", ")))
+                }
                 None => (key, message),
             })
             .collect();

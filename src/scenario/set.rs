@@ -58,6 +58,22 @@ impl Setting {
         }
     }
 
+    /// A run flag's value set before the scenario is read (`--horizon 400`), so that what
+    /// validation derives from the key (the events a replication may handle) sees it.
+    pub fn from_flag(flag: &'static str, key: &str, value: Value) -> Setting {
+        Setting {
+            text: show(&value),
+            flag,
+            path: vec![key.to_string()],
+            value: Some(value),
+        }
+    }
+
+    /// True for a run flag's value ([`Setting::from_flag`]).
+    pub fn is_run_flag(&self) -> bool {
+        !matches!(self.flag, "--set" | "--vary") && self.flag.starts_with("--")
+    }
+
     /// The setting, named in messages as given by `flag` (`--vary`) rather than `--set`.
     pub fn given_by(self, flag: &'static str) -> Setting {
         Setting { flag, ..self }

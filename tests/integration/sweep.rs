@@ -1129,3 +1129,32 @@ fn a_problem_names_the_argument_that_caused_it() {
             .stderr(predicate::str::contains(says));
     }
 }
+
+#[test]
+fn the_horizon_flag_is_what_the_event_budget_judges() {
+    // Ten thousand items a day: within the budget over 100 days, not over mm1's own horizon.
+    let busy = [
+        "--set",
+        "work.job.arrival_rate=10000",
+        "--set",
+        "stages.serve.workers=20000",
+    ];
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "-q", "--reps", "1"])
+        .args(busy)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("events"));
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "-q", "--reps", "1"])
+        .args(["--horizon", "100", "--warmup", "0"])
+        .args(busy)
+        .assert()
+        .success();
+    // A problem the flag causes elsewhere names the flag.
+    valueflow()
+        .args(["run", "scenarios/outcomes.toml", "-q", "--horizon", "200"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(with --horizon 200.0)"));
+}
