@@ -1415,6 +1415,15 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     )
 }
 
+/// A problem with the arguments as one of two files met it: `--set` applies to both, so the
+/// message says which file it failed on (a file's own problems already name it).
+fn in_file(file: &std::path::Path) -> impl Fn(ScenarioError) -> CliError + '_ {
+    move |e| match e {
+        ScenarioError::Arguments { .. } => CliError::Input(format!("{}: {e}", file.display())),
+        other => CliError::Scenario(other),
+    }
+}
+
 /// The checks `compare BEFORE AFTER` and `advise` (`what`) make before any work, and their
 /// overrides: table, JSON or CSV only, no `--precision`, a writable `--out`.
 fn paired_checks(c: &Common, what: &str, policy: Option<String>) -> Result<Overrides, CliError> {
@@ -1457,11 +1466,11 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
     }
     distinct_outputs(c.out.as_ref(), args.chart.as_ref())?;
     let before = resolve(
-        scenario::load_with(&args.files[0], &c.settings())?,
+        scenario::load_with(&args.files[0], &c.settings()).map_err(in_file(&args.files[0]))?,
         &overrides,
     )?;
     let mut after = resolve(
-        scenario::load_with(&args.files[1], &c.settings())?,
+        scenario::load_with(&args.files[1], &c.settings()).map_err(in_file(&args.files[1]))?,
         &overrides,
     )?;
     // One seed and one number of replications for both: the pairs must share their dice.

@@ -1030,6 +1030,24 @@ fn out_and_chart_on_one_file_or_an_unknown_metric_are_refused_before_any_work() 
 }
 
 #[test]
+fn compare_of_two_files_says_which_file_a_setting_fails_on() {
+    valueflow()
+        .args([
+            "compare",
+            "scenarios/mm1.toml",
+            TEAM,
+            "--set",
+            "stages.serve.workers=2",
+        ])
+        .args(SMALL)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{TEAM}: `--set stages.serve.workers=2`: no element of `stages` is named `serve`"
+        )));
+}
+
+#[test]
 fn compare_of_two_files_refuses_policies_and_baseline() {
     for extra in [["--policies", "fifo,cd3"], ["--baseline", "fifo"]] {
         valueflow()
