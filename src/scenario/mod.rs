@@ -358,22 +358,17 @@ pub fn parse_with(
         }
     }
     // The last setting of a key wins, as in the file's own order of reading.
-    let setting_of = |key: &str| {
+    let last_setting = |hit: &dyn Fn(&str) -> bool| {
         changed
             .iter()
             .rev()
-            .find(|(k, _)| set::covers(k, key))
+            .find(|(k, _)| hit(k))
             .map(|(_, s)| s.label())
     };
+    let setting_of = |key: &str| last_setting(&|k| set::covers(k, key));
     // A setting inside a key a problem is reported at (removing `rework.to` leaves `rework`
     // without its `to`): the setting is a likely cause, named alongside.
-    let setting_inside = |key: &str| {
-        changed
-            .iter()
-            .rev()
-            .find(|(k, _)| set::covers(key, k))
-            .map(|(_, s)| s.label())
-    };
+    let setting_inside = |key: &str| last_setting(&|k| set::covers(key, k));
     let every_setting = || {
         settings
             .iter()
