@@ -244,7 +244,11 @@ pub fn csv_header(parameters: &[String]) -> String {
     for p in parameters {
         let _ = write!(out, ",{}", field(p));
     }
-    out.push_str(",policy,stability,metric,mean,ci95,p50,p85,p95\n");
+    // A `policy` axis is the policy column already: one column per name.
+    if !parameters.iter().any(|p| p == "policy") {
+        out.push_str(",policy");
+    }
+    out.push_str(",stability,metric,mean,ci95,p50,p85,p95\n");
     out
 }
 
@@ -255,7 +259,10 @@ pub fn csv_rows(r: &Record) -> String {
     for p in &r.parameters {
         let _ = write!(lead, ",{}", field(&show(&p.value)));
     }
-    let _ = write!(lead, ",{},{}", field(&r.policy), r.stability);
+    if !r.parameters.iter().any(|p| p.name == "policy") {
+        let _ = write!(lead, ",{}", field(&r.policy));
+    }
+    let _ = write!(lead, ",{}", r.stability);
     let mut out = String::new();
     for (metric, s) in &r.metrics {
         let _ = writeln!(

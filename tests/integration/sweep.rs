@@ -1176,3 +1176,34 @@ fn the_horizon_flag_is_what_the_event_budget_judges() {
         .code(2)
         .stderr(predicate::str::contains("(with --horizon 200.0)"));
 }
+
+#[test]
+fn a_policy_axis_is_the_policy_the_records_name() {
+    let csv = stdout_of(&[
+        "sweep",
+        TEAM,
+        "--vary",
+        "policy=fifo,cd3",
+        "--format",
+        "csv",
+    ]);
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        header.split(',').filter(|c| *c == "policy").count(),
+        1,
+        "{header}"
+    );
+    let jsonl = stdout_of(&[
+        "sweep",
+        TEAM,
+        "--vary",
+        "policy=fifo,cd3",
+        "--format",
+        "jsonl",
+    ]);
+    let policies: Vec<String> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["policy"].to_string())
+        .collect();
+    assert_eq!(policies, ["\"fifo\"", "\"cd3\""]);
+}
