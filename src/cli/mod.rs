@@ -456,6 +456,12 @@ impl Common {
         if self.max_reps < 2 {
             return Err(CliError::Input("--max-reps must be at least 2".into()));
         }
+        if let Some(reps) = self.reps.filter(|&r| r > self.max_reps) {
+            return Err(CliError::Input(format!(
+                "--reps {reps} is more than --max-reps {}: --precision starts from --reps and stops at --max-reps; raise --max-reps or lower --reps",
+                self.max_reps
+            )));
+        }
         Ok(Some(Precision {
             relative,
             target,
@@ -1757,6 +1763,12 @@ const TEMPLATE: &str = include_str!("../scenario/template.toml");
 
 /// `init`: a commented template, never over an existing file.
 fn init(file: &std::path::Path) -> Result<(), CliError> {
+    if file.extension().and_then(|e| e.to_str()) != Some("toml") {
+        return Err(CliError::Input(format!(
+            "{}: init writes a TOML template; give a .toml name",
+            file.display()
+        )));
+    }
     check_parent(file)?;
     if file.exists() {
         return Err(CliError::Input(format!(

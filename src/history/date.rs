@@ -36,6 +36,17 @@ pub fn format(days: i64) -> String {
 /// The last day a date can name: 9999-12-31 (four-digit years).
 pub const MAX_DAY: i64 = 2_932_896;
 
+/// `days` as `YYYY-MM-DD`, or `None` past [`MAX_DAY`] (a date no history could hold or read
+/// back).
+pub fn format_within(days: i64) -> Option<String> {
+    (days <= MAX_DAY).then(|| format(days))
+}
+
+/// `days` as `YYYY-MM-DD`, or "after 9999-12-31" past [`MAX_DAY`].
+pub fn format_or_after(days: i64) -> String {
+    format_within(days).unwrap_or_else(|| "after 9999-12-31".to_string())
+}
+
 /// Parses `YYYY-MM-DD` into days since 1970-01-01, optionally followed by `T` or a space and a
 /// time, `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction`, optionally followed by `Z` or an offset
 /// `±HH:MM` / `±HHMM`. The time is validated (hours up to 23, minutes up to 59, seconds up to

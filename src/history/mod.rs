@@ -425,6 +425,25 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
                 .into(),
         ));
     }
+    // A stage is named by its column: two columns of one name could not be told apart by a
+    // mapping or `--commitment`.
+    for c in workflow.clone() {
+        if let Some(first) = workflow
+            .clone()
+            .take_while(|&e| e < c)
+            .find(|&e| names[e].eq_ignore_ascii_case(names[c]))
+        {
+            return Err(fail(
+                header_line,
+                c + 1,
+                format!(
+                    "the workflow column `{}` is also column {}: give each stage's column its own name",
+                    names[c],
+                    first + 1
+                ),
+            ));
+        }
+    }
     let columns: Vec<String> = names[workflow.clone()]
         .iter()
         .map(|s| s.to_string())

@@ -76,7 +76,7 @@ fn deliveries(
         .items
         .iter()
         .filter_map(|it| it.delivered)
-        .filter(|&t| t > from && t <= until)
+        .filter(|&t| t >= from && t <= until)
         .collect();
     times.sort_by(f64::total_cmp);
     Ok(times)

@@ -90,7 +90,7 @@ impl ForecastReport {
                 Some(d) => format!(
                     "How many items will be done from {} to {} ({days} days)?",
                     date::format(d),
-                    date::format(d + days as i64 - 1)
+                    date::format_or_after(d + days as i64 - 1)
                 ),
                 None => format!("How many items will be done in the next {days} days?"),
             },
@@ -107,7 +107,10 @@ impl ForecastReport {
                     Percentile {
                         probability: q,
                         days: Some(days),
-                        date: self.from.map(|f| date::format(f + days as i64 - 1)),
+                        // Past 9999-12-31 the answer is in days alone.
+                        date: self
+                            .from
+                            .and_then(|f| date::format_within(f + days as i64 - 1)),
                         items: None,
                     }
                 }
@@ -182,7 +185,10 @@ impl ForecastReport {
             Question::HowMany { days } => {
                 doc.insert("days".into(), days.into());
                 if let Some(f) = self.from {
-                    doc.insert("by".into(), date::format(f + days as i64 - 1).into());
+                    doc.insert(
+                        "by".into(),
+                        date::format_within(f + days as i64 - 1).map_or(Value::Null, Value::from),
+                    );
                 }
             }
         }
@@ -267,6 +273,24 @@ mod tests {
                 method("simulation", vec![20; 10]),
             ],
         }
+    }
+
+    /// A date past 9999-12-31 is never written: the answer is in days alone.
+    #[test]
+    fn no_date_past_the_last_a_history_can_hold() {
+        let mut r = report(Question::When { items: 40 });
+        r.from = Some(date::MAX_DAY - 60);
+        let p = r.percentiles(&r.methods[0]);
+        assert_eq!(p[0].date.as_deref(), Some("9999-12-20"), "day 50");
+        assert_eq!(p[3].date, None, "day 95");
+        assert!(r.table().contains("within 95 days"), "{}", r.table());
+        let mut r = report(Question::HowMany { days: 90 });
+        r.from = Some(date::MAX_DAY - 60);
+        assert!(r
+            .question_text()
+            .ends_with("to after 9999-12-31 (90 days)?"));
+        let json: Value = serde_json::from_str(&r.json()).unwrap();
+        assert_eq!(json["by"], Value::Null);
     }
 
     /// Trials 1..=100: the 50th percentile is 50 days and the 95th 95; the date is the 50th

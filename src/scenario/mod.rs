@@ -689,8 +689,10 @@ impl Scenario {
         if let Some(s) = o.seed {
             self.seed = s;
         }
+        let mut days_ok = true;
         if let Some(h) = o.horizon {
             if !(h.is_finite() && h > 0.0 && h <= validate::bounds::HORIZON) {
+                days_ok = false;
                 fail(
                     "--horizon",
                     format!(
@@ -703,11 +705,13 @@ impl Scenario {
         }
         if let Some(w) = o.warmup {
             if !(w.is_finite() && w >= 0.0) {
+                days_ok = false;
                 fail("--warmup", format!("must be zero or more days (got {w})"));
             }
             self.stream.warmup = w;
         }
-        if self.stream.warmup >= self.stream.horizon {
+        // Only between two valid values: a bad one has its own message already.
+        if days_ok && self.stream.warmup >= self.stream.horizon {
             fail(
                 if o.warmup.is_some() {
                     "--warmup"

@@ -1154,3 +1154,44 @@ fn headlines_claim_only_clear_paired_differences() {
     let text = String::from_utf8(tie.stdout).unwrap();
     assert!(text.contains("about as many items"), "{text}");
 }
+
+#[test]
+fn init_writes_only_a_toml_name() {
+    let dir = tempfile::tempdir().unwrap();
+    valueflow()
+        .arg("init")
+        .arg(dir.path().join("team.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "init writes a TOML template; give a .toml name",
+        ));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_bad_run_flag_gets_one_message_and_reps_above_the_cap_are_refused() {
+    let out = valueflow()
+        .args(["run", "scenarios/mm1.toml", "-q", "--horizon", "-3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("must be a positive number of days"), "{err}");
+    assert!(!err.contains("warm-up"), "{err}");
+    valueflow()
+        .args(["run", "scenarios/mm1.toml", "-q", "--reps", "5"])
+        .args([
+            "--precision",
+            "2%",
+            "--target",
+            "cycle_time",
+            "--max-reps",
+            "4",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--reps 5 is more than --max-reps 4",
+        ));
+}

@@ -298,3 +298,42 @@ fn export_refuses_dates_past_9999_and_times_are_checked() {
         .code(2)
         .stderr(predicate::str::contains("--by"));
 }
+
+#[test]
+fn two_workflow_columns_of_one_name_are_refused_at_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("dup.csv");
+    std::fs::write(
+        &csv,
+        "ID,Name,Build,Build,Done,Type\nA,a,2026-01-01,2026-01-02,2026-01-03,feature\n",
+    )
+    .unwrap();
+    valueflow()
+        .arg("forecast")
+        .arg(&csv)
+        .args(["--items", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "dup.csv:1:4: the workflow column `Build` is also column 3",
+        ));
+}
+
+#[test]
+fn a_simulated_forecast_counts_a_delivery_at_the_end_of_the_warm_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.toml");
+    std::fs::write(
+        &file,
+        "name = \"one item\"\nhorizon = 10.0\nreplications = 3\n\n[[work]]\nname = \"job\"\nbacklog = 1\n\n\
+         [[stages]]\nname = \"s\"\nwip_limit = 1\nservice = { dist = \"fixed\", value = 0.0 }\n",
+    )
+    .unwrap();
+    valueflow()
+        .arg("forecast")
+        .arg(&file)
+        .args(["--items", "1", "--reps", "3", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(",1,"));
+}
