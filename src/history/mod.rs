@@ -373,7 +373,12 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
         .map_err(|e| fail(1, 1, format!("cannot read the header: {e}")))?
         .clone();
     let header_start = skip_blank_lines(text, 0);
-    let header_line = lines.line_at(header_start);
+    // A file of blank lines has no header line: its problem is on line 1.
+    let header_line = if header_start >= text.len() {
+        1
+    } else {
+        lines.line_at(header_start)
+    };
     if let Err(open) = fields_at(text, header_start) {
         let n = fields_at(&text[..open], header_start).map_or(1, |f| f.len());
         return Err(unclosed(&mut lines, open, n));
@@ -662,6 +667,15 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("in that order"), "{m}");
+    }
+
+    #[test]
+    fn a_file_of_blank_lines_is_refused_on_line_1() {
+        for text in ["", "\n", "\n\n"] {
+            let e = read(text, "h.csv").unwrap_err();
+            assert_eq!((e.line, e.column), (1, 1), "{text:?}: {e}");
+            assert!(e.message.contains("the header lacks ID"), "{e}");
+        }
     }
 
     #[test]
