@@ -7,9 +7,11 @@
 //!   arrives (utilisation below 1 at every stage: Kleinrock 1975, *Queueing Systems* vol. 1,
 //!   §2.2). The check is empirical, not the offered-load estimate: the trend of the items in
 //!   the value stream (backlog and WIP) over the window after warm-up, with its 95% interval
-//!   across replications. If it grows significantly, by at least [`GROWTH_PER_MONTH`] items a
-//!   month, the run is *not* a steady state: flow-time figures only describe the items the
-//!   horizon let finish (they are censored) and grow with the horizon.
+//!   across replications. If it grows significantly, by at least [`growth_threshold`] items a
+//!   month ([`GROWTH_PER_MONTH`], or a tenth of the monthly arrivals of a slower flow), the
+//!   run is *not* a steady state: flow-time figures only describe the items the horizon let
+//!   finish (they are censored) and grow with the horizon. One replication gives no interval,
+//!   so it can only be called steady (no growth of that size) or undetermined.
 //! - **The constraint.** The utilisation method with blocking and starvation as evidence
 //!   (Roser, Nakano & Tanaka 2001, "A practical bottleneck detection method", *Proceedings of
 //!   the Winter Simulation Conference*, compare it with their active-period method; Kuo, Lim &
@@ -19,15 +21,37 @@
 //!   workers are busy the largest share of the time has the least spare capacity: it sets the
 //!   pace. Upstream of it, stages are blocked (done work cannot move on); downstream, they are
 //!   starved. When the two busiest stages are within [`SHIFTING`] of each other the constraint
-//!   shifts between them (Roser et al.'s shifting bottleneck) and both are named.
+//!   shifts between them (Roser et al.'s shifting bottleneck) and both are named. When no stage
+//!   is busy [`NO_CONSTRAINT`] of the time yet work piles up, the constraint is not a stage's
+//!   capacity: a release train, WIP limits or the policy hold the flow back.
+//!
+//! The value stream is read for its configuration only (WIP limits, release trains, workers,
+//! the warm-up), to say which of these can explain what the summary measured.
 
-use super::RunSummary;
+use super::{RunSummary, DAYS_PER_MONTH};
 use crate::metrics::Stat;
+use crate::model::ValueStream;
 
 /// Growth of the work in the value stream, items a month, from which a run is not a steady
 /// state (when the 95% interval of the growth is also above 0). Below one item a month a queue
 /// takes years to become visible on a board; that is drift, not instability.
 pub const GROWTH_PER_MONTH: f64 = 1.0;
+
+/// Share of the monthly arrivals from which a slower flow's growth is instability: a flow of
+/// a few items a month can pile up a tenth of them every month, unseen by a fixed threshold
+/// (an arrival rate 10% above what the team finishes).
+pub const GROWTH_SHARE: f64 = 0.1;
+
+/// The growth, items a month, from which a run with `arrivals` items a day is not a steady
+/// state: [`GROWTH_PER_MONTH`], or [`GROWTH_SHARE`] of the monthly arrivals if that is less.
+pub fn growth_threshold(arrivals: f64) -> f64 {
+    let share = GROWTH_SHARE * arrivals * DAYS_PER_MONTH;
+    if share > 0.0 {
+        GROWTH_PER_MONTH.min(share)
+    } else {
+        GROWTH_PER_MONTH
+    }
+}
 
 /// Busy shares within this distance of the busiest stage's make a shifting constraint.
 pub const SHIFTING: f64 = 0.03;
@@ -38,11 +62,12 @@ pub const NO_CONSTRAINT: f64 = 0.5;
 /// The verdict of the stability check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// The work in the value stream did not grow by [`GROWTH_PER_MONTH`] or more.
+    /// The work in the value stream did not grow by [`growth_threshold`] or more.
     Steady,
     /// It grew by at least that much, significantly (95% interval above 0).
     Unstable,
-    /// It grew by at least that much on average, but too few replications to be sure.
+    /// It grew by at least that much on average, but too few replications to be sure (or a
+    /// single replication changed by that much either way: no interval).
     Undetermined,
     /// It shrank significantly by at least that much: a finite backlog being worked off.
     Draining,
@@ -80,60 +105,106 @@ pub struct Stability {
 }
 
 /// How a steady run's work in the system moved: no trend, or a significant drift (its 95%
-/// interval excludes 0) too small to call instability.
-fn steady_trend(growth: f64, ci: f64) -> String {
+/// interval excludes 0) too small to call instability (below `threshold` items a month).
+fn steady_trend(growth: f64, ci: Option<f64>, threshold: f64) -> String {
+    let Some(ci) = ci else {
+        return format!(
+            "the work in the system changed by {growth:+.1} items a month in the one replication, less than the {} that would count as a queue building up",
+            threshold_words(threshold)
+        );
+    };
     if growth.abs() > ci {
         format!(
-            "the work in the system drifted by {growth:+.1} ±{ci:.1} items a month, less than the {GROWTH_PER_MONTH:.0} item a month that would make a queue visible on a board"
+            "the work in the system drifted by {growth:+.1} ±{ci:.1} items a month, less than the {} that would count as a queue building up",
+            threshold_words(threshold)
         )
     } else {
         format!("the work in the system did not trend ({growth:+.1} ±{ci:.1} items a month)")
     }
 }
 
-/// Judges the stability of a run from its summary.
-pub fn stability(s: &RunSummary) -> Stability {
+/// The threshold in words: "1 item a month", or "0.25 items a month (a tenth of the
+/// arrivals)".
+fn threshold_words(threshold: f64) -> String {
+    if threshold >= GROWTH_PER_MONTH {
+        format!("{GROWTH_PER_MONTH:.0} item a month")
+    } else {
+        format!("{threshold:.2} items a month (a tenth of the arrivals)")
+    }
+}
+
+/// Judges the stability of a run of `vs` from its summary.
+pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
     let mean = |x: &Stat| x.mean.unwrap_or(f64::NAN);
-    let (growth, ci) = (
-        mean(&s.growth_per_month),
-        s.growth_per_month.ci95.unwrap_or(0.0),
-    );
+    let growth = mean(&s.growth_per_month);
+    // No interval from one replication: it cannot show significance either way.
+    let interval = s.growth_per_month.ci95;
+    let ci = interval.unwrap_or(0.0);
     let (arrivals, throughput) = (mean(&s.arrival_rate), mean(&s.throughput));
-    let verdict = if growth <= -GROWTH_PER_MONTH && growth + ci < 0.0 {
-        Verdict::Draining
-    } else if growth.is_nan() || growth < GROWTH_PER_MONTH {
+    let threshold = growth_threshold(arrivals);
+    let verdict = if growth.is_nan() || growth.abs() < threshold {
         Verdict::Steady
+    } else if interval.is_none() {
+        Verdict::Undetermined
+    } else if growth < 0.0 {
+        if growth + ci < 0.0 {
+            Verdict::Draining
+        } else {
+            Verdict::Steady
+        }
     } else if growth - ci > 0.0 {
         Verdict::Unstable
     } else {
         Verdict::Undetermined
     };
-    let statement = if verdict == Verdict::Steady {
-        format!(
-            "Steady state: {throughput:.3} items/day finished against {arrivals:.3}/day arriving; {}.",
-            steady_trend(growth, ci)
-        )
-    } else if verdict == Verdict::Draining {
-        format!(
-            "Draining, not a steady state: the work in the system shrinks by about {:.1} items a month (±{ci:.1}), {throughput:.3} items/day finished against {arrivals:.3}/day arriving; a finite backlog is being worked off, and lead times depend on how long the backlog was.",
-            -growth
-        )
-    } else if verdict == Verdict::Undetermined {
-        format!(
-            "Stability undetermined: the work in the system grew by {growth:.1} ±{ci:.1} items a month ({throughput:.3} items/day finished against {arrivals:.3}/day arriving); run more replications to tell a trend from noise."
-        )
+    let flows = format!("{throughput:.3} items/day finished against {arrivals:.3}/day arriving");
+    // Without a warm-up the run starts empty: its first weeks fill the system up, which reads
+    // as growth.
+    let cold = if vs.warmup <= 0.0 {
+        " The run has no warm-up: part of this growth may be an empty system filling up; a `warmup` leaves the start out."
     } else {
-        let wip = mean(&s.wip_growth_per_month);
-        let where_ = if wip >= GROWTH_PER_MONTH {
+        ""
+    };
+    let statement = match verdict {
+        Verdict::Steady => format!(
+            "Steady state: {flows}; {}.",
+            steady_trend(growth, interval, threshold)
+        ),
+        Verdict::Draining => format!(
+            "Draining, not a steady state: the work in the system shrinks by about {:.1} items a month (±{ci:.1}), {flows}; a finite backlog is being worked off, and lead times depend on how long the backlog was.",
+            -growth
+        ),
+        Verdict::Undetermined if interval.is_none() => format!(
+            "Stability undetermined: the work in the system changed by {growth:+.1} items a month in the one replication ({flows}); one replication gives no interval: run more replications to tell a trend from noise."
+        ),
+        Verdict::Undetermined => format!(
+            "Stability undetermined: the work in the system grew by {growth:.1} ±{ci:.1} items a month ({flows}); run more replications to tell a trend from noise."
+        ),
+        Verdict::Unstable => {
+            let wip = mean(&s.wip_growth_per_month);
+            let limited = vs.stages.iter().all(|st| st.wip_limit.is_some());
+            let where_ = if wip >= threshold {
+                let part = if wip > growth {
+                    // The backlog feeds the work in progress: it shrinks as WIP grows.
+                    format!(
+                        ", all of it committed: the work in progress grows by {wip:.1} a month while the backlog shrinks"
+                    )
+                } else {
+                    format!(", {wip:.1} of them committed")
+                };
+                let why = if limited {
+                    ", though every stage has a WIP limit: the work in progress is still filling up to the limits, or the policy starts work beyond them"
+                } else {
+                    " (no WIP limit holds the work in progress: a stage has none, or the policy ignores them)"
+                };
+                format!("{part}{why}")
+            } else {
+                " in the backlog (the WIP limits hold the committed part steady)".to_string()
+            };
             format!(
-                ", {wip:.1} of them committed (no WIP limit holds the work in progress: a stage has none, or the policy ignores them)"
+                "Not a steady state: the work waiting grows by about {growth:.1} items a month (±{ci:.1}){where_}; {flows}. Lead-time figures are censored by the horizon: they count only the items the run let finish, and grow with a longer run.{cold}"
             )
-        } else {
-            " in the backlog (the WIP limits hold the committed part steady)".to_string()
-        };
-        format!(
-            "Not a steady state: the work waiting grows by about {growth:.1} items a month (±{ci:.1}){where_}; {throughput:.3} items/day finished against {arrivals:.3}/day arriving. Lead-time figures are censored by the horizon: they count only the items the run let finish, and grow with a longer run."
-        )
+        }
     };
     Stability {
         verdict,
@@ -153,7 +224,8 @@ pub struct Bottleneck {
     pub stage: usize,
     /// Its name.
     pub name: String,
-    /// Share of its workers' time busy.
+    /// Share of its workers' time busy (of the workers its WIP limit lets work, when that is
+    /// fewer).
     pub busy: f64,
     /// The stage before it and the share of its worker time blocked, if there is one.
     pub upstream_blocked: Option<(String, f64)>,
@@ -167,12 +239,15 @@ pub struct Bottleneck {
     pub statement: String,
 }
 
-/// Names the constraint of a run, or `None` when no stage did any work.
-pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
+/// Names the constraint of a run of `vs`, or `None` when no stage did any work.
+pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
+    // A stage never has more items in service than its WIP limit: its busy share counts only
+    // the workers the limit lets work, or a limit below the workers would hide the constraint.
     let busy: Vec<f64> = s
         .stages
         .iter()
-        .map(|st| st.utilization.mean.unwrap_or(f64::NAN))
+        .zip(&vs.stages)
+        .map(|(st, config)| st.utilization.mean.unwrap_or(f64::NAN) * usable_share(config))
         .collect();
     let (stage, &top) = busy
         .iter()
@@ -199,13 +274,28 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
         .map(|(i, _)| s.stages[i].name.clone());
     let constrained = top >= NO_CONSTRAINT;
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
-    let statement = if !constrained {
+    let piling = stability(s, vs).verdict == Verdict::Unstable;
+    let statement = if !constrained && !piling {
         format!(
             "No constraint inside the team: the busiest stage, {name}, is busy only {} of the time; work arrives slower than the team can finish it.",
             pct(top)
         )
+    } else if !constrained {
+        format!(
+            "No stage is the constraint, yet work piles up: the busiest stage, {name}, is busy only {} of the time, so what holds the flow back is not a stage's capacity but {}.",
+            pct(top),
+            held_back_by(vs)
+        )
     } else {
-        let mut evidence = vec![format!("busy {} of the time", pct(top))];
+        let usable = usable_share(&vs.stages[stage]);
+        let mut evidence = vec![if usable > 1.0 {
+            format!(
+                "busy {} of the time, of the workers its WIP limit lets work",
+                pct(top)
+            )
+        } else {
+            format!("busy {} of the time", pct(top))
+        }];
         if let Some((u, b)) = &upstream_blocked {
             if *b >= 0.005 {
                 evidence.push(format!("{u} blocked {} waiting for room in it", pct(*b)));
@@ -219,10 +309,14 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
             .map(|o| format!(" The constraint shifts between {name} and {o} (busy within {} points of each other).", (SHIFTING * 100.0).round()))
             .unwrap_or_default();
         // Work piles up, yet the constraint idles: what holds it back is the WIP limits
-        // around it, not its capacity.
+        // around it, not its capacity. Without a limit around it, idling is only the
+        // variability of its arrivals.
         let st = &s.stages[stage];
         let (blocked, starved) = (share(&st.blocked), share(&st.starved));
-        let held = if stability(s).verdict == Verdict::Unstable && blocked + starved >= 0.05 {
+        let limits_around = vs.stages[stage.saturating_sub(1)..vs.stages.len().min(stage + 2)]
+            .iter()
+            .any(|st| st.wip_limit.is_some());
+        let held = if piling && limits_around && blocked + starved >= 0.05 {
             format!(
                 " Yet it idles {} of the time while work piles up (blocked {}, starved {}): the WIP limits around it are too tight to keep it busy.",
                 pct(blocked + starved),
@@ -232,8 +326,21 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
         } else {
             String::new()
         };
+        let config = &vs.stages[stage];
+        let remedy = match config.wip_limit {
+            // A stage never has more items in service than its WIP limit: workers beyond it
+            // have nothing to take.
+            Some(limit) if limit < config.workers => format!(
+                "but its WIP limit of {limit} lets at most {limit} of its {} workers work at once, so raising that limit, before adding a worker, would raise the most work the team can finish",
+                config.workers
+            ),
+            Some(limit) if limit == config.workers => format!(
+                "so one more worker there, with its WIP limit of {limit} raised to match, would raise the most work the team can finish"
+            ),
+            _ => "so one more worker there would raise the most work the team can finish".to_string(),
+        };
         format!(
-            "Constraint: {name} ({}): it has the least spare capacity and sets the pace, so one more worker there would raise the most work the team can finish.{held}{shift}",
+            "Constraint: {name} ({}): it has the least spare capacity and sets the pace, {remedy}.{held}{shift}",
             evidence.join("; ")
         )
     };
@@ -249,15 +356,83 @@ pub fn bottleneck(s: &RunSummary) -> Option<Bottleneck> {
     })
 }
 
+/// Workers over the workers a stage's WIP limit lets work at once (1 without a limit, or with
+/// one at least its workers): its utilisation times this is the busy share of those it can use.
+fn usable_share(stage: &crate::model::Stage) -> f64 {
+    match stage.wip_limit {
+        Some(limit) if limit > 0 && limit < stage.workers => {
+            f64::from(stage.workers) / f64::from(limit)
+        }
+        _ => 1.0,
+    }
+}
+
+/// What can hold a flow back when no stage is busy: the release trains, the WIP limits, or
+/// else the policy, from the value stream's configuration.
+fn held_back_by(vs: &ValueStream) -> String {
+    let window = vs.horizon - vs.warmup;
+    let trains: Vec<String> = vs
+        .stages
+        .iter()
+        .filter_map(|st| {
+            let every = st.release_every?;
+            Some(if every >= window {
+                format!(
+                    "{}'s release train (every {} days, longer than the {} days measured)",
+                    st.name,
+                    fmt_days(every),
+                    fmt_days(window)
+                )
+            } else {
+                format!(
+                    "{}'s release train (every {} days)",
+                    st.name,
+                    fmt_days(every)
+                )
+            })
+        })
+        .collect();
+    if !trains.is_empty() {
+        return trains.join(" and ");
+    }
+    if vs.stages.iter().any(|st| st.wip_limit.is_some()) {
+        return "the WIP limits (work waits for room, not for people)".to_string();
+    }
+    "the way work is started (the policy, rework or batching)".to_string()
+}
+
+/// Days without needless decimals: 14, 2.5.
+fn fmt_days(d: f64) -> String {
+    if d.fract() == 0.0 && d.abs() < 1e15 {
+        format!("{d:.0}")
+    } else {
+        format!("{d}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::steady_trend;
+    use super::{growth_threshold, steady_trend, GROWTH_PER_MONTH};
 
     #[test]
     fn a_significant_drift_is_not_called_no_trend() {
-        assert!(steady_trend(0.7, 0.3).contains("drifted by +0.7 ±0.3"));
-        assert!(steady_trend(-0.5, 0.2).contains("drifted by -0.5"));
-        assert!(steady_trend(0.1, 0.2).contains("did not trend (+0.1 ±0.2"));
-        assert!(steady_trend(f64::NAN, 0.0).contains("did not trend"));
+        assert!(steady_trend(0.7, Some(0.3), 1.0).contains("drifted by +0.7 ±0.3"));
+        assert!(steady_trend(-0.5, Some(0.2), 1.0).contains("drifted by -0.5"));
+        assert!(steady_trend(0.1, Some(0.2), 1.0).contains("did not trend (+0.1 ±0.2"));
+        assert!(steady_trend(f64::NAN, Some(0.0), 1.0).contains("did not trend"));
+        assert!(steady_trend(0.1, None, 1.0).contains("in the one replication"));
+        assert!(steady_trend(0.1, Some(0.05), 0.25).contains("0.25 items a month (a tenth"));
+    }
+
+    #[test]
+    fn a_slow_flow_is_judged_against_its_own_arrivals() {
+        // A flow of one item a day or more: the fixed threshold.
+        assert_eq!(growth_threshold(1.0), GROWTH_PER_MONTH);
+        assert_eq!(growth_threshold(0.5), GROWTH_PER_MONTH);
+        // About 0.9 items a month arriving: a tenth of that.
+        assert!((growth_threshold(0.03) - 0.1 * 0.03 * 30.44).abs() < 1e-12);
+        // No arrivals (a backlog only), or no estimate: the fixed threshold.
+        assert_eq!(growth_threshold(0.0), GROWTH_PER_MONTH);
+        assert_eq!(growth_threshold(f64::NAN), GROWTH_PER_MONTH);
     }
 }

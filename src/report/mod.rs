@@ -304,7 +304,7 @@ impl PolicyResults {
     pub fn new(scenario: &Scenario, summary: &RunSummary) -> PolicyResults {
         let vs = &scenario.stream;
         let o = &summary.outcomes;
-        let stability = diagnosis::stability(summary);
+        let stability = diagnosis::stability(summary, vs);
         PolicyResults {
             metrics: Metrics {
                 lead_time: summary.lead_time,
@@ -385,7 +385,7 @@ impl PolicyResults {
                 growth_ci95: stability.growth_ci95,
                 statement: stability.statement,
             },
-            bottleneck: diagnosis::bottleneck(summary).map(|b| BottleneckReport {
+            bottleneck: diagnosis::bottleneck(summary, vs).map(|b| BottleneckReport {
                 stage: b.name,
                 busy: b.busy,
                 upstream: b.upstream_blocked.as_ref().map(|u| u.0.clone()),

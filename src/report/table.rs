@@ -204,8 +204,9 @@ fn diagnosis_lines(o: &mut String, r: &PolicyResults) {
 
 /// "Most waiting: PART at STAGE, N of M days of cycle time", from the stage breakdown.
 pub fn largest_wait_line(r: &PolicyResults) -> Option<String> {
-    let (stage, part, days) = r
-        .stages
+    // Only the stages from the commitment point on hold cycle time.
+    let committed = r.stages.iter().position(|s| s.commitment).unwrap_or(0);
+    let (stage, part, days) = r.stages[committed..]
         .iter()
         .flat_map(|s| {
             Part::ALL

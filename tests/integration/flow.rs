@@ -61,7 +61,10 @@ fn limiting_wip_shortens_cycle_time_not_throughput_or_lead_time() {
     }
     // The constraint stays busy after halving.
     assert!(mean(&half.stages[1].utilization) >= 0.95);
-    assert_eq!(diagnosis::bottleneck(&half).unwrap().name, "build");
+    assert_eq!(
+        diagnosis::bottleneck(&half, &halved.stream).unwrap().name,
+        "build"
+    );
     let change = |a: &Stat, b: &Stat| mean(b) / mean(a) - 1.0;
     assert!(change(&base.cycle_time, &half.cycle_time) < -0.25);
     assert!(change(&base.throughput, &half.throughput).abs() < 0.02);
@@ -111,7 +114,8 @@ fn the_constraint_is_not_where_the_longest_queue_is() {
         work.arrival_rate = Some(arrivals);
         ValueStream::new(stages, vec![work], 20_000.0, 1_000.0)
     };
-    let r = fifo(&line(0.9, None), 11, 16);
+    let base = line(0.9, None);
+    let r = fifo(&base, 11, 16);
     let queue_time = |s: usize| mean(&r.stages[s].time[Part::Queue as usize]);
     let longest = (0..4)
         .max_by(|&a, &b| queue_time(a).total_cmp(&queue_time(b)))
@@ -127,7 +131,7 @@ fn the_constraint_is_not_where_the_longest_queue_is() {
     );
     assert_eq!(r.stages[longest].name, "review");
     assert_eq!(r.stages[longest_length].name, "review");
-    let b = diagnosis::bottleneck(&r).unwrap();
+    let b = diagnosis::bottleneck(&r, &base).unwrap();
     eprintln!("{}", b.statement);
     assert_eq!(b.name, "build");
     assert!(b.constrained && b.shifting_with.is_none());
@@ -205,16 +209,17 @@ fn too_tight_wip_limits_are_named_as_what_holds_the_constraint_back() {
     let mut sc = scenario("delivery-team.toml");
     sc.replications = 40;
     let calm = run(&sc);
-    assert!(diagnosis::stability(&calm).steady_state);
+    let calm_stream = sc.stream.clone();
+    assert!(diagnosis::stability(&calm, &calm_stream).steady_state);
     for s in &mut sc.stream.stages {
         s.wip_limit = s.wip_limit.map(|l| (l / 2).max(1));
     }
     let r = run(&sc);
-    let st = diagnosis::stability(&r);
+    let st = diagnosis::stability(&r, &sc.stream);
     eprintln!("{}", st.statement);
     assert_eq!(st.verdict, diagnosis::Verdict::Unstable);
     assert!(st.throughput < st.arrival_rate - 0.05);
-    let b = diagnosis::bottleneck(&r).unwrap();
+    let b = diagnosis::bottleneck(&r, &sc.stream).unwrap();
     eprintln!("{}", b.statement);
     assert_eq!(b.name, "build");
     assert!(
@@ -224,8 +229,181 @@ fn too_tight_wip_limits_are_named_as_what_holds_the_constraint_back() {
         b.statement
     );
     // The stable team's constraint statement makes no such claim.
-    assert!(!diagnosis::bottleneck(&calm)
+    assert!(!diagnosis::bottleneck(&calm, &calm_stream)
         .unwrap()
         .statement
         .contains("too tight"));
+}
+
+/// Parses a scenario written inline.
+fn inline(toml: &str) -> valueflow::scenario::Scenario {
+    let toml = format!("name = \"inline\"\n{toml}");
+    valueflow::scenario::parse(&toml, valueflow::scenario::Format::Toml, "inline.toml")
+        .expect("a valid scenario")
+}
+
+/// A slow flow that finishes half of what arrives piles up less than an item a month, yet it
+/// is overloaded: the threshold follows its arrivals. A single replication, with no interval,
+/// is never called unstable.
+#[test]
+fn a_slow_overloaded_flow_is_not_called_steady() {
+    let sc = inline(
+        r#"
+horizon = 2000.0
+warmup = 200.0
+[[work]]
+name = "f"
+arrival_rate = 0.03
+[[stages]]
+name = "build"
+service = { dist = "fixed", value = 66.0 }
+"#,
+    );
+    let r = fifo(&sc.stream, 7, 20);
+    let st = diagnosis::stability(&r, &sc.stream);
+    eprintln!("{}", st.statement);
+    assert!(st.growth_per_month < diagnosis::GROWTH_PER_MONTH);
+    assert_eq!(st.verdict, diagnosis::Verdict::Unstable);
+    let one = fifo(&sc.stream, 7, 1);
+    let st = diagnosis::stability(&one, &sc.stream);
+    assert_eq!(
+        st.verdict,
+        diagnosis::Verdict::Undetermined,
+        "{}",
+        st.statement
+    );
+    assert!(st.statement.contains("one replication gives no interval"));
+}
+
+/// A release train that never leaves within the horizon holds the flow back, not a stage's
+/// capacity, and the statement says so; with no WIP limit anywhere, none is blamed.
+#[test]
+fn a_release_train_is_named_when_no_stage_is_the_constraint() {
+    let sc = inline(
+        r#"
+horizon = 100.0
+warmup = 10.0
+[[work]]
+name = "f"
+arrival_rate = 0.5
+[[stages]]
+name = "build"
+workers = 2
+service = { dist = "exponential", mean = 1.0 }
+[[stages]]
+name = "ship"
+service = { dist = "fixed", value = 0.1 }
+release_every = 500.0
+"#,
+    );
+    let r = fifo(&sc.stream, 3, 20);
+    assert_eq!(
+        diagnosis::stability(&r, &sc.stream).verdict,
+        diagnosis::Verdict::Unstable
+    );
+    let b = diagnosis::bottleneck(&r, &sc.stream).unwrap();
+    eprintln!("{}", b.statement);
+    assert!(!b.constrained);
+    assert!(b
+        .statement
+        .contains("No stage is the constraint, yet work piles up"));
+    assert!(b
+        .statement
+        .contains("ship's release train (every 500 days, longer than the 90 days measured)"));
+    assert!(!b.statement.contains("arrives slower"));
+}
+
+/// A critically loaded line without WIP limits, run without a warm-up, is still filling up:
+/// the statement says so, and does not blame WIP limits it does not have.
+#[test]
+fn no_wip_limit_is_blamed_where_there_is_none() {
+    let sc = inline(
+        r#"
+horizon = 365.0
+warmup = 0.0
+[[work]]
+name = "f"
+arrival_rate = 1.0
+[[stages]]
+name = "build"
+service = { dist = "exponential", mean = 0.95 }
+[[stages]]
+name = "test"
+service = { dist = "exponential", mean = 0.5 }
+"#,
+    );
+    let r = fifo(&sc.stream, 1, 40);
+    let st = diagnosis::stability(&r, &sc.stream);
+    eprintln!("{}", st.statement);
+    if st.verdict == diagnosis::Verdict::Unstable {
+        assert!(st.statement.contains("The run has no warm-up"));
+    }
+    let b = diagnosis::bottleneck(&r, &sc.stream).unwrap();
+    assert_eq!(b.name, "build");
+    assert!(!b.statement.contains("WIP limits"), "{}", b.statement);
+}
+
+/// A stage whose WIP limit is below its workers cannot use them all: the remedy named is the
+/// limit, not another worker.
+#[test]
+fn a_wip_limit_below_the_workers_is_the_remedy_named() {
+    let sc = inline(
+        r#"
+horizon = 400.0
+warmup = 40.0
+[[work]]
+name = "f"
+arrival_rate = 1.0
+[[stages]]
+name = "build"
+workers = 3
+wip_limit = 1
+service = { dist = "exponential", mean = 0.8 }
+"#,
+    );
+    let r = fifo(&sc.stream, 5, 10);
+    let b = diagnosis::bottleneck(&r, &sc.stream).unwrap();
+    eprintln!("{}", b.statement);
+    assert!(b
+        .statement
+        .contains("its WIP limit of 1 lets at most 1 of its 3 workers work at once"));
+}
+
+/// With the commitment point at the last stage, the waits before it are not cycle time: the
+/// "Largest wait" line names a wait inside the cycle time, never more than the whole of it.
+#[test]
+fn the_largest_wait_is_one_inside_the_cycle_time() {
+    let sc = inline(
+        r#"
+horizon = 365.0
+warmup = 30.0
+commitment = "c"
+[[work]]
+name = "f"
+arrival_rate = 0.8
+[[stages]]
+name = "a"
+workers = 3
+wip_limit = 6
+service = { dist = "exponential", mean = 0.3 }
+[[stages]]
+name = "b"
+wip_limit = 1
+service = { dist = "exponential", mean = 1.0 }
+[[stages]]
+name = "c"
+service = { dist = "fixed", value = 0.2 }
+"#,
+    );
+    let r = fifo(&sc.stream, 2, 10);
+    let results = valueflow::report::PolicyResults::new(&sc, &r);
+    let line = valueflow::report::table::largest_wait_line(&results).expect("a wait");
+    eprintln!("{line}");
+    assert!(line.contains(" c,") || line.contains(" c "), "{line}");
+    let share: f64 = line
+        .rsplit('(')
+        .next()
+        .and_then(|p| p.trim_end_matches("%).").parse().ok())
+        .expect("a share");
+    assert!(share <= 100.0, "{line}");
 }

@@ -53,7 +53,7 @@ fn littles_law_and_conservation_hold_on_every_scenario() {
         }
         let r = run(&sc);
         assert_eq!(r.conservation_failures, 0, "{}", file.display());
-        if !valueflow::experiment::diagnosis::stability(&r).steady_state {
+        if !valueflow::experiment::diagnosis::stability(&r, &sc.stream).steady_state {
             eprintln!(
                 "{}: not a steady state, L = lambda W not checked",
                 file.display()
