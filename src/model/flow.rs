@@ -658,7 +658,10 @@ impl<'a> FlowSim<'a> {
             stopped_at: f64::INFINITY,
         });
         let slices = f64::from(def.slices);
-        let thin = self.policy.thin_slices() && def.slices > 1 && def.experiment_size < 1.0;
+        let thin = self.policy.thin_slices()
+            && def.slices > 1
+            && def.experiment_size < 1.0
+            && experiment_can_inform(def, now.days(), self.vs.horizon);
         let true_rate = rate * if holds { 1.0 } else { def.failed_value };
         for slice in 0..def.slices {
             let units = match (thin, slice) {
@@ -1230,8 +1233,8 @@ impl<'a> FlowSim<'a> {
     }
 
     /// A slice of `epic` was delivered: a measuring policy measures it (the signal comes back
-    /// after the feedback delay, if before the horizon and if the measurement carries any
-    /// information); the last slice completes the epic.
+    /// after the feedback delay, if before the horizon and if it can inform the team: see
+    /// [`experiment_can_inform`]); the last slice completes the epic.
     fn slice_delivered(&mut self, epic: u32, slice: u16, now: Time, cal: &mut Calendar<Event>) {
         let vs = self.vs;
         let bet = &mut self.items.bets[epic as usize];
@@ -1240,8 +1243,7 @@ impl<'a> FlowSim<'a> {
         let stopped = bet.stopped_at.is_finite();
         let measured = !stopped
             && self.policy.measures()
-            && belief::informative(def.false_positive, def.false_negative)
-            && now.days() + def.feedback_delay < vs.horizon;
+            && experiment_can_inform(def, now.days(), vs.horizon);
         if measured {
             bet.signals.push_back(now.days() + def.feedback_delay);
             cal.schedule(now + def.feedback_delay, Event::Feedback(epic, slice));
@@ -1419,6 +1421,22 @@ impl<'a> FlowSim<'a> {
             cal.schedule(now + every, Event::Release(s as u16));
         }
     }
+}
+
+/// Whether measuring a slice of epic `def` at day `at` can tell the team anything before the
+/// `horizon`: its signal carries information (α + β ≠ 1), the belief can move (a prior
+/// strictly between 0 and 1) and matters (a failed bet is worth other than one that holds),
+/// and the signal can come back in time. Otherwise a measuring policy neither measures nor
+/// builds a thin first experiment, and so decides exactly as without measuring: a thin slice
+/// would be pure cost, as an uneven split delays the epic's value (the value-weighted wait of
+/// slices built one after another, each worth its share of the work, is least when they are
+/// equal) and no signal pays for it.
+fn experiment_can_inform(def: &crate::model::Epic, at: f64, horizon: f64) -> bool {
+    belief::informative(def.false_positive, def.false_negative)
+        && def.success_probability > 0.0
+        && def.success_probability < 1.0
+        && def.failed_value != 1.0
+        && at + def.feedback_delay < horizon
 }
 
 /// Removes entry `idx`; the front (the common case) without shifting anything.

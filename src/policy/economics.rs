@@ -114,7 +114,14 @@ pub fn debt_cost_of_delay(
         return 0.0;
     }
     let drag = debt.multiplier(points) - 1.0;
-    let removed = drag * (debt.per_debt_item / points).min(1.0);
+    let removed = if debt.drag_per_point * points > debt.max_drag {
+        // Past the cap, paying down lowers the drag only by what falls below the cap
+        // (nothing, while the points left stay above it).
+        drag - (debt.multiplier(points - debt.per_debt_item) - 1.0)
+    } else {
+        // Below the cap the drag is proportional to the points: this item's share of it.
+        drag * (debt.per_debt_item / points).min(1.0)
+    };
     let freed = workers * removed / (1.0 + drag);
     reference * freed * (horizon - delivery).max(0.0)
 }
@@ -131,6 +138,24 @@ mod tests {
             drag_per_point: 0.01,
             max_drag: 0.5,
         }
+    }
+
+    #[test]
+    fn debt_past_the_cap_is_worth_paying_only_for_what_falls_below_it() {
+        let d = Debt {
+            max_drag: 0.4,
+            ..debt()
+        };
+        // 300 points, capped at 40 points' drag: paying 5 down frees nothing.
+        assert_eq!(debt_cost_of_delay(&d, 300.0, 4.0, 10.0, 100.0, 365.0), 0.0);
+        // 42 points: paying 5 down takes the drag from the cap (0.40) to 0.37.
+        let freed = debt_cost_of_delay(&d, 42.0, 4.0, 10.0, 100.0, 365.0);
+        let want = 10.0 * 4.0 * (0.4 - 0.37) / 1.4 * 265.0;
+        assert!((freed - want).abs() < 1e-9, "{freed} vs {want}");
+        // Below the cap: the item's share of the drag, as before.
+        let below = debt_cost_of_delay(&d, 20.0, 4.0, 10.0, 100.0, 365.0);
+        let want = 10.0 * 4.0 * 0.05 / 1.2 * 265.0;
+        assert!((below - want).abs() < 1e-9, "{below} vs {want}");
     }
 
     #[test]
@@ -177,8 +202,8 @@ mod tests {
         assert_eq!(debt_cost_of_delay(&d, 0.0, 4.0, 2.0, 0.0, 365.0), 0.0);
         assert_eq!(debt_cost_of_delay(&d, 20.0, 4.0, 0.0, 0.0, 365.0), 0.0);
         assert_eq!(debt_cost_of_delay(&d, 20.0, 4.0, 2.0, 400.0, 365.0), 0.0);
-        // Above the cap each item still removes its share of the capped drag.
-        let capped = debt_cost_of_delay(&d, 100.0, 4.0, 2.0, 265.0, 365.0);
-        assert!(capped > 0.0);
+        // Far above the cap (100 points, capped at 50), paying 5 down leaves the drag capped:
+        // it frees nothing (ECONOMICS: Δd = drag_per_point × Δpoints, up to the cap).
+        assert_eq!(debt_cost_of_delay(&d, 100.0, 4.0, 2.0, 265.0, 365.0), 0.0);
     }
 }

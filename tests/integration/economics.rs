@@ -128,6 +128,44 @@ fn a_measurement_without_information_changes_nothing() {
     assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(0.0));
 }
 
+/// The built-in `outcome` is `cd3` with thin first slices, measuring and the stop rule. Where
+/// no signal can inform it (α + β = 1, feedback later than the horizon, a certain prior), it
+/// slices evenly and makes exactly `cd3`'s decisions: an experiment that cannot change a
+/// decision is not built, so measuring costs nothing, to the last digit.
+#[test]
+fn outcome_is_cd3_where_no_signal_can_inform_it() {
+    for (success, delay, fp, fneg) in [
+        (0.3, 14.0, 0.3, 0.7),
+        (0.3, NEVER, 0.1, 0.2),
+        (1.0, 14.0, 0.1, 0.2),
+    ] {
+        let text = GRID
+            .replace("LOAD", OVERLOADED.0)
+            .replace("REPS", "40")
+            .replace("SUCCESS", &success.to_string())
+            .replace("DELAY", &format!("{delay:.1}"))
+            .replace("FALSE_POSITIVE", &fp.to_string())
+            .replace("FALSE_NEGATIVE", &fneg.to_string());
+        let c = compare(&parse(&text), &["cd3", "outcome"]);
+        assert_eq!(
+            value(&c, 0).to_bits(),
+            value(&c, 1).to_bits(),
+            "p {success}, delay {delay}, α {fp}, β {fneg}"
+        );
+        assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(0.0));
+    }
+    // Where a signal can inform it, it slices thinly and differs.
+    let text = GRID
+        .replace("LOAD", OVERLOADED.0)
+        .replace("REPS", "40")
+        .replace("SUCCESS", "0.3")
+        .replace("DELAY", "14.0")
+        .replace("FALSE_POSITIVE", "0.1")
+        .replace("FALSE_NEGATIVE", "0.2");
+    let c = compare(&parse(&text), &["cd3", "outcome"]);
+    assert_ne!(value(&c, 0), value(&c, 1));
+}
+
 /// One worker; a fixed-date item (2 days, due day 29, penalty 1000) and six standard items
 /// (5 days, 10/day). Doing the fixed-date item last but on time is best.
 const DEADLINE: &str = r#"
@@ -253,7 +291,7 @@ size = { dist = "fixed", value = 1.0 }
 name = "doomed"
 work = "slice"
 backlog = 1
-success_probability = 0.0
+success_probability = 0.01
 slices = 4
 experiment_size = 0.5
 value = { dist = "fixed", value = 100.0 }
@@ -296,7 +334,7 @@ fn thin_slicing_is_a_policy_choice_that_keeps_the_work() {
     let sc = parse(
         &SUNK
             .replace("DUE", "50.0")
-            .replace("success_probability = 0.0", "success_probability = 1.0"),
+            .replace("success_probability = 0.01", "success_probability = 0.99"),
     );
     let c = compare(&sc, &["cd3", "outcome"]);
     let effort = |i: usize| c.policies[i].outcomes.effort_delivered.mean.unwrap();
