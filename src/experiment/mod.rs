@@ -182,6 +182,8 @@ pub struct RunSummary {
     pub policy: String,
     /// True if the policy prioritises by outcomes rather than output.
     pub outcome_focused: bool,
+    /// True if the policy measures delivered slices and acts on the signals (closes the loop).
+    pub measures: bool,
     /// Replications run.
     pub replications: u64,
     /// Lead time in days, arrival to delivery (the customer's view); percentiles of
@@ -417,6 +419,7 @@ impl<'a> Accumulator<'a> {
         RunSummary {
             policy: policy.name().to_string(),
             outcome_focused: policy.outcome_focused(),
+            measures: policy.measures(),
             replications: self.n,
             lead_time: self.lead_time.stat(),
             cycle_time: self.cycle_time.stat(),

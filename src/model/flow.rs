@@ -1262,11 +1262,13 @@ impl<'a> FlowSim<'a> {
     }
 
     /// Charges an epic's exposure (its penalty and daily cost, once per epic): `completed` is
-    /// when its last slice was delivered, `until` when it was stopped (nothing accrues after).
+    /// when its last slice was delivered, `until` when it was stopped. A stopped epic's daily
+    /// cost stops with it (sunk cost), but stopping does not escape its deadline: one that
+    /// falls due by the horizon is missed, and its penalty is charged all the same.
     fn account_epic(&mut self, epic: u32, completed: Option<f64>, until: f64) {
         let bet = &self.items.bets[epic as usize];
         let exposure = bet.exposure(self.vs);
-        if exposure.deadline.is_finite() && until.is_infinite() {
+        if exposure.deadline.is_finite() {
             self.rec
                 .deadline(bet.arrival.days() + exposure.deadline, completed);
         }
@@ -1275,8 +1277,23 @@ impl<'a> FlowSim<'a> {
         }
         let arrival = bet.arrival.days();
         let ideal = arrival + bet.ideal_work;
-        self.rec
-            .value(&exposure, 0.0, arrival, completed, ideal, until);
+        if until.is_finite() && exposure.penalty != 0.0 {
+            // The daily cost up to the stop day, then the penalty when the deadline passes.
+            let daily = Urgency {
+                penalty: 0.0,
+                ..exposure
+            };
+            let penalty = Urgency {
+                cost_per_day: 0.0,
+                ..exposure
+            };
+            self.rec.value(&daily, 0.0, arrival, None, ideal, until);
+            self.rec
+                .value(&penalty, 0.0, arrival, None, ideal, f64::INFINITY);
+        } else {
+            self.rec
+                .value(&exposure, 0.0, arrival, completed, ideal, until);
+        }
     }
 
     /// Accounts an item that will never be delivered (still in the system at the horizon, or

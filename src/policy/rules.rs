@@ -734,7 +734,15 @@ fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, ahead: f64, work: f64, r
     let arrival = bet.arrival().days();
     let further_cost = exposure.realised(0.0, arrival, Some(done), horizon.max(done))
         - exposure.realised(0.0, arrival, None, now);
-    if rate * (horizon - done).max(0.0) + further_cost <= 0.0 {
+    // Stopping does not escape a deadline still ahead: its penalty falls due all the same
+    // (the books charge it), so only finishing in time avoids it.
+    let due = arrival + exposure.deadline;
+    let owed_anyway = if now < due && due <= horizon {
+        exposure.penalty
+    } else {
+        0.0
+    };
+    if rate * (horizon - done).max(0.0) + further_cost + owed_anyway <= 0.0 {
         return true;
     }
     // 2. Never reached: the work ranked above its best slice keeps every worker busy until the

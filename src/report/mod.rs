@@ -564,6 +564,10 @@ pub struct ComparedPolicy {
     pub name: String,
     /// `outcome` if it prioritises by outcomes (cost of delay, measuring), `output` otherwise.
     pub focus: &'static str,
+    /// True if it measures and acts on the signals (the lesson of closing the loop is read
+    /// on it); not in the JSON.
+    #[serde(skip)]
+    pub measures: bool,
     /// 1 for the most value realised.
     pub rank: usize,
     /// What it achieved.
@@ -691,6 +695,7 @@ impl CompareReport {
                     } else {
                         "output"
                     },
+                    measures: s.measures,
                     rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,
                     results: PolicyResults::new(scenario, s),
                     vs_baseline: DifferenceReport {

@@ -205,6 +205,29 @@ pub fn why(r: &CompareReport) -> Vec<String> {
             best.name
         ));
     }
+    // Closing the loop fails where a measuring policy realises clearly less than an
+    // outcome-focused one that does not measure (the same ordering, most often): its thin
+    // first slices cost more than its signals earned back.
+    if r.valued() {
+        for m in r.policies.iter().filter(|p| p.measures) {
+            let plain = r
+                .policies
+                .iter()
+                .filter(|p| !p.measures && p.focus == "outcome")
+                .filter_map(|p| Some((p, r.between(&p.name, &m.name)?.0)))
+                .filter(|(_, v)| matches!((v.mean, v.ci95), (Some(d), Some(c)) if d - c > 0.0))
+                .max_by(|a, b| a.1.mean.unwrap_or(0.0).total_cmp(&b.1.mean.unwrap_or(0.0)));
+            if let Some((p, v)) = plain {
+                out.push(format!(
+                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which does not. Its thin first experiments delay value more than their signals earn back: signals that are noisy, late or hardly move the belief, bets that mostly succeed, or spare capacity that builds every bet anyway.",
+                    m.name,
+                    fmt_big(v.mean),
+                    fmt_big(v.ci95),
+                    p.name
+                ));
+            }
+        }
+    }
     out
 }
 

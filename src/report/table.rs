@@ -567,7 +567,10 @@ pub fn headline(r: &CompareReport) -> String {
             .iter()
             .find(|p| p.name == most_items)
             .map_or(0.0, value);
-        let ratio = if other > 0.0 {
+        let ratio = if other > 0.0 && v / other < 1.095 {
+            // "1.0x as much" would hide a gap of a few percent.
+            format!(", {:.1}% more", (v / other - 1.0) * 100.0)
+        } else if other > 0.0 {
             format!(", {:.1}x as much", v / other)
         } else {
             String::new()

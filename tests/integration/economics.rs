@@ -319,14 +319,41 @@ fn the_books_are_honest() {
     let c = compare(&with_cost("2.0"), &["fifo"]);
     assert_eq!(value(&c, 0), -40.0 - 1000.0);
     // Measuring stops the doomed bet after its half-day experiment: only that half day's cost
-    // is sunk; neither the later days nor the penalty (due after it stopped) accrue.
-    let c = compare(&with_cost("50.0"), &["fifo", "outcome"]);
+    // is sunk; the later days do not accrue (its deadline lies past the horizon).
+    let c = compare(&with_cost("150.0"), &["fifo", "outcome"]);
     assert_eq!(value(&c, 0), -40.0);
     assert_eq!(value(&c, 1), -5.0);
     assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(1.0));
-    // A stopped epic's deadline is neither met nor missed.
-    assert_eq!(c.policies[1].outcomes.deadlines_due.mean, Some(0.0));
+    // Stopping does not escape a deadline within the horizon: the stopped epic's penalty
+    // would fall due all the same, so the stop rule finishes the doomed bet in time instead
+    // (4 days at 10 a day), as FIFO does, and the deadline is met.
+    let c = compare(&with_cost("50.0"), &["fifo", "outcome"]);
+    assert_eq!(value(&c, 0), -40.0);
+    assert_eq!(value(&c, 1), -40.0);
+    assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(0.0));
+    assert_eq!(c.policies[1].outcomes.deadlines_met.mean, Some(1.0));
     assert_eq!(c.policies[0].outcomes.deadlines_met.mean, Some(1.0));
+}
+
+/// The books charge a stopped epic's penalty when its deadline passes within the horizon, and
+/// count the deadline as missed: a bet cannot be stopped to dodge its penalty. With the bet
+/// doomed and a deadline it cannot meet (due day 2, four days of work), stopping saves the
+/// daily cost but not the penalty.
+#[test]
+fn a_stopped_epic_still_misses_its_deadline() {
+    let sc = parse(&SUNK.replace("DUE", "2.0").replace(
+        "penalty = 1000.0,",
+        "penalty = 1000.0, cost_per_day = 10.0,",
+    ));
+    let c = compare(&sc, &["fifo", "outcome"]);
+    // FIFO: 4 days of work, 10 a day, and the penalty.
+    assert_eq!(value(&c, 0), -40.0 - 1000.0);
+    // Outcome stops after its first measured slice: less of the daily cost, but the penalty.
+    assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(1.0));
+    let stopped = value(&c, 1);
+    assert!(stopped < -1000.0 && stopped > -1040.0, "{stopped}");
+    assert_eq!(c.policies[1].outcomes.deadlines_due.mean, Some(1.0));
+    assert_eq!(c.policies[1].outcomes.deadlines_met.mean, Some(0.0));
 }
 
 #[test]
@@ -466,4 +493,66 @@ service = { dist = "fixed", value = 1.0 }
     );
     let text = compare_cli(&[path.to_str().unwrap(), "--policies", "fifo,shortest-first"]);
     assert!(!text.contains("lesson does not hold"), "{text}");
+    assert!(!text.contains("closing the loop did not pay"), "{text}");
+}
+
+/// Seasonal bets with a short life and spare capacity: the thin first experiments delay value
+/// more than their signals earn back, and `outcome` realises clearly less than `cd3`. The tool
+/// says so, rather than crowning the winner as if the lesson held; where measuring pays (the
+/// flagship), it says nothing of the kind.
+#[test]
+fn compare_says_when_closing_the_loop_did_not_pay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seasonal.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "seasonal bets, short life"
+horizon = 365.0
+seed = 20
+[[work]]
+name = "slice"
+size = { dist = "lognormal", median = 1.0, p90 = 2.0 }
+[[epics]]
+name = "seasonal"
+work = "slice"
+arrival_rate = 0.1
+backlog = 5
+success_probability = 0.4
+slices = 4
+experiment_size = 0.5
+value = { dist = "lognormal", median = 800.0, p90 = 4000.0 }
+urgency = { class = "short-life", window = 60.0 }
+feedback_delay = 7.0
+false_positive = 0.1
+false_negative = 0.2
+value_error = 0.5
+[[stages]]
+name = "build"
+workers = 3
+wip_limit = 6
+service = { dist = "lognormal", median = 2.0, p90 = 5.0 }
+"#,
+    )
+    .unwrap();
+    let text = compare_cli(&[
+        path.to_str().unwrap(),
+        "--policies",
+        "cd3,outcome",
+        "--reps",
+        "400",
+    ]);
+    assert!(
+        text.contains("Here closing the loop did not pay: `outcome`, which measures, realised"),
+        "{text}"
+    );
+    assert!(text.contains("less than `cd3`, which does not"), "{text}");
+    let text = compare_cli(&[
+        "scenarios/outcomes.toml",
+        "--policies",
+        "cd3,outcome",
+        "--reps",
+        "20",
+    ]);
+    assert!(!text.contains("closing the loop did not pay"), "{text}");
 }
