@@ -242,7 +242,7 @@ impl Bet {
     }
     /// The epic-level penalty and daily cost, charged once per epic: the cost per day runs from
     /// the epic's arrival until its last slice is delivered (or it is stopped), and the penalty
-    /// is due if the deadline passes before then.
+    /// is due if the deadline passes before its last slice is delivered, stopped or not.
     pub fn exposure(&self, vs: &ValueStream) -> Urgency {
         vs.epics[self.def()].exposure()
     }
