@@ -2,9 +2,11 @@
 //! documented code (0 ok, 1 run failed, 2 bad input).
 //!
 //! Errors are drawn for standard error (see docs/errors.md): with source snippets on a
-//! terminal, compactly otherwise, and never more than a few lines per problem.
+//! terminal, compactly otherwise, and never more than a few lines per problem. Standard error
+//! closed early is not a failure: the exit code is the command's either way.
 
 use clap::Parser;
+use std::io::Write;
 use valueflow::cli::CliError;
 use valueflow::scenario::message::{tidy, Style};
 
@@ -26,7 +28,9 @@ fn main() {
                 msg
             }
         };
-        eprintln!("{msg}");
+        // A closed standard error (`valueflow … 2>&1 | head`) must not turn a refusal into a
+        // panic: the message is dropped and the exit code stays the command's.
+        let _ = writeln!(std::io::stderr().lock(), "{msg}");
         std::process::exit(e.exit_code());
     }
 }

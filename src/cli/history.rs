@@ -143,12 +143,16 @@ fn read_text(path: &Path) -> Result<String, CliError> {
 
 /// Reads and parses a cycle-data CSV.
 fn read_history(path: &Path) -> Result<History, CliError> {
-    let text = read_text(path)?;
-    history::read(&text, &path.display().to_string()).map_err(|e| CliError::Input(e.to_string()))
+    parse_history(&read_text(path)?, path)
+}
+
+/// Parses the text of the cycle-data CSV `path`.
+fn parse_history(text: &str, path: &Path) -> Result<History, CliError> {
+    history::read(text, &path.display().to_string()).map_err(|e| CliError::Input(e.to_string()))
 }
 
 /// Refuses an output path without the extension `ext` (any case), saying what `what` writes.
-fn require_extension(path: &Path, ext: &str, what: &str) -> Result<(), CliError> {
+pub(super) fn require_extension(path: &Path, ext: &str, what: &str) -> Result<(), CliError> {
     let ok = path
         .extension()
         .and_then(|e| e.to_str())
@@ -178,20 +182,22 @@ pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
         },
     )?;
     history::check_start(&sc.stream, start).map_err(|e| CliError::Input(format!("--start {e}")))?;
+    history::check_stage_names(&sc.stream)
+        .map_err(|e| CliError::Input(format!("{}: {e}", args.file.display())))?;
     let policy = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
     let (_, trace) = flow::simulate_traced(&sc.stream, policy.as_ref(), sc.seed, 0);
     let text = history::export(&sc.stream, &trace, start, "valueflow:");
     output::write_atomically(&args.out, text.as_bytes(), args.force)?;
-    eprintln!(
+    output::note(format_args!(
         "wrote {} ({} items, replication 0 of `{}` under {}, day 0 = {})",
         args.out.display(),
         trace.items.len(),
         sc.name,
         sc.policy,
         args.start
-    );
+    ));
     Ok(())
 }
 
@@ -255,21 +261,28 @@ pub(super) fn fit(args: FitArgs) -> Result<(), CliError> {
     })?;
     output::write_atomically(&args.out, text.as_bytes(), args.force)?;
     for t in &workflow.unused_types {
-        eprintln!("warning: the mapping names Type `{t}`, which no item of {file} has");
+        output::note(format_args!(
+            "warning: the mapping names Type `{t}`, which no item of {file} has"
+        ));
     }
-    eprintln!(
+    for w in fitted.warnings() {
+        output::note(format_args!("warning: {w}"));
+    }
+    output::note(format_args!(
         "wrote {}: workers are the observed peaks, an estimate to correct; try `valueflow describe {}` and `valueflow forecast {} --items 40`",
         args.out.display(),
         args.out.display(),
         args.out.display()
-    );
+    ));
     stdout(&fitted.summary())
 }
 
 /// What the forecast's positional file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Input {
-    History,
+    /// A history, with its text when it was read to tell what it is: it is parsed from that
+    /// text, since a pipe (`/dev/stdin`) cannot be read twice.
+    History(Option<String>),
     Scenario,
 }
 
@@ -281,7 +294,7 @@ fn input_kind(path: &Path) -> Result<Input, CliError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     if ext.as_deref() == Some("csv") {
-        return Ok(Input::History);
+        return Ok(Input::History(None));
     }
     if scenario::Format::of(path).is_some() {
         return Ok(Input::Scenario);
@@ -298,7 +311,7 @@ fn input_kind(path: &Path) -> Result<Input, CliError> {
         .iter()
         .all(|c| header.iter().any(|h| h == c))
     {
-        Ok(Input::History)
+        Ok(Input::History(Some(text)))
     } else {
         Err(CliError::Input(format!(
             "{}: not a history (a .csv, or a first line with ID, Name and Type) nor a scenario (.toml, .yaml, .yml, .json)",
@@ -341,8 +354,8 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
         check_chart_path(c, args.force)?;
     }
     let input = input_kind(&args.file)?;
-    let (history_file, scenario_file) = match input {
-        Input::History => (Some(&args.file), args.scenario.as_ref()),
+    let (history_file, history_text, scenario_file) = match input {
+        Input::History(text) => (Some(&args.file), text, args.scenario.as_ref()),
         Input::Scenario => {
             if args.scenario.is_some() {
                 return Err(CliError::Input(format!(
@@ -355,7 +368,7 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
                     "--window resamples a history; give a history (.csv) to use it".into(),
                 ));
             }
-            (None, Some(&args.file))
+            (None, None, Some(&args.file))
         }
     };
     // A setting that would change nothing is refused: the user would think it did.
@@ -392,11 +405,19 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
                 .filter(|i| i.entered.last().copied().flatten().is_none())
                 .count() as u64;
             if open == 0 {
-                return Err(CliError::Input(format!(
-                    "{}: every item has a date in the last workflow column ({}): nothing left to forecast",
-                    b.display(),
-                    backlog.columns.last().map_or("", String::as_str)
-                )));
+                let done = backlog.columns.len().saturating_sub(1);
+                return Err(CliError::Input(
+                    backlog
+                        .header_error(
+                            &b.display().to_string(),
+                            done,
+                            format!(
+                                "every item has a date in the last workflow column ({}): nothing left to forecast",
+                                backlog.columns[done]
+                            ),
+                        )
+                        .to_string(),
+                ));
             }
             Some(open)
         }
@@ -409,25 +430,49 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
     };
     let mut throughput = None;
     if let Some(h) = history_file {
-        let history = read_history(h)?;
+        let history = match history_text {
+            Some(text) => parse_history(&text, h)?,
+            None => read_history(h)?,
+        };
+        let name = h.display().to_string();
         let done = history.done_days();
         // The history runs to its last date of any kind (the day it was taken): the quiet
         // days since the last delivery are throughput too.
-        let until = history
-            .items
-            .iter()
-            .flat_map(|i| i.entered.iter().flatten())
-            .copied()
-            .max();
-        let t = until
-            .and_then(|until| resampling::Throughput::from_done(&done, args.window, until))
+        let last = history.last_date();
+        let t = last
+            .and_then(|(until, _, _)| {
+                resampling::Throughput::from_done(&done, args.window, until)
+            })
             .ok_or_else(|| {
-                CliError::Input(format!(
-                    "{}: no item has a date in the last workflow column ({}): nothing to resample",
-                    h.display(),
-                    history.columns.last().map_or("", String::as_str)
-                ))
+                let c = history.columns.len().saturating_sub(1);
+                CliError::Input(
+                    history
+                        .header_error(
+                            &name,
+                            c,
+                            format!(
+                                "no item has a date in the last workflow column ({}): nothing to resample",
+                                history.columns[c]
+                            ),
+                        )
+                        .to_string(),
+                )
             })?;
+        // The forecast starts the day after the history: after 9999-12-31 no date can name it.
+        if let Some((until, line, column)) = last.filter(|&(until, _, _)| until >= date::MAX_DAY) {
+            return Err(CliError::Input(
+                history::HistoryError {
+                    file: name,
+                    line,
+                    column,
+                    message: format!(
+                        "the history runs to {}, the last day a date can name (four-digit years): the forecast would start the day after it, which no date can name",
+                        date::format(until)
+                    ),
+                }
+                .to_string(),
+            ));
+        }
         from = Some(t.last() + 1);
         throughput = Some((t, h.display().to_string()));
     }
@@ -555,7 +600,7 @@ pub(super) fn forecast(args: ForecastArgs) -> Result<(), CliError> {
             chart::ChartError::Write(e) => output::write_error(e),
             e => CliError::Runtime(e.into()),
         })?;
-        eprintln!("wrote {}", c.display());
+        output::note(format_args!("wrote {}", c.display()));
     }
     stdout(&text)
 }

@@ -5,6 +5,13 @@
 //! 2 bad input (a scenario or argument error, or an output file that would be overwritten);
 //! 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (temporaries removed: `output::clean_up_on_interrupt`).
 
+/// `eprintln!` that never panics: see [`output::note`].
+macro_rules! note {
+    ($($arg:tt)*) => {
+        output::note(format_args!($($arg)*))
+    };
+}
+
 mod history;
 mod output;
 mod progress;
@@ -99,7 +106,7 @@ struct ScenariosArgs {
     /// Write the story NAME's scenario file, with its comments.
     #[arg(long, value_name = "NAME")]
     export: Option<String>,
-    /// Where --export writes (default: NAME.toml; `-` for standard output).
+    /// Where --export writes: a .toml name (default: NAME.toml), or `-` for standard output.
     #[arg(long, value_name = "FILE", requires = "export")]
     out: Option<PathBuf>,
     /// Replace --out if it exists.
@@ -264,7 +271,7 @@ impl SweepChart {
             chart::ChartError::Write(e) => output::write_error(e),
             e => CliError::Runtime(e.into()),
         })?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
         Ok(())
     }
 }
@@ -747,7 +754,7 @@ impl Charted {
 fn resolve(mut sc: Scenario, overrides: &Overrides) -> Result<Scenario, CliError> {
     sc.apply(overrides)?;
     for w in &sc.warnings {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     Ok(sc)
 }
@@ -875,7 +882,7 @@ fn chart(args: ChartArgs) -> Result<(), CliError> {
         chart::ChartError::Write(e) => output::write_error(e),
         e => CliError::Runtime(e.into()),
     })?;
-    eprintln!("wrote {}", args.out.display());
+    note!("wrote {}", args.out.display());
     Ok(())
 }
 
@@ -893,7 +900,7 @@ fn write_report(charted: &Charted, out: &std::path::Path, force: bool) -> Result
             CliError::Runtime(e.into())
         }
     })?;
-    eprintln!(
+    note!(
         "wrote {}/ ({} files); open {}",
         out.display(),
         files.len(),
@@ -962,7 +969,7 @@ fn emit(text: &str, out: Option<&PathBuf>, force: bool) -> Result<(), CliError> 
     match out {
         Some(out) => {
             output::write_atomically(out, text.as_bytes(), force)?;
-            eprintln!("wrote {}", out.display());
+            note!("wrote {}", out.display());
         }
         None => stdout(text)?,
     }
@@ -1126,7 +1133,7 @@ impl Sink {
             drop(w);
             staged.commit(force).map_err(output::write_error)?;
             if let Some(out) = out {
-                eprintln!("wrote {}", out.display());
+                note!("wrote {}", out.display());
             }
         }
         Ok(())
@@ -1147,7 +1154,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             let sc = scenario::load_with(&args.file, &c.settings())?;
             let cv = crate::experiment::curve::curve(name, &sc)
                 .map_err(|m| CliError::Input(format!("--curve {name}: {m}")))?;
-            eprintln!("curve {}: {}", cv.name, cv.note);
+            note!("curve {}: {}", cv.name, cv.note);
             Some(cv)
         }
         None => None,
@@ -1221,7 +1228,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
         for w in &sc.warnings {
             if warned.insert(w.clone()) {
-                eprintln!("warning: {w}");
+                note!("warning: {w}");
             }
         }
     }
@@ -1305,7 +1312,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 if !reached.reached {
                     // The record keeps its replications; the cap is said here, point by point.
                     bar.suspend(|| {
-                        eprintln!(
+                        note!(
                             "warning: point {k} ({}): {}",
                             grid.point(k)
                                 .iter()
@@ -1350,7 +1357,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     sink.finish(c.out.as_ref(), c.force)?;
     if let Some(tag) = &tag {
         if mine.len() as u64 == points {
-            eprintln!(
+            note!(
                 "curve {}: {}",
                 tag.name,
                 crate::report::sweep::lesson(tag, &kept)
@@ -1408,7 +1415,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     };
     emit(&text, args.out.as_ref(), args.force)?;
     if let Some(tag) = &curve {
-        eprintln!(
+        note!(
             "curve {}: {}",
             tag.name,
             crate::report::sweep::lesson(tag, &records)
@@ -1527,7 +1534,7 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
             chart::ChartError::Write(e) => output::write_error(e),
             e => CliError::Runtime(e.into()),
         })?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     Ok(())
 }
@@ -1705,7 +1712,7 @@ fn board(args: BoardArgs) -> Result<(), CliError> {
     let page = board_page(&sc)?;
     crate::report::write_atomically(&args.out, page.as_bytes(), args.force)
         .map_err(output::write_error)?;
-    eprintln!(
+    note!(
         "wrote {} ({} lane{}: {}); open it in a browser, space plays",
         args.out.display(),
         sc.compare.len(),
@@ -1746,11 +1753,13 @@ fn scenarios(args: ScenariosArgs) -> Result<(), CliError> {
     if out.as_os_str() == "-" {
         return stdout(story.text);
     }
+    // The story is TOML, comments and all: under another name it would be misread.
+    history::require_extension(&out, "toml", "scenarios --export writes a TOML scenario")?;
     check_parent(&out)?;
     output::check_writable(&out, args.force)?;
     crate::report::write_atomically(&out, story.text.as_bytes(), args.force)
         .map_err(output::write_error)?;
-    eprintln!(
+    note!(
         "wrote {} (story {name}); try: valueflow describe {}",
         out.display(),
         out.display()
@@ -1778,7 +1787,7 @@ fn init(file: &std::path::Path) -> Result<(), CliError> {
     }
     crate::report::write_atomically(file, TEMPLATE.as_bytes(), false)
         .map_err(output::write_error)?;
-    eprintln!(
+    note!(
         "wrote {}: a commented template; edit it, then `valueflow describe {}` and `valueflow compare {}`",
         file.display(),
         file.display(),

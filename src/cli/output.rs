@@ -43,3 +43,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8], force: bool) -> Result<(), Cl
     check_writable(path, force)?;
     atomic::write_file(path, bytes, force).map_err(write_error)
 }
+
+/// Writes one line of diagnostics (a warning, or what was written) to standard error. A reader
+/// that closed it early (`valueflow … 2>&1 | head`) is not a failure of the command, and there
+/// is nowhere left to report one: the line is dropped, and the exit code stays the command's.
+pub(super) fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}

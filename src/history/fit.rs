@@ -267,19 +267,33 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
             ),
         });
     }
+    let mut notes = Vec::new();
+    let mut labels: Vec<String> = names
+        .iter()
+        .map(|&name| {
+            if !name.trim().is_empty() {
+                printable(name)
+            } else if names.contains(&"unspecified") {
+                "unspecified (empty Type)".to_string()
+            } else {
+                "unspecified".to_string()
+            }
+        })
+        .collect();
+    for (i, label) in make_unique(&mut labels) {
+        notes.push(format!(
+            "Type {:?} is written as work type `{label}`: its name reads like another Type's once control characters are escaped (or an empty Type is called unspecified), and a scenario's names must be unique.",
+            names[i]
+        ));
+    }
     let types = names
         .iter()
         .zip(&daily)
-        .map(|(&name, counts)| {
+        .zip(labels)
+        .map(|((&name, counts), label)| {
             let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
             TypeFit {
-                name: if !name.trim().is_empty() {
-                    printable(name)
-                } else if names.contains(&"unspecified") {
-                    "unspecified (empty Type)".to_string()
-                } else {
-                    "unspecified".to_string()
-                },
+                name: label,
                 kind: w.kind_of(name),
                 kind_mapped: w.kinds.contains_key(name),
                 n,
@@ -337,6 +351,15 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         });
     }
 
+    let mut stage_names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
+    for (i, name) in make_unique(&mut stage_names) {
+        notes.push(format!(
+            "The stage column {:?} is written as stage `{name}`: its name reads like another stage's once control characters are escaped, and a scenario's names must be unique.",
+            history.columns[w.stages[i]]
+        ));
+        stages[i].name = name;
+    }
+
     // Cycle times from the commitment point, and the time through every stage.
     let mut cycle = Vec::new();
     let mut through = Vec::new();
@@ -359,7 +382,6 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
             .quantile(0.95)
             .min(((t as u32).saturating_sub(1)) / 2)
     };
-    let mut notes = Vec::new();
     let mean = all.iter().map(|&c| f64::from(c)).sum::<f64>() / t as f64;
     // More than 5 Poisson standard deviations above the mean: not chance.
     if t > 1 && f64::from(all[0]) > mean + 5.0 * mean.sqrt().max(1.0) {
@@ -398,6 +420,29 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         cycle: Days::new(&cycle),
         warmup,
     })
+}
+
+/// Makes `names` unique as a scenario needs them (names are equal when their text is): a name
+/// met before gets the first suffix `-2`, `-3`... that no name has. Returns the names changed,
+/// by index, with their new names.
+fn make_unique(names: &mut [String]) -> Vec<(usize, String)> {
+    let given: std::collections::HashSet<String> = names.iter().cloned().collect();
+    let mut taken = std::collections::HashSet::new();
+    let mut changed = Vec::new();
+    for (i, name) in names.iter_mut().enumerate() {
+        if !taken.contains(name.as_str()) {
+            taken.insert(name.clone());
+            continue;
+        }
+        let free = (2u64..)
+            .map(|k| format!("{name}-{k}"))
+            .find(|c| !taken.contains(c) && !given.contains(c))
+            .unwrap_or_default();
+        taken.insert(free.clone());
+        *name = free.clone();
+        changed.push((i, free));
+    }
+    changed
 }
 
 /// The families fitted to `days` and what to write: the best family by AIC if the KS test
@@ -589,9 +634,29 @@ impl StageFit {
         }
     }
 
+    /// Why the service time written is only a placeholder, if it is: no item has left the
+    /// stage, so there is no duration to fit (`fixed 0` is written to keep the file valid).
+    pub fn warning(&self) -> Option<String> {
+        if !self.days.is_empty() {
+            return None;
+        }
+        let why = match self.in_progress {
+            0 => "no item has a date in it".to_string(),
+            1 => "1 item entered it and has not left it".to_string(),
+            n => format!("{n} items entered it and none has left it"),
+        };
+        Some(format!(
+            "stage `{}` has no observed durations ({why}): its service time is written as `fixed 0`, a placeholder; replace it with an estimate before simulating",
+            self.name
+        ))
+    }
+
     /// The choice in a few words, for the terminal.
     pub fn brief(&self) -> String {
         match &self.choice {
+            Choice::Zero if self.days.is_empty() => {
+                "no observed durations: fixed 0, a placeholder".into()
+            }
             Choice::Zero => "zero days".into(),
             Choice::Family(i) => {
                 let f = &self.families[*i];
@@ -721,7 +786,7 @@ impl Fit {
         let _ = writeln!(
             o,
             "commitment = {}   # the mapping's commitment point: cycle time counts from here",
-            quoted(col(w.stages[w.commitment]))
+            quoted(&self.stages[w.commitment].name)
         );
         if !self.cycle.is_empty() {
             let (m, _) = self.cycle.moments();
@@ -803,10 +868,23 @@ impl Fit {
                     f.ks_p
                 );
             }
+            if let Some(warning) = s.warning() {
+                let _ = writeln!(o, "# WARNING: {warning}.");
+            }
             let _ = writeln!(o, "# Chosen: {}.", s.reason());
             let _ = writeln!(o, "service = {}", dist_toml(&s.spec()));
         }
         o
+    }
+
+    /// What must be fixed by hand before the file is used, one line each: the stages without
+    /// any observed duration ([`StageFit::warning`]), named with the history file.
+    pub fn warnings(&self) -> Vec<String> {
+        self.stages
+            .iter()
+            .filter_map(StageFit::warning)
+            .map(|w| format!("{}: {w}", self.source))
+            .collect()
     }
 
     /// A short account of the fit for the terminal.
@@ -987,5 +1065,76 @@ mod tests {
         let e = fit(&h, &w, "h.csv").unwrap_err();
         assert_eq!((e.line, e.column), (2, 1));
         assert!(e.message.contains("no items"), "{e}");
+    }
+
+    #[test]
+    fn names_are_made_unique_with_the_first_free_suffix() {
+        let mut names: Vec<String> = ["a", "b", "a", "a-2", "a", "b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let changed = make_unique(&mut names);
+        // `a-2` is a name of its own, so the second `a` skips it.
+        assert_eq!(names, ["a", "b", "a-3", "a-2", "a-4", "b-2"]);
+        assert_eq!(
+            changed,
+            [
+                (2, "a-3".to_string()),
+                (4, "a-4".to_string()),
+                (5, "b-2".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn types_and_stages_that_print_alike_make_a_valid_scenario() {
+        let csv = "ID,Link,Name,Backlog,\"x\ty\",x\\ty,Done,Type\n\
+            A,,a,2026-01-01,2026-01-02,2026-01-03,2026-01-04,\"new\nline\"\n\
+            B,,b,2026-01-02,2026-01-03,2026-01-04,2026-01-05,new\\nline\n\
+            C,,c,2026-01-03,2026-01-04,2026-01-05,2026-01-06,\n\
+            D,,d,2026-01-04,2026-01-05,2026-01-06,2026-01-07,unspecified (empty Type)\n\
+            E,,e,2026-01-05,2026-01-06,2026-01-07,2026-01-08,unspecified\n";
+        let f = fitted(csv);
+        let types: Vec<&str> = f.types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "new\\nline",
+                "new\\nline-2",
+                "unspecified (empty Type)",
+                "unspecified (empty Type)-2",
+                "unspecified"
+            ]
+        );
+        let stages: Vec<&str> = f.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(stages, ["x\\ty", "x\\ty-2"]);
+        assert_eq!(f.notes.len(), 3, "{:?}", f.notes);
+        let toml = f.to_toml();
+        crate::scenario::parse(&toml, crate::scenario::Format::Toml, "fit.toml")
+            .unwrap_or_else(|e| panic!("{e}\n{toml}"));
+    }
+
+    #[test]
+    fn a_stage_no_item_has_left_is_a_warning() {
+        let csv = "ID,Link,Name,Backlog,Build,Test,Done,Type\n\
+            A,,a,2026-01-01,2026-01-02,,,x\n\
+            B,,b,2026-01-01,2026-01-03,2026-01-03,2026-01-04,x\n";
+        let f = fitted(csv);
+        // Build has B's 0 days (A is still there); Test has B's 1 day; nothing is missing.
+        assert!(f.warnings().is_empty(), "{:?}", f.warnings());
+        let open = "ID,Link,Name,Backlog,Build,Test,Done,Type\n\
+            A,,a,2026-01-01,2026-01-02,,,x\n";
+        let f = fitted(open);
+        assert_eq!(
+            f.warnings(),
+            [
+                "h.csv: stage `Build` has no observed durations (1 item entered it and has not left it): its service time is written as `fixed 0`, a placeholder; replace it with an estimate before simulating",
+                "h.csv: stage `Test` has no observed durations (no item has a date in it): its service time is written as `fixed 0`, a placeholder; replace it with an estimate before simulating",
+            ]
+        );
+        let toml = f.to_toml();
+        assert_eq!(toml.matches("# WARNING: stage `").count(), 2, "{toml}");
+        crate::scenario::parse(&toml, crate::scenario::Format::Toml, "fit.toml")
+            .unwrap_or_else(|e| panic!("{e}\n{toml}"));
     }
 }

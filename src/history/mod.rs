@@ -218,6 +218,67 @@ pub enum ExportError {
         /// The latest start whose run ends by 9999-12-31.
         latest: String,
     },
+    /// A stage named like a column [`export`] writes beside the stages, or like `Type`: read
+    /// back, its column would be taken for that one (names are read without regard to case
+    /// or surrounding spaces).
+    #[error(
+        "stage `{stage}` (stages[{index}]) has the name of the history's `{column}` column, so the history would not read back (column names are read without regard to case or surrounding spaces): rename the stage"
+    )]
+    ReservedName {
+        /// The stage's name.
+        stage: String,
+        /// Its index in the scenario's stages.
+        index: usize,
+        /// The column it would be taken for: `Backlog`, `Done` or `Type`.
+        column: &'static str,
+    },
+    /// Two stages whose names differ only in case or surrounding spaces: read back, their
+    /// columns could not be told apart.
+    #[error(
+        "stages `{first}` and `{second}` (stages[{first_index}] and stages[{second_index}]) differ only in case or surrounding spaces, so their columns could not be told apart when the history is read back: rename one"
+    )]
+    SameColumn {
+        /// The first stage's name.
+        first: String,
+        /// Its index.
+        first_index: usize,
+        /// The second stage's name.
+        second: String,
+        /// Its index.
+        second_index: usize,
+    },
+}
+
+/// The columns [`export`] writes around the stages, and `Type`, which [`read`] takes as the
+/// end of the workflow: no stage may be named like them.
+const RESERVED: [&str; 3] = ["Backlog", "Done", "Type"];
+
+/// Checks that the stages of `vs` can be written as workflow columns that [`read`] gives back:
+/// no stage named `Backlog`, `Done` or `Type`, and no two stages whose names differ only in
+/// case or surrounding spaces (the reader matches column names that way).
+pub fn check_stage_names(vs: &ValueStream) -> Result<(), ExportError> {
+    let key = |s: &str| s.trim().to_ascii_lowercase();
+    for (index, s) in vs.stages.iter().enumerate() {
+        if let Some(column) = RESERVED.into_iter().find(|r| key(r) == key(&s.name)) {
+            return Err(ExportError::ReservedName {
+                stage: s.name.clone(),
+                index,
+                column,
+            });
+        }
+        if let Some(first_index) = vs.stages[..index]
+            .iter()
+            .position(|o| key(&o.name) == key(&s.name))
+        {
+            return Err(ExportError::SameColumn {
+                first: vs.stages[first_index].name.clone(),
+                first_index,
+                second: s.name.clone(),
+                second_index: index,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks that every date of a run of `vs` from day `start` fits in a history: the last is at
@@ -248,7 +309,9 @@ fn field(s: &str) -> String {
 /// The workflow columns are `Backlog` (arrival), each stage (first entry) and `Done`
 /// (delivery). `Status` is `Done`, `Stopped` (a slice of a stopped bet, resolution `Won't
 /// Do`) or the stage the item was in at the horizon (`Backlog` if none). `Blocked Days` is 0:
-/// the simulation does not flag items as blocked the way a tracker does.
+/// the simulation does not flag items as blocked the way a tracker does. Check the stages
+/// with [`check_stage_names`] first: a stage named like one of these columns would not read
+/// back.
 pub fn export(vs: &ValueStream, trace: &Trace, start: i64, link: &str) -> String {
     let day = |t: f64| date::format(start + t.floor() as i64);
     let mut o = String::from("ID,Link,Name,Backlog,");
@@ -324,6 +387,8 @@ pub struct History {
     pub first_column: usize,
     /// The file's column (from 1) of `Type`.
     pub type_column: usize,
+    /// The header's line in the file (1 unless blank lines come before it).
+    pub header_line: u64,
     /// The items.
     pub items: Vec<HistoryItem>,
 }
@@ -335,6 +400,32 @@ impl History {
             .iter()
             .filter_map(|i| i.entered.last().copied().flatten())
             .collect()
+    }
+
+    /// An error in `file` at the header cell of workflow column `c` (from 0).
+    pub fn header_error(&self, file: &str, c: usize, message: String) -> HistoryError {
+        HistoryError {
+            file: file.to_string(),
+            line: self.header_line,
+            column: self.first_column + c,
+            message,
+        }
+    }
+
+    /// The latest date of any kind (the day the history was taken), with the line and the
+    /// file's column (from 1) of the first cell that holds it.
+    pub fn last_date(&self) -> Option<(i64, u64, usize)> {
+        let mut last: Option<(i64, u64, usize)> = None;
+        for it in &self.items {
+            for (c, d) in it.entered.iter().enumerate() {
+                if let Some(d) = *d {
+                    if last.is_none_or(|(l, _, _)| d > l) {
+                        last = Some((d, it.line, self.first_column + c));
+                    }
+                }
+            }
+        }
+        last
     }
 }
 
@@ -557,6 +648,7 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
         columns,
         first_column: name_col + 2,
         type_column: type_col + 1,
+        header_line,
         items,
     })
 }
@@ -749,5 +841,64 @@ mod tests {
                 .contains(&format!("latest valid start is {latest}")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn stage_names_that_would_not_read_back_are_refused_before_export() {
+        let with_stages = |names: &[&str]| {
+            let stages: String = names
+                .iter()
+                .map(|n| {
+                    format!(
+                        "[[stages]]\nname = {n:?}\nservice = {{ dist = \"fixed\", value = 1.0 }}\n"
+                    )
+                })
+                .collect();
+            crate::scenario::parse(
+                &format!("name = \"t\"\nhorizon = 50.0\n[[work]]\nname = \"w\"\narrival_rate = 0.5\n{stages}"),
+                crate::scenario::Format::Toml,
+                "t.toml",
+            )
+            .unwrap()
+            .stream
+        };
+        for (names, expected) in [
+            (vec!["Build", "Done"], "stage `Done` (stages[1])"),
+            (vec!["DONE"], "the history's `Done` column"),
+            (vec![" backlog", "Build"], "the history's `Backlog` column"),
+            (vec!["Build", "tYpE "], "the history's `Type` column"),
+            (
+                vec!["Build", "Test", " build"],
+                "stages `Build` and ` build` (stages[0] and stages[2])",
+            ),
+        ] {
+            let e = check_stage_names(&with_stages(&names)).unwrap_err();
+            assert!(e.to_string().contains(expected), "{names:?}: {e}");
+        }
+        // Every name export accepts reads back as the stage's column.
+        let vs = with_stages(&["ID", "Name", "Link", "Status", "Done it", "Ünï"]);
+        check_stage_names(&vs).unwrap();
+        let trace = Trace::default();
+        let h = read(&export(&vs, &trace, 0, ""), "h.csv").unwrap();
+        assert_eq!(
+            h.columns,
+            ["Backlog", "ID", "Name", "Link", "Status", "Done it", "Ünï", "Done"]
+        );
+    }
+
+    #[test]
+    fn the_last_date_and_header_cells_are_located() {
+        let h = read(
+            &format!("\n{HEAD}\nA,,a,2026-01-01,2026-01-02,2026-01-05,x\nB,,b,2026-01-02,,2026-01-09,x\n"),
+            "h.csv",
+        )
+        .unwrap();
+        assert_eq!(h.header_line, 2);
+        assert_eq!(
+            h.last_date(),
+            Some((date::parse("2026-01-09").unwrap(), 4, 6))
+        );
+        let e = h.header_error("h.csv", 2, "done".into());
+        assert_eq!(e.to_string(), "h.csv:2:6: done");
     }
 }

@@ -112,7 +112,8 @@ pub fn interrupted() -> ! {
     for path in temps.iter() {
         remove(path);
     }
-    eprintln!("\ninterrupted");
+    // Standard error may be closed already (`… 2>&1 | head`): nothing to report then.
+    let _ = io::Write::write_all(&mut io::stderr().lock(), b"\ninterrupted\n");
     std::process::exit(130)
 }
 

@@ -8,6 +8,10 @@
 //! done (waiting for the next stage, or blocked by its WIP limit) and awaiting a release train.
 //! The page finds each item's step at the current day by binary search, so scrubbing is as
 //! cheap as playing.
+//!
+//! The replay is bounded ([`MAX_ITEMS`], [`MAX_STEPS`]): a long run (a queueing scenario of
+//! 200,000 days, say) is replayed up to the last whole day whose items fit, and the page says
+//! so, instead of a page of hundreds of megabytes that no browser could play.
 
 use super::chart::KIND_COLORS;
 use crate::metrics::{ReplicationResult, StepState, Trace};
@@ -16,6 +20,78 @@ use serde_json::{json, Value};
 
 /// The page, with `/*DATA*/null` where the replay data goes.
 const TEMPLATE: &str = include_str!("board.html");
+
+/// The most items a page replays, shared equally by its lanes. Every frame of the page walks
+/// every item: the stories replay about 1,000 items a lane, and 20,000 still play smoothly.
+pub const MAX_ITEMS: usize = 20_000;
+
+/// The most steps (changes of where an item is) a page replays, shared equally by its lanes:
+/// with the items, this keeps a page to a few megabytes (the stories have up to 10,000 steps
+/// a lane).
+pub const MAX_STEPS: usize = 400_000;
+
+/// How much of the run a board replays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replay {
+    /// The last day replayed: the horizon, or the last whole day whose items fit.
+    pub until: f64,
+    /// Per lane, which traced items are replayed (those arrived by `until`, within the bound).
+    pub kept: Vec<Vec<bool>>,
+    /// True if anything of the run is left out.
+    pub cut: bool,
+}
+
+/// What of `lanes` a board over `horizon` days replays: everything if it fits in
+/// [`MAX_ITEMS`] and [`MAX_STEPS`]; else the items arrived by the last whole day before the
+/// first arrival that would not fit in some lane, so that every day shown is shown whole.
+/// (Only when the items at day 0 alone do not fit is a day shown in part: then the first of
+/// them in order of arrival.)
+pub fn replay(lanes: &[Lane<'_>], horizon: f64) -> Replay {
+    let share = lanes.len().max(1);
+    let (max_items, max_steps) = (MAX_ITEMS / share, MAX_STEPS / share);
+    // Items in order of arrival (creation order breaks ties).
+    let order = |trace: &Trace| {
+        let mut ix: Vec<usize> = (0..trace.items.len()).collect();
+        ix.sort_by(|&a, &b| trace.items[a].arrival.total_cmp(&trace.items[b].arrival));
+        ix
+    };
+    let mut until = horizon;
+    for l in lanes {
+        let (mut items, mut steps) = (0usize, 0usize);
+        for i in order(l.trace) {
+            let it = &l.trace.items[i];
+            items += 1;
+            steps += it.steps.len();
+            if items > max_items || steps > max_steps {
+                until = until.min((it.arrival.ceil() - 1.0).max(0.0));
+                break;
+            }
+        }
+    }
+    let mut cut = until < horizon;
+    let kept = lanes
+        .iter()
+        .map(|l| {
+            let mut keep = vec![false; l.trace.items.len()];
+            let (mut items, mut steps) = (0usize, 0usize);
+            for i in order(l.trace) {
+                let it = &l.trace.items[i];
+                if it.arrival > until {
+                    break;
+                }
+                items += 1;
+                steps += it.steps.len();
+                if items > max_items || steps > max_steps {
+                    cut = true;
+                    break;
+                }
+                keep[i] = true;
+            }
+            keep
+        })
+        .collect();
+    Replay { until, kept, cut }
+}
 
 /// One policy's replayed replication.
 pub struct Lane<'a> {
@@ -48,9 +124,11 @@ fn hex(c: plotters::style::RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
-/// The replay data of `lanes` on `sc`, as the page reads it.
+/// The replay data of `lanes` on `sc`, as the page reads it: the part [`replay`] keeps, with
+/// a `cut` note when that is not the whole run.
 pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
     let vs = &sc.stream;
+    let replay = replay(lanes, vs.horizon);
     let stages: Vec<Value> = vs
         .stages
         .iter()
@@ -70,12 +148,15 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         .collect();
     let lanes: Vec<Value> = lanes
         .iter()
-        .map(|l| {
+        .zip(&replay.kept)
+        .map(|(l, kept)| {
             let items: Vec<Value> = l
                 .trace
                 .items
                 .iter()
-                .map(|it| {
+                .zip(kept)
+                .filter(|(_, &keep)| keep)
+                .map(|(it, _)| {
                     let steps: Vec<Value> = it
                         .steps
                         .iter()
@@ -101,9 +182,9 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut data = json!({
         "title": sc.name,
-        "horizon": vs.horizon,
+        "horizon": replay.until,
         "commitment": vs.commitment,
         "checkpoints": vs.checkpoints,
         "stages": stages,
@@ -112,7 +193,29 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         "valued": lanes_valued(&lanes),
         "seed": sc.seed,
         "lanes": lanes,
-    })
+    });
+    if replay.cut {
+        // The lane that lost the most items speaks for the page.
+        let (shown, total) = replay
+            .kept
+            .iter()
+            .map(|k| (k.iter().filter(|&&x| x).count(), k.len()))
+            .max_by_key(|&(shown, total)| total - shown)
+            .unwrap_or((0, 0));
+        data["cut"] = json!({
+            "horizon": vs.horizon,
+            "note": cut_note(replay.until, vs.horizon, shown, total),
+        });
+    }
+    data
+}
+
+/// What the page says when it does not replay the whole run: `shown` of `total` items in the
+/// lane that left out the most.
+pub fn cut_note(until: f64, horizon: f64, shown: usize, total: usize) -> String {
+    format!(
+        "This board replays days 0 to {until} of the {horizon} simulated ({shown} of {total} items): a page replays at most {MAX_ITEMS} items and {MAX_STEPS} moves, shared by its lanes, so that a browser can play it. To replay the whole run, shorten it: --horizon DAYS on `valueflow board`, or --set horizon=DAYS."
+    )
 }
 
 /// True if any lane realised value (a scenario without value shows items, not money).
@@ -124,11 +227,21 @@ fn lanes_valued(lanes: &[Value]) -> bool {
     })
 }
 
+/// `json` with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`: the same JSON,
+/// and safe anywhere inside a `<script>` element.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
 /// The whole page for `lanes` on `sc`.
 pub fn html(sc: &Scenario, lanes: &[Lane<'_>]) -> String {
     let json = data(sc, lanes).to_string();
-    // Inside a <script> element only `</` could end it early; JSON allows `<\/` for it.
-    let safe = json.replace("</", "<\\/");
+    // Inside a <script> element, `</script` ends it and `<!--` can keep a later `</script>`
+    // from ending it; `<`, `>` and `&` occur in JSON only inside strings, where their \u
+    // escapes read back the same, so no text can break out of the element.
+    let safe = script_safe(&json);
     let title = sc
         .name
         .replace('&', "&amp;")
@@ -178,5 +291,85 @@ mod tests {
             let times: Vec<f64> = s.iter().step_by(3).map(|x| x.as_f64().unwrap()).collect();
             assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
         }
+    }
+
+    /// A trace of `n` items, item i arriving on day `i / per_day` with `steps` steps each.
+    fn trace(n: usize, per_day: f64, steps: usize) -> Trace {
+        use crate::metrics::{TraceStep, TracedItem};
+        let items = (0..n)
+            .map(|i| {
+                let a = i as f64 / per_day;
+                TracedItem {
+                    kind: crate::model::Kind::Feature,
+                    arrival: a,
+                    committed: None,
+                    entered: vec![a],
+                    delivered: Some(a + 1.0),
+                    dropped: None,
+                    work_type: 0,
+                    bet: None,
+                    failed_bet: false,
+                    steps: vec![
+                        TraceStep {
+                            time: a,
+                            stage: 0,
+                            state: StepState::Queued,
+                        };
+                        steps
+                    ],
+                }
+            })
+            .collect();
+        Trace { items }
+    }
+
+    fn lanes<'a>(r: &'a ReplicationResult, traces: &'a [Trace]) -> Vec<Lane<'a>> {
+        traces
+            .iter()
+            .map(|t| Lane {
+                policy: "fifo",
+                color: "#777777".into(),
+                result: r,
+                trace: t,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_run_is_replayed_to_the_last_whole_day_that_fits() {
+        let r = ReplicationResult::default();
+        // Within the bounds: everything, to the horizon.
+        let small = [trace(1000, 3.0, 5), trace(1000, 3.0, 5)];
+        let all = replay(&lanes(&r, &small), 400.0);
+        assert_eq!((all.until, all.cut), (400.0, false));
+        assert!(all.kept.iter().all(|k| k.iter().all(|&x| x)));
+        // Two lanes share MAX_ITEMS: 10,000 items each at 4 a day; the 10,001st arrives on
+        // day 2500, so days 0 to 2499 are replayed, with the 9,997 items arrived by then.
+        let long = [trace(40_000, 4.0, 1), trace(40_000, 4.0, 1)];
+        let cut = replay(&lanes(&r, &long), 10_000.0);
+        assert!(cut.cut);
+        assert_eq!(cut.until, 2499.0);
+        for k in &cut.kept {
+            assert_eq!(k.iter().filter(|&&x| x).count(), 9_997);
+            assert!(k[..9_997].iter().all(|&x| x));
+        }
+        // Steps bound too: 100 steps an item, 200,000 a lane, fill 2,000 items, days 0 to 499.
+        let busy = [trace(40_000, 4.0, 100), trace(10, 4.0, 1)];
+        assert_eq!(replay(&lanes(&r, &busy), 10_000.0).until, 499.0);
+        // A day 0 that does not fit alone: day 0 only, and the first items of it.
+        let crowd = [trace(30_000, f64::INFINITY, 1)];
+        let day0 = replay(&lanes(&r, &crowd), 100.0);
+        assert_eq!((day0.until, day0.cut), (0.0, true));
+        assert_eq!(day0.kept[0].iter().filter(|&&x| x).count(), MAX_ITEMS);
+        assert!(day0.kept[0][..MAX_ITEMS].iter().all(|&x| x));
+    }
+
+    #[test]
+    fn the_embedded_data_cannot_end_its_script_element() {
+        let json = serde_json::json!({"title": "a <!-- <script> </script> & b > c"}).to_string();
+        let safe = script_safe(&json);
+        assert!(!safe.contains(['<', '>', '&']), "{safe}");
+        let back: Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["title"], "a <!-- <script> </script> & b > c");
     }
 }

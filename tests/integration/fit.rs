@@ -524,3 +524,90 @@ fn fit_follows_a_mapping_of_backlog_commitment_done_and_kinds() {
         "{text}"
     );
 }
+
+#[test]
+fn issue_types_that_print_alike_get_names_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real tab and the text `\t`, a real line break and the text `\n`, an empty Type beside
+    // `unspecified` and `unspecified (empty Type)`: each pair prints as one name.
+    let csv = "ID,Link,Name,Backlog,Build,Done,Type\n\
+        A,,a,2026-01-01,2026-01-02,2026-01-04,\"a\tb\"\n\
+        B,,b,2026-01-02,2026-01-03,2026-01-05,a\\tb\n\
+        C,,c,2026-01-03,2026-01-04,2026-01-06,\"new\nline\"\n\
+        D,,d,2026-01-04,2026-01-05,2026-01-07,new\\nline\n\
+        E,,e,2026-01-05,2026-01-06,2026-01-08,\n\
+        F,,f,2026-01-06,2026-01-07,2026-01-09,unspecified (empty Type)\n\
+        G,,g,2026-01-07,2026-01-08,2026-01-10,unspecified\n";
+    let h = dir.path().join("types.csv");
+    std::fs::write(&h, csv).unwrap();
+    let out = dir.path().join("types.toml");
+    let got = valueflow()
+        .arg("fit")
+        .arg(&h)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(got.status.code(), Some(0), "{stderr}");
+    let sc = scenario::load(&out).unwrap();
+    let names: Vec<&str> = sc
+        .stream
+        .work_types
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a\\tb",
+            "a\\tb-2",
+            "new\\nline",
+            "new\\nline-2",
+            "unspecified (empty Type)",
+            "unspecified (empty Type)-2",
+            "unspecified"
+        ]
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("# Note: Type \"a\\\\tb\" is written as work type `a\\tb-2`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn issue_a_stage_without_observed_durations_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing is done: Build has items that never left it, Test has none at all.
+    let csv = "ID,Link,Name,Backlog,Build,Test,Done,Type\n\
+        A,,a,2026-01-01,2026-01-05,,,Story\n\
+        B,,b,2026-01-02,2026-01-05,,,Story\n";
+    let h = dir.path().join("open.csv");
+    std::fs::write(&h, csv).unwrap();
+    let out = dir.path().join("open.toml");
+    let got = valueflow()
+        .arg("fit")
+        .arg(&h)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(got.status.code(), Some(0), "{stderr}");
+    for (stage, why) in [
+        ("Build", "2 items entered it and none has left it"),
+        ("Test", "no item has a date in it"),
+    ] {
+        let warning =
+            format!("stage `{stage}` has no observed durations ({why}): its service time is written as `fixed 0`, a placeholder");
+        assert!(
+            stderr.contains(&format!("warning: {}: {warning}", h.display())),
+            "{stderr}"
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(&format!("# WARNING: {warning}")), "{text}");
+    }
+    let summary = String::from_utf8_lossy(&got.stdout);
+    assert!(summary.contains("no observed durations"), "{summary}");
+}

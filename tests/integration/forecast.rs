@@ -198,3 +198,97 @@ fn fit_refuses_a_type_given_two_kinds_and_says_where_arrival_is_without_a_backlo
         "{toml}"
     );
 }
+
+#[test]
+fn issue_a_history_piped_to_dev_stdin_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(dir.path(), "stale.csv", STALE);
+    let from_file = valueflow()
+        .arg("forecast")
+        .arg(&h)
+        .args(["--items", "3", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(from_file.status.success());
+    // `cat stale.csv | valueflow forecast /dev/stdin`: no extension, so the header is looked
+    // at; the text read for it is the text parsed.
+    let piped = valueflow()
+        .args(["forecast", "/dev/stdin", "--items", "3", "--format", "json"])
+        .write_stdin(STALE)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(piped.status.success(), "{stderr}");
+    let a: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert_eq!(
+        a["methods"][0]["percentiles"],
+        b["methods"][0]["percentiles"]
+    );
+    assert_eq!(b["methods"][0]["history"], "/dev/stdin");
+    assert_eq!(a["from"], b["from"]);
+}
+
+#[test]
+fn issue_a_history_ending_on_9999_12_31_is_refused_at_that_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(
+        dir.path(),
+        "end.csv",
+        "ID,Link,Name,Backlog,Build,Done,Type\n\
+         A,,a,9999-12-20,9999-12-21,9999-12-25,feature\n\
+         B,,b,9999-12-21,9999-12-22,9999-12-31,feature\n",
+    );
+    for format in ["json", "table", "csv"] {
+        let out = valueflow()
+            .arg("forecast")
+            .arg(&h)
+            .args(["--items", "3", "--format", format])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("end.csv:3:6: the history runs to 9999-12-31"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("10000-"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn issue_a_history_with_nothing_done_is_refused_at_its_done_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = file(
+        dir.path(),
+        "open.csv",
+        "\nID,Link,Name,Backlog,Build,Done,Type\n\
+         A,,a,2026-01-01,2026-01-02,,feature\n",
+    );
+    valueflow()
+        .arg("forecast")
+        .arg(&h)
+        .args(["--items", "3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "open.csv:2:6: no item has a date in the last workflow column (Done): nothing to resample",
+        ));
+    // A backlog file in which everything is done: the same cell of that file.
+    let done = file(
+        dir.path(),
+        "done.csv",
+        STALE.replace(",,feature", ",2026-03-01,feature").as_str(),
+    );
+    valueflow()
+        .arg("forecast")
+        .arg(&h)
+        .arg("--backlog")
+        .arg(&done)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "done.csv:1:6: every item has a date in the last workflow column (Done)",
+        ));
+}

@@ -408,3 +408,209 @@ fn the_property_test_scenario_is_valid_with_ordinary_numbers() {
     std::fs::write(&f, text).unwrap();
     succeeds(&["run", f.to_str().unwrap(), "--quiet"]);
 }
+
+/// Runs valueflow with `args` from the project root, its standard output and error both on a
+/// pipe whose reading end is already closed (what `2>&1 | head` leaves once `head` has
+/// exited); returns its exit code (`None` if a signal ended it).
+fn with_closed_stderr(args: &[&str]) -> Option<i32> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0 as libc::c_int; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both ends are new and owned here; the reading end is closed at once.
+    let (read, write) = unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    drop(read);
+    let write2 = write.try_clone().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_valueflow"))
+        .args(args)
+        .current_dir(super::root())
+        .stdout(std::process::Stdio::from(write))
+        .stderr(std::process::Stdio::from(write2))
+        .status()
+        .unwrap()
+        .code()
+}
+
+#[test]
+fn issue_closed_stderr_messages_are_dropped_and_the_exit_code_is_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("h.csv");
+    std::fs::write(
+        &csv,
+        "ID,Link,Name,Backlog,Build,Done,Type\n\
+         A,,a,2026-01-01,2026-01-02,2026-01-04,feature\n\
+         B,,b,2026-01-02,2026-01-03,,feature\n",
+    )
+    .unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let h = csv.display().to_string();
+    // A success writes its file, warns and says "wrote" on the closed stderr: exit 0.
+    let out = path("fit.toml");
+    assert_eq!(with_closed_stderr(&["fit", &h, "--out", &out]), Some(0));
+    assert!(std::path::Path::new(&out).exists());
+    let story = path("story.toml");
+    assert_eq!(
+        with_closed_stderr(&["scenarios", "--export", "wip-limits", "--out", &story]),
+        Some(0)
+    );
+    assert!(std::path::Path::new(&story).exists());
+    let exported = path("export.csv");
+    assert_eq!(
+        with_closed_stderr(&[
+            "history",
+            "export",
+            "scenarios/mm1.toml",
+            "--out",
+            &exported
+        ]),
+        Some(0)
+    );
+    // The simulation commands too: `run --out` and `board` say "wrote", `init` what it wrote.
+    let report = path("run.json");
+    assert_eq!(
+        with_closed_stderr(&[
+            "run",
+            "scenarios/mm1.toml",
+            "--reps",
+            "2",
+            "--format",
+            "json",
+            "--out",
+            &report
+        ]),
+        Some(0)
+    );
+    assert!(std::path::Path::new(&report).exists());
+    let board = path("board.html");
+    assert_eq!(
+        with_closed_stderr(&[
+            "board",
+            "scenarios/wip-limits.toml",
+            "--horizon",
+            "30",
+            "--out",
+            &board
+        ]),
+        Some(0)
+    );
+    assert_eq!(with_closed_stderr(&["init", &path("new.toml")]), Some(0));
+    // A refusal prints its error on the closed stderr: exit 2, as on a terminal.
+    assert_eq!(
+        with_closed_stderr(&["fit", &h, "--out", &path("fit.yaml")]),
+        Some(2)
+    );
+    assert_eq!(
+        with_closed_stderr(&["forecast", &h, "--items", "0"]),
+        Some(2)
+    );
+}
+
+#[test]
+fn issue_a_scenario_name_cannot_break_out_of_the_boards_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dbl.toml");
+    let title = "Team <!-- <script> notes & </script>";
+    std::fs::write(
+        &file,
+        BASE.replace("name = \"h\"", &format!("name = {title:?}"))
+            .replace("name = \"job\"", "name = \"</script><img src=x>\""),
+    )
+    .unwrap();
+    let page = dir.path().join("board.html");
+    succeeds(&[
+        "board",
+        file.to_str().unwrap(),
+        "--policies",
+        "fifo",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = html.find(open).unwrap() + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let data = &html[start..end];
+    // Nothing in the data can end the element or open a comment that hides its end.
+    assert!(!data.contains(['<', '>', '&']), "{data}");
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["title"], title);
+    assert_eq!(v["work_types"][0], "</script><img src=x>");
+    assert_eq!(html.matches("<script").count(), 2, "the page's own two");
+}
+
+#[test]
+fn issue_scenarios_export_writes_only_a_toml_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["story.yaml", "story.json", "story"] {
+        let out = dir.path().join(name);
+        let got = Command::cargo_bin("valueflow")
+            .unwrap()
+            .args(["scenarios", "--export", "wip-limits", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&got.stderr);
+        assert_eq!(got.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains("give --out a .toml name"), "{stderr}");
+        assert!(!out.exists(), "{name} was written");
+    }
+    let out = dir.path().join("story.toml");
+    succeeds(&[
+        "scenarios",
+        "--export",
+        "wip-limits",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("[[stages]]"));
+}
+
+#[test]
+fn issue_a_long_run_is_replayed_in_part_on_a_bounded_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("mmc.html");
+    // 20,000 days at 2.7 arrivals a day: 54,000 items a lane, more than a page replays.
+    succeeds(&[
+        "board",
+        "scenarios/mmc.toml",
+        "--horizon",
+        "20000",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.len() < 8_000_000, "board.html is {} bytes", html.len());
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = html.find(open).unwrap() + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let until = v["horizon"].as_f64().unwrap();
+    assert!(until > 1000.0 && until < 20000.0, "replayed to day {until}");
+    assert_eq!(until.fract(), 0.0, "a whole day: {until}");
+    assert_eq!(v["cut"]["horizon"], 20000.0);
+    let note = v["cut"]["note"].as_str().unwrap();
+    assert!(
+        note.contains(&format!("replays days 0 to {until} of the 20000"))
+            && note.contains("--horizon"),
+        "{note}"
+    );
+    let items: usize = v["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["items"].as_array().unwrap().len())
+        .sum();
+    assert!(items <= valueflow::report::board::MAX_ITEMS, "{items}");
+    // Every day shown is shown whole: no item replayed arrives after the last day.
+    for l in v["lanes"].as_array().unwrap() {
+        for it in l["items"].as_array().unwrap() {
+            assert!(it["a"].as_f64().unwrap() <= until);
+        }
+    }
+}

@@ -337,3 +337,92 @@ fn a_simulated_forecast_counts_a_delivery_at_the_end_of_the_warm_up() {
         .success()
         .stdout(predicate::str::contains(",1,"));
 }
+
+/// A scenario of two stages named `first` and `second`, and two work types.
+fn two_stages(first: &str, second: &str) -> String {
+    format!(
+        "name = \"t\"\nhorizon = 120.0\nwarmup = 10.0\nseed = 3\npolicy = \"fifo\"\n\n\
+         [[work]]\nname = \"Story\"\narrival_rate = 0.6\n\n\
+         [[work]]\nname = \"Bug\"\nkind = \"defect\"\narrival_rate = 0.2\n\n\
+         [[stages]]\nname = {first:?}\nworkers = 2\nservice = {{ dist = \"exponential\", mean = 1.0 }}\n\n\
+         [[stages]]\nname = {second:?}\nworkers = 2\nservice = {{ dist = \"exponential\", mean = 1.0 }}\n"
+    )
+}
+
+#[test]
+fn issue_export_refuses_stage_names_that_would_not_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    for (first, second, expected) in [
+        (
+            "Build",
+            "Done",
+            "stage `Done` (stages[1]) has the name of the history's `Done` column",
+        ),
+        (
+            "backlog",
+            "Test",
+            "stage `backlog` (stages[0]) has the name of the history's `Backlog` column",
+        ),
+        (
+            "Build",
+            " type ",
+            "stage ` type ` (stages[1]) has the name of the history's `Type` column",
+        ),
+        (
+            "Build",
+            "build",
+            "stages `Build` and `build` (stages[0] and stages[1]) differ only in case",
+        ),
+    ] {
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, two_stages(first, second)).unwrap();
+        let out = dir.path().join("h.csv");
+        valueflow()
+            .args(["history", "export"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected).and(predicate::str::contains("rename")));
+        assert!(!out.exists(), "{first}, {second}: written");
+    }
+    // Whatever export accepts reads back: stages named like the columns before the workflow
+    // or after Type.
+    for (i, (first, second)) in [
+        ("ID", "Name"),
+        ("Link", "Status"),
+        ("Resolution", "Blocked Days"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("ok{i}.toml"));
+        std::fs::write(&file, two_stages(first, second)).unwrap();
+        let csv = dir.path().join(format!("ok{i}.csv"));
+        valueflow()
+            .args(["history", "export"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&csv)
+            .assert()
+            .success();
+        let fitted = dir.path().join(format!("ok{i}.fit.toml"));
+        valueflow()
+            .arg("fit")
+            .arg(&csv)
+            .arg("--out")
+            .arg(&fitted)
+            .assert()
+            .success();
+        let sc = valueflow::scenario::load(&fitted).unwrap();
+        let names: Vec<&str> = sc.stream.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, [first, second]);
+        valueflow()
+            .arg("forecast")
+            .arg(&csv)
+            .args(["--items", "5"])
+            .assert()
+            .success();
+    }
+}
