@@ -215,22 +215,61 @@ fn stat_from(running: &Running, sketch: &Sketch) -> Stat {
 }
 
 /// Folds one value per replication into a [`Stat`] whose percentiles are over replications.
+/// A metric whose every value is a whole number (a count of items, of deadlines) keeps the
+/// count of each value while there are at most [`EXACT_VALUES`] of them, and so gets exact
+/// nearest-rank percentiles: a count never reads as 83.25 items, a sketch bucket's midpoint.
 #[derive(Clone, Debug, Default)]
 pub struct MetricAccumulator {
     running: Running,
     sketch: Sketch,
+    /// Replications per whole value, while every value is whole and few are distinct.
+    exact: std::collections::BTreeMap<i64, u64>,
+    /// Some value was not whole, or too many were distinct: the sketch answers.
+    inexact: bool,
 }
+
+/// Distinct whole values kept exactly per metric, beyond which the sketch answers alone.
+pub const EXACT_VALUES: usize = 4096;
 
 impl MetricAccumulator {
     /// Adds one replication's value (NaN, e.g. no item finished, is skipped).
     pub fn add(&mut self, x: f64) {
         self.running.add(x);
         self.sketch.add(x);
+        if self.inexact || x.is_nan() {
+            return;
+        }
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            *self.exact.entry(x as i64).or_insert(0) += 1;
+        }
+        if x.fract() != 0.0 || x.abs() >= 1e15 || self.exact.len() > EXACT_VALUES {
+            self.inexact = true;
+            self.exact.clear();
+        }
     }
 
     /// The summary so far.
     pub fn stat(&self) -> Stat {
-        stat_from(&self.running, &self.sketch)
+        let s = stat_from(&self.running, &self.sketch);
+        let n: u64 = self.exact.values().sum();
+        if self.inexact || n == 0 {
+            return s;
+        }
+        // The nearest rank, as the sketch defines it.
+        let quantile = |q: f64| {
+            let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+            let mut seen = 0;
+            self.exact.iter().find_map(|(&v, &c)| {
+                seen += c;
+                (seen >= rank).then_some(v as f64)
+            })
+        };
+        Stat {
+            p50: quantile(0.50),
+            p85: quantile(0.85),
+            p95: quantile(0.95),
+            ..s
+        }
     }
 
     /// The running moments.
@@ -263,6 +302,25 @@ impl PooledAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_get_whole_percentiles() {
+        let mut counts = MetricAccumulator::default();
+        for x in [83.0, 84.0, 83.0, 90.0, 1.0] {
+            counts.add(x);
+        }
+        let s = counts.stat();
+        for q in [s.p50, s.p85, s.p95] {
+            let q = q.unwrap();
+            assert_eq!(q, q.round(), "{q}");
+        }
+        assert_eq!(s.p50, Some(83.0));
+        let mut rates = MetricAccumulator::default();
+        for x in [0.5, 1.25, 2.0] {
+            rates.add(x);
+        }
+        assert_ne!(rates.stat().p50.unwrap().fract(), 0.0);
+    }
 
     #[test]
     fn welford_matches_two_pass() {

@@ -27,10 +27,15 @@ pub fn instability(policy: &str, r: &PolicyResults) -> Option<String> {
         .then(|| format!("Under {policy}: {}", r.stability.statement))
 }
 
-/// A large amount (value, money) with a k/M suffix: 1.23M, 456k, 980.
+/// A large amount (value, money) with a k/M/B/T suffix: 1.23M, 456k, 980; beyond a thousand
+/// trillion, in scientific notation (8.44e15), so a label stays a few characters wide.
 pub fn fmt_big(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
+        Some(v) if !v.is_finite() => format!("{v}"),
+        Some(v) if v.abs() >= 1e15 => format!("{v:.2e}"),
+        Some(v) if v.abs() >= 1e12 => format!("{:.2}T", v / 1e12),
+        Some(v) if v.abs() >= 1e9 => format!("{:.2}B", v / 1e9),
         Some(v) if v.abs() >= 1e6 => format!("{:.2}M", v / 1e6),
         Some(v) if v.abs() >= 1e4 => format!("{:.0}k", v / 1e3),
         Some(v) if v.abs() >= 1e3 => format!("{:.1}k", v / 1e3),
@@ -580,5 +585,22 @@ pub fn headline(r: &CompareReport) -> String {
             fmt_big(Some(v)),
             fmt_big(Some(other))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_big;
+
+    #[test]
+    fn big_amounts_stay_a_few_characters_wide() {
+        assert_eq!(fmt_big(Some(980.0)), "980");
+        assert_eq!(fmt_big(Some(1_234.0)), "1.2k");
+        assert_eq!(fmt_big(Some(456_000.0)), "456k");
+        assert_eq!(fmt_big(Some(1_230_000.0)), "1.23M");
+        assert_eq!(fmt_big(Some(-4_500_000_000.0)), "-4.50B");
+        assert_eq!(fmt_big(Some(8_443_478_921_297.78e6)), "8.44e18");
+        assert_eq!(fmt_big(Some(2.5e12)), "2.50T");
+        assert_eq!(fmt_big(None), "-");
     }
 }

@@ -161,7 +161,10 @@ fn whisker(x: f64, lo: f64, hi: f64, cap: f64) -> Vec<PathElement<(f64, f64)>> {
 /// Tick labels: whole numbers without decimals, others with as many as they deserve and no
 /// trailing zeros ("0.5", "1.5", not "0.500", "1.50").
 fn tick(v: &f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e6 {
+    if v.abs() >= 1e6 {
+        // Seven digits and more read better with a suffix: 2.50M, 1.20B.
+        fmt_big(Some(*v))
+    } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         let s = fmt_num(Some(*v));
