@@ -1543,7 +1543,7 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
 /// common random numbers, ranked by value realised (or cycle time when no value is modelled).
 fn advise(args: AdviseArgs) -> Result<(), CliError> {
     use crate::experiment::paired::{self, World};
-    use crate::report::paired::{advice_table, rank, Advice, Move};
+    use crate::report::paired::{advice_table, rank, Advice, Move, Ranking};
     let c = &args.common;
     let overrides = paired_checks(c, "advise", args.policy.clone())?;
     let base = resolve(scenario::load_with(&args.file, &c.settings())?, &overrides)?;
@@ -1589,32 +1589,22 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     for s in &paired.summaries {
         within_limits(&base, &base.policy, s)?;
     }
-    let by_value = base.stream.has_value();
+    let results = crate::report::PolicyResults::new(&base, &paired.summaries[0]);
+    let ranking = Ranking::choose(base.stream.has_value(), results.stability.steady_state);
     let mut moves: Vec<Move> = variants
         .iter()
         .enumerate()
         .map(|(i, (name, stage, change, _))| {
-            Move::new(
-                name.clone(),
-                stage,
-                *change,
-                &paired.deltas[i + 1],
-                by_value,
-            )
+            Move::new(name.clone(), stage, *change, &paired.deltas[i + 1], ranking)
         })
         .collect();
-    let statement = rank(&mut moves, by_value);
-    let results = crate::report::PolicyResults::new(&base, &paired.summaries[0]);
+    let statement = rank(&mut moves, ranking);
     let advice = Advice {
         scenario: base.name.clone(),
         policy: base.policy.clone(),
         replications: base.replications,
         seed: base.seed,
-        ranked_by: if by_value {
-            "value_realised"
-        } else {
-            "cycle_time"
-        },
+        ranked_by: ranking.metric(),
         constraint: results.bottleneck.as_ref().map(|b| b.statement.clone()),
         moves,
         statement,

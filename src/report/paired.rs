@@ -210,7 +210,8 @@ pub struct Advice {
     pub replications: u64,
     /// The base seed.
     pub seed: u64,
-    /// What ranks the moves: `value_realised`, or `cycle_time` when no value is modelled.
+    /// What ranks the moves ([`Ranking`]): `value_realised`; without value, `throughput` when
+    /// today's run is not a steady state, else `cycle_time`.
     pub ranked_by: &'static str,
     /// The constraint today, in plain words.
     pub constraint: Option<String>,
@@ -220,18 +221,64 @@ pub struct Advice {
     pub statement: String,
 }
 
+/// What ranks `advise`'s moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ranking {
+    /// Value realised: whenever the scenario models value.
+    Value,
+    /// Throughput: without value, when today's run is not a steady state. Work piles up, so
+    /// what matters is how much more gets done; cycle time counts only the items that finish
+    /// (censored by the horizon), and can even rise when more of the long-waiting ones do.
+    Throughput,
+    /// Cycle time: without value, in a steady state, where throughput is the arrival rate
+    /// whatever the staffing.
+    CycleTime,
+}
+
+impl Ranking {
+    /// The ranking for a scenario that models value (`valued`) or not, whose run today is a
+    /// steady state (`steady`) or not.
+    pub fn choose(valued: bool, steady: bool) -> Ranking {
+        match (valued, steady) {
+            (true, _) => Ranking::Value,
+            (false, false) => Ranking::Throughput,
+            (false, true) => Ranking::CycleTime,
+        }
+    }
+
+    /// The metric's name (as in [`crate::experiment::paired::METRICS`]).
+    pub fn metric(self) -> &'static str {
+        match self {
+            Ranking::Value => "value_realised",
+            Ranking::Throughput => "throughput",
+            Ranking::CycleTime => "cycle_time",
+        }
+    }
+
+    /// True when more of the metric is better.
+    fn higher_is_better(self) -> bool {
+        self != Ranking::CycleTime
+    }
+
+    /// The deciding difference of a move.
+    fn of(self, m: &Move) -> &Stat {
+        match self {
+            Ranking::Value => &m.value_realised,
+            Ranking::Throughput => &m.throughput,
+            Ranking::CycleTime => &m.cycle_time,
+        }
+    }
+}
+
 impl Move {
-    /// The move `name` of `change` workers at `stage`, from its paired differences.
-    pub fn new(name: String, stage: &str, change: i32, d: &Delta, by_value: bool) -> Move {
-        let deciding = if by_value {
-            "value_realised"
-        } else {
-            "cycle_time"
-        };
+    /// The move `name` of `change` workers at `stage`, from its paired differences, judged by
+    /// `ranking`.
+    pub fn new(name: String, stage: &str, change: i32, d: &Delta, ranking: Ranking) -> Move {
+        let deciding = ranking.metric();
         let share = d.better(deciding);
         let s = d.metric(deciding);
         let helps = match (s.mean, s.ci95) {
-            (Some(m), Some(c)) if by_value => m - c > 0.0,
+            (Some(m), Some(c)) if ranking.higher_is_better() => m - c > 0.0,
             (Some(m), Some(c)) => m + c < 0.0,
             _ => false,
         };
@@ -251,12 +298,12 @@ impl Move {
 }
 
 /// Orders moves best first and states the advice.
-pub fn rank(moves: &mut [Move], by_value: bool) -> String {
+pub fn rank(moves: &mut [Move], ranking: Ranking) -> String {
     let key = |m: &Move| {
-        let x = if by_value {
-            m.value_realised.mean.unwrap_or(f64::NEG_INFINITY)
-        } else {
-            -m.cycle_time.mean.unwrap_or(f64::INFINITY)
+        let x = match ranking.of(m).mean {
+            Some(x) if ranking.higher_is_better() => x,
+            Some(x) => -x,
+            None => f64::NEG_INFINITY,
         };
         if x.is_nan() {
             f64::NEG_INFINITY
@@ -265,11 +312,7 @@ pub fn rank(moves: &mut [Move], by_value: bool) -> String {
         }
     };
     moves.sort_by(|a, b| key(b).total_cmp(&key(a)));
-    let what = if by_value {
-        "value realised"
-    } else {
-        "cycle time"
-    };
+    let what = ranking.metric().replace('_', " ");
     match moves.iter().find(|m| m.change > 0 && m.helps) {
         Some(best) => {
             let cheap: Vec<&str> = moves
@@ -277,7 +320,7 @@ pub fn rank(moves: &mut [Move], by_value: bool) -> String {
                 .filter(|m| m.change < 0)
                 .filter(|m| {
                     // Removing a person costs nothing measurable.
-                    let s = if by_value { &m.value_realised } else { &m.cycle_time };
+                    let s = ranking.of(m);
                     matches!((s.mean, s.ci95), (Some(x), Some(c)) if (x - c) <= 0.0 && (x + c) >= 0.0)
                 })
                 .map(|m| m.name.as_str())
@@ -286,7 +329,7 @@ pub fn rank(moves: &mut [Move], by_value: bool) -> String {
                 "{} helps most: {} changes by {} (P(helps) {}).",
                 best.name,
                 what,
-                signed(if by_value { &best.value_realised } else { &best.cycle_time }),
+                signed(ranking.of(best)),
                 fmt_share(best.p_helps, best.p_helps_ci95_low, best.p_helps_ci95_high)
             );
             if !cheap.is_empty() {

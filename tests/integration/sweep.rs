@@ -440,6 +440,44 @@ fn advise_staffs_the_constraint_not_the_longest_queue() {
 
 /// A quiet line (deterministic work, little demand) has nothing to gain from people: the
 /// advice says capacity is not the problem.
+/// An overloaded line without value: work piles up, so the moves are ranked by throughput, and
+/// the constraint's extra worker comes first though it lengthens the cycle time of the items
+/// that finish (more of the long-waiting ones do).
+#[test]
+fn advise_ranks_by_throughput_where_work_piles_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("over.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "overloaded"
+horizon = 365
+warmup = 60
+replications = 10
+[[work]]
+name = "f"
+arrival_rate = 5.0
+[[stages]]
+name = "a"
+wip_limit = 3
+service = { dist = "exponential", mean = 1.0 }
+[[stages]]
+name = "b"
+service = { dist = "exponential", mean = 0.5 }
+"#,
+    )
+    .unwrap();
+    let advice = json_of(&["advise", path.to_str().unwrap(), "--format", "json", "-q"]);
+    assert_eq!(advice["ranked_by"], "throughput", "{advice:#}");
+    let first = &advice["moves"][0];
+    assert_eq!(first["name"], "+1 a", "{advice:#}");
+    assert_eq!(first["helps"], true);
+    assert!(advice["statement"]
+        .as_str()
+        .unwrap()
+        .starts_with("+1 a helps most: throughput changes by +"));
+}
+
 #[test]
 fn advise_says_when_no_move_helps() {
     let advice = json_of(&[
