@@ -183,6 +183,7 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
         Verdict::Unstable => {
             let wip = mean(&s.wip_growth_per_month);
             let limited = vs.stages.iter().all(|st| st.wip_limit.is_some());
+            let ignored = !s.honours_wip_limits;
             let where_ = if wip >= threshold {
                 let part = if wip > growth {
                     // The backlog feeds the work in progress: it shrinks as WIP grows.
@@ -192,12 +193,17 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
                 } else {
                     format!(", {wip:.1} of them committed")
                 };
-                let why = if limited {
+                let why = if ignored {
+                    " (the policy starts everything, ignoring the WIP limits)"
+                } else if limited {
                     ", though every stage has a WIP limit: the work in progress is still filling up to the limits, or the policy starts work beyond them"
                 } else {
                     " (no WIP limit holds the work in progress: a stage has none, or the policy ignores them)"
                 };
                 format!("{part}{why}")
+            } else if ignored {
+                // A start-everything policy holds no limit: the team's juggling capacity does.
+                " in the backlog (the committed part stays steady)".to_string()
             } else {
                 " in the backlog (the WIP limits hold the committed part steady)".to_string()
             };

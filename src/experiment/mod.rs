@@ -184,6 +184,8 @@ pub struct RunSummary {
     pub outcome_focused: bool,
     /// True if the policy measures delivered slices and acts on the signals (closes the loop).
     pub measures: bool,
+    /// True if the policy honours the stages' WIP limits (not a start-everything policy).
+    pub honours_wip_limits: bool,
     /// Replications run.
     pub replications: u64,
     /// Lead time in days, arrival to delivery (the customer's view); percentiles of
@@ -420,6 +422,7 @@ impl<'a> Accumulator<'a> {
             policy: policy.name().to_string(),
             outcome_focused: policy.outcome_focused(),
             measures: policy.measures(),
+            honours_wip_limits: policy.discipline() == crate::policy::Discipline::Limits,
             replications: self.n,
             lead_time: self.lead_time.stat(),
             cycle_time: self.cycle_time.stat(),

@@ -407,3 +407,19 @@ service = { dist = "fixed", value = 0.2 }
         .expect("a share");
     assert!(share <= 100.0, "{line}");
 }
+
+/// A start-everything policy ignores the WIP limits: the stability statement says so, rather
+/// than crediting (or blaming) limits it never honoured.
+#[test]
+fn a_start_everything_policy_is_not_said_to_honour_wip_limits() {
+    let sc = scenario("outcomes.toml");
+    let p = policy::by_name("feature-factory").unwrap();
+    let r = valueflow::experiment::run(&sc.stream, p.as_ref(), sc.seed, 10, |_| {});
+    let st = diagnosis::stability(&r, &sc.stream);
+    eprintln!("{}", st.statement);
+    assert_eq!(st.verdict, diagnosis::Verdict::Unstable);
+    assert!(st
+        .statement
+        .contains("the policy starts everything, ignoring the WIP limits"));
+    assert!(!st.statement.contains("the WIP limits hold"));
+}
