@@ -383,18 +383,13 @@ fn held_back_by(vs: &ValueStream) -> String {
         .filter_map(|st| {
             let every = st.release_every?;
             Some(if every >= window {
+                // `{}` of an f64 prints no needless decimals: 500, 2.5.
                 format!(
-                    "{}'s release train (every {} days, longer than the {} days measured)",
-                    st.name,
-                    fmt_days(every),
-                    fmt_days(window)
+                    "{}'s release train (every {every} days, longer than the {window} days measured)",
+                    st.name
                 )
             } else {
-                format!(
-                    "{}'s release train (every {} days)",
-                    st.name,
-                    fmt_days(every)
-                )
+                format!("{}'s release train (every {every} days)", st.name)
             })
         })
         .collect();
@@ -405,15 +400,6 @@ fn held_back_by(vs: &ValueStream) -> String {
         return "the WIP limits (work waits for room, not for people)".to_string();
     }
     "the way work is started (the policy, rework or batching)".to_string()
-}
-
-/// Days without needless decimals: 14, 2.5.
-fn fmt_days(d: f64) -> String {
-    if d.fract() == 0.0 && d.abs() < 1e15 {
-        format!("{d:.0}")
-    } else {
-        format!("{d}")
-    }
 }
 
 #[cfg(test)]

@@ -239,10 +239,12 @@ impl MetricAccumulator {
         if self.inexact || x.is_nan() {
             return;
         }
-        if x.fract() == 0.0 && x.abs() < 1e15 {
+        // Whole and small enough to be an i64 exactly (infinities have a NaN fraction).
+        let whole = x.fract() == 0.0 && x.abs() < 1e15;
+        if whole {
             *self.exact.entry(x as i64).or_insert(0) += 1;
         }
-        if x.fract() != 0.0 || x.abs() >= 1e15 || self.exact.len() > EXACT_VALUES {
+        if !whole || self.exact.len() > EXACT_VALUES {
             self.inexact = true;
             self.exact.clear();
         }
