@@ -1,11 +1,12 @@
 //! The event calendar: pending events ordered by (time, insertion sequence).
 //!
 //! Most value streams keep a handful of events pending (an arrival per work type, a completion
-//! per busy worker, a release train). For those the calendar is a vector sorted latest first:
-//! the next event is popped from its end, and a new one is put in place by a binary search and
-//! a short move, cheaper than a heap's sifting. Past [`Calendar::LARGE`] pending events it
-//! becomes a binary heap, and turns back into a sorted vector when it falls to
-//! [`Calendar::SMALL`]; both pop events in exactly the same order.
+//! per busy worker, a release train). For those the calendar is an unordered list: scheduling
+//! appends, and the next event is found by a scan for the smallest key, done without
+//! data-dependent branches and then swapped out of the list. A sorted list or a heap spends
+//! about as many comparisons, but on branches the processor cannot predict. Past
+//! [`Calendar::LARGE`] pending events it becomes a binary heap, and turns back into a list when
+//! it falls to [`Calendar::SMALL`]; both pop events in exactly the same order.
 
 use super::Time;
 use std::cmp::Ordering;
@@ -55,9 +56,14 @@ impl<E> Ord for Entry<E> {
 
 /// Pending events in time order; simultaneous events come out in the order they were scheduled.
 pub struct Calendar<E> {
-    /// While small: the pending events sorted latest first (the next one is last).
-    sorted: Vec<Entry<E>>,
-    /// While large: the pending events as a heap (`sorted` is then empty).
+    /// While small: the pending events' times, in no order (kept apart, so that finding the
+    /// earliest reads nothing else).
+    times: Vec<f64>,
+    /// While small: their insertion sequence numbers, in the order of `times`.
+    seqs: Vec<u64>,
+    /// While small: the pending events, in the order of `times`.
+    events: Vec<E>,
+    /// While large: the pending events as a heap (the lists are then empty).
     heap: BinaryHeap<Entry<E>>,
     large: bool,
     next_seq: u64,
@@ -73,7 +79,9 @@ impl<E> Calendar<E> {
     /// An empty calendar.
     pub fn new() -> Self {
         Calendar {
-            sorted: Vec::new(),
+            times: Vec::new(),
+            seqs: Vec::new(),
+            events: Vec::new(),
             heap: BinaryHeap::new(),
             large: false,
             next_seq: 0,
@@ -82,7 +90,7 @@ impl<E> Calendar<E> {
 
     /// Pending events above which the calendar becomes a heap.
     pub const LARGE: usize = 32;
-    /// Pending events at which a heap turns back into a sorted vector.
+    /// Pending events at which a heap turns back into a list.
     pub const SMALL: usize = 8;
 
     /// Schedules `event` to happen at `time`.
@@ -106,47 +114,94 @@ impl<E> Calendar<E> {
             seq,
             event,
         };
-        if !self.large && self.sorted.len() < Self::LARGE {
-            // Latest first. Its sequence number is the largest yet, so it comes after every
-            // entry at its time: it goes before the first entry not later than it (times
-            // alone decide).
-            let at = self
-                .sorted
-                .iter()
-                .position(|e| e.time_bits <= bits)
-                .unwrap_or(self.sorted.len());
-            self.sorted.insert(at, entry);
+        if !self.large && self.times.len() < Self::LARGE {
+            self.times.push(f64::from_bits(bits));
+            self.seqs.push(seq);
+            self.events.push(entry.event);
         } else {
             self.push_large(entry);
         }
     }
 
-    /// [`Calendar::schedule`] into a heap (made from the sorted vector when it outgrows it).
+    /// [`Calendar::schedule`] into a heap (made from the list when it outgrows it).
     #[inline(never)]
     fn push_large(&mut self, entry: Entry<E>) {
         if !self.large {
-            self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
+            let times = std::mem::take(&mut self.times);
+            let seqs = std::mem::take(&mut self.seqs);
+            let events = std::mem::take(&mut self.events);
+            self.heap = times
+                .into_iter()
+                .zip(seqs)
+                .zip(events)
+                .map(|((time, seq), event)| Entry {
+                    time_bits: time.to_bits(),
+                    seq,
+                    event,
+                })
+                .collect();
             self.large = true;
         }
         self.heap.push(entry);
+    }
+
+    /// Index in the lists of the earliest event, the first scheduled of the earliest time (the
+    /// list is not empty). (time, sequence) pairs are distinct, so the answer does not depend
+    /// on the lists' order.
+    #[inline(always)]
+    fn earliest(&self) -> usize {
+        // Which entry is earliest is a coin toss to the processor, so both passes avoid
+        // branches on it: the earliest time by `minsd`, then its index as a sum of indices
+        // masked by equality (a branch or a conditional move carried from one entry to the
+        // next cost a fifth of the engine's time).
+        let times = &self.times;
+        let mut first = times[0];
+        for &t in &times[1..] {
+            first = if t < first { t } else { first };
+        }
+        let (mut count, mut index) = (0usize, 0usize);
+        for (i, &t) in times.iter().enumerate() {
+            let at = usize::from(t == first);
+            count += at;
+            index += at.wrapping_neg() & i;
+        }
+        if count == 1 {
+            return index;
+        }
+        // Simultaneous events: the first scheduled.
+        (0..times.len())
+            .filter(|&i| times[i] == first)
+            .min_by_key(|&i| self.seqs[i])
+            .expect("invariant: the earliest time is some entry's")
     }
 
     /// Removes and returns the earliest event if it happens no later than `horizon`.
     #[inline]
     pub fn pop_until(&mut self, horizon: Time) -> Option<(Time, E)> {
         if !self.large {
-            if self.sorted.last()?.time() > horizon {
+            if self.times.is_empty() {
                 return None;
             }
-            return self.sorted.pop().map(|e| (e.time(), e.event));
+            let at = self.earliest();
+            // Scheduled times passed `schedule`'s check, so none is NaN.
+            let time = Time::from_days_unchecked(self.times[at]);
+            if time > horizon {
+                return None;
+            }
+            self.times.swap_remove(at);
+            self.seqs.swap_remove(at);
+            return Some((time, self.events.swap_remove(at)));
         }
         if self.heap.peek()?.time() > horizon {
             return None;
         }
         let next = self.heap.pop().map(|e| (e.time(), e.event));
         if self.heap.len() <= Self::SMALL {
-            // Ascending in the heap's order is latest first.
-            self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+            for entry in std::mem::take(&mut self.heap).into_vec() {
+                self.times.push(f64::from_bits(entry.time_bits));
+                self.seqs.push(entry.seq);
+                self.events.push(entry.event);
+            }
             self.large = false;
         }
         next
@@ -154,7 +209,7 @@ impl<E> Calendar<E> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.sorted.len() + self.heap.len()
+        self.times.len() + self.heap.len()
     }
 
     /// True when nothing is scheduled.
@@ -164,7 +219,9 @@ impl<E> Calendar<E> {
 
     /// Forgets every pending event, keeping the allocation for reuse.
     pub fn clear(&mut self) {
-        self.sorted.clear();
+        self.times.clear();
+        self.seqs.clear();
+        self.events.clear();
         self.heap.clear();
         self.large = false;
         self.next_seq = 0;
@@ -188,7 +245,7 @@ mod tests {
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
     }
 
-    /// Grows the calendar past `LARGE` (a heap) and drains it below `SMALL` (sorted again),
+    /// Grows the calendar past `LARGE` (a heap) and drains it below `SMALL` (a list again),
     /// in waves, interleaving pushes and pops with many ties: every pop must be the earliest
     /// pending event, ties in scheduling order, as a plain sort of the pending events says.
     #[test]

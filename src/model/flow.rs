@@ -31,7 +31,7 @@
 //! loop back would deadlock a full pull system. The stage then admits no new work until it is
 //! below its limit again.
 
-use super::{Kind, Urgency, ValueStream};
+use super::{Dist, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
 use crate::metrics::{
     Exceeded, Part, Recorder, ReplicationResult, StepState, Trace, TraceStep, TracedItem, WorkDone,
@@ -387,6 +387,9 @@ pub struct FlowSim<'a> {
     free_spawns: Vec<u32>,
     expected_work: Vec<f64>,
     remaining_shares: Vec<f64>,
+    /// The service time distribution of each work type at each stage (work type major), looked
+    /// up once per start: one load fewer than [`ValueStream::service`] on the hot path.
+    service: Vec<&'a Dist>,
     /// Each stage's mean service time divided by its workers.
     days_per_item: Vec<f64>,
     completion_cv: f64,
@@ -523,6 +526,9 @@ impl<'a> FlowSim<'a> {
                 .collect(),
             remaining_shares: (0..vs.work_types.len())
                 .flat_map(|w| (0..vs.stages.len()).map(move |s| vs.remaining_share(w, s)))
+                .collect(),
+            service: (0..vs.work_types.len())
+                .flat_map(|w| (0..vs.stages.len()).map(move |s| vs.service(w, s)))
                 .collect(),
             days_per_item: vs
                 .stages
@@ -1031,8 +1037,8 @@ impl<'a> FlowSim<'a> {
                 drag
             };
             let item = self.items.get_mut(id);
-            let service =
-                vs.service(item.work_type(), s).sample(&mut item.rng) * item.size * factor;
+            let dist = self.service[item.work_type() * vs.stages.len() + s];
+            let service = dist.sample(&mut item.rng) * item.size * factor;
             item.service = service;
             self.effort_started[item.kind.index()] += service;
             let queued_since = item.since;
