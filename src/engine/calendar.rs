@@ -183,11 +183,13 @@ impl<E> Calendar<E> {
                 return None;
             }
             let at = self.earliest();
-            // Scheduled times passed `schedule`'s check, so none is NaN.
-            let time = Time::from_days_unchecked(self.times[at]);
-            if time > horizon {
+            // Scheduled times passed `schedule`'s check: none is NaN or -0.0, so the plain
+            // comparison orders them as `Time` does.
+            let days = self.times[at];
+            if days > horizon.days() {
                 return None;
             }
+            let time = Time::from_days_unchecked(days);
             self.times.swap_remove(at);
             self.seqs.swap_remove(at);
             return Some((time, self.events.swap_remove(at)));

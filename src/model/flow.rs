@@ -320,6 +320,11 @@ struct StageState {
     wip: u32,
     /// Most items the stage held at once.
     peak_wip: u32,
+    /// Items its workers may have in service at once: workers times the items each juggles
+    /// (kept here, beside `busy`, as it is read at every start).
+    capacity: u32,
+    /// Items it may hold: its WIP limit where one applies, `u32::MAX` otherwise.
+    limit: u32,
 }
 
 /// The events of the flow model.
@@ -495,8 +500,17 @@ impl<'a> FlowSim<'a> {
             items: ItemTable::default(),
             backlog: VecDeque::new(),
             rank: policy.backlog_rank(),
-            stages: (0..vs.stages.len())
-                .map(|_| StageState::default())
+            stages: vs
+                .stages
+                .iter()
+                .map(|stage| StageState {
+                    capacity: stage.workers * juggle,
+                    limit: match stage.wip_limit {
+                        Some(limit) if !ignore_limits => limit,
+                        _ => u32::MAX,
+                    },
+                    ..StageState::default()
+                })
                 .collect(),
             arrivals: (0..vs.work_types.len() as u64)
                 .map(|w| rng::stream(&[rep_key, STREAM_ARRIVALS, w]))
@@ -826,10 +840,8 @@ impl<'a> FlowSim<'a> {
 
     #[inline]
     fn has_room(&self, s: usize) -> bool {
-        match self.vs.stages[s].wip_limit {
-            Some(limit) if !self.ignore_limits => self.stages[s].wip < limit,
-            _ => true,
-        }
+        let st = &self.stages[s];
+        st.wip < st.limit
     }
 
     #[inline]
@@ -995,7 +1007,7 @@ impl<'a> FlowSim<'a> {
     fn try_start(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
         // Half the calls find nothing to start: they cost a check, not a call.
         let st = &self.stages[s];
-        if !st.queue.is_empty() && st.busy < self.vs.stages[s].workers * self.juggle {
+        if !st.queue.is_empty() && st.busy < st.capacity {
             self.start_waiting(s, now, cal);
         }
     }
@@ -1005,7 +1017,7 @@ impl<'a> FlowSim<'a> {
     fn start_waiting(&mut self, s: usize, now: Time, cal: &mut Calendar<Event>) {
         let vs = self.vs;
         let workers = vs.stages[s].workers;
-        let capacity = workers * self.juggle;
+        let capacity = self.stages[s].capacity;
         // Debt only changes on delivery: one multiplier for every item started now.
         let drag = vs
             .debt
