@@ -100,6 +100,34 @@ impl<E> Calendar<E> {
     // Inlined where events are scheduled: the call cost a tenth of the engine's time.
     #[inline(always)]
     pub fn schedule(&mut self, time: Time, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.schedule_as(time, seq, event);
+    }
+
+    /// Reserves `n` consecutive sequence numbers and returns the first: events scheduled later
+    /// with [`Calendar::schedule_reserved`] and these numbers come out, among simultaneous
+    /// events, where they would have had they all been scheduled now. A model with a long
+    /// series of events known in advance keeps only the next one pending.
+    pub fn reserve(&mut self, n: u64) -> u64 {
+        let first = self.next_seq;
+        self.next_seq += n;
+        first
+    }
+
+    /// Schedules `event` at `time` with the sequence number `seq`, one [`Calendar::reserve`]
+    /// returned (each used once).
+    #[inline]
+    pub fn schedule_reserved(&mut self, time: Time, seq: u64, event: E) {
+        debug_assert!(
+            seq < self.next_seq,
+            "invariant: a reserved sequence number"
+        );
+        self.schedule_as(time, seq, event);
+    }
+
+    #[inline(always)]
+    fn schedule_as(&mut self, time: Time, seq: u64, event: E) {
         let days = time.days();
         assert!(
             days >= 0.0,
@@ -107,8 +135,6 @@ impl<E> Calendar<E> {
         );
         // +0.0 and -0.0 compare equal but differ in bits; keys use +0.0.
         let bits = (days + 0.0).to_bits();
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let entry = Entry {
             time_bits: bits,
             seq,
@@ -127,19 +153,18 @@ impl<E> Calendar<E> {
     #[inline(never)]
     fn push_large(&mut self, entry: Entry<E>) {
         if !self.large {
-            let times = std::mem::take(&mut self.times);
-            let seqs = std::mem::take(&mut self.seqs);
-            let events = std::mem::take(&mut self.events);
-            self.heap = times
-                .into_iter()
-                .zip(seqs)
-                .zip(events)
+            // Drained, not taken: both forms keep their allocations for the next change.
+            let entries = self
+                .times
+                .drain(..)
+                .zip(self.seqs.drain(..))
+                .zip(self.events.drain(..))
                 .map(|((time, seq), event)| Entry {
                     time_bits: time.to_bits(),
                     seq,
                     event,
-                })
-                .collect();
+                });
+            self.heap.extend(entries);
             self.large = true;
         }
         self.heap.push(entry);
@@ -199,7 +224,7 @@ impl<E> Calendar<E> {
         }
         let next = self.heap.pop().map(|e| (e.time(), e.event));
         if self.heap.len() <= Self::SMALL {
-            for entry in std::mem::take(&mut self.heap).into_vec() {
+            for entry in self.heap.drain() {
                 self.times.push(f64::from_bits(entry.time_bits));
                 self.seqs.push(entry.seq);
                 self.events.push(entry.event);

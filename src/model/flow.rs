@@ -405,6 +405,8 @@ pub struct FlowSim<'a> {
     /// The stages whose WIP limit applies (none when the policy ignores limits).
     limited: Vec<usize>,
     effort_started: [f64; 4],
+    /// The calendar sequence number reserved for checkpoint 0 (checkpoint `k` has `k` more).
+    snapshot_seq: u64,
     trace: Option<Trace>,
     rec: Recorder,
 }
@@ -555,6 +557,7 @@ impl<'a> FlowSim<'a> {
             uncommitted: 0,
             limited,
             effort_started: [0.0; 4],
+            snapshot_seq: 0,
             trace: None,
             rec,
         }
@@ -591,9 +594,11 @@ impl<'a> FlowSim<'a> {
                 cal.schedule(now + every, Event::Release(s as u16));
             }
         }
-        for (k, &t) in self.vs.checkpoints.iter().enumerate() {
-            cal.schedule(Time::from_days(t), Event::Snapshot(k as u16));
-        }
+        // Only the next checkpoint is pending (a long list of far events would slow every
+        // step of the calendar), each with the place among simultaneous events it would have
+        // had scheduled now.
+        self.snapshot_seq = cal.reserve(self.vs.checkpoints.len() as u64);
+        self.schedule_snapshot(0, cal);
         self.pull_into(0, now, cal);
     }
 
@@ -638,6 +643,14 @@ impl<'a> FlowSim<'a> {
             obs.peak_wip = st.peak_wip;
         }
         (result, self.trace)
+    }
+
+    /// Schedules checkpoint `k`, if there is one.
+    fn schedule_snapshot(&self, k: usize, cal: &mut Calendar<Event>) {
+        if let Some(&t) = self.vs.checkpoints.get(k) {
+            let seq = self.snapshot_seq + k as u64;
+            cal.schedule_reserved(Time::from_days(t), seq, Event::Snapshot(k as u16));
+        }
     }
 
     fn schedule_arrival(&mut self, w: usize, now: Time, cal: &mut Calendar<Event>) {
@@ -1534,6 +1547,7 @@ impl Model for FlowSim<'_> {
             }
             Event::Feedback(epic, slice) => self.feedback(epic, slice, now, cal),
             Event::Snapshot(k) => {
+                self.schedule_snapshot(usize::from(k) + 1, cal);
                 let defects = self.live_by_kind[Kind::Defect.index()];
                 let live = self.items.len() as u64;
                 let wip = live - self.uncommitted;
