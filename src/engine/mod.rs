@@ -7,7 +7,7 @@
 //!
 //! Key types:
 //! - [`Time`]: an instant in simulated days, totally ordered (never NaN).
-//! - [`Calendar`]: a binary heap keyed by (time, insertion sequence), so simultaneous events are
+//! - [`Calendar`]: pending events ordered by (time, insertion sequence), so simultaneous events are
 //!   handled in the order they were scheduled and runs are deterministic.
 //! - [`rng`]: seeding of portable, version-stable generators from (seed, stream ids).
 
