@@ -295,7 +295,7 @@ mod tests {
                 seq += 1;
             }
             let pops = if grow {
-                usize::from(!r.next_u64().is_multiple_of(3))
+                usize::from(r.next_u64() % 3 != 0)
             } else {
                 2
             };
