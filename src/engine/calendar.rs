@@ -175,7 +175,7 @@ impl<E> Calendar<E> {
         // Which entry is earliest is a coin toss to the processor, so both passes avoid
         // branches on it: the earliest time by `minsd`, then its index as a sum of indices
         // masked by equality (a branch or a conditional move carried from one entry to the
-        // next cost a fifth of the engine's time).
+        // next cost a tenth of the engine's time).
         let times = &self.times;
         let mut first = times[0];
         for &t in &times[1..] {
