@@ -17,6 +17,12 @@
 //! - `replications_threads`: `experiment::run` of 32 replications of 20,000 days on a rayon pool
 //!   of 1 and of 2 threads, to show how replications scale over cores (folding included).
 //!
+//! - `calendar_hold`: the calendar alone, in the classic hold model: `n` events pending, each
+//!   step pops the earliest and schedules it again an exponential time later (1,000,000 steps),
+//!   through `engine::Calendar` and through the `BinaryHeap` of the minimal loop, for `n` = 4,
+//!   9 (the benchmark model: an arrival and up to 8 busy workers), 20 and 30. Both must pop the
+//!   same events in the same order.
+//!
 //! Every bench checks, outside the timed loop or at negligible cost, that the event count lies
 //! in the range the model implies, so a broken model cannot make a bench silently measure
 //! nothing.
@@ -28,7 +34,7 @@ use divan::Bencher;
 use rand_distr::{Distribution, Exp};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
-use valueflow::engine::rng;
+use valueflow::engine::{rng, Calendar, Time};
 use valueflow::experiment;
 use valueflow::model::{flow, Dist, Stage, ValueStream, WorkType};
 use valueflow::policy::{Order, RulePolicy};
@@ -260,4 +266,71 @@ fn replications_threads(bencher: Bencher, threads: usize) {
         assert_eq!(summary.events, events, "results do not depend on threads");
         summary
     });
+}
+
+/// Steps of the hold model.
+const HOLD_STEPS: u64 = 1_000_000;
+
+/// The hold model on `engine::Calendar`: returns the sum of the events popped (a checksum).
+fn hold_calendar(n: u64) -> u64 {
+    let mut r = rng::stream(&[SEED]);
+    let exp = Exp::new(1.0).expect("positive rate");
+    let mut cal = Calendar::new();
+    for e in 0..n {
+        cal.schedule(Time::from_days(exp.sample(&mut r)), e);
+    }
+    let far = Time::from_days(f64::MAX);
+    let mut sum = 0u64;
+    for _ in 0..HOLD_STEPS {
+        let (now, e) = cal.pop_until(far).expect("n events stay pending");
+        sum = sum.wrapping_mul(31).wrapping_add(e);
+        cal.schedule(now + exp.sample(&mut r), e);
+    }
+    sum
+}
+
+/// The hold model on the minimal loop's `BinaryHeap`, with the same draws.
+fn hold_heap(n: u64) -> u64 {
+    let mut r = rng::stream(&[SEED]);
+    let exp = Exp::new(1.0).expect("positive rate");
+    let mut heap = BinaryHeap::new();
+    let mut seq = 0u64;
+    for e in 0..n {
+        heap.push(Entry {
+            time: exp.sample(&mut r),
+            seq,
+            event: Ev::Done(e as u8),
+        });
+        seq += 1;
+    }
+    let mut sum = 0u64;
+    for _ in 0..HOLD_STEPS {
+        let Entry { time, event, .. } = heap.pop().expect("n events stay pending");
+        let Ev::Done(e) = event else {
+            unreachable!("only completions are scheduled")
+        };
+        sum = sum.wrapping_mul(31).wrapping_add(u64::from(e));
+        heap.push(Entry {
+            time: time + exp.sample(&mut r),
+            seq,
+            event,
+        });
+        seq += 1;
+    }
+    sum
+}
+
+#[divan::bench(args = [4, 9, 20, 30], sample_count = 10, sample_size = 1)]
+fn calendar_hold(bencher: Bencher, n: u64) {
+    assert_eq!(hold_calendar(n), hold_heap(n), "both pop the same events");
+    bencher
+        .counter(ItemsCount::new(HOLD_STEPS))
+        .bench_local(|| hold_calendar(divan::black_box(n)));
+}
+
+#[divan::bench(args = [4, 9, 20, 30], sample_count = 10, sample_size = 1)]
+fn calendar_hold_binary_heap(bencher: Bencher, n: u64) {
+    bencher
+        .counter(ItemsCount::new(HOLD_STEPS))
+        .bench_local(|| hold_heap(divan::black_box(n)));
 }
