@@ -16,16 +16,16 @@
 //!   machine: single runs vary by 10-20% on a shared virtual machine).
 //! - `replications_threads`: `experiment::run` of 32 replications of 20,000 days on a rayon pool
 //!   of 1 and of 2 threads, to show how replications scale over cores (folding included).
+//! - `calendar_hold` and `calendar_hold_binary_heap`: the calendar alone, in the classic hold
+//!   model: `n` events pending, each step pops the earliest and schedules it again an
+//!   exponential time later (1,000,000 steps), through `engine::Calendar` and through the
+//!   `BinaryHeap` of the minimal loop, for `n` = 4, 9 (the benchmark model: an arrival and up to
+//!   8 busy workers), 20 and 30.
 //!
-//! - `calendar_hold`: the calendar alone, in the classic hold model: `n` events pending, each
-//!   step pops the earliest and schedules it again an exponential time later (1,000,000 steps),
-//!   through `engine::Calendar` and through the `BinaryHeap` of the minimal loop, for `n` = 4,
-//!   9 (the benchmark model: an arrival and up to 8 busy workers), 20 and 30. Both must pop the
-//!   same events in the same order.
-//!
-//! Every bench checks, outside the timed loop or at negligible cost, that the event count lies
-//! in the range the model implies, so a broken model cannot make a bench silently measure
-//! nothing.
+//! Every model bench checks, outside the timed loop or at negligible cost, that the event count
+//! lies in the range the model implies, so a broken model cannot make a bench silently measure
+//! nothing; `calendar_hold` first checks that both calendars pop the same events in the same
+//! order.
 //!
 //! Run with `cargo bench --bench engine` (a single bench: `cargo bench --bench engine -- engine_full`).
 
