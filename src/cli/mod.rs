@@ -19,6 +19,7 @@ mod progress;
 use crate::experiment;
 use crate::experiment::precision::{until_precise, Precision, TARGETS};
 use crate::experiment::sweep::{Axis, Shard};
+use crate::metrics::TraceBound;
 use crate::model::flow;
 use crate::report::chart::{self, ChartData, ChartKind};
 use crate::report::pack;
@@ -834,12 +835,28 @@ fn run_for_charts(sc: Scenario, c: &Comparing) -> Result<Charted, CliError> {
     let traced = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-    let (_, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+    // The item-level charts' trace is bounded: a run too long to trace whole is charted up to
+    // the last whole day its trace knows, and the charts say so.
+    let (_, trace) =
+        flow::simulate_traced_bounded(&sc.stream, traced.as_ref(), sc.seed, 0, TraceBound::CHARTS);
+    let until = trace.until(sc.stream.horizon);
+    let trace = if trace.cut.is_some() {
+        trace.as_of(until)
+    } else {
+        trace
+    };
     if let Some(day) = c.aging_day {
         if !(day > 0.0 && day <= sc.stream.horizon) {
             return Err(CliError::Input(format!(
                 "--aging-day must be a day within the run (0 to {}], got {day}",
                 sc.stream.horizon
+            )));
+        }
+        if day > until {
+            return Err(CliError::Input(format!(
+                "--aging-day {day} is past day {until}, the last the item charts show: their trace keeps at most {} items and {} moves (shorten the run with --set horizon=DAYS to chart it whole)",
+                TraceBound::CHARTS.items,
+                TraceBound::CHARTS.steps
             )));
         }
     }
@@ -1663,7 +1680,14 @@ fn board_page(sc: &Scenario) -> Result<String, CliError> {
             let p = sc
                 .policy_named(name)
                 .ok_or_else(|| CliError::Input(format!("unknown policy `{name}`")))?;
-            Ok(flow::simulate_traced(&sc.stream, p.as_ref(), sc.seed, 0))
+            let bound = crate::report::board::bound(sc.compare.len());
+            Ok(flow::simulate_traced_bounded(
+                &sc.stream,
+                p.as_ref(),
+                sc.seed,
+                0,
+                bound,
+            ))
         })
         .collect::<Result<Vec<_>, CliError>>()?;
     let lanes: Vec<Lane<'_>> = sc

@@ -23,4 +23,4 @@ pub use sketch::Sketch;
 pub use stats::{
     t_quantile_975, MetricAccumulator, PooledAccumulator, Running, Stat, TimeAverage, TimeTrend,
 };
-pub use trace::{StepState, Trace, TraceStep, TracedItem};
+pub use trace::{StepState, Trace, TraceBound, TraceStep, TracedItem};

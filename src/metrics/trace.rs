@@ -1,6 +1,7 @@
 //! A per-item trace of one replication, for charts that show individual items (cumulative flow
 //! diagram, cycle-time scatterplot, run charts, aging WIP). Only recorded on request: its memory
-//! grows with the items of that one replication.
+//! grows with the items of that one replication, so a trace may be bounded ([`TraceBound`]):
+//! once full, it records nothing more, and says from which day ([`Trace::cut`]).
 
 use crate::model::Kind;
 
@@ -97,9 +98,201 @@ impl TracedItem {
     }
 }
 
-/// Every item of one replication.
-#[derive(Clone, Debug, Default)]
+/// The most a trace holds: past either count it stops (see [`Trace::cut`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceBound {
+    /// Items traced.
+    pub items: usize,
+    /// Steps of all traced items together.
+    pub steps: usize,
+}
+
+impl TraceBound {
+    /// No bound: every item of the replication (`history export`, forecasts).
+    pub const NONE: TraceBound = TraceBound {
+        items: usize::MAX,
+        steps: usize::MAX,
+    };
+
+    /// The bound of the item-level charts: a few hundred megabytes at most, and every bundled
+    /// scenario traced whole (the longest, `mmc.toml`, has about 540,000 items).
+    pub const CHARTS: TraceBound = TraceBound {
+        items: 1_000_000,
+        steps: 10_000_000,
+    };
+}
+
+/// Every item of one replication, or, for a bounded trace that filled up, every item up to the
+/// day it stopped.
+#[derive(Clone, Debug)]
 pub struct Trace {
-    /// The items, in creation order.
+    /// The items, in creation order (which is their order of arrival).
     pub items: Vec<TracedItem>,
+    /// The day the trace stopped because it was full, if it did: nothing from that moment on
+    /// is recorded (no new item, step, commitment, delivery or drop), so the trace knows the
+    /// state of the value stream at every day before it and nothing after.
+    pub cut: Option<f64>,
+    bound: TraceBound,
+    steps: usize,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace::bounded(TraceBound::NONE)
+    }
+}
+
+impl Trace {
+    /// An empty trace that records at most `bound`.
+    pub fn bounded(bound: TraceBound) -> Self {
+        Trace {
+            items: Vec::new(),
+            cut: None,
+            bound,
+            steps: 0,
+        }
+    }
+
+    /// True if `items` more items and `steps` more steps fit.
+    #[inline]
+    pub fn has_room(&self, items: usize, steps: usize) -> bool {
+        self.items.len().saturating_add(items) <= self.bound.items
+            && self.steps.saturating_add(steps) <= self.bound.steps
+    }
+
+    /// Counts one more step (pushed by the caller).
+    #[inline]
+    pub fn count_step(&mut self) {
+        self.steps += 1;
+    }
+
+    /// The last whole day the trace knows entirely, for a run of `horizon` days: the horizon,
+    /// or the last whole day before it was cut (day 0 if it was cut on day 0, when that day is
+    /// known only in part).
+    pub fn until(&self, horizon: f64) -> f64 {
+        match self.cut {
+            Some(cut) => ((cut.ceil() - 1.0).max(0.0)).min(horizon),
+            None => horizon,
+        }
+    }
+
+    /// The trace as it stood at the end of day `day`: the items arrived by then, with what
+    /// happened to them by then (later commitments, stage entries, steps, deliveries and drops
+    /// left out).
+    pub fn as_of(&self, day: f64) -> Trace {
+        let by = |t: Option<f64>| t.filter(|&t| t <= day);
+        let items: Vec<TracedItem> = self
+            .items
+            .iter()
+            .filter(|it| it.arrival <= day)
+            .map(|it| TracedItem {
+                kind: it.kind,
+                arrival: it.arrival,
+                committed: by(it.committed),
+                entered: it
+                    .entered
+                    .iter()
+                    .map(|&e| if e <= day { e } else { f64::NAN })
+                    .collect(),
+                delivered: by(it.delivered),
+                dropped: by(it.dropped),
+                work_type: it.work_type,
+                bet: it.bet,
+                failed_bet: it.failed_bet,
+                steps: it.steps.iter().filter(|s| s.time <= day).copied().collect(),
+            })
+            .collect();
+        let steps = items.iter().map(|it| it.steps.len()).sum();
+        Trace {
+            items,
+            cut: self.cut,
+            bound: self.bound,
+            steps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(arrival: f64, delivered: Option<f64>, steps: &[f64]) -> TracedItem {
+        TracedItem {
+            kind: Kind::Feature,
+            arrival,
+            committed: Some(arrival + 1.0),
+            entered: vec![arrival, arrival + 1.0],
+            delivered,
+            dropped: None,
+            work_type: 0,
+            bet: None,
+            failed_bet: false,
+            steps: steps
+                .iter()
+                .map(|&time| TraceStep {
+                    time,
+                    stage: 0,
+                    state: StepState::Queued,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn until_is_the_last_whole_day_before_the_cut() {
+        let mut t = Trace::default();
+        assert_eq!(t.until(100.0), 100.0);
+        for (cut, until) in [
+            (5.3, 5.0),
+            (5.0, 4.0),
+            (0.0, 0.0),
+            (0.5, 0.0),
+            (250.0, 100.0),
+        ] {
+            t.cut = Some(cut);
+            assert_eq!(t.until(100.0), until, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn as_of_forgets_what_happened_after_the_day() {
+        let t = Trace {
+            items: vec![
+                item(1.0, Some(4.0), &[1.0, 2.5, 4.0]),
+                item(3.0, Some(9.0), &[3.0, 4.0, 9.0]),
+                item(6.0, None, &[6.0]),
+            ],
+            ..Trace::default()
+        };
+        let at = t.as_of(4.0);
+        assert_eq!(
+            at.items.len(),
+            2,
+            "the item arrived on day 6 is not there yet"
+        );
+        assert_eq!(at.items[0].delivered, Some(4.0));
+        assert_eq!(
+            at.items[1].delivered, None,
+            "delivered on day 9, after the day"
+        );
+        assert_eq!(at.items[1].committed, Some(4.0));
+        assert_eq!(at.items[1].steps.len(), 2);
+        assert_eq!(at.items[0].entered, vec![1.0, 2.0]);
+        let early = t.as_of(1.5);
+        assert_eq!(early.items.len(), 1);
+        assert_eq!(early.items[0].committed, None);
+        assert!(early.items[0].entered[1].is_nan());
+        assert_eq!(early.steps, 1);
+    }
+
+    #[test]
+    fn a_bounded_trace_has_room_up_to_its_bound() {
+        let mut t = Trace::bounded(TraceBound { items: 1, steps: 2 });
+        assert!(t.has_room(1, 2));
+        assert!(!t.has_room(2, 0) && !t.has_room(0, 3));
+        t.items.push(item(0.0, None, &[]));
+        t.count_step();
+        assert!(t.has_room(0, 1) && !t.has_room(1, 0) && !t.has_room(0, 2));
+        assert!(Trace::default().has_room(usize::MAX, usize::MAX));
+    }
 }

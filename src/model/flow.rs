@@ -34,7 +34,8 @@
 use super::{Dist, Kind, Urgency, ValueStream};
 use crate::engine::{self, rng, Calendar, Model, Time};
 use crate::metrics::{
-    Exceeded, Part, Recorder, ReplicationResult, StepState, Trace, TraceStep, TracedItem, WorkDone,
+    Exceeded, Part, Recorder, ReplicationResult, StepState, Trace, TraceBound, TraceStep,
+    TracedItem, WorkDone,
 };
 use crate::policy::{belief, BacklogRank, Context, Discipline, Policy, Step};
 use rand::Rng;
@@ -407,13 +408,16 @@ pub struct FlowSim<'a> {
     effort_started: [f64; 4],
     /// The calendar sequence number reserved for checkpoint 0 (checkpoint `k` has `k` more).
     snapshot_seq: u64,
+    /// The trace while it records.
     trace: Option<Trace>,
+    /// The trace once full (bounded traces only): it records nothing more.
+    full_trace: Option<Trace>,
     rec: Recorder,
 }
 
 /// Runs replication `index` of `vs` under `policy`, seeded from `seed`.
 pub fn simulate(vs: &ValueStream, policy: &dyn Policy, seed: u64, index: u64) -> ReplicationResult {
-    run_replication(vs, policy, seed, index, false).0
+    run_replication(vs, policy, seed, index, None).0
 }
 
 /// [`simulate`], also returning the trace of every item (for charts of one replication).
@@ -423,7 +427,19 @@ pub fn simulate_traced(
     seed: u64,
     index: u64,
 ) -> (ReplicationResult, Trace) {
-    let (r, t) = run_replication(vs, policy, seed, index, true);
+    simulate_traced_bounded(vs, policy, seed, index, TraceBound::NONE)
+}
+
+/// [`simulate_traced`] with a trace that stops once it holds `bound` (see [`Trace::cut`]); the
+/// replication's results are the same whatever the bound.
+pub fn simulate_traced_bounded(
+    vs: &ValueStream,
+    policy: &dyn Policy,
+    seed: u64,
+    index: u64,
+    bound: TraceBound,
+) -> (ReplicationResult, Trace) {
+    let (r, t) = run_replication(vs, policy, seed, index, Some(bound));
     (r, t.expect("invariant: tracing was requested"))
 }
 
@@ -432,12 +448,10 @@ fn run_replication(
     policy: &dyn Policy,
     seed: u64,
     index: u64,
-    traced: bool,
+    trace: Option<TraceBound>,
 ) -> (ReplicationResult, Option<Trace>) {
     let mut sim = FlowSim::new(vs, policy, seed, index);
-    if traced {
-        sim.trace = Some(Trace::default());
-    }
+    sim.trace = trace.map(Trace::bounded);
     let mut cal = Calendar::new();
     sim.start(&mut cal);
     let end = engine::run(
@@ -559,6 +573,7 @@ impl<'a> FlowSim<'a> {
             effort_started: [0.0; 4],
             snapshot_seq: 0,
             trace: None,
+            full_trace: None,
             rec,
         }
     }
@@ -642,7 +657,22 @@ impl<'a> FlowSim<'a> {
         for (obs, st) in result.stages.iter_mut().zip(&self.stages) {
             obs.peak_wip = st.peak_wip;
         }
-        (result, self.trace)
+        (result, self.trace.or(self.full_trace))
+    }
+
+    /// Makes sure the trace, if it records, has room for `items` more items and `steps` more
+    /// steps; if not, it is full from `now` on and records nothing more.
+    #[inline]
+    fn trace_room(&mut self, items: usize, steps: usize, now: Time) {
+        if self
+            .trace
+            .as_ref()
+            .is_some_and(|t| !t.has_room(items, steps))
+        {
+            let mut t = self.trace.take().expect("invariant: checked just above");
+            t.cut = Some(now.days());
+            self.full_trace = Some(t);
+        }
     }
 
     /// Schedules checkpoint `k`, if there is one.
@@ -772,6 +802,7 @@ impl<'a> FlowSim<'a> {
         if epic != NO_EPIC {
             self.items.bets[epic as usize].ideal_work += size * self.expected_work[w];
         }
+        self.trace_room(1, 0, now);
         let traced = match &mut self.trace {
             Some(t) => {
                 t.items.push(TracedItem {
@@ -989,7 +1020,22 @@ impl<'a> FlowSim<'a> {
             self.uncommitted -= 1;
             self.rec.committed(now.days());
         }
+        if self.trace.is_some() {
+            self.trace_admit(s, id, now);
+        }
+        let st = &mut self.stages[s];
+        st.wip += 1;
+        st.peak_wip = st.peak_wip.max(st.wip);
+        st.queue.push_back(id);
+    }
+
+    /// Records in the trace that item `id` entered stage `s` (queued, or back for rework).
+    #[inline(never)]
+    fn trace_admit(&mut self, s: usize, id: ItemId, now: Time) {
+        self.trace_room(0, 1, now);
+        let item = self.items.get(id);
         if let Some(t) = &mut self.trace {
+            t.count_step();
             let traced = &mut t.items[item.traced as usize];
             if s == self.vs.commitment && traced.committed.is_none() {
                 traced.committed = Some(now.days());
@@ -1009,10 +1055,6 @@ impl<'a> FlowSim<'a> {
                 state,
             });
         }
-        let st = &mut self.stages[s];
-        st.wip += 1;
-        st.peak_wip = st.peak_wip.max(st.wip);
-        st.queue.push_back(id);
     }
 
     /// Starts waiting items in stage `s` while it has free capacity.
@@ -1135,7 +1177,11 @@ impl<'a> FlowSim<'a> {
     /// Records in the trace, if any, that item `id` is now `state` in stage `s`.
     #[inline]
     fn step(&mut self, id: ItemId, s: usize, state: StepState, now: Time) {
+        if self.trace.is_some() {
+            self.trace_room(0, 1, now);
+        }
         if let Some(t) = &mut self.trace {
+            t.count_step();
             t.items[self.items.get(id).traced as usize]
                 .steps
                 .push(TraceStep {

@@ -14,7 +14,7 @@
 //! so, instead of a page of hundreds of megabytes that no browser could play.
 
 use super::chart::KIND_COLORS;
-use crate::metrics::{ReplicationResult, StepState, Trace};
+use crate::metrics::{ReplicationResult, StepState, Trace, TraceBound};
 use crate::scenario::Scenario;
 use serde_json::{json, Value};
 
@@ -29,6 +29,17 @@ pub const MAX_ITEMS: usize = 20_000;
 /// with the items, this keeps a page to a few megabytes (the stories have up to 10,000 steps
 /// a lane).
 pub const MAX_STEPS: usize = 400_000;
+
+/// The trace a board of `lanes` lanes needs of each: one item and one step past its share of
+/// [`MAX_ITEMS`] and [`MAX_STEPS`], so that [`replay`] sees where the share runs out, and
+/// nothing more (a long run is not traced whole only to be cut).
+pub fn bound(lanes: usize) -> TraceBound {
+    let share = lanes.max(1);
+    TraceBound {
+        items: MAX_ITEMS / share + 1,
+        steps: MAX_STEPS / share + 1,
+    }
+}
 
 /// How much of the run a board replays.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +56,8 @@ pub struct Replay {
 /// [`MAX_ITEMS`] and [`MAX_STEPS`]; else the items arrived by the last whole day before the
 /// first arrival that would not fit in some lane, so that every day shown is shown whole.
 /// (Only when the items at day 0 alone do not fit is a day shown in part: then the first of
-/// them in order of arrival.)
+/// them in order of arrival.) A lane's trace that was cut (see [`bound`]) ends the replay by
+/// the last whole day it knows.
 pub fn replay(lanes: &[Lane<'_>], horizon: f64) -> Replay {
     let share = lanes.len().max(1);
     let (max_items, max_steps) = (MAX_ITEMS / share, MAX_STEPS / share);
@@ -55,7 +67,10 @@ pub fn replay(lanes: &[Lane<'_>], horizon: f64) -> Replay {
         ix.sort_by(|&a, &b| trace.items[a].arrival.total_cmp(&trace.items[b].arrival));
         ix
     };
-    let mut until = horizon;
+    let mut until = lanes
+        .iter()
+        .map(|l| l.trace.until(horizon))
+        .fold(horizon, f64::min);
     for l in lanes {
         let (mut items, mut steps) = (0usize, 0usize);
         for i in order(l.trace) {
@@ -127,6 +142,7 @@ fn hex(c: plotters::style::RGBColor) -> String {
 /// The replay data of `lanes` on `sc`, as the page reads it: the part [`replay`] keeps, with
 /// a `cut` note when that is not the whole run.
 pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
+    let lanes_in = lanes;
     let vs = &sc.stream;
     let replay = replay(lanes, vs.horizon);
     let stages: Vec<Value> = vs
@@ -157,17 +173,21 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
                 .zip(kept)
                 .filter(|(_, &keep)| keep)
                 .map(|(it, _)| {
+                    // What happened by the last day replayed: the page plays no further, and a
+                    // trace cut for its size knows no more (see `bound`).
+                    let by = |t: Option<f64>| t.filter(|&t| t <= replay.until).map(days);
                     let steps: Vec<Value> = it
                         .steps
                         .iter()
+                        .filter(|s| s.time <= replay.until)
                         .flat_map(|s| [days(s.time), json!(s.stage), json!(state_code(s.state))])
                         .collect();
                     json!({
                         "k": it.kind.index(),
                         "w": it.work_type,
                         "a": days(it.arrival),
-                        "d": it.delivered.map(days),
-                        "x": it.dropped.map(days),
+                        "d": by(it.delivered),
+                        "x": by(it.dropped),
                         "f": it.failed_bet,
                         "b": it.bet,
                         "s": steps,
@@ -196,10 +216,16 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
     });
     if replay.cut {
         // The lane that lost the most items speaks for the page.
+        // Every item the run created counts, traced or not (a lane's trace stops once it has
+        // what the board can show: see `bound`).
         let (shown, total) = replay
             .kept
             .iter()
-            .map(|k| (k.iter().filter(|&&x| x).count(), k.len()))
+            .zip(lanes_in)
+            .map(|(k, l)| {
+                let shown = k.iter().filter(|&&x| x).count();
+                (shown, (l.result.arrived as usize).max(k.len()))
+            })
             .max_by_key(|&(shown, total)| total - shown)
             .unwrap_or((0, 0));
         data["cut"] = json!({
@@ -293,6 +319,53 @@ mod tests {
         }
     }
 
+    /// A long run's lanes are traced only as far as the board can show, and the page is the
+    /// one the whole traces give.
+    #[test]
+    fn bounded_traces_give_the_page_the_whole_traces_give() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc.toml");
+        let mut sc = crate::scenario::load(&path).unwrap();
+        sc.stream.horizon = 20_000.0;
+        let names = ["fifo", "shortest-first"];
+        let run = |bound: TraceBound| {
+            names
+                .iter()
+                .map(|name| {
+                    let p = sc.policy_named(name).unwrap();
+                    crate::model::flow::simulate_traced_bounded(&sc.stream, p.as_ref(), 1, 0, bound)
+                })
+                .collect::<Vec<_>>()
+        };
+        let (whole, bounded) = (run(TraceBound::NONE), run(bound(names.len())));
+        fn lanes<'a>(runs: &'a [(ReplicationResult, Trace)], names: &[&'a str]) -> Vec<Lane<'a>> {
+            runs.iter()
+                .zip(names)
+                .map(|((result, trace), policy)| Lane {
+                    policy,
+                    color: "#777777".into(),
+                    result,
+                    trace,
+                })
+                .collect()
+        }
+        for (w, b) in whole.iter().zip(&bounded) {
+            assert!(b.1.cut.is_some() && b.1.items.len() < w.1.items.len() / 4);
+        }
+        let page = data(&sc, &lanes(&bounded, &names));
+        assert!(page["cut"].is_object());
+        // Compared as text: a failure prints where they differ, not two pages.
+        let (a, b) = (
+            page.to_string(),
+            data(&sc, &lanes(&whole, &names)).to_string(),
+        );
+        let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y);
+        assert!(
+            at.is_none() && a.len() == b.len(),
+            "the pages differ from byte {at:?}: {:?}",
+            at.map(|i| &a[i.saturating_sub(200)..(i + 200).min(a.len())])
+        );
+    }
+
     /// A trace of `n` items, item i arriving on day `i / per_day` with `steps` steps each.
     fn trace(n: usize, per_day: f64, steps: usize) -> Trace {
         use crate::metrics::{TraceStep, TracedItem};
@@ -320,7 +393,9 @@ mod tests {
                 }
             })
             .collect();
-        Trace { items }
+        let mut t = Trace::default();
+        t.items = items;
+        t
     }
 
     fn lanes<'a>(r: &'a ReplicationResult, traces: &'a [Trace]) -> Vec<Lane<'a>> {

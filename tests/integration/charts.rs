@@ -22,6 +22,24 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
     (be(&bytes[16..20]), be(&bytes[20..24]))
 }
 
+/// The scenario's `compare` policies on `replications` replications, its first as baseline.
+fn comparison(sc: &scenario::Scenario, replications: u64) -> experiment::Comparison {
+    let policies: Vec<_> = sc
+        .compare
+        .iter()
+        .map(|n| sc.policy_named(n).unwrap())
+        .collect();
+    experiment::compare(
+        &sc.stream,
+        &policies,
+        0,
+        &sc.key_results,
+        sc.seed,
+        replications,
+        |_| {},
+    )
+}
+
 /// All text in an SVG document, after checking that it parses.
 fn svg_text(svg: &str) -> String {
     let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
@@ -72,20 +90,7 @@ fn every_chart_renders_for_every_scenario() {
         for kr in &mut sc.key_results {
             kr.checkpoint = 1;
         }
-        let policies: Vec<_> = sc
-            .compare
-            .iter()
-            .map(|n| sc.policy_named(n).unwrap())
-            .collect();
-        let cmp = experiment::compare(
-            &sc.stream,
-            &policies,
-            0,
-            &sc.key_results,
-            sc.seed,
-            3,
-            |_| {},
-        );
+        let cmp = comparison(&sc, 3);
         let traced = sc.policy_named(&sc.policy).unwrap();
         let (result, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
         // The data behind the item charts: the trace agrees with the replication's counts.
@@ -736,20 +741,7 @@ fn titles_fit_and_legends_clear_the_data() {
     let mut sc = scenario::load(&root().join("scenarios/outcomes.toml")).unwrap();
     sc.name = "A very long scenario name that a facilitator typed in full, with the team, the quarter and the question all in it".into();
     sc.stream.horizon = 200.0;
-    let policies: Vec<_> = sc
-        .compare
-        .iter()
-        .map(|n| sc.policy_named(n).unwrap())
-        .collect();
-    let cmp = experiment::compare(
-        &sc.stream,
-        &policies,
-        0,
-        &sc.key_results,
-        sc.seed,
-        4,
-        |_| {},
-    );
+    let cmp = comparison(&sc, 4);
     let traced = sc.policy_named(&sc.policy).unwrap();
     let (_, trace) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
     let data = ChartData {
@@ -813,4 +805,55 @@ fn titles_fit_and_legends_clear_the_data() {
             "the legend entry {name} overlaps the bars (top at {bars_top})"
         );
     }
+}
+
+/// A trace cut for its size is charted up to the last whole day it knows: the trace charts'
+/// x axis stops there and their footnote says so, while the comparison charts still cover the
+/// whole run; the cut charts are those of the same run traced whole and shortened to that day.
+#[test]
+fn a_bounded_trace_is_charted_up_to_its_last_whole_day() {
+    use valueflow::metrics::TraceBound;
+    let mut sc = scenario::load(&root().join("scenarios/mm1.toml")).unwrap();
+    sc.stream.horizon = 2000.0;
+    sc.stream.warmup = 100.0;
+    sc.stream.checkpoints = vec![sc.stream.horizon];
+    let cmp = comparison(&sc, 2);
+    let traced = sc.policy_named(&sc.policy).unwrap();
+    let bound = TraceBound {
+        items: 500,
+        steps: usize::MAX,
+    };
+    let (_, cut) = flow::simulate_traced_bounded(&sc.stream, traced.as_ref(), sc.seed, 0, bound);
+    let until = cut.until(sc.stream.horizon);
+    assert!(until > 100.0 && until < 1000.0, "cut at day {until}");
+    let cut = cut.as_of(until);
+    let (_, whole) = flow::simulate_traced(&sc.stream, traced.as_ref(), sc.seed, 0);
+    let whole_short = whole.as_of(until);
+    let mut short = sc.clone();
+    short.stream.horizon = until;
+    let data = |sc, trace| ChartData {
+        scenario: sc,
+        comparison: &cmp,
+        traced_policy: &sc.policy,
+        trace,
+        aging_day: None,
+    };
+    let note = format!("days 0 to {until} of 2000 (trace bounded)");
+    for kind in [
+        ChartKind::Cfd,
+        ChartKind::Wip,
+        ChartKind::CycleTime,
+        ChartKind::AgingWip,
+    ] {
+        let svg = chart::svg(kind, &data(&sc, &cut)).unwrap();
+        let text = svg_text(&svg);
+        assert!(text.contains(&note), "{}: {text}", kind.name());
+        // The same chart as the whole trace's on a run that ended on that day, note aside.
+        let expected = chart::svg(kind, &data(&short, &whole_short)).unwrap();
+        let strip = |s: &str| s.replace(&format!(" · {note}"), "");
+        assert_eq!(strip(&svg), strip(&expected), "{}", kind.name());
+    }
+    // A comparison chart is about every replication, whole: no note.
+    let text = svg_text(&chart::svg(ChartKind::ValueOverTime, &data(&sc, &cut)).unwrap());
+    assert!(!text.contains("trace bounded"), "{text}");
 }

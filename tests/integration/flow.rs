@@ -423,3 +423,58 @@ fn a_start_everything_policy_is_not_said_to_honour_wip_limits() {
         .contains("the policy starts everything, ignoring the WIP limits"));
     assert!(!st.statement.contains("the WIP limits hold"));
 }
+
+/// A bounded trace stops once full and then records nothing more: up to the last whole day it
+/// knows, it is exactly the unbounded trace, and the replication's results do not depend on
+/// the bound. Tried with the bound met by items, by steps, and never met.
+#[test]
+fn a_bounded_trace_is_the_whole_trace_up_to_its_cut() {
+    use valueflow::metrics::TraceBound;
+    for (file, policy) in [("delivery-team.toml", "cd3"), ("outcomes.toml", "outcome")] {
+        let sc = scenario(file);
+        let p = sc.policy_named(policy).unwrap();
+        let (whole_result, whole) = flow::simulate_traced(&sc.stream, p.as_ref(), sc.seed, 0);
+        assert_eq!(whole.cut, None);
+        let total_steps: usize = whole.items.iter().map(|it| it.steps.len()).sum();
+        let bounds = [
+            TraceBound {
+                items: whole.items.len() / 3,
+                steps: usize::MAX,
+            },
+            TraceBound {
+                items: usize::MAX,
+                steps: total_steps / 2,
+            },
+            TraceBound {
+                items: whole.items.len(),
+                steps: total_steps,
+            },
+        ];
+        for bound in bounds {
+            let (result, cut) =
+                flow::simulate_traced_bounded(&sc.stream, p.as_ref(), sc.seed, 0, bound);
+            assert_eq!(format!("{result:?}"), format!("{whole_result:?}"), "{file}");
+            assert!(cut.items.len() <= bound.items, "{file} {bound:?}");
+            let steps: usize = cut.items.iter().map(|it| it.steps.len()).sum();
+            assert!(steps <= bound.steps, "{file} {bound:?}");
+            let until = cut.until(sc.stream.horizon);
+            if bound.items == whole.items.len() && bound.steps == total_steps {
+                // Exactly full, never over: nothing is cut.
+                assert_eq!(cut.cut, None, "{file}");
+                assert_eq!(format!("{:?}", cut.items), format!("{:?}", whole.items));
+            } else {
+                let day = cut.cut.expect("the bound is met before the horizon");
+                assert!(
+                    until < day && until < sc.stream.horizon,
+                    "{file} {until} {day}"
+                );
+                assert!(until > 0.0, "{file}: cut on day {day}");
+            }
+            assert_eq!(
+                format!("{:?}", cut.as_of(until).items),
+                format!("{:?}", whole.as_of(until).items),
+                "{file} {bound:?}: the bounded trace up to day {until}"
+            );
+        }
+    }
+}

@@ -600,6 +600,15 @@ fn issue_a_long_run_is_replayed_in_part_on_a_bounded_board() {
             && note.contains("--horizon"),
         "{note}"
     );
+    // The note counts the run's items, not only those traced (the trace stops once the board
+    // has what it can show).
+    let total: usize = note
+        .split(" of ")
+        .nth(2)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no item count in: {note}"));
+    assert!((50_000..60_000).contains(&total), "{note}");
     let items: usize = v["lanes"]
         .as_array()
         .unwrap()

@@ -57,9 +57,23 @@ pub(super) fn chart<DB: DrawingBackend>(
             | ChartKind::AgingWip
     );
     let reps = d.comparison.policies.first().map_or(0, |p| p.replications);
+    // A trace cut for its size (see `TraceBound`) is charted up to the last day it knows whole,
+    // as if the run ended there, and the note says so.
+    let horizon = d.scenario.stream.horizon;
+    let until = d.trace.until(horizon);
+    let shortened = (traced && until < horizon).then(|| {
+        let mut sc = d.scenario.clone();
+        sc.stream.horizon = until;
+        sc
+    });
     let note = if traced {
+        let part = if shortened.is_some() {
+            format!(" · days 0 to {until} of {horizon} (trace bounded)")
+        } else {
+            String::new()
+        };
         format!(
-            "One replication (replication 0, the same items for every policy) under policy {} · seed {} · valueflow {}",
+            "One replication (replication 0, the same items for every policy) under policy {}{part} · seed {} · valueflow {}",
             d.traced_policy,
             d.scenario.seed,
             env!("CARGO_PKG_VERSION")
@@ -101,6 +115,14 @@ pub(super) fn chart<DB: DrawingBackend>(
         .margin(18, 0, 0, 0)
         .titled(&title, (FONT, size, FontStyle::Bold))
         .ck(kind)?;
+    let shortened_data = shortened.as_ref().map(|scenario| ChartData {
+        scenario,
+        comparison: d.comparison,
+        traced_policy: d.traced_policy,
+        trace: d.trace,
+        aging_day: d.aging_day,
+    });
+    let d = shortened_data.as_ref().unwrap_or(d);
     match kind {
         ChartKind::OutputVsOutcome => output_vs_outcome(root, &body, d, kind),
         ChartKind::ValueDifference => value_difference(root, &body, d, kind),
