@@ -215,7 +215,12 @@ pub(super) fn fit(args: FitArgs) -> Result<(), CliError> {
     };
     // The same type given two kinds: which did the user mean?
     for (i, (t, k)) in args.kinds.iter().enumerate() {
-        if let Some((_, other)) = args.kinds[..i].iter().find(|(u, o)| u == t && o != k) {
+        // Types and kinds match ignoring case (see `mapping::Workflow::kind_of`).
+        let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+        if let Some((_, other)) = args.kinds[..i]
+            .iter()
+            .find(|(u, o)| same(u, t) && !same(o, k))
+        {
             return Err(CliError::Input(format!(
                 "--kind {t}={k} contradicts --kind {t}={other}: give each type one kind"
             )));
@@ -300,7 +305,9 @@ fn input_kind(path: &Path) -> Result<Input, CliError> {
         return Ok(Input::Scenario);
     }
     let text = read_text(path)?;
+    // A byte-order mark (spreadsheet exports write one) is not part of the first field.
     let header: Vec<String> = text
+        .trim_start_matches('\u{feff}')
         .lines()
         .next()
         .unwrap_or("")

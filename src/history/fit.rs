@@ -295,7 +295,7 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
             TypeFit {
                 name: label,
                 kind: w.kind_of(name),
-                kind_mapped: w.kinds.contains_key(name),
+                kind_mapped: w.maps(name),
                 n,
                 rate: n as f64 / t as f64,
                 interval: poisson_rate_interval(n, t as f64),

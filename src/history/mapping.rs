@@ -73,7 +73,8 @@ pub struct Workflow {
     pub commitment: usize,
     /// The done column.
     pub done: usize,
-    /// `Type` values the mapping names, with their kinds.
+    /// `Type` values the mapping names (trimmed and lowercased: see [`Workflow::kind_of`]),
+    /// with their kinds.
     pub kinds: BTreeMap<String, Kind>,
     /// `Type` values the mapping names that the history does not have (harmless, but worth
     /// a word: a typo looks the same).
@@ -163,7 +164,8 @@ impl Mapping {
             self.done = flags.done;
         }
         for (t, k) in flags.kinds {
-            self.kinds.retain(|(old, _)| old.name != t.name);
+            self.kinds
+                .retain(|(old, _)| type_key(&old.name) != type_key(&t.name));
             self.kinds.push((t, k));
         }
         self
@@ -288,10 +290,10 @@ impl Mapping {
             }
             None => 0,
         };
-        let mut kinds = BTreeMap::new();
+        let mut kinds: BTreeMap<String, Kind> = BTreeMap::new();
         let mut unused_types = Vec::new();
         for (t, k) in &self.kinds {
-            let kind = Kind::from_name(k.name.trim()).ok_or_else(|| {
+            let kind = Kind::from_name(&k.name.trim().to_lowercase()).ok_or_else(|| {
                 fail(
                     k,
                     format!(
@@ -300,10 +302,22 @@ impl Mapping {
                     ),
                 )
             })?;
-            if !types.iter().any(|x| x == &t.name) {
+            let key = type_key(&t.name);
+            if let Some(&other) = kinds.get(&key).filter(|&&o| o != kind) {
+                return Err(fail(
+                    t,
+                    format!(
+                        "Type `{}` is given kind {} and, under another case or spacing, {}: Types match ignoring case and surrounding spaces, so give it one kind",
+                        t.name,
+                        kind.name(),
+                        other.name()
+                    ),
+                ));
+            }
+            if !types.iter().any(|x| type_key(x) == key) {
                 unused_types.push(t.name.clone());
             }
-            kinds.insert(t.name.clone(), kind);
+            kinds.insert(key, kind);
         }
         Ok(Workflow {
             backlog,
@@ -317,13 +331,25 @@ impl Mapping {
 }
 
 impl Workflow {
-    /// The kind of `Type` value `t`: as the mapping says, else by its name.
+    /// The kind of `Type` value `t`: as the mapping says (ignoring case and surrounding
+    /// spaces), else by its name.
     pub fn kind_of(&self, t: &str) -> Kind {
         self.kinds
-            .get(t)
+            .get(&type_key(t))
             .copied()
             .unwrap_or_else(|| kind_by_name(t))
     }
+
+    /// True if the mapping gives `Type` value `t` its kind.
+    pub fn maps(&self, t: &str) -> bool {
+        self.kinds.contains_key(&type_key(t))
+    }
+}
+
+/// How a `Type` value is matched against the mapping: trimmed and lowercased, as
+/// `kind_by_name` reads a Type's own name.
+fn type_key(t: &str) -> String {
+    t.trim().to_lowercase()
 }
 
 #[cfg(test)]
@@ -345,6 +371,30 @@ mod tests {
         assert_eq!(w.kind_of("Bug"), Kind::Defect);
         assert_eq!(w.kind_of("Story"), Kind::Feature);
         assert_eq!(w.kind_of("Tech Debt"), Kind::Debt);
+    }
+
+    #[test]
+    fn types_and_kinds_match_ignoring_case_and_spaces() {
+        let c = cols(&["Backlog", "Build", "Done"]);
+        let text = "[kinds]\n\" story \" = \"Debt\"\nchore = \"RISK\"\n";
+        let m = Mapping::parse(text, "map.toml").unwrap();
+        let types: Vec<String> = cols(&["Story", "Chore"]);
+        let w = m.resolve(&c, &types, "h.csv").unwrap();
+        assert_eq!(w.kind_of("Story"), Kind::Debt);
+        assert_eq!(w.kind_of("STORY "), Kind::Debt);
+        assert_eq!(w.kind_of("Chore"), Kind::Risk);
+        assert!(w.maps("story") && !w.maps("Bug"));
+        assert!(w.unused_types.is_empty(), "{:?}", w.unused_types);
+        // One Type given two kinds under two spellings: which was meant?
+        let e = Mapping::parse("[kinds]\nBug = \"defect\"\nbug = \"risk\"\n", "map.toml")
+            .unwrap()
+            .resolve(&c, &[], "h.csv")
+            .unwrap_err();
+        assert!(e.message.contains("ignoring case"), "{e}");
+        assert_eq!(e.file, "map.toml", "{e}");
+        // The same kind twice is no contradiction.
+        let same = Mapping::parse("[kinds]\nBug = \"defect\"\nbug = \"Defect\"\n", "m");
+        assert!(same.unwrap().resolve(&c, &[], "h.csv").is_ok());
     }
 
     #[test]

@@ -85,6 +85,25 @@ fn exported_history_reads_back_and_forecasts() {
     assert!(items.windows(2).all(|w| w[0] >= w[1]), "{items:?}");
     // Same seed, same answer.
     assert_eq!(json(&["--items", "40"]), when);
+    // A spreadsheet's byte-order mark, under a name that is not .csv (the file is recognised
+    // by its header): the same history, the same answer.
+    let bom = dir.path().join("history.txt");
+    std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat()).unwrap();
+    let out = valueflow()
+        .arg("forecast")
+        .arg(&bom)
+        .args(["--items", "40", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["percentiles", "items_done", "window_first", "window_last"] {
+        assert_eq!(read["methods"][0][key], when["methods"][0][key], "{key}");
+    }
 }
 
 #[test]
