@@ -49,10 +49,10 @@ fn exported_history_reads_back_and_forecasts() {
         .code(2)
         .stderr(predicate::str::contains("give --out a .csv name"));
     assert!(!toml.exists());
-    let json = |args: &[&str]| -> serde_json::Value {
+    let forecast = |file: &std::path::Path, args: &[&str]| -> serde_json::Value {
         let out = valueflow()
             .arg("forecast")
-            .arg(&csv)
+            .arg(file)
             .args(args)
             .args(["--format", "json"])
             .output()
@@ -64,6 +64,7 @@ fn exported_history_reads_back_and_forecasts() {
         );
         serde_json::from_slice(&out.stdout).unwrap()
     };
+    let json = |args: &[&str]| forecast(&csv, args);
     let when = json(&["--items", "40"]);
     assert_eq!(when["methods"][0]["method"], "resampling");
     let days: Vec<u64> = when["methods"][0]["percentiles"]
@@ -89,18 +90,7 @@ fn exported_history_reads_back_and_forecasts() {
     // by its header): the same history, the same answer.
     let bom = dir.path().join("history.txt");
     std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat()).unwrap();
-    let out = valueflow()
-        .arg("forecast")
-        .arg(&bom)
-        .args(["--items", "40", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let read = forecast(&bom, &["--items", "40"]);
     for key in ["percentiles", "items_done", "window_first", "window_last"] {
         assert_eq!(read["methods"][0][key], when["methods"][0][key], "{key}");
     }
