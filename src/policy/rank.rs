@@ -1,4 +1,5 @@
-//! The backlog kept ranked between decisions, for the cost-of-delay rule (CD3).
+//! The backlog kept ranked between decisions, for the cost-of-delay rule (CD3) and for
+//! shortest-first.
 //!
 //! The backlog is the longest list a policy ranks: every admission to the first stage scores
 //! every item waiting there. Under CD3 most of those scores do not change from one decision to
@@ -15,6 +16,9 @@
 //! - the same median for the price of debt, found by merging the few moving scores into the
 //!   sorted settled ones;
 //! - the same tie-break, the earliest arrival in the backlog.
+//!
+//! Shortest-first is the simple case: an item's score is minus its estimated remaining work,
+//! fixed from its arrival, so every item is settled and a decision reads the best off the end.
 //!
 //! Anything a sorted list cannot order the way the scan does goes to the moving items: a score
 //! that is not a number, infinite or negative zero. A decision with a moving score that is not
@@ -87,11 +91,14 @@ fn order(a: &Settled, b: &Settled) -> Ordering {
     a.score.total_cmp(&b.score).then(b.seq.cmp(&a.seq))
 }
 
-/// The backlog of one replication, ranked for a CD3 policy (see the module docs).
+/// The backlog of one replication, ranked for a CD3 or a shortest-first policy (see the
+/// module docs).
 #[derive(Clone, Debug)]
 pub struct BacklogRank {
     /// Rank slices awaiting a signal at the value of waiting for it (a measuring policy).
     pessimistic: bool,
+    /// Rank by size alone (shortest-first): every score is minus the remaining work.
+    by_size: bool,
     /// The kinds the policy works on.
     kinds: [bool; 4],
     /// Per item slot: its place in backlog order while it is a candidate in the backlog.
@@ -114,6 +121,7 @@ impl BacklogRank {
     pub(super) fn new(pessimistic: bool, kinds: [bool; 4]) -> Self {
         BacklogRank {
             pessimistic,
+            by_size: false,
             kinds,
             places: Vec::new(),
             in_order: Vec::new(),
@@ -121,6 +129,14 @@ impl BacklogRank {
             moving: Vec::new(),
             by_bet: Vec::new(),
             next_seq: 0,
+        }
+    }
+
+    /// An empty ranking for a shortest-first policy that works on `kinds`.
+    pub(super) fn by_size(kinds: [bool; 4]) -> Self {
+        BacklogRank {
+            by_size: true,
+            ..BacklogRank::new(false, kinds)
         }
     }
 
@@ -179,6 +195,10 @@ impl BacklogRank {
     /// The team's belief in bet `bet`, or its pending signals, changed: its backlog items are
     /// scored again.
     pub fn bet_changed(&mut self, bet: usize, items: &ItemTable, ctx: &Context<'_>) {
+        if self.by_size {
+            // A size does not depend on beliefs.
+            return;
+        }
         let Some(list) = self.by_bet.get_mut(bet) else {
             return;
         };
@@ -204,7 +224,10 @@ impl BacklogRank {
         let steady = it.kind() != Kind::Debt
             && it.standard_class()
             && !(self.pessimistic && bet.is_some_and(|b| b.next_signal().is_some()));
-        let score = if steady {
+        let score = if self.by_size {
+            // `score_all`'s shortest-first score.
+            -remaining
+        } else if steady {
             Scorer::new(items, ctx, self.pessimistic).rate_of(it, bet) / remaining
         } else {
             f64::NAN

@@ -224,6 +224,11 @@ impl RulePolicy {
         if rank.candidates() == 0 {
             return Some(None);
         }
+        if self.order != Order::Cd3 && !rank.moving().is_empty() {
+            // Moving items are scored by CD3; by size, only a size that is not a finite
+            // number moves, and the scan knows what to do with it.
+            return None;
+        }
         let best = SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
             let mut sc = Scorer::new(items, ctx, self.measure);
             // The moving items, scored as `gather` and `score_all` score them; `index` holds
@@ -789,10 +794,16 @@ impl Policy for RulePolicy {
     }
 
     fn backlog_rank(&self) -> Option<BacklogRank> {
-        // Only CD3 over the whole backlog: WSJF scores relative to the largest competitor, and
-        // an allocation ranks one kind at a time.
-        (self.order == Order::Cd3 && self.allocation.is_none())
-            .then(|| BacklogRank::new(self.measure, self.kinds))
+        // Only CD3 and shortest-first over the whole backlog: WSJF scores relative to the
+        // largest competitor, and an allocation ranks one kind at a time.
+        if self.allocation.is_some() {
+            return None;
+        }
+        match self.order {
+            Order::Cd3 => Some(BacklogRank::new(self.measure, self.kinds)),
+            Order::ShortestFirst => Some(BacklogRank::by_size(self.kinds)),
+            _ => None,
+        }
     }
 
     fn first_come_first_served(&self) -> bool {
@@ -866,7 +877,9 @@ impl Policy for RulePolicy {
         if !self.measure {
             return false;
         }
-        if let Some(rank) = ctx.backlog {
+        // The ranked stop rule scores the stages' queues by CD3: a measuring shortest-first
+        // policy scans.
+        if let Some(rank) = ctx.backlog.filter(|_| self.order == Order::Cd3) {
             if let Some(stop) = self.stop_ranked(rank, bet, waiting, items, ctx) {
                 debug_assert_eq!(
                     stop,

@@ -1,6 +1,6 @@
-//! The backlog ranking (`policy/rank.rs`) is a faster road to the same decisions: a CD3 policy
-//! that keeps its backlog ranked between decisions must produce bit for bit the replication it
-//! produces when it scores the whole backlog at every decision.
+//! The backlog ranking (`policy/rank.rs`) is a faster road to the same decisions: a CD3 or
+//! shortest-first policy that keeps its backlog ranked between decisions must produce bit for
+//! bit the replication it produces when it scores the whole backlog at every decision.
 
 use super::all_scenarios;
 use super::properties::{stream_strategy, with_value_model};
@@ -72,18 +72,23 @@ fn picky() -> RulePolicy {
     }
 }
 
+/// A measuring shortest-first policy that leaves another kind alone: its ranking decides
+/// admissions, and its stop rule scans.
+fn picky_by_size() -> RulePolicy {
+    RulePolicy {
+        measure: true,
+        thin_slices: true,
+        kinds: [true, false, true, true],
+        ..RulePolicy::ordered("picky-by-size", Order::ShortestFirst)
+    }
+}
+
 #[test]
-fn cd3_policies_keep_a_backlog_ranking_and_scanning_ones_do_not() {
-    for name in ["cd3", "outcome"] {
+fn cd3_and_shortest_first_policies_keep_a_backlog_ranking_and_scanning_ones_do_not() {
+    for name in ["cd3", "outcome", "shortest-first"] {
         assert!(policy::by_name(name).unwrap().backlog_rank().is_some());
     }
-    for name in [
-        "fifo",
-        "priority",
-        "shortest-first",
-        "wsjf",
-        "feature-factory",
-    ] {
+    for name in ["fifo", "priority", "wsjf", "feature-factory"] {
         assert!(policy::by_name(name).unwrap().backlog_rank().is_none());
     }
     let allocated = RulePolicy {
@@ -98,7 +103,7 @@ fn the_ranked_backlog_decides_as_the_full_scan_on_every_scenario() {
     let mut compared = 0;
     for file in all_scenarios() {
         let sc = scenario::load(&file).unwrap();
-        let mut policies: Vec<Box<dyn Policy>> = ["cd3", "outcome"]
+        let mut policies: Vec<Box<dyn Policy>> = ["cd3", "outcome", "shortest-first"]
             .iter()
             .map(|n| policy::by_name(n).unwrap())
             .collect();
@@ -108,6 +113,7 @@ fn the_ranked_backlog_decides_as_the_full_scan_on_every_scenario() {
                 .map(|p| Box::new(p.clone()) as Box<dyn Policy>),
         );
         policies.push(Box::new(picky()));
+        policies.push(Box::new(picky_by_size()));
         for p in &policies {
             if p.backlog_rank().is_none() {
                 continue;
@@ -124,7 +130,7 @@ fn the_ranked_backlog_decides_as_the_full_scan_on_every_scenario() {
             }
         }
     }
-    assert!(compared >= 40, "only {compared} replications compared");
+    assert!(compared >= 70, "only {compared} replications compared");
 }
 
 proptest! {
@@ -132,7 +138,7 @@ proptest! {
 
     /// Random value streams with epics (some with a deadline and a penalty, so their slices are
     /// never settled), defects, debt items and measuring, some worth nothing at all (every
-    /// decision a tie), under every CD3 policy shape.
+    /// decision a tie), under every CD3 and shortest-first policy shape.
     #[test]
     fn the_ranked_backlog_decides_as_the_full_scan_on_random_streams(
         vs in stream_strategy(),
@@ -142,7 +148,7 @@ proptest! {
         deadline in proptest::option::of(10.0f64..150.0),
         worthless in any::<bool>(),
         seed in 0u64..1000,
-        which in 0usize..3,
+        which in 0usize..5,
     ) {
         let mut vs = with_value_model(vs, epics, success, delay);
         if let Some(deadline) = deadline {
@@ -166,7 +172,9 @@ proptest! {
         let p: Box<dyn Policy> = match which {
             0 => policy::by_name("cd3").unwrap(),
             1 => policy::by_name("outcome").unwrap(),
-            _ => Box::new(picky()),
+            2 => Box::new(picky()),
+            3 => policy::by_name("shortest-first").unwrap(),
+            _ => Box::new(picky_by_size()),
         };
         let (ranked, scanned) = both_ways(&vs, p.as_ref(), seed, 0);
         prop_assert!(ranked == scanned, "policy {} decided otherwise", p.name());
