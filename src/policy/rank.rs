@@ -106,6 +106,10 @@ pub struct BacklogRank {
     /// Every candidate in backlog order, so that what a decision sums over the backlog is
     /// summed in the scan's order from one contiguous list.
     in_order: Vec<Waiting>,
+    /// `sums[i]`: the remaining work of `in_order[..=i]`, summed from the front one by one
+    /// (as the scan sums it, so to the same bits). An arrival adds one at the back; a leave
+    /// sums again from where it left.
+    sums: Vec<f64>,
     /// Settled items, best last (see [`order`]).
     settled: Vec<Settled>,
     /// Moving items in backlog order.
@@ -125,6 +129,7 @@ impl BacklogRank {
             kinds,
             places: Vec::new(),
             in_order: Vec::new(),
+            sums: Vec::new(),
             settled: Vec::new(),
             moving: Vec::new(),
             by_bet: Vec::new(),
@@ -154,13 +159,16 @@ impl BacklogRank {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.places[i] = Some(seq);
+        let remaining = remaining(it, ctx);
         self.in_order.push(Waiting {
             seq,
             id,
             bet: it.bet_index().map_or(NO_BET, |b| b as u32),
-            remaining: remaining(it, ctx),
+            remaining,
             score: f64::NAN,
         });
+        let before = self.sums.last().copied().unwrap_or(-0.0);
+        self.sums.push(before + remaining);
         if let Some(b) = it.bet_index() {
             if self.by_bet.len() <= b {
                 self.by_bet.resize_with(b + 1, Vec::new);
@@ -183,6 +191,8 @@ impl BacklogRank {
         let at = self.index_of(seq);
         self.unplace(at);
         self.in_order.remove(at);
+        self.sums.pop();
+        self.sum_from(at);
         self.places[id as usize] = None;
         if let Some(b) = items.get(id).bet_index() {
             let list = &mut self.by_bet[b];
@@ -289,6 +299,45 @@ impl BacklogRank {
     /// Every candidate in backlog order.
     pub(super) fn in_order(&self) -> &[Waiting] {
         &self.in_order
+    }
+
+    /// The remaining work of every candidate, summed in backlog order from the front (as
+    /// `Iterator::sum` sums it, from negative zero: so an empty backlog sums to -0.0).
+    #[inline]
+    pub(super) fn total_remaining(&self) -> f64 {
+        let total = self.sums.last().copied().unwrap_or(-0.0);
+        debug_assert_eq!(
+            total.to_bits(),
+            self.in_order
+                .iter()
+                .map(|w| w.remaining)
+                .sum::<f64>()
+                .to_bits(),
+            "invariant: the kept sum is the scan's, to the bit"
+        );
+        total
+    }
+
+    /// Sums the remaining work again from candidate `at` on (after a candidate left there).
+    fn sum_from(&mut self, at: usize) {
+        let mut total = if at == 0 { -0.0 } else { self.sums[at - 1] };
+        for (sum, w) in self.sums[at..].iter_mut().zip(&self.in_order[at..]) {
+            total += w.remaining;
+            *sum = total;
+        }
+    }
+
+    /// The candidates of bet `bet` in backlog order, into `out` (cleared first).
+    pub(super) fn of_bet_in_order(&self, bet: usize, out: &mut Vec<(u64, ItemId)>) {
+        out.clear();
+        if let Some(list) = self.by_bet.get(bet) {
+            out.extend(list.iter().map(|&id| {
+                let seq = self.places[id as usize]
+                    .expect("invariant: a bet's listed item is a candidate");
+                (seq, id)
+            }));
+        }
+        out.sort_unstable();
     }
 
     /// Number of candidates in the backlog.

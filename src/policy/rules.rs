@@ -249,8 +249,7 @@ impl RulePolicy {
             }
             if unscored {
                 // The mean remaining work of every candidate, summed in backlog order.
-                let total: f64 = rank.in_order().iter().map(|w| w.remaining).sum();
-                sc.over = total / rank.candidates() as f64;
+                sc.over = rank.total_remaining() / rank.candidates() as f64;
             }
             sc.cv = ctx.completion_cv;
             sc.score_unscored(cands, &mut work.rates, rank.settled());
@@ -359,15 +358,20 @@ impl RulePolicy {
         let queued = || queues.iter().flat_map(|list| list.iter().copied());
         let people = f64::from(ctx.stream.people().max(1));
         let plain = Scorer::new(items, ctx, false);
-        // The first pass of the scan, with the backlog's estimates read from its ranking.
+        // The first pass of the scan, with the backlog's estimates read from its ranking: the
+        // backlog's remaining work summed in its order (from 0.0, as the scan starts), and the
+        // bet's own candidates in that order.
         let (mut own, mut total, mut rate) = (false, 0.0, 0.0);
-        for w in rank.in_order() {
-            total += w.remaining;
-            if w.bet_is(bet_index) {
-                own = true;
-                rate += plain.expected_rate(items.get(w.id));
-            }
+        if rank.candidates() > 0 {
+            total = rank.total_remaining();
         }
+        SCRATCH.with_borrow_mut(|Scratch { own: mine, .. }| {
+            rank.of_bet_in_order(bet_index, mine);
+            for &(_, id) in mine.iter() {
+                own = true;
+                rate += plain.expected_rate(items.get(id));
+            }
+        });
         for id in queued() {
             let it = items.get(id);
             if !self.eligible(it) {
@@ -388,6 +392,7 @@ impl RulePolicy {
                  cands,
                  work,
                  ranked,
+                 ..
              }| {
                 let mut sc = Scorer::new(items, ctx, false);
                 // Scored as `gather` scores them: the moving backlog items (in backlog order), then
@@ -410,12 +415,11 @@ impl RulePolicy {
                 }
                 let queue = &cands[rank.moving().len()..];
                 if unscored {
-                    let total: f64 = rank
-                        .in_order()
+                    // Every candidate's remaining work summed in the scan's order: the
+                    // backlog's, then the queues'.
+                    let total = queue
                         .iter()
-                        .map(|w| w.remaining)
-                        .chain(queue.iter().map(|c| c.remaining))
-                        .sum();
+                        .fold(rank.total_remaining(), |t, c| t + c.remaining);
                     sc.over = total / (rank.candidates() + queue.len()) as f64;
                 }
                 sc.cv = ctx.completion_cv;
@@ -524,6 +528,8 @@ struct Scratch {
     work: Work,
     /// (score, remaining work) of the items a bet's best slice competes with.
     ranked: Vec<(f64, f64)>,
+    /// A bet's candidates in the backlog, as (place in backlog order, item).
+    own: Vec<(u64, ItemId)>,
 }
 
 /// Buffers for scoring: the scores the price of debt takes its median of, and each
