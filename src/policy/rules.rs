@@ -389,10 +389,7 @@ impl RulePolicy {
         }
         SCRATCH.with_borrow_mut(
             |Scratch {
-                 cands,
-                 work,
-                 ranked,
-                 ..
+                 cands, work, own, ..
              }| {
                 let mut sc = Scorer::new(items, ctx, false);
                 // Scored as `gather` scores them: the moving backlog items (in backlog order), then
@@ -427,13 +424,39 @@ impl RulePolicy {
                 if cands.iter().any(|c| c.score.is_nan()) {
                     return None;
                 }
-                // Every candidate in the scan's order: the backlog (a settled score from the
-                // ranking, a moving one from `cands`, in turn), then the queues. The bet's own
-                // slices first give its best score; the others are kept to compare with it.
+                // The bet's own candidates in the scan's order (the backlog's, then the queues')
+                // give its best score, its work and its rate; then every other candidate in that
+                // order whose score beats the best adds its work to what is ahead. A settled
+                // score is read from the ranking, a moving one from `cands`.
                 let (moving, queue) = cands.split_at(rank.moving().len());
-                let mut next_moving = moving.iter();
+                let moving_score = |id: ItemId| {
+                    moving
+                        .iter()
+                        .find(|c| c.id == id)
+                        .expect("invariant: a candidate without a settled score is moving")
+                        .score
+                };
                 let (mut own_best, mut own_work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
-                ranked.clear();
+                rank.of_bet_in_order(bet_index, own);
+                for &(seq, id) in own.iter() {
+                    let w = &rank.in_order()[rank.index_of(seq)];
+                    let score = if w.score.is_nan() {
+                        moving_score(id)
+                    } else {
+                        w.score
+                    };
+                    own_best = f64::max(own_best, score);
+                    own_work += w.remaining;
+                    rate += sc.expected_rate(items.get(id));
+                }
+                let is_own = |c: &Candidate| items.get(c.id).bet_index() == Some(bet_index);
+                for c in queue.iter().filter(|c| is_own(c)) {
+                    own_best = f64::max(own_best, c.score);
+                    own_work += c.remaining;
+                    rate += sc.expected_rate(items.get(c.id));
+                }
+                let mut next_moving = moving.iter();
+                let mut ahead = 0.0;
                 for w in rank.in_order() {
                     let score = if w.score.is_nan() {
                         let c = next_moving
@@ -444,27 +467,13 @@ impl RulePolicy {
                     } else {
                         w.score
                     };
-                    if w.bet_is(bet_index) {
-                        own_best = f64::max(own_best, score);
-                        own_work += w.remaining;
-                        rate += sc.expected_rate(items.get(w.id));
-                    } else {
-                        ranked.push((score, w.remaining));
+                    if score > own_best && !w.bet_is(bet_index) {
+                        ahead += w.remaining;
                     }
                 }
                 for c in queue {
-                    if items.get(c.id).bet_index() == Some(bet_index) {
-                        own_best = f64::max(own_best, c.score);
-                        own_work += c.remaining;
-                        rate += sc.expected_rate(items.get(c.id));
-                    } else {
-                        ranked.push((c.score, c.remaining));
-                    }
-                }
-                let mut ahead = 0.0;
-                for &(score, remaining) in ranked.iter() {
-                    if score > own_best {
-                        ahead += remaining;
+                    if c.score > own_best && !is_own(c) {
+                        ahead += c.remaining;
                     }
                 }
                 Some(stop_rule(bet, ctx, people, ahead, own_work, rate))
@@ -526,8 +535,6 @@ impl Candidate {
 struct Scratch {
     cands: Vec<Candidate>,
     work: Work,
-    /// (score, remaining work) of the items a bet's best slice competes with.
-    ranked: Vec<(f64, f64)>,
     /// A bet's candidates in the backlog, as (place in backlog order, item).
     own: Vec<(u64, ItemId)>,
 }
