@@ -217,12 +217,12 @@ pub(super) fn fit(args: FitArgs) -> Result<(), CliError> {
     for (i, (t, k)) in args.kinds.iter().enumerate() {
         // Types and kinds match ignoring case (see `mapping::Workflow::kind_of`).
         let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
-        if let Some((_, other)) = args.kinds[..i]
+        if let Some((u, other)) = args.kinds[..i]
             .iter()
             .find(|(u, o)| same(u, t) && !same(o, k))
         {
             return Err(CliError::Input(format!(
-                "--kind {t}={k} contradicts --kind {t}={other}: give each type one kind"
+                "--kind {t}={k} contradicts --kind {u}={other}: give each type one kind (types match ignoring case)"
             )));
         }
     }

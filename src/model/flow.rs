@@ -661,14 +661,13 @@ impl<'a> FlowSim<'a> {
     }
 
     /// Makes sure the trace, if it records, has room for `items` more items and `steps` more
-    /// steps; if not, it is full from `now` on and records nothing more.
+    /// steps; if not, it is full from `now` on and records nothing more. The moment the run
+    /// starts is always traced whole (its items are live at once, so the run's own item budget
+    /// bounds them): a trace is never cut at day 0 exactly, and always knows how the run began.
     #[inline]
     fn trace_room(&mut self, items: usize, steps: usize, now: Time) {
-        if self
-            .trace
-            .as_ref()
-            .is_some_and(|t| !t.has_room(items, steps))
-        {
+        let full = |t: &Trace| !t.has_room(items, steps);
+        if now.days() > 0.0 && self.trace.as_ref().is_some_and(full) {
             let mut t = self.trace.take().expect("invariant: checked just above");
             t.cut = Some(now.days());
             self.full_trace = Some(t);

@@ -53,49 +53,60 @@ pub struct Replay {
 }
 
 /// What of `lanes` a board over `horizon` days replays: everything if it fits in
-/// [`MAX_ITEMS`] and [`MAX_STEPS`]; else the items arrived by the last whole day before the
-/// first arrival that would not fit in some lane, so that every day shown is shown whole.
-/// (Only when the items at day 0 alone do not fit is a day shown in part: then the first of
-/// them in order of arrival.) A lane's trace that was cut (see [`bound`]) ends the replay by
-/// the last whole day it knows.
+/// [`MAX_ITEMS`] and [`MAX_STEPS`]; else the last whole day by which, in every lane, the items
+/// arrived and the steps taken (what the page holds: see [`data`]) still fit, so that every day
+/// shown is shown whole. (Only when day 0 alone does not fit is a day shown in part: then the
+/// first of its items in order of arrival, with their steps of that day.) The replay depends
+/// only on what happened by its last day, so a trace bounded by [`bound`] gives the same
+/// replay as the whole one.
 pub fn replay(lanes: &[Lane<'_>], horizon: f64) -> Replay {
     let share = lanes.len().max(1);
     let (max_items, max_steps) = (MAX_ITEMS / share, MAX_STEPS / share);
-    // Items in order of arrival (creation order breaks ties).
-    let order = |trace: &Trace| {
-        let mut ix: Vec<usize> = (0..trace.items.len()).collect();
-        ix.sort_by(|&a, &b| trace.items[a].arrival.total_cmp(&trace.items[b].arrival));
-        ix
-    };
-    let mut until = lanes
-        .iter()
-        .map(|l| l.trace.until(horizon))
-        .fold(horizon, f64::min);
-    for l in lanes {
-        let (mut items, mut steps) = (0usize, 0usize);
-        for i in order(l.trace) {
-            let it = &l.trace.items[i];
-            items += 1;
-            steps += it.steps.len();
-            if items > max_items || steps > max_steps {
-                until = until.min((it.arrival.ceil() - 1.0).max(0.0));
-                break;
-            }
+    // The last whole day before the `n`-th (from 1) of `times`, if there are that many: counts
+    // up to a day stay within `n - 1` exactly until then.
+    let last_day_before = |mut times: Vec<f64>, n: usize| -> f64 {
+        if times.len() < n {
+            return f64::INFINITY;
         }
+        let (_, &mut nth, _) = times.select_nth_unstable_by(n - 1, f64::total_cmp);
+        nth.ceil() - 1.0
+    };
+    let mut until = horizon;
+    for l in lanes {
+        let t = l.trace;
+        let arrivals = t.items.iter().map(|it| it.arrival).collect();
+        let steps = t
+            .items
+            .iter()
+            .flat_map(|it| it.steps.iter().map(|s| s.time))
+            .collect();
+        until = until
+            .min(last_day_before(arrivals, max_items + 1))
+            .min(last_day_before(steps, max_steps + 1))
+            .min(t.until(horizon));
     }
+    // Day 0 alone does not fit: it is shown in part.
+    let until = until.max(0.0);
     let mut cut = until < horizon;
     let kept = lanes
         .iter()
         .map(|l| {
+            // Items in order of arrival (creation order breaks ties).
+            let mut order: Vec<usize> = (0..l.trace.items.len()).collect();
+            order.sort_by(|&a, &b| {
+                l.trace.items[a]
+                    .arrival
+                    .total_cmp(&l.trace.items[b].arrival)
+            });
             let mut keep = vec![false; l.trace.items.len()];
             let (mut items, mut steps) = (0usize, 0usize);
-            for i in order(l.trace) {
+            for i in order {
                 let it = &l.trace.items[i];
                 if it.arrival > until {
                     break;
                 }
                 items += 1;
-                steps += it.steps.len();
+                steps += it.steps.iter().filter(|s| s.time <= until).count();
                 if items > max_items || steps > max_steps {
                     cut = true;
                     break;
@@ -320,23 +331,33 @@ mod tests {
     }
 
     /// A long run's lanes are traced only as far as the board can show, and the page is the
-    /// one the whole traces give.
+    /// one the whole traces give: a long queueing run (items bind), a run whose items loop
+    /// through rework for days (steps bind, late in each item's life), and a backlog too large
+    /// for day 0 (shown in part).
     #[test]
     fn bounded_traces_give_the_page_the_whole_traces_give() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc.toml");
-        let mut sc = crate::scenario::load(&path).unwrap();
-        sc.stream.horizon = 20_000.0;
-        let names = ["fifo", "shortest-first"];
-        let run = |bound: TraceBound| {
-            names
-                .iter()
-                .map(|name| {
-                    let p = sc.policy_named(name).unwrap();
-                    crate::model::flow::simulate_traced_bounded(&sc.stream, p.as_ref(), 1, 0, bound)
-                })
-                .collect::<Vec<_>>()
-        };
-        let (whole, bounded) = (run(TraceBound::NONE), run(bound(names.len())));
+        let mut mmc = crate::scenario::load(&path).unwrap();
+        mmc.stream.horizon = 20_000.0;
+        let toml = crate::scenario::Format::Toml;
+        let loops = crate::scenario::parse(
+            "name = \"loops\"\nhorizon = 400.0\nseed = 3\n\
+             [[work]]\nname = \"job\"\narrival_rate = 50.0\n\
+             [[stages]]\nname = \"build\"\nworkers = 60\nservice = { dist = \"exponential\", mean = 0.3 }\n\
+             [[stages]]\nname = \"test\"\nworkers = 60\nservice = { dist = \"exponential\", mean = 0.3 }\n\
+             rework = { to = \"build\", probability = 0.85 }\n",
+            toml,
+            "loops",
+        )
+        .unwrap();
+        let day0 = crate::scenario::parse(
+            "name = \"day0\"\nhorizon = 50.0\nseed = 1\n\
+             [[work]]\nname = \"job\"\narrival_rate = 2.0\nbacklog = 25000\n\
+             [[stages]]\nname = \"serve\"\nworkers = 3\nservice = { dist = \"exponential\", mean = 1.0 }\n",
+            toml,
+            "day0",
+        )
+        .unwrap();
         fn lanes<'a>(runs: &'a [(ReplicationResult, Trace)], names: &[&'a str]) -> Vec<Lane<'a>> {
             runs.iter()
                 .zip(names)
@@ -348,22 +369,57 @@ mod tests {
                 })
                 .collect()
         }
-        for (w, b) in whole.iter().zip(&bounded) {
-            assert!(b.1.cut.is_some() && b.1.items.len() < w.1.items.len() / 4);
+        for (sc, names) in [
+            (&mmc, &["fifo", "shortest-first"][..]),
+            (&loops, &["fifo"][..]),
+            (&day0, &["fifo"][..]),
+        ] {
+            let run = |bound: TraceBound| {
+                names
+                    .iter()
+                    .map(|name| {
+                        let p = sc.policy_named(name).unwrap();
+                        crate::model::flow::simulate_traced_bounded(
+                            &sc.stream,
+                            p.as_ref(),
+                            1,
+                            0,
+                            bound,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let (whole, bounded) = (run(TraceBound::NONE), run(bound(names.len())));
+            for (w, b) in whole.iter().zip(&bounded) {
+                assert!(
+                    b.1.cut.is_some() && b.1.items.len() < w.1.items.len(),
+                    "{}",
+                    sc.name
+                );
+            }
+            let page = data(sc, &lanes(&bounded, names));
+            assert!(page["cut"].is_object(), "{}", sc.name);
+            let steps: usize = page["lanes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|l| l["items"].as_array().unwrap())
+                .map(|it| it["s"].as_array().unwrap().len() / 3)
+                .sum();
+            assert!(steps <= MAX_STEPS, "{}: {steps} steps", sc.name);
+            // Compared as text: a failure prints where they differ, not two pages.
+            let (a, b) = (
+                page.to_string(),
+                data(sc, &lanes(&whole, names)).to_string(),
+            );
+            let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y);
+            assert!(
+                at.is_none() && a.len() == b.len(),
+                "{}: the pages differ from byte {at:?}: {:?}",
+                sc.name,
+                at.map(|i| &a[i.saturating_sub(200)..(i + 200).min(a.len())])
+            );
         }
-        let page = data(&sc, &lanes(&bounded, &names));
-        assert!(page["cut"].is_object());
-        // Compared as text: a failure prints where they differ, not two pages.
-        let (a, b) = (
-            page.to_string(),
-            data(&sc, &lanes(&whole, &names)).to_string(),
-        );
-        let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y);
-        assert!(
-            at.is_none() && a.len() == b.len(),
-            "the pages differ from byte {at:?}: {:?}",
-            at.map(|i| &a[i.saturating_sub(200)..(i + 200).min(a.len())])
-        );
     }
 
     /// A trace of `n` items, item i arriving on day `i / per_day` with `steps` steps each.
