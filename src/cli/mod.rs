@@ -837,14 +837,12 @@ fn run_for_charts(sc: Scenario, c: &Comparing) -> Result<Charted, CliError> {
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
     // The item-level charts' trace is bounded: a run too long to trace whole is charted up to
     // the last whole day its trace knows, and the charts say so.
-    let (_, trace) =
+    let (_, mut trace) =
         flow::simulate_traced_bounded(&sc.stream, traced.as_ref(), sc.seed, 0, TraceBound::CHARTS);
     let until = trace.until(sc.stream.horizon);
-    let trace = if trace.cut.is_some() {
-        trace.as_of(until)
-    } else {
-        trace
-    };
+    if trace.cut.is_some() {
+        trace.truncate_to(until);
+    }
     if let Some(day) = c.aging_day {
         if !(day > 0.0 && day <= sc.stream.horizon) {
             return Err(CliError::Input(format!(

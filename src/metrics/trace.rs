@@ -180,35 +180,31 @@ impl Trace {
     /// happened to them by then (later commitments, stage entries, steps, deliveries and drops
     /// left out).
     pub fn as_of(&self, day: f64) -> Trace {
-        let by = |t: Option<f64>| t.filter(|&t| t <= day);
-        let items: Vec<TracedItem> = self
-            .items
-            .iter()
-            .filter(|it| it.arrival <= day)
-            .map(|it| TracedItem {
-                kind: it.kind,
-                arrival: it.arrival,
-                committed: by(it.committed),
-                entered: it
-                    .entered
-                    .iter()
-                    .map(|&e| if e <= day { e } else { f64::NAN })
-                    .collect(),
-                delivered: by(it.delivered),
-                dropped: by(it.dropped),
-                work_type: it.work_type,
-                bet: it.bet,
-                failed_bet: it.failed_bet,
-                steps: it.steps.iter().filter(|s| s.time <= day).copied().collect(),
-            })
-            .collect();
-        let steps = items.iter().map(|it| it.steps.len()).sum();
-        Trace {
-            items,
-            cut: self.cut,
-            bound: self.bound,
-            steps,
+        let mut t = self.clone();
+        t.truncate_to(day);
+        t
+    }
+
+    /// Makes this trace [`Trace::as_of`] day `day`, in place (no second copy of a long trace).
+    pub fn truncate_to(&mut self, day: f64) {
+        let by = |t: &mut Option<f64>| {
+            if t.is_some_and(|t| t > day) {
+                *t = None;
+            }
+        };
+        self.items.retain(|it| it.arrival <= day);
+        for it in &mut self.items {
+            by(&mut it.committed);
+            by(&mut it.delivered);
+            by(&mut it.dropped);
+            for e in &mut it.entered {
+                if *e > day {
+                    *e = f64::NAN;
+                }
+            }
+            it.steps.retain(|s| s.time <= day);
         }
+        self.steps = self.items.iter().map(|it| it.steps.len()).sum();
     }
 }
 
