@@ -167,8 +167,8 @@ impl BacklogRank {
             remaining,
             score: f64::NAN,
         });
-        let before = self.sums.last().copied().unwrap_or(-0.0);
-        self.sums.push(before + remaining);
+        self.sums.push(f64::NAN);
+        self.sum_from(self.in_order.len() - 1);
         if let Some(b) = it.bet_index() {
             if self.by_bet.len() <= b {
                 self.by_bet.resize_with(b + 1, Vec::new);
@@ -318,7 +318,8 @@ impl BacklogRank {
         total
     }
 
-    /// Sums the remaining work again from candidate `at` on (after a candidate left there).
+    /// Sums the remaining work again from candidate `at` on (after a candidate arrived or left
+    /// there).
     fn sum_from(&mut self, at: usize) {
         let mut total = if at == 0 { -0.0 } else { self.sums[at - 1] };
         for (sum, w) in self.sums[at..].iter_mut().zip(&self.in_order[at..]) {

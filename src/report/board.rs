@@ -153,7 +153,6 @@ fn hex(c: plotters::style::RGBColor) -> String {
 /// The replay data of `lanes` on `sc`, as the page reads it: the part [`replay`] keeps, with
 /// a `cut` note when that is not the whole run.
 pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
-    let lanes_in = lanes;
     let vs = &sc.stream;
     let replay = replay(lanes, vs.horizon);
     let stages: Vec<Value> = vs
@@ -173,7 +172,7 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         .zip(KIND_COLORS)
         .map(|(k, c)| json!({"name": k, "color": hex(c)}))
         .collect();
-    let lanes: Vec<Value> = lanes
+    let lane_data: Vec<Value> = lanes
         .iter()
         .zip(&replay.kept)
         .map(|(l, kept)| {
@@ -221,9 +220,9 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         "stages": stages,
         "kinds": kinds,
         "work_types": vs.work_types.iter().map(|w| w.name.clone()).collect::<Vec<_>>(),
-        "valued": lanes_valued(&lanes),
+        "valued": lanes_valued(&lane_data),
         "seed": sc.seed,
-        "lanes": lanes,
+        "lanes": lane_data,
     });
     if replay.cut {
         // The lane that lost the most items speaks for the page.
@@ -232,7 +231,7 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         let (shown, total) = replay
             .kept
             .iter()
-            .zip(lanes_in)
+            .zip(lanes)
             .map(|(k, l)| {
                 let shown = k.iter().filter(|&&x| x).count();
                 (shown, (l.result.arrived as usize).max(k.len()))
