@@ -1670,40 +1670,54 @@ fn board_policies(sc: &Scenario) -> Vec<String> {
 
 /// The board page replaying replication 0 of `sc.compare`'s policies (already resolved).
 fn board_page(sc: &Scenario) -> Result<String, CliError> {
-    use crate::report::board::{html, Lane};
-    let runs = sc
+    use crate::metrics::ReplicationResult;
+    use crate::report::board::{html, replay, Lane};
+    let policies = sc
         .compare
         .iter()
         .map(|name| {
-            let p = sc
-                .policy_named(name)
-                .ok_or_else(|| CliError::Input(format!("unknown policy `{name}`")))?;
-            let bound = crate::report::board::bound(sc.compare.len());
-            Ok(flow::simulate_traced_bounded(
-                &sc.stream,
-                p.as_ref(),
-                sc.seed,
-                0,
-                bound,
-            ))
+            sc.policy_named(name)
+                .ok_or_else(|| CliError::Input(format!("unknown policy `{name}`")))
         })
         .collect::<Result<Vec<_>, CliError>>()?;
-    let lanes: Vec<Lane<'_>> = sc
-        .compare
+    let bound = crate::report::board::bound(sc.compare.len());
+    let mut runs: Vec<_> = policies
         .iter()
-        .zip(&runs)
-        .enumerate()
-        .map(|(i, (name, (result, trace)))| {
-            let c = chart::policy_color(name, i);
-            Lane {
-                policy: name,
-                color: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
-                result,
-                trace,
-            }
-        })
+        .map(|p| flow::simulate_traced_bounded(&sc.stream, p.as_ref(), sc.seed, 0, bound))
         .collect();
-    Ok(html(sc, &lanes))
+    fn lanes<'a>(
+        names: &'a [String],
+        runs: &'a [(ReplicationResult, crate::metrics::Trace)],
+    ) -> Vec<Lane<'a>> {
+        names
+            .iter()
+            .zip(runs)
+            .enumerate()
+            .map(|(i, (name, (result, trace)))| {
+                let c = chart::policy_color(name, i);
+                Lane {
+                    policy: name,
+                    color: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
+                    result,
+                    trace,
+                }
+            })
+            .collect()
+    }
+    let until = replay(&lanes(&sc.compare, &runs), sc.stream.horizon).until;
+    if until < sc.stream.horizon && !sc.stream.checkpoints.contains(&until) {
+        // A page that stops before the horizon shows the value realised by its last day, so
+        // that day must be a checkpoint: the run again with it added (checkpoints only
+        // record, so the run is otherwise the same; tested in tests/integration/workshop.rs).
+        let mut with = sc.clone();
+        with.stream.checkpoints.push(until);
+        with.stream.checkpoints.sort_by(f64::total_cmp);
+        for (p, run) in policies.iter().zip(&mut runs) {
+            run.0 = flow::simulate(&with.stream, p.as_ref(), sc.seed, 0);
+        }
+        return Ok(html(&with, &lanes(&sc.compare, &runs)));
+    }
+    Ok(html(sc, &lanes(&sc.compare, &runs)))
 }
 
 /// `board`: the animated board of replication 0, one lane per policy.

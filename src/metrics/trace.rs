@@ -134,6 +134,9 @@ pub struct Trace {
     pub cut: Option<f64>,
     bound: TraceBound,
     steps: usize,
+    /// True once the bound counts from the run's first moment after time 0 (see
+    /// [`Trace::past_day_zero`]).
+    rebased: bool,
 }
 
 impl Default for Trace {
@@ -150,6 +153,20 @@ impl Trace {
             cut: None,
             bound,
             steps: 0,
+            rebased: false,
+        }
+    }
+
+    /// Says that the run has moved past time 0: the bound counts the items and steps traced
+    /// from here on, on top of those of time 0. The moment the run starts is always traced
+    /// whole (its items are live at once, so the run's own item budget bounds them), and a
+    /// start larger than the bound must not leave the trace no room for the rest of the run.
+    #[inline]
+    pub fn past_day_zero(&mut self) {
+        if !self.rebased {
+            self.rebased = true;
+            self.bound.items = self.bound.items.saturating_add(self.items.len());
+            self.bound.steps = self.bound.steps.saturating_add(self.steps);
         }
     }
 
@@ -290,5 +307,27 @@ mod tests {
         t.count_step();
         assert!(t.has_room(0, 1) && !t.has_room(1, 0) && !t.has_room(0, 2));
         assert!(Trace::default().has_room(usize::MAX, usize::MAX));
+    }
+
+    #[test]
+    fn the_bound_counts_from_the_start_once() {
+        let mut t = Trace::bounded(TraceBound { items: 1, steps: 1 });
+        for _ in 0..3 {
+            t.items.push(item(0.0, None, &[]));
+            t.count_step();
+        }
+        assert!(
+            !t.has_room(0, 0),
+            "the start is traced whole, past the bound"
+        );
+        t.past_day_zero();
+        assert!(t.has_room(1, 1) && !t.has_room(2, 0) && !t.has_room(0, 2));
+        t.items.push(item(1.0, None, &[]));
+        t.past_day_zero();
+        assert!(!t.has_room(1, 0), "rebased once only");
+        let mut none = Trace::default();
+        none.items.push(item(0.0, None, &[]));
+        none.past_day_zero();
+        assert!(none.has_room(usize::MAX - 1, 0));
     }
 }

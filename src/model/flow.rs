@@ -666,8 +666,14 @@ impl<'a> FlowSim<'a> {
     /// bounds them): a trace is never cut at day 0 exactly, and always knows how the run began.
     #[inline]
     fn trace_room(&mut self, items: usize, steps: usize, now: Time) {
-        let full = |t: &Trace| !t.has_room(items, steps);
-        if now.days() > 0.0 && self.trace.as_ref().is_some_and(full) {
+        if now.days() <= 0.0 {
+            return;
+        }
+        let Some(t) = &mut self.trace else {
+            return;
+        };
+        t.past_day_zero();
+        if !t.has_room(items, steps) {
             let mut t = self.trace.take().expect("invariant: checked just above");
             t.cut = Some(now.days());
             self.full_trace = Some(t);

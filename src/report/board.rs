@@ -172,6 +172,11 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         .zip(KIND_COLORS)
         .map(|(k, c)| json!({"name": k, "color": hex(c)}))
         .collect();
+    let shown_checkpoints = vs
+        .checkpoints
+        .iter()
+        .take_while(|&&c| c <= replay.until)
+        .count();
     let lane_data: Vec<Value> = lanes
         .iter()
         .zip(&replay.kept)
@@ -204,10 +209,13 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
                     })
                 })
                 .collect();
+            // Value realised only by the checkpoints replayed: a later one counts deliveries
+            // the page does not show.
+            let value_at = &l.result.outcomes.value_at;
             json!({
                 "policy": l.policy,
                 "color": l.color,
-                "value_at": l.result.outcomes.value_at,
+                "value_at": value_at[..shown_checkpoints.min(value_at.len())],
                 "items": items,
             })
         })
@@ -216,7 +224,7 @@ pub fn data(sc: &Scenario, lanes: &[Lane<'_>]) -> Value {
         "title": sc.name,
         "horizon": replay.until,
         "commitment": vs.commitment,
-        "checkpoints": vs.checkpoints,
+        "checkpoints": vs.checkpoints[..shown_checkpoints],
         "stages": stages,
         "kinds": kinds,
         "work_types": vs.work_types.iter().map(|w| w.name.clone()).collect::<Vec<_>>(),
@@ -351,7 +359,7 @@ mod tests {
         .unwrap();
         let day0 = crate::scenario::parse(
             "name = \"day0\"\nhorizon = 50.0\nseed = 1\n\
-             [[work]]\nname = \"job\"\narrival_rate = 2.0\nbacklog = 25000\n\
+             [[work]]\nname = \"job\"\narrival_rate = 500.0\nbacklog = 25000\n\
              [[stages]]\nname = \"serve\"\nworkers = 3\nservice = { dist = \"exponential\", mean = 1.0 }\n",
             toml,
             "day0",

@@ -623,3 +623,83 @@ fn issue_a_long_run_is_replayed_in_part_on_a_bounded_board() {
         }
     }
 }
+
+/// The JSON a board page embeds.
+fn board_data(html: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = html.find(open).unwrap() + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[test]
+fn issue_a_cut_board_shows_the_value_realised_by_its_last_day_and_no_later() {
+    // 20,000 days of the flagship: more items than a page replays, so the page stops early.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("b.html");
+    succeeds(&[
+        "board",
+        "scenarios/outcomes.toml",
+        "--horizon",
+        "20000",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    let v = board_data(&std::fs::read_to_string(&page).unwrap());
+    let until = v["horizon"].as_f64().unwrap();
+    assert!(v["cut"].is_object() && until < 20000.0, "{until}");
+    let checkpoints: Vec<f64> = v["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    // The page's value line ends on its last day: no checkpoint after it, one on it.
+    assert_eq!(checkpoints.last(), Some(&until), "{checkpoints:?}");
+    // Checkpoints only record: a run with the last day as a checkpoint is the same run, and
+    // its value by that day is what the page shows.
+    let mut sc = super::scenario("outcomes.toml");
+    sc.stream.horizon = 20000.0;
+    sc.stream.checkpoints = vec![until / 2.0, 20000.0];
+    let mut with = sc.clone();
+    with.stream.checkpoints = vec![until / 2.0, until, 20000.0];
+    for (lane, name) in v["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["feature-factory", "outcome"])
+    {
+        let p = sc.policy_named(name).unwrap();
+        let plain = valueflow::model::flow::simulate(&sc.stream, p.as_ref(), sc.seed, 0);
+        let checked = valueflow::model::flow::simulate(&with.stream, p.as_ref(), sc.seed, 0);
+        let at = |r: &valueflow::metrics::ReplicationResult| r.outcomes.value_at.clone();
+        assert_eq!(at(&plain)[0], at(&checked)[0], "{name}");
+        assert_eq!(at(&plain)[1], at(&checked)[2], "{name}");
+        assert_eq!(
+            (
+                plain.departed,
+                plain.outcomes.cost_of_delay,
+                plain.cycle_time.mean()
+            ),
+            (
+                checked.departed,
+                checked.outcomes.cost_of_delay,
+                checked.cycle_time.mean()
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            plain.events + 1,
+            checked.events,
+            "{name}: one snapshot more"
+        );
+        let shown = lane["value_at"].as_array().unwrap();
+        assert_eq!(shown.len(), checkpoints.len(), "{name}");
+        let last = shown.last().unwrap().as_f64().unwrap();
+        assert_eq!(last, at(&checked)[1], "{name}: the value by day {until}");
+        assert!(
+            last < at(&checked)[2],
+            "{name}: later deliveries are not shown"
+        );
+    }
+}
