@@ -573,23 +573,10 @@ fn issue_scenarios_export_writes_only_a_toml_name() {
 
 #[test]
 fn issue_a_long_run_is_replayed_in_part_on_a_bounded_board() {
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("mmc.html");
     // 20,000 days at 2.7 arrivals a day: 54,000 items a lane, more than a page replays.
-    succeeds(&[
-        "board",
-        "scenarios/mmc.toml",
-        "--horizon",
-        "20000",
-        "--out",
-        page.to_str().unwrap(),
-    ]);
-    let html = std::fs::read_to_string(&page).unwrap();
+    let html = long_board("scenarios/mmc.toml");
     assert!(html.len() < 8_000_000, "board.html is {} bytes", html.len());
-    let open = "<script type=\"application/json\" id=\"data\">";
-    let start = html.find(open).unwrap() + open.len();
-    let end = start + html[start..].find("</script>").unwrap();
-    let v: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let v = board_data(&html);
     let until = v["horizon"].as_f64().unwrap();
     assert!(until > 1000.0 && until < 20000.0, "replayed to day {until}");
     assert_eq!(until.fract(), 0.0, "a whole day: {until}");
@@ -624,6 +611,21 @@ fn issue_a_long_run_is_replayed_in_part_on_a_bounded_board() {
     }
 }
 
+/// The board page of `file` run for 20,000 days.
+fn long_board(file: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("b.html");
+    succeeds(&[
+        "board",
+        file,
+        "--horizon",
+        "20000",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(&page).unwrap()
+}
+
 /// The JSON a board page embeds.
 fn board_data(html: &str) -> serde_json::Value {
     let open = "<script type=\"application/json\" id=\"data\">";
@@ -635,17 +637,7 @@ fn board_data(html: &str) -> serde_json::Value {
 #[test]
 fn issue_a_cut_board_shows_the_value_realised_by_its_last_day_and_no_later() {
     // 20,000 days of the flagship: more items than a page replays, so the page stops early.
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("b.html");
-    succeeds(&[
-        "board",
-        "scenarios/outcomes.toml",
-        "--horizon",
-        "20000",
-        "--out",
-        page.to_str().unwrap(),
-    ]);
-    let v = board_data(&std::fs::read_to_string(&page).unwrap());
+    let v = board_data(&long_board("scenarios/outcomes.toml"));
     let until = v["horizon"].as_f64().unwrap();
     assert!(v["cut"].is_object() && until < 20000.0, "{until}");
     let checkpoints: Vec<f64> = v["checkpoints"]
