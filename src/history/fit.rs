@@ -164,7 +164,7 @@ pub fn fit(history: &History, workflow: &Workflow, file: &str) -> Result<Fit, Hi
         }
         if let Some(&d) = w.stages[..i]
             .iter()
-            .find(|&&d| history.columns[d].trim().eq_ignore_ascii_case(name))
+            .find(|&&d| super::same_name(&history.columns[d], name))
         {
             return Err(header(
                 c,

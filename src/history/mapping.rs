@@ -103,7 +103,7 @@ fn line_column(text: &str, offset: usize) -> (u64, usize) {
 /// (`bug`, `incident` → defect; `tech debt`, `technical debt`, `chore` → debt; `security`,
 /// `compliance` → risk), ignoring case; anything else is a feature.
 pub fn kind_by_name(t: &str) -> Kind {
-    let t = t.trim().to_ascii_lowercase();
+    let t = type_key(t);
     Kind::from_name(&t).unwrap_or(match t.as_str() {
         "bug" | "incident" => Kind::Defect,
         "tech debt" | "technical debt" | "chore" => Kind::Debt,
@@ -195,7 +195,7 @@ impl Mapping {
         let find = |n: &Named| {
             columns
                 .iter()
-                .position(|c| c.eq_ignore_ascii_case(n.name.trim()))
+                .position(|c| super::same_name(c, &n.name))
                 .ok_or_else(|| {
                     fail(
                         n,
@@ -238,7 +238,7 @@ impl Mapping {
                 if let Some((i, n)) = cols.iter().enumerate().find(|(i, &c)| c != *i) {
                     let name = names
                         .iter()
-                        .find(|m| m.name.trim().eq_ignore_ascii_case(&columns[*n]))
+                        .find(|m| super::same_name(&m.name, &columns[*n]))
                         .unwrap_or(&names[0]);
                     return Err(fail(
                         name,
@@ -346,10 +346,10 @@ impl Workflow {
     }
 }
 
-/// How a `Type` value is matched against the mapping: trimmed and lowercased, as
-/// `kind_by_name` reads a Type's own name.
+/// How a `Type` value is matched against the mapping: as a column name is
+/// ([`super::name_key`]).
 fn type_key(t: &str) -> String {
-    t.trim().to_lowercase()
+    super::name_key(t)
 }
 
 #[cfg(test)]
@@ -395,6 +395,28 @@ mod tests {
         // The same kind twice is no contradiction.
         let same = Mapping::parse("[kinds]\nBug = \"defect\"\nbug = \"Defect\"\n", "m");
         assert!(same.unwrap().resolve(&c, &[], "h.csv").is_ok());
+    }
+
+    #[test]
+    fn names_match_in_any_unicode_normal_form_and_case() {
+        // "Prüfung" with a combining umlaut (NFD) in the history, precomposed (NFC) and in
+        // capitals in the mapping; the same for a Type.
+        let nfd = "Pru\u{308}fung";
+        let c = cols(&["Backlog", "Bau", nfd, "Done"]);
+        let text = "commitment = \"PRÜFUNG\"\n[kinds]\n\"FEHLE\u{308}R\" = \"defect\"\n";
+        let w = Mapping::parse(text, "map.toml")
+            .unwrap()
+            .resolve(&c, &["fehlE\u{308}r".into()], "h.csv")
+            .unwrap();
+        assert_eq!(
+            (w.stages.clone(), w.commitment),
+            (vec![1, 2], 1),
+            "committed at Prüfung"
+        );
+        assert_eq!(w.kind_of("Fehlër"), Kind::Defect);
+        assert!(w.unused_types.is_empty(), "{:?}", w.unused_types);
+        assert!(super::super::same_name(" Prüfung", nfd));
+        assert!(!super::super::same_name("Prufung", nfd));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod simulated;
 use crate::metrics::Trace;
 use crate::model::ValueStream;
 use std::fmt::Write;
+use unicode_normalization::UnicodeNormalization;
 
 /// A problem with a history file, located at its line and column (both from 1).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -253,13 +254,25 @@ pub enum ExportError {
 /// end of the workflow: no stage may be named like them.
 const RESERVED: [&str; 3] = ["Backlog", "Done", "Type"];
 
+/// How a history names a column or a `Type`, for matching: without surrounding spaces, in
+/// Unicode normal form C (a tracker may write "Prüfung" with a precomposed or a combining
+/// umlaut) and in lower case (Unicode's, so "PRÜFUNG" is "prüfung" too).
+pub fn name_key(name: &str) -> String {
+    name.trim().nfc().collect::<String>().to_lowercase()
+}
+
+/// True if `a` and `b` name the same column or `Type` ([`name_key`]).
+pub fn same_name(a: &str, b: &str) -> bool {
+    a == b || name_key(a) == name_key(b)
+}
+
 /// Checks that the stages of `vs` can be written as workflow columns that [`read`] gives back:
 /// no stage named `Backlog`, `Done` or `Type`, and no two stages whose names differ only in
-/// case or surrounding spaces (the reader matches column names that way).
+/// case, surrounding spaces or Unicode normal form (the reader matches column names that way:
+/// [`name_key`]).
 pub fn check_stage_names(vs: &ValueStream) -> Result<(), ExportError> {
-    let key = |s: &str| s.trim().to_ascii_lowercase();
     for (index, s) in vs.stages.iter().enumerate() {
-        if let Some(column) = RESERVED.into_iter().find(|r| key(r) == key(&s.name)) {
+        if let Some(column) = RESERVED.into_iter().find(|r| same_name(r, &s.name)) {
             return Err(ExportError::ReservedName {
                 stage: s.name.clone(),
                 index,
@@ -268,7 +281,7 @@ pub fn check_stage_names(vs: &ValueStream) -> Result<(), ExportError> {
         }
         if let Some(first_index) = vs.stages[..index]
             .iter()
-            .position(|o| key(&o.name) == key(&s.name))
+            .position(|o| same_name(&o.name, &s.name))
         {
             return Err(ExportError::SameColumn {
                 first: vs.stages[first_index].name.clone(),
@@ -475,7 +488,7 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
         return Err(unclosed(&mut lines, open, n));
     }
     let names: Vec<&str> = header.iter().map(str::trim).collect();
-    let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let find = |n: &str| names.iter().position(|h| same_name(h, n));
     let missing: Vec<&str> = REQUIRED.into_iter().filter(|n| find(n).is_none()).collect();
     if !missing.is_empty() {
         return Err(fail(
@@ -527,7 +540,7 @@ pub fn read(text: &str, file: &str) -> Result<History, HistoryError> {
         if let Some(first) = workflow
             .clone()
             .take_while(|&e| e < c)
-            .find(|&e| names[e].eq_ignore_ascii_case(names[c]))
+            .find(|&e| same_name(names[e], names[c]))
         {
             return Err(fail(
                 header_line,
