@@ -126,17 +126,26 @@ pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
             let (s, _) =
                 busiest(sc).ok_or("no stage has an offered load to rank (no arrival rate)")?;
             let st = &stages[s];
+            // Up to 40, or twice the workers of a stage wider than that, in at most 40 steps.
+            let lo = st.workers.max(2);
+            let cap = if lo <= 40 { 40 } else { lo.saturating_mul(2) };
             let top = st
                 .wip_limit
                 .map_or(st.workers.saturating_mul(4), |l| l.saturating_mul(2))
-                .clamp(st.workers.max(2), 40);
+                .clamp(lo, cap);
             let from = st.workers.max(1);
+            let step = ((top - from) / 39).max(1) as usize;
+            let mut limits: Vec<u32> = (from..=top).step_by(step).collect();
+            if limits.last() != Some(&top) {
+                limits.push(top);
+            }
             Ok(Curve {
                 name: "wip-limit",
                 axes: vec![axis(&format!(
                     "stages.{}.wip_limit={}",
                     st.name,
-                    (from..=top)
+                    limits
+                        .iter()
                         .map(|v| v.to_string())
                         .chain(["none".to_string()])
                         .collect::<Vec<_>>()
@@ -209,5 +218,21 @@ mod tests {
         assert!(curve("nonsense", &sc)
             .unwrap_err()
             .contains("valid: utilisation"));
+    }
+
+    #[test]
+    fn the_wip_limit_curve_fits_any_width_of_stage() {
+        let mut sc = flagship();
+        for workers in [1, 4, 40, 41, 100_000, u32::MAX / 2] {
+            for s in &mut sc.stream.stages {
+                s.workers = workers;
+            }
+            let w = curve("wip-limit", &sc).unwrap();
+            let values = &w.axes[0].values;
+            assert!(
+                values.len() <= 42 && values.len() >= 2,
+                "{workers}: {values:?}"
+            );
+        }
     }
 }

@@ -151,14 +151,18 @@ pub fn parse(text: &str, work_types: &[String]) -> Result<ParsedKr, KrError> {
     let target: f64 = words[2]
         .replace('_', "")
         .parse()
-        .map_err(|_| KrError(format!("`{}` is not a number: {usage}", words[2])))?;
+        .ok()
+        .filter(|t: &f64| t.is_finite())
+        .ok_or_else(|| KrError(format!("`{}` is not a finite number: {usage}", words[2])))?;
     let day = if words.len() == 6 {
         if !matches!(words[3], "by" | "at") || words[4] != "day" {
             return Err(KrError(format!("cannot read `{text}`: {usage}")));
         }
         let d: f64 = words[5]
             .parse()
-            .map_err(|_| KrError(format!("`{}` is not a day number", words[5])))?;
+            .ok()
+            .filter(|d: &f64| d.is_finite())
+            .ok_or_else(|| KrError(format!("`{}` is not a day number", words[5])))?;
         if !matches!(
             metric,
             KrMetric::ValueRealised
@@ -268,5 +272,15 @@ mod tests {
         assert!(parse("wip ~ 3", &types).unwrap_err().0.contains(">="));
         assert!(parse("lead_time.p85 <= 15 by day 3", &types).is_err());
         assert!(parse("value_realised >= lots", &types).is_err());
+        // A threshold or day that is not finite is judged the same in every replication.
+        for text in [
+            "value_realised >= nan",
+            "items_delivered <= inf",
+            "wip < -nan by day 50",
+            "wip < 3 by day inf",
+            "wip < 3 by day NaN",
+        ] {
+            assert!(parse(text, &types).is_err(), "{text}");
+        }
     }
 }

@@ -48,6 +48,14 @@ pub enum WriteError {
         /// What it is ("a file", "a symbolic link").
         what: &'static str,
     },
+    /// `--force` would replace a folder that is not a report folder, losing what it holds.
+    #[error("{} holds {what}, which is not part of a valueflow report; --force replaces only a report folder (its index.html, summary.json, charts and tables), so choose another --out, or move your files out first", path.display())]
+    NotAReport {
+        /// The destination.
+        path: PathBuf,
+        /// What in it is not from a report (`the file notes.txt`, `the folder data`).
+        what: String,
+    },
     /// `--force` would replace a folder with a file.
     #[error("{} is a folder; --force replaces a file, not a folder", .0.display())]
     NotAFile(PathBuf),
@@ -214,7 +222,57 @@ pub fn check_folder(dest: &Path, force: bool) -> Result<(), WriteError> {
     if !force {
         return Err(WriteError::Exists(dest.to_path_buf()));
     }
-    not_a_folder(dest, &meta).map_or(Ok(()), Err)
+    if let Some(e) = not_a_folder(dest, &meta) {
+        return Err(e);
+    }
+    match not_from_a_report(&normalized(dest)) {
+        Some(what) => Err(WriteError::NotAReport {
+            path: dest.to_path_buf(),
+            what,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The extensions of the files a report folder holds (see `report::pack`).
+const REPORT_FILES: [&str; 6] = ["png", "svg", "csv", "json", "md", "html"];
+
+/// What in folder `dir` a report did not write, if anything: a report folder is empty, or
+/// holds `index.html`, `summary.json` and otherwise only files of a report's kinds (a scenario
+/// file, notes or a subfolder there are someone's work, which `--force` must not delete).
+fn not_from_a_report(dir: &Path) -> Option<String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return Some(format!("entries that cannot be listed ({e})")),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let Ok(entry) = entry else {
+            return Some("entries that cannot be listed".into());
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file {
+            return Some(format!("the folder or link {name}"));
+        }
+        let ext = Path::new(&name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if !ext.is_some_and(|e| REPORT_FILES.contains(&e.as_str())) {
+            return Some(format!("the file {name}"));
+        }
+        names.push(name);
+    }
+    let has = |n: &str| names.iter().any(|x| x == n);
+    if names.is_empty() || (has("index.html") && has("summary.json")) {
+        None
+    } else {
+        Some(format!(
+            "{} file{} but no index.html and summary.json",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" }
+        ))
+    }
 }
 
 fn not_a_folder(dest: &Path, meta: &std::fs::Metadata) -> Option<WriteError> {

@@ -179,6 +179,63 @@ fn report_and_demo_force_onto_a_file_are_refused_before_the_run() {
 }
 
 #[test]
+fn force_replaces_only_a_report_folder_never_a_folder_of_someone_s_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("proj");
+    std::fs::create_dir(&proj).unwrap();
+    let file = proj.join("mm1.toml");
+    std::fs::copy(scenario("mm1.toml"), &file).unwrap();
+    let report = |out: &std::path::Path| {
+        let mut c = valueflow();
+        c.args(["report", file.to_str().unwrap(), "--reps", "2", "--quiet"])
+            .args([
+                "--set",
+                "warmup=0",
+                "--set",
+                "horizon=50",
+                "--force",
+                "--out",
+            ])
+            .arg(out);
+        c
+    };
+    // The folder holding the scenario, with notes beside it: refused, untouched.
+    std::fs::write(proj.join("notes.md"), "mine").unwrap();
+    report(&proj)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "proj holds the file mm1.toml, which is not part of a valueflow report",
+        ));
+    assert_eq!(names(&proj), ["mm1.toml", "notes.md"]);
+    // A report folder is replaced; with a subfolder or a stray file put in it, it is not.
+    let out = dir.path().join("out");
+    report(&out).assert().success();
+    report(&out).assert().success();
+    assert!(out.join("index.html").is_file() && out.join("summary.json").is_file());
+    std::fs::create_dir(out.join("data")).unwrap();
+    report(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds the folder or link data"));
+    std::fs::remove_dir(out.join("data")).unwrap();
+    std::fs::remove_file(out.join("summary.json")).unwrap();
+    report(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "but no index.html and summary.json",
+        ));
+    // Only .md, .csv… files but no report's index: someone's notes, kept.
+    let notes = dir.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("plan.md"), "mine").unwrap();
+    report(&notes).assert().code(2);
+    assert_eq!(names(&notes), ["plan.md"]);
+    assert_eq!(names(dir.path()), ["notes", "out", "proj"]);
+}
+
+#[test]
 fn the_current_folder_and_its_parents_are_refused_as_out_before_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path().join("work");
