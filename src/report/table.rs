@@ -237,10 +237,13 @@ pub fn largest_wait_line(r: &PolicyResults) -> Option<String> {
     ))
 }
 
-/// A number with precision that suits its size: 1234, 123.4, 12.34, 0.123; `-` when missing.
+/// A number with precision that suits its size: 1234, 123.4, 12.34, 0.123, and from a billion
+/// on in scientific notation (2.517e15), so that it fits its column; `-` when missing.
 pub fn fmt_num(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
+        Some(v) if !v.is_finite() => format!("{v}"),
+        Some(v) if v.abs() >= 1e9 => format!("{v:.3e}"),
         Some(v) if v.abs() >= 1000.0 => format!("{v:.0}"),
         Some(v) if v.abs() >= 100.0 => format!("{v:.1}"),
         Some(v) if v.abs() >= 1.0 => format!("{v:.2}"),
@@ -590,7 +593,18 @@ pub fn headline(r: &CompareReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fmt_big;
+    use super::{fmt_big, fmt_num};
+
+    #[test]
+    fn numbers_fit_their_column_at_any_size() {
+        assert_eq!(fmt_num(Some(1234.4)), "1234");
+        assert_eq!(fmt_num(Some(0.1234)), "0.123");
+        assert_eq!(fmt_num(Some(999_999_999.0)), "999999999");
+        assert_eq!(fmt_num(Some(2_516_611_281_666_302.0)), "2.517e15");
+        assert_eq!(fmt_num(Some(-1e300)), "-1.000e300");
+        assert_eq!(fmt_num(Some(1.2e-300)), "0.000");
+        assert_eq!(fmt_num(None), "-");
+    }
 
     #[test]
     fn big_amounts_stay_a_few_characters_wide() {

@@ -1245,3 +1245,38 @@ fn a_policy_axis_is_the_policy_the_records_name() {
         .collect();
     assert_eq!(policies, ["\"fifo\"", "\"cd3\""]);
 }
+
+#[test]
+fn a_merged_value_past_the_largest_number_does_not_hang_the_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("part.jsonl");
+    valueflow()
+        .args(["sweep", TEAM, "--vary", "stages.test.workers=1..3"])
+        .args(["--format", "jsonl", "--out", part.to_str().unwrap()])
+        .args(SMALL)
+        .assert()
+        .success();
+    // Finite numbers whose band (mean ± ci95) overflows: an axis to infinity never ends.
+    let huge: String = std::fs::read_to_string(&part)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut r: serde_json::Value = serde_json::from_str(line).unwrap();
+            r["metrics"]["cycle_time"]["mean"] = serde_json::json!(1e308);
+            r["metrics"]["cycle_time"]["ci95"] = serde_json::json!(1e308);
+            format!("{r}\n")
+        })
+        .collect();
+    std::fs::write(&part, huge).unwrap();
+    let chart = dir.path().join("c.svg");
+    let started = std::time::Instant::now();
+    valueflow()
+        .args(["merge", part.to_str().unwrap(), "--metric", "cycle_time"])
+        .args(["--chart", chart.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("past the largest number"));
+    assert!(started.elapsed().as_secs() < 30);
+    assert!(!chart.exists(), "no chart half-written");
+}

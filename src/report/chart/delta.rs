@@ -50,6 +50,11 @@ fn rows(t: &TwoWorlds) -> (Vec<Row>, Vec<&'static str>) {
         let scale = 100.0 / before.abs();
         let c = ci.unwrap_or(0.0);
         let (low, high) = ((d - c) * scale, (d + c) * scale);
+        if ![low, high, d * scale].iter().all(|x| x.is_finite()) {
+            // A before mean so small next to the difference that the share overflows.
+            skipped.push(m.metric);
+            continue;
+        }
         let good = |x: f64| if m.higher_is_better { x > 0.0 } else { x < 0.0 };
         let color = if ci.is_some() && low > 0.0 || ci.is_some() && high < 0.0 {
             if good(d) {
@@ -104,7 +109,7 @@ pub fn draw<DB: DrawingBackend>(
     );
     if !skipped.is_empty() {
         note.push_str(&format!(
-            " · not drawn (before mean 0 or none): {}",
+            " · not drawn (before mean 0, none, or too small to take a share of): {}",
             skipped.join(", ")
         ));
     }
@@ -248,10 +253,12 @@ mod tests {
                 delta("cycle_time", false, 20.0, 2.0, 1.0),
                 delta("throughput", true, 1.0, 0.01, 0.05),
                 delta("cost_of_delay", false, 0.0, 5.0, 1.0),
+                // A share past the largest number: no row (an infinite axis never ends).
+                delta("wip", false, 1e-300, 1e12, 4e11),
             ],
         };
         let (rows, skipped) = rows(&t);
-        assert_eq!(skipped, vec!["cost_of_delay"]);
+        assert_eq!(skipped, vec!["cost_of_delay", "wip"]);
         assert_eq!(rows.len(), 3);
         assert!((rows[0].mean - 10.0).abs() < 1e-12);
         assert!((rows[0].low - 8.0).abs() < 1e-12 && (rows[0].high - 12.0).abs() < 1e-12);

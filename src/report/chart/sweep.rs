@@ -103,6 +103,19 @@ pub fn check(records: &[Record], metric: &str) -> Result<(), String> {
             names.join(", ")
         ));
     }
+    // A point or band past the largest number has no place on an axis.
+    let overflows = records.iter().find(|r| {
+        r.metrics.get(metric).is_some_and(|s| {
+            let (m, c) = (s.mean.unwrap_or(0.0), s.ci95.unwrap_or(0.0));
+            ![m - c, m + c].iter().all(|v| v.is_finite())
+        })
+    });
+    if let Some(r) = overflows {
+        return Err(format!(
+            "--metric {metric}: point {} has a mean or 95% interval past the largest number, which no chart axis can hold",
+            r.point
+        ));
+    }
     Ok(())
 }
 
@@ -192,13 +205,26 @@ fn lines<DB: DrawingBackend>(
     } else {
         0.5
     };
+    let (y0, y1) = (lo - pad, hi + pad);
+    // A point or band past the largest number has no place on an axis (and an axis to
+    // infinity never ends).
+    let points = series.iter().flatten().flat_map(|p| [p.0, p.1, p.2, p.3]);
+    if !points
+        .chain([y0, y1, x0 - xpad, x1 + xpad, y1 - y0, x1 - x0])
+        .all(f64::is_finite)
+    {
+        return Err(ChartError::Draw {
+            chart: "sweep",
+            message: format!("the {what} values span more than a chart axis can hold"),
+        });
+    }
     let title = format!("{what} by {x_name}");
     let mut chart = ChartBuilder::on(area)
         .caption(&title, (FONT, title_size(&title)))
         .margin(30)
         .x_label_area_size(90)
         .y_label_area_size(150)
-        .build_cartesian_2d((x0 - xpad)..(x1 + xpad), (lo - pad)..(hi + pad))
+        .build_cartesian_2d((x0 - xpad)..(x1 + xpad), y0..y1)
         .map_err(fail)?;
     let label_of = |x: &f64| {
         if numeric {
@@ -305,7 +331,11 @@ fn heatmap<DB: DrawingBackend>(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
             (a.min(c.2), b.max(c.2))
         });
-    let span = if hi > lo { hi - lo } else { 1.0 };
+    let span = if hi > lo && (hi - lo).is_finite() {
+        hi - lo
+    } else {
+        1.0
+    };
     let (xn, yn) = (
         records[0].parameters[0].name.clone(),
         records[0].parameters[1].name.clone(),
