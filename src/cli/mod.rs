@@ -461,8 +461,12 @@ impl Common {
                 "--precision judges value realised, but this scenario models no value; choose --target cycle_time (or another metric)".into(),
             ));
         }
-        if self.max_reps < 2 {
-            return Err(CliError::Input("--max-reps must be at least 2".into()));
+        let most = scenario::bounds::REPLICATIONS;
+        if !(2..=most).contains(&self.max_reps) {
+            return Err(CliError::Input(format!(
+                "--max-reps {}: must be from 2 to {most} (the most replications a run may have)",
+                self.max_reps
+            )));
         }
         if let Some(reps) = self.reps.filter(|&r| r > self.max_reps) {
             return Err(CliError::Input(format!(

@@ -2,7 +2,8 @@
 //!
 //! The run starts with the scenario's replications (or `--reps`) and doubles them until the
 //! 95% half-width of the target metric is within the asked share of its mean, or the cap is
-//! reached. Each attempt is an ordinary run of replications `0..n`, so the result is exactly
+//! reached, or the target turns out to have no value at all (no replication measured it). Each
+//! attempt is an ordinary run of replications `0..n`, so the result is exactly
 //! that of `--reps n`, deterministic, and common random numbers still pair policies and grid
 //! points. Doubling bounds the total work at twice that of the final run.
 
@@ -100,6 +101,11 @@ pub fn until_precise<T>(
     let mut n = first.clamp(2, p.cap.max(2));
     loop {
         let result = attempt(n);
+        // A target no replication measured (nothing delivered, say) is as undefined with
+        // twice the replications: stop rather than double up to the cap for nothing.
+        let undefined = summaries(&result)
+            .iter()
+            .any(|s| metric(s, &p.target).is_none_or(|m| m.mean.is_none()));
         let worst = summaries(&result)
             .iter()
             .map(|s| metric(s, &p.target).map_or(f64::NAN, |m| relative(&m)))
@@ -111,7 +117,7 @@ pub fn until_precise<T>(
                 }
             });
         let reached = worst <= p.relative;
-        if reached || n >= p.cap {
+        if reached || undefined || n >= p.cap {
             let r = Reached {
                 target: p.target.clone(),
                 asked: p.relative,

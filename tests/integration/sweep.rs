@@ -1280,3 +1280,42 @@ fn a_merged_value_past_the_largest_number_does_not_hang_the_chart() {
     assert!(started.elapsed().as_secs() < 30);
     assert!(!chart.exists(), "no chart half-written");
 }
+
+#[test]
+fn precision_stops_at_once_when_its_target_has_no_value_and_its_cap_is_bounded() {
+    // A release train that never leaves: nothing is delivered, so cycle time has no value in
+    // any replication, however many.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("never.toml");
+    std::fs::write(
+        &file,
+        "name = \"never\"\nhorizon = 200.0\nreplications = 4\nseed = 1\n\
+         [[work]]\nname = \"job\"\narrival_rate = 1.0\n\
+         [[stages]]\nname = \"serve\"\nworkers = 2\nservice = { dist = \"exponential\", mean = 1.0 }\n\
+         release_every = 1000.0\n",
+    )
+    .unwrap();
+    let out = valueflow()
+        .args(["run", file.to_str().unwrap(), "--format", "json", "-q"])
+        .args(["--precision", "5%", "--target", "cycle_time"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["replications"], 30,
+        "no doubling past the first 30 for a target no run measured"
+    );
+    valueflow()
+        .args(["run", file.to_str().unwrap(), "-q", "--precision", "5%"])
+        .args(["--target", "cycle_time", "--max-reps", "1000000000000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--max-reps 1000000000000: must be from 2 to 1000000",
+        ));
+}
