@@ -18,6 +18,10 @@ pub mod bounds {
     pub const HORIZON: f64 = 1_000_000.0;
     /// Replications per run.
     pub const REPLICATIONS: u64 = 1_000_000;
+    /// The shortest mean service time in days, other than 0: the clock (days in an `f64`)
+    /// resolves about 1e-10 days at the longest horizon, and a service much shorter than that
+    /// would count as touch time that took no time on the clock (flow efficiency above 100%).
+    pub const SERVICE: f64 = 1e-6;
     /// Stages.
     pub const STAGES: usize = 1_000;
     /// Work types, and epics.
@@ -190,6 +194,24 @@ impl Checker {
                 self.fail(key, format!("`{name}` is used twice; names must be unique"));
             }
         }
+    }
+
+    /// A service time distribution: [`Checker::dist`], with a mean of 0 (instant) or at least
+    /// [`bounds::SERVICE`] days, so that the clock can tell a service from no time at all.
+    fn service(&mut self, key: &str, raw: &RawDist) -> Option<Dist> {
+        let d = self.dist(key, raw)?;
+        let mean = d.mean();
+        if mean > 0.0 && mean < bounds::SERVICE {
+            self.fail(
+                key,
+                format!(
+                    "a mean service time of {mean:e} days is below what the simulated clock resolves over a long run; use 0 (instant) or at least {:e} days (about 0.09 seconds)",
+                    bounds::SERVICE
+                ),
+            );
+            return None;
+        }
+        Some(d)
     }
 
     fn dist(&mut self, key: &str, raw: &RawDist) -> Option<Dist> {
@@ -413,7 +435,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         let wip_limit = rs
             .wip_limit
             .map(|w| c.count_within(&key("wip_limit"), w, bounds::WIP_LIMIT));
-        let service = c.dist(&key("service"), &rs.service);
+        let service = c.service(&key("service"), &rs.service);
         let rework = rs.rework.as_ref().and_then(|r| {
             let to = stage_names[..i].iter().position(|n| *n == r.to);
             if to.is_none() {
@@ -527,7 +549,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         for (stage_name, rd) in rw.service.iter().flatten() {
             let dkey = format!("work[{i}].service.{stage_name}");
             match stage_names.iter().position(|n| n == stage_name) {
-                Some(s) => service[s] = c.dist(&dkey, rd),
+                Some(s) => service[s] = c.service(&dkey, rd),
                 None => c.fail(
                     dkey,
                     format!(

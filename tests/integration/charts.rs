@@ -475,9 +475,10 @@ fn report_writes_the_pack_and_never_clobbers() {
         std::fs::read_to_string(out.join("notes.txt")).unwrap(),
         "mine"
     );
-    // ... and replaced whole with it; nothing temporary is left beside it.
-    valueflow()
-        .args([
+    // ... and with --force too while it holds someone's notes (writes.rs has the rule) ...
+    let forced = || {
+        let mut c = valueflow();
+        c.args([
             "report",
             "scenarios/outcomes.toml",
             "--reps",
@@ -486,10 +487,18 @@ fn report_writes_the_pack_and_never_clobbers() {
             "--force",
             "--out",
         ])
-        .arg(&out)
+        .arg(&out);
+        c
+    };
+    forced()
         .assert()
-        .success();
-    assert!(!out.join("notes.txt").exists());
+        .code(2)
+        .stderr(predicate::str::contains("holds the file notes.txt"));
+    // ... and a report folder is replaced whole; nothing temporary is left beside it.
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    std::fs::write(out.join("cfd.png"), "an old chart").unwrap();
+    forced().assert().success();
+    assert_ne!(std::fs::read(out.join("cfd.png")).unwrap(), b"an old chart");
     assert!(out.join("index.html").is_file());
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -73,6 +73,27 @@ fn a_release_train_every_femtosecond_is_refused_before_the_run() {
 }
 
 #[test]
+fn a_service_shorter_than_the_clock_resolves_is_refused_and_zero_is_instant() {
+    // 1e-14 days is below the clock's resolution late in a run: the touch time would take no
+    // time on the clock, and flow efficiency would read above 100%.
+    let tiny = BASE.replace(
+        "service = { dist = \"exponential\", mean = 1.0 }",
+        "service = { dist = \"exponential\", mean = 1e-14 }",
+    );
+    assert_ne!(tiny, BASE);
+    refused(
+        &tiny,
+        &["`stages[0].service`", "1e-14 days", "at least 1e-6 days"],
+    );
+    let instant = BASE.replace(
+        "service = { dist = \"exponential\", mean = 1.0 }",
+        "service = { dist = \"fixed\", value = 0.0 }",
+    );
+    let (code, stderr) = run_text(&instant, &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
 fn a_defect_that_always_spawns_itself_is_refused() {
     let text = format!(
         "{BASE}\n[[work]]\nname = \"defect\"\nkind = \"defect\"\nbacklog = 1\nservice = {{ build = {{ dist = \"fixed\", value = 0.0 }} }}\nspawns = {{ work = \"defect\", probability = 1.0, delay = {{ dist = \"fixed\", value = 0.0 }} }}\n"
