@@ -1566,7 +1566,8 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     let c = &args.common;
     let overrides = paired_checks(c, "advise", args.policy.clone())?;
     let base = resolve(scenario::load_with(&args.file, &c.settings())?, &overrides)?;
-    let mut variants: Vec<(String, String, i32, Scenario)> = Vec::new();
+    // The moves first, as settings: a move's scenario is loaded only when its group runs.
+    let mut variants: Vec<(String, String, i32, Vec<Setting>)> = Vec::new();
     for st in &base.stream.stages {
         for change in [1i32, -1] {
             let workers = i64::from(st.workers) + i64::from(change);
@@ -1583,40 +1584,65 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
                 )
                 .given_by("advise's move"),
             );
-            let mut sc = scenario::load_with(&args.file, &sets)?;
-            sc.apply(&overrides)?;
             let sign = if change > 0 { "+1" } else { "-1" };
-            variants.push((format!("{sign} {}", st.name), st.name.clone(), change, sc));
+            variants.push((format!("{sign} {}", st.name), st.name.clone(), change, sets));
         }
     }
     let policy = base
         .policy_named(&base.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", base.policy)))?;
-    let mut worlds = vec![World {
-        stream: &base.stream,
-        policy: policy.as_ref(),
-    }];
-    worlds.extend(variants.iter().map(|v| World {
-        stream: &v.3.stream,
-        policy: policy.as_ref(),
-    }));
-    let bar = progress::bar(base.replications, c.quiet);
-    let paired = paired::run(&worlds, 0, base.seed, base.replications, |d| {
-        bar.set_position(d)
-    });
-    bar.finish_and_clear();
-    for s in &paired.summaries {
-        within_limits(&base, &base.policy, s)?;
+    // Moves run in groups against today's staffing, each group's summaries dropped once its
+    // moves are read: memory stays that of a group however many stages there are (each run
+    // is deterministic, so every group pairs with the same baseline, bit for bit).
+    const GROUP: usize = 16;
+    let groups = variants.len().div_ceil(GROUP).max(1) as u64;
+    let bar = progress::bar(base.replications.saturating_mul(groups), c.quiet);
+    // Today's staffing, its results and how moves are ranked: from the first group (every
+    // group's baseline is the same run).
+    let mut today: Option<(crate::report::PolicyResults, Ranking)> = None;
+    let mut moves: Vec<Move> = Vec::with_capacity(variants.len());
+    for (g, group) in variants.chunks(GROUP).enumerate() {
+        let scenarios = group
+            .iter()
+            .map(|v| {
+                let mut sc = scenario::load_with(&args.file, &v.3)?;
+                sc.apply(&overrides)?;
+                Ok(sc)
+            })
+            .collect::<Result<Vec<Scenario>, CliError>>()?;
+        let mut worlds = vec![World {
+            stream: &base.stream,
+            policy: policy.as_ref(),
+        }];
+        worlds.extend(scenarios.iter().map(|sc| World {
+            stream: &sc.stream,
+            policy: policy.as_ref(),
+        }));
+        let done = g as u64 * base.replications;
+        let paired = paired::run(&worlds, 0, base.seed, base.replications, |d| {
+            bar.set_position(done + d)
+        });
+        for s in &paired.summaries {
+            within_limits(&base, &base.policy, s)?;
+        }
+        let (_, ranking) = today.get_or_insert_with(|| {
+            let results = crate::report::PolicyResults::new(&base, &paired.summaries[0]);
+            let ranking = Ranking::choose(base.stream.has_value(), results.stability.steady_state);
+            (results, ranking)
+        });
+        let ranking = *ranking;
+        moves.extend(
+            group
+                .iter()
+                .enumerate()
+                .map(|(i, (name, stage, change, _))| {
+                    Move::new(name.clone(), stage, *change, &paired.deltas[i + 1], ranking)
+                }),
+        );
     }
-    let results = crate::report::PolicyResults::new(&base, &paired.summaries[0]);
-    let ranking = Ranking::choose(base.stream.has_value(), results.stability.steady_state);
-    let mut moves: Vec<Move> = variants
-        .iter()
-        .enumerate()
-        .map(|(i, (name, stage, change, _))| {
-            Move::new(name.clone(), stage, *change, &paired.deltas[i + 1], ranking)
-        })
-        .collect();
+    bar.finish_and_clear();
+    let (results, ranking) =
+        today.expect("invariant: every stage has a move (+1 below the bound, or -1 above one)");
     let statement = rank(&mut moves, ranking);
     let advice = Advice {
         scenario: base.name.clone(),

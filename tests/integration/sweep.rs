@@ -3,6 +3,8 @@
 use super::root;
 use assert_cmd::Command;
 use predicates::prelude::*;
+use valueflow::experiment::paired::{self, World};
+use valueflow::scenario;
 
 fn valueflow() -> Command {
     let mut c = Command::cargo_bin("valueflow").unwrap();
@@ -1318,4 +1320,60 @@ fn precision_stops_at_once_when_its_target_has_no_value_and_its_cap_is_bounded()
         .stderr(predicate::str::contains(
             "--max-reps 1000000000000: must be from 2 to 1000000",
         ));
+}
+
+#[test]
+fn advise_runs_its_moves_in_groups_each_as_if_alone_against_today() {
+    // 12 stages: 23 moves (no fewer than one worker), more than one group of moves.
+    let mut text = String::from(
+        "name = \"long line\"\nhorizon = 300.0\nreplications = 6\nseed = 5\n\
+         [[work]]\nname = \"job\"\narrival_rate = 0.8\n",
+    );
+    for s in 0..12 {
+        let workers = if s == 7 { 1 } else { 2 };
+        text.push_str(&format!(
+            "[[stages]]\nname = \"s{s}\"\nworkers = {workers}\nservice = {{ dist = \"exponential\", mean = {} }}\n",
+            0.5 + 0.1 * f64::from(s)
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("line.toml");
+    std::fs::write(&file, &text).unwrap();
+    let out = valueflow()
+        .args(["advise", file.to_str().unwrap(), "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let moves = v["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 23);
+    // The last move, paired with today's staffing on its own, gives the same difference.
+    let base = scenario::load(&file).unwrap();
+    let policy = base.policy_named(&base.policy).unwrap();
+    for name in ["+1 s11", "-1 s0"] {
+        let m = moves.iter().find(|m| m["name"] == name).unwrap();
+        let (sign, stage) = name.split_once(' ').unwrap();
+        let workers = if sign == "+1" { 3 } else { 1 };
+        let set =
+            valueflow::scenario::set::Setting::parse(&format!("stages.{stage}.workers={workers}"))
+                .unwrap();
+        let moved = scenario::load_with(&file, &[set]).unwrap();
+        let worlds = [
+            World {
+                stream: &base.stream,
+                policy: policy.as_ref(),
+            },
+            World {
+                stream: &moved.stream,
+                policy: policy.as_ref(),
+            },
+        ];
+        let alone = paired::run(&worlds, 0, base.seed, base.replications, |_| {});
+        let cycle = alone.deltas[1].metrics[1].mean.unwrap();
+        assert_eq!(m["cycle_time"]["mean"].as_f64().unwrap(), cycle, "{name}");
+    }
 }
