@@ -59,3 +59,14 @@ pub fn all_scenarios() -> Vec<PathBuf> {
     );
     files
 }
+
+/// The JSON a successful command writes to standard output (its error shown if it fails).
+pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

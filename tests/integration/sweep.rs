@@ -1297,17 +1297,11 @@ fn precision_stops_at_once_when_its_target_has_no_value_and_its_cap_is_bounded()
          release_every = 1000.0\n",
     )
     .unwrap();
-    let out = valueflow()
-        .args(["run", file.to_str().unwrap(), "--format", "json", "-q"])
-        .args(["--precision", "5%", "--target", "cycle_time"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = super::json_of(
+        valueflow()
+            .args(["run", file.to_str().unwrap(), "--format", "json", "-q"])
+            .args(["--precision", "5%", "--target", "cycle_time"]),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         v["replications"], 30,
         "no doubling past the first 30 for a target no run measured"
@@ -1339,16 +1333,13 @@ fn advise_runs_its_moves_in_groups_each_as_if_alone_against_today() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("line.toml");
     std::fs::write(&file, &text).unwrap();
-    let out = valueflow()
-        .args(["advise", file.to_str().unwrap(), "--format", "json", "-q"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = super::json_of(valueflow().args([
+        "advise",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]));
     let moves = v["moves"].as_array().unwrap();
     assert_eq!(moves.len(), 23);
     // The last move, paired with today's staffing on its own, gives the same difference.
