@@ -187,8 +187,34 @@ pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
     let policy = sc
         .policy_named(&sc.policy)
         .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
-    let (_, trace) = flow::simulate_traced(&sc.stream, policy.as_ref(), sc.seed, 0);
+    // A history `fit` and `forecast` could not read back (100 MB or more) is refused, and
+    // the trace stops before it could hold one: each row has at least a comma per stage.
+    let stages = sc.stream.stages.len();
+    let most = (history::MAX_BYTES as usize / (30 + 2 * stages)).min(1_500_000);
+    let bound = crate::metrics::TraceBound {
+        items: most,
+        steps: most.saturating_mul(4 * stages + 8),
+    };
+    let too_long = |what: String| {
+        CliError::Input(format!(
+            "{}: replication 0 is too long to export: {what}, and fit and forecast read less than {} MB; export a shorter run (--set horizon=DAYS)",
+            args.file.display(),
+            history::MAX_BYTES / 1_000_000
+        ))
+    };
+    let (_, trace) = flow::simulate_traced_bounded(&sc.stream, policy.as_ref(), sc.seed, 0, bound);
+    if let Some(day) = trace.cut {
+        return Err(too_long(format!(
+            "its history would have more than {most} rows by day {day:.0}"
+        )));
+    }
     let text = history::export(&sc.stream, &trace, start, "valueflow:");
+    if text.len() as u64 >= history::MAX_BYTES {
+        return Err(too_long(format!(
+            "its history is {} MB",
+            text.len() / 1_000_000
+        )));
+    }
     output::write_atomically(&args.out, text.as_bytes(), args.force)?;
     output::note(format_args!(
         "wrote {} ({} items, replication 0 of `{}` under {}, day 0 = {})",

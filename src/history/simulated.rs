@@ -14,7 +14,7 @@
 
 use super::forecast::MAX_DAYS;
 use crate::experiment::map_replications;
-use crate::metrics::Exceeded;
+use crate::metrics::{Exceeded, TraceBound};
 use crate::model::{flow, ValueStream};
 use crate::policy::Policy;
 
@@ -30,6 +30,16 @@ pub enum SimulatedError {
         what: &'static str,
         /// Its scenario key.
         key: &'static str,
+    },
+    /// A replication created more items than a forecast keeps track of before the answer.
+    #[error("replication {replication} creates more than {items} items (past those of day 0) by day {day:.0}, before the answer: too many for a forecast to keep track of; ask for fewer items or fewer days, or lower the scenario's arrival rates")]
+    TooMany {
+        /// The replication.
+        replication: u64,
+        /// The most items a forecast traces ([`BOUND`]).
+        items: usize,
+        /// The day it reached them.
+        day: f64,
     },
     /// Some replication did not deliver the items within the longest horizon tried.
     #[error("replication {replication} delivered only {delivered} of {items} items in {days} days after the warm-up: the scenario delivers too little for this question")]
@@ -50,15 +60,25 @@ pub fn start(vs: &ValueStream) -> f64 {
     vs.warmup
 }
 
-/// The delivery times after the start of replication `i`, simulated `days` days past it.
+/// The most a forecast's replication traces (past what day 0 holds): every item's record is
+/// kept until the answer is read, a few hundred bytes each, so this bounds a forecast to about
+/// a gigabyte, far more than any team's forecast needs.
+pub const BOUND: TraceBound = TraceBound {
+    items: 3_000_000,
+    steps: 30_000_000,
+};
+
+/// The delivery times after the start of replication `i`, simulated `days` days past it, and
+/// the day before which they are all known: the end, or the day the trace reached [`BOUND`]
+/// (deliveries from then on are not recorded).
 fn deliveries(
     vs: &ValueStream,
     policy: &dyn Policy,
-    seed: u64,
-    i: u64,
+    (seed, i): (u64, u64),
     days: u64,
-) -> Result<Vec<f64>, SimulatedError> {
-    let (result, trace) = flow::simulate_traced(vs, policy, seed, i);
+    bound: TraceBound,
+) -> Result<(Vec<f64>, Option<f64>), SimulatedError> {
+    let (result, trace) = flow::simulate_traced_bounded(vs, policy, seed, i, bound);
     if let Some(e) = result.exceeded {
         let (what, key) = match e {
             Exceeded::Events => ("event", "events_per_replication"),
@@ -76,10 +96,20 @@ fn deliveries(
         .items
         .iter()
         .filter_map(|it| it.delivered)
-        .filter(|&t| t >= from && t <= until)
+        .filter(|&t| t >= from && t <= until && trace.cut.is_none_or(|cut| t < cut))
         .collect();
     times.sort_by(f64::total_cmp);
-    Ok(times)
+    Ok((times, trace.cut))
+}
+
+/// The error of replication `i`, whose trace was cut by `bound` on day `day` before it
+/// answered.
+fn too_many(replication: u64, day: f64, bound: TraceBound) -> SimulatedError {
+    SimulatedError::TooMany {
+        replication,
+        items: bound.items,
+        day,
+    }
 }
 
 /// `vs` run for `days` days after its start (nothing else changes).
@@ -112,6 +142,18 @@ pub fn when(
     replications: u64,
     items: u64,
 ) -> Result<Vec<u64>, SimulatedError> {
+    when_within(vs, policy, seed, replications, items, BOUND)
+}
+
+/// [`when`], each trial tracing at most `bound`.
+fn when_within(
+    vs: &ValueStream,
+    policy: &dyn Policy,
+    seed: u64,
+    replications: u64,
+    items: u64,
+    bound: TraceBound,
+) -> Result<Vec<u64>, SimulatedError> {
     let rate = inflow(vs);
     let mut days = if rate > 0.0 {
         ((2.0 * items as f64 / rate).ceil() as u64).clamp(30, MAX_DAYS)
@@ -139,12 +181,13 @@ pub fn when(
         let v = lengthened(vs, days);
         let from = start(&v);
         let runs = map_replications(&pending, |i| {
-            deliveries(&v, policy, seed, i, days).map(|t| {
+            deliveries(&v, policy, (seed, i), days, bound).and_then(|(t, cut)| {
                 let n = items.max(1) as usize;
-                (
-                    t.len() as u64,
-                    t.get(n - 1).map(|&d| ((d - from).ceil() as u64).max(1)),
-                )
+                let answer = t.get(n - 1).map(|&d| ((d - from).ceil() as u64).max(1));
+                match (answer, cut) {
+                    (None, Some(day)) => Err(too_many(i, day, bound)),
+                    _ => Ok((t.len() as u64, answer)),
+                }
             })
         });
         let mut short = None;
@@ -181,10 +224,26 @@ pub fn how_many(
     replications: u64,
     days: u64,
 ) -> Result<Vec<u64>, SimulatedError> {
+    how_many_within(vs, policy, seed, replications, days, BOUND)
+}
+
+/// [`how_many`], each trial tracing at most `bound`.
+fn how_many_within(
+    vs: &ValueStream,
+    policy: &dyn Policy,
+    seed: u64,
+    replications: u64,
+    days: u64,
+    bound: TraceBound,
+) -> Result<Vec<u64>, SimulatedError> {
     let v = lengthened(vs, days);
     let indices: Vec<u64> = (0..replications).collect();
+    let until = start(&v) + days as f64;
     let mut out = map_replications(&indices, |i| {
-        deliveries(&v, policy, seed, i, days).map(|t| t.len() as u64)
+        deliveries(&v, policy, (seed, i), days, bound).and_then(|(t, cut)| match cut {
+            Some(day) if day <= until => Err(too_many(i, day, bound)),
+            _ => Ok(t.len() as u64),
+        })
     })
     .into_iter()
     .collect::<Result<Vec<u64>, _>>()?;
@@ -225,6 +284,48 @@ mod tests {
             matches!(e, SimulatedError::NotReached { delivered: 50, .. }),
             "{e}"
         );
+    }
+
+    /// One worker taking a day an item, 3 arrivals a day: a trial traces items it never
+    /// delivers, and a small bound on the trace stops the questions it cannot answer within it.
+    #[test]
+    fn a_trial_past_its_bound_is_an_error_and_one_within_it_is_exact() {
+        let stage = Stage {
+            name: "work".into(),
+            workers: 1,
+            wip_limit: None,
+            service: Dist::new(crate::model::DistSpec::Fixed { value: 1.0 }).unwrap(),
+            rework: None,
+            release_every: None,
+        };
+        let mut w = WorkType::new("job", 1);
+        w.arrival_rate = Some(3.0);
+        let vs = ValueStream::new(vec![stage], vec![w], 100.0, 0.0);
+        let fifo = policy::by_name("fifo").unwrap();
+        let bound = TraceBound {
+            items: 200,
+            steps: usize::MAX,
+        };
+        // 10 items are done by about day 11, long before 200 arrivals (day 67 or so).
+        assert_eq!(
+            when_within(&vs, fifo.as_ref(), 1, 5, 10, bound).unwrap(),
+            when(&vs, fifo.as_ref(), 1, 5, 10).unwrap()
+        );
+        assert_eq!(
+            how_many_within(&vs, fifo.as_ref(), 1, 5, 20, bound).unwrap(),
+            how_many(&vs, fifo.as_ref(), 1, 5, 20).unwrap()
+        );
+        // 100 items take 100 days: 300 arrivals, past the bound.
+        for e in [
+            when_within(&vs, fifo.as_ref(), 1, 5, 100, bound).unwrap_err(),
+            how_many_within(&vs, fifo.as_ref(), 1, 5, 100, bound).unwrap_err(),
+        ] {
+            let SimulatedError::TooMany { items, day, .. } = e else {
+                panic!("{e}");
+            };
+            assert_eq!(items, 200);
+            assert!(day > 40.0 && day < 100.0, "{day}");
+        }
     }
 
     /// Poisson arrivals at 0.5 a day into a fast stage: about 0.5 deliveries a day, so 20

@@ -435,3 +435,27 @@ fn issue_export_refuses_stage_names_that_would_not_read_back() {
             .success();
     }
 }
+
+#[test]
+fn a_history_too_long_to_read_back_is_refused_before_memory_runs_out() {
+    // 4,000 arrivals a day for 400 days: 1.6 million rows, well over the 100 MB fit and
+    // forecast read (and over the items an export keeps).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fast.toml");
+    std::fs::write(
+        &file,
+        "name = \"fast\"\nhorizon = 400.0\n\
+         [[work]]\nname = \"job\"\narrival_rate = 4000.0\n\
+         [[stages]]\nname = \"serve\"\nworkers = 6000\nservice = { dist = \"exponential\", mean = 1.0 }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("h.csv");
+    valueflow()
+        .args(["history", "export", file.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too long to export"))
+        .stderr(predicate::str::contains("--set horizon=DAYS"));
+    assert!(!out.exists(), "nothing written");
+}
