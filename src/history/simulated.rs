@@ -257,19 +257,24 @@ mod tests {
     use crate::model::{Dist, Stage, WorkType};
     use crate::policy;
 
-    /// A backlog of 50 items at day 0 and one worker taking exactly 1 day each, no warm-up:
-    /// item k is done on day k, so 10 items take 10 days and 7 days deliver 7 items, in every
-    /// trial.
-    #[test]
-    fn a_deterministic_line_is_forecast_exactly() {
-        let stage = Stage {
+    /// One stage, one worker taking exactly a day an item.
+    fn one_worker_a_day() -> Stage {
+        Stage {
             name: "work".into(),
             workers: 1,
             wip_limit: None,
             service: Dist::new(crate::model::DistSpec::Fixed { value: 1.0 }).unwrap(),
             rework: None,
             release_every: None,
-        };
+        }
+    }
+
+    /// A backlog of 50 items at day 0 and one worker taking exactly 1 day each, no warm-up:
+    /// item k is done on day k, so 10 items take 10 days and 7 days deliver 7 items, in every
+    /// trial.
+    #[test]
+    fn a_deterministic_line_is_forecast_exactly() {
+        let stage = one_worker_a_day();
         let mut w = WorkType::new("job", 1);
         w.backlog = 50;
         let vs = ValueStream::new(vec![stage], vec![w], 100.0, 0.0);
@@ -290,14 +295,7 @@ mod tests {
     /// delivers, and a small bound on the trace stops the questions it cannot answer within it.
     #[test]
     fn a_trial_past_its_bound_is_an_error_and_one_within_it_is_exact() {
-        let stage = Stage {
-            name: "work".into(),
-            workers: 1,
-            wip_limit: None,
-            service: Dist::new(crate::model::DistSpec::Fixed { value: 1.0 }).unwrap(),
-            rework: None,
-            release_every: None,
-        };
+        let stage = one_worker_a_day();
         let mut w = WorkType::new("job", 1);
         w.arrival_rate = Some(3.0);
         let vs = ValueStream::new(vec![stage], vec![w], 100.0, 0.0);
