@@ -550,6 +550,13 @@ fn explain(message: &str, format: Format, written: Option<&str>) -> String {
         }
         return out;
     }
+    // serde-saphyr names its own option for a key written twice; a scenario has no options.
+    if let Some(key) = message
+        .strip_prefix("duplicate mapping key: ")
+        .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
+    {
+        return format!("`{key}` is given twice in the same mapping; keep one");
+    }
     // serde-saphyr, for a list or mapping where one value belongs.
     if message == "expected string scalar" || message == "expected scalar" {
         return "must be a single value (a number, text or true/false), not a list or mapping"
@@ -708,7 +715,8 @@ impl Scenario {
                 days_ok = false;
                 fail("--warmup", format!("must be zero or more days (got {w})"));
             }
-            self.stream.warmup = w;
+            // `-0` is 0: adding 0.0 turns it into +0.0, so no output writes "-0 days".
+            self.stream.warmup = w + 0.0;
         }
         // Only between two valid values: a bad one has its own message already.
         if days_ok && self.stream.warmup >= self.stream.horizon {

@@ -373,7 +373,8 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
             ),
         );
     }
-    let warmup = raw.warmup.unwrap_or(0.0);
+    // `-0` is 0: adding 0.0 turns it into +0.0, so no output writes "-0 days".
+    let warmup = raw.warmup.unwrap_or(0.0) + 0.0;
     if !(warmup.is_finite() && warmup >= 0.0) {
         c.fail(
             "warmup",

@@ -716,3 +716,48 @@ fn issue_a_cut_board_shows_the_value_realised_by_its_last_day_and_no_later() {
         );
     }
 }
+
+#[test]
+fn a_yaml_key_given_twice_is_named_without_the_parser_s_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dup.yaml");
+    std::fs::write(&file, "name: a\nname: b\nhorizon: 10\n").unwrap();
+    let out = Command::cargo_bin("valueflow")
+        .unwrap()
+        .args(["validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dup.yaml:2:1: `name` is given twice"), "{err}");
+    assert!(!err.contains("DuplicateKeyPolicy"), "{err}");
+}
+
+#[test]
+fn a_warm_up_of_minus_zero_is_zero() {
+    for args in [&["--set", "warmup=-0.0"][..], &["--warmup", "-0"][..]] {
+        let out = Command::cargo_bin("valueflow")
+            .unwrap()
+            .args([
+                "run",
+                "scenarios/mm1.toml",
+                "--reps",
+                "2",
+                "--horizon",
+                "500",
+            ])
+            .args(args)
+            .args(["--format", "json", "-q"])
+            .current_dir(super::root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["warmup"].as_f64().unwrap().is_sign_positive(), "{args:?}");
+    }
+}
