@@ -737,27 +737,19 @@ fn a_yaml_key_given_twice_is_named_without_the_parser_s_options() {
 #[test]
 fn a_warm_up_of_minus_zero_is_zero() {
     for args in [&["--set", "warmup=-0.0"][..], &["--warmup", "-0"][..]] {
-        let out = Command::cargo_bin("valueflow")
-            .unwrap()
-            .args([
-                "run",
-                "scenarios/mm1.toml",
-                "--reps",
-                "2",
-                "--horizon",
-                "500",
-            ])
-            .args(args)
-            .args(["--format", "json", "-q"])
-            .current_dir(super::root())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut run = Command::cargo_bin("valueflow").unwrap();
+        run.args([
+            "run",
+            "scenarios/mm1.toml",
+            "--reps",
+            "2",
+            "--horizon",
+            "500",
+        ])
+        .args(args)
+        .args(["--format", "json", "-q"])
+        .current_dir(super::root());
+        let v = super::json_of(&mut run);
         assert!(v["warmup"].as_f64().unwrap().is_sign_positive(), "{args:?}");
     }
 }
