@@ -241,14 +241,14 @@ pub(super) fn fit(args: FitArgs) -> Result<(), CliError> {
     };
     // The same type given two kinds: which did the user mean?
     for (i, (t, k)) in args.kinds.iter().enumerate() {
-        // Types and kinds match ignoring case (see `mapping::Workflow::kind_of`).
-        let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+        // Types and kinds match as names do (see `history::name_key`).
+        let same = history::same_name;
         if let Some((u, other)) = args.kinds[..i]
             .iter()
             .find(|(u, o)| same(u, t) && !same(o, k))
         {
             return Err(CliError::Input(format!(
-                "--kind {t}={k} contradicts --kind {u}={other}: give each type one kind (types match ignoring case)"
+                "--kind {t}={k} contradicts --kind {u}={other}: give each type one kind (types match ignoring case, spaces and Unicode normal form)"
             )));
         }
     }

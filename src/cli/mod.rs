@@ -1738,7 +1738,7 @@ fn board_page(sc: &Scenario) -> Result<String, CliError> {
     if until < sc.stream.horizon && !sc.stream.checkpoints.contains(&until) {
         // A page that stops before the horizon shows the value realised by its last day, so
         // that day must be a checkpoint: the run again with it added (checkpoints only
-        // record, so the run is otherwise the same; tested in tests/integration/workshop.rs).
+        // record, so the run is otherwise the same; tested in tests/integration/hardening.rs).
         let mut with = sc.clone();
         with.stream.checkpoints.push(until);
         with.stream.checkpoints.sort_by(f64::total_cmp);

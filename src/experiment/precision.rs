@@ -21,6 +21,9 @@ pub const TARGETS: [&str; 7] = [
     "cost_of_delay",
 ];
 
+/// Replications after which a target none of them measured is judged unmeasurable.
+const UNDEFINED_AFTER: u64 = 30;
+
 /// A run summary's metric by name.
 pub fn metric(s: &RunSummary, name: &str) -> Option<Stat> {
     let o = &s.outcomes;
@@ -101,11 +104,13 @@ pub fn until_precise<T>(
     let mut n = first.clamp(2, p.cap.max(2));
     loop {
         let result = attempt(n);
-        // A target no replication measured (nothing delivered, say) is as undefined with
-        // twice the replications: stop rather than double up to the cap for nothing.
-        let undefined = summaries(&result)
-            .iter()
-            .any(|s| metric(s, &p.target).is_none_or(|m| m.mean.is_none()));
+        // A target that no replication of 30 or more measured (nothing delivered, say) is
+        // not going to be measured with twice as many: stop rather than double up to the cap
+        // for nothing. (Fewer replications may just have been unlucky.)
+        let undefined = n >= UNDEFINED_AFTER
+            && summaries(&result)
+                .iter()
+                .any(|s| metric(s, &p.target).is_none_or(|m| m.mean.is_none()));
         let worst = summaries(&result)
             .iter()
             .map(|s| metric(s, &p.target).map_or(f64::NAN, |m| relative(&m)))

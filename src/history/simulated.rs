@@ -31,14 +31,17 @@ pub enum SimulatedError {
         /// Its scenario key.
         key: &'static str,
     },
-    /// A replication created more items than a forecast keeps track of before the answer.
-    #[error("replication {replication} creates more than {items} items (past those of day 0) by day {day:.0}, before the answer: too many for a forecast to keep track of; ask for fewer items or fewer days, or lower the scenario's arrival rates")]
+    /// A replication created more items, or made more moves, than a forecast keeps track of
+    /// before the answer.
+    #[error("replication {replication} creates more than {items} items or makes more than {steps} moves (past those of day 0) by day {day:.0}, before the answer: too many for a forecast to keep track of; ask for fewer items or fewer days, or lower the scenario's arrival rates")]
     TooMany {
         /// The replication.
         replication: u64,
-        /// The most items a forecast traces ([`BOUND`]).
+        /// The most items a forecast traces ([`bound`]).
         items: usize,
-        /// The day it reached them.
+        /// The most moves it traces.
+        steps: usize,
+        /// The day it reached either.
         day: f64,
     },
     /// Some replication did not deliver the items within the longest horizon tried.
@@ -60,16 +63,23 @@ pub fn start(vs: &ValueStream) -> f64 {
     vs.warmup
 }
 
-/// The most a forecast's replication traces (past what day 0 holds): every item's record is
-/// kept until the answer is read, a few hundred bytes each, so this bounds a forecast to about
-/// a gigabyte, far more than any team's forecast needs.
-pub const BOUND: TraceBound = TraceBound {
-    items: 3_000_000,
-    steps: 30_000_000,
-};
+/// The most a forecast's trial traces (past what day 0 holds) in `vs`: 2,000,000 items, and
+/// moves (a step of an item from column to column) enough for them through its stages, at most
+/// 60,000,000. Every item's record is kept until the answer is read, so this bounds a trial
+/// to about a gigabyte (trials run one per core at a time), far more than a team's forecast
+/// needs.
+pub fn bound(vs: &ValueStream) -> TraceBound {
+    const ITEMS: usize = 2_000_000;
+    TraceBound {
+        items: ITEMS,
+        steps: ITEMS
+            .saturating_mul(3 * vs.stages.len() + 4)
+            .min(60_000_000),
+    }
+}
 
 /// The delivery times after the start of replication `i`, simulated `days` days past it, and
-/// the day before which they are all known: the end, or the day the trace reached [`BOUND`]
+/// the day before which they are all known: the end, or the day the trace reached its bound
 /// (deliveries from then on are not recorded).
 fn deliveries(
     vs: &ValueStream,
@@ -108,6 +118,7 @@ fn too_many(replication: u64, day: f64, bound: TraceBound) -> SimulatedError {
     SimulatedError::TooMany {
         replication,
         items: bound.items,
+        steps: bound.steps,
         day,
     }
 }
@@ -142,7 +153,7 @@ pub fn when(
     replications: u64,
     items: u64,
 ) -> Result<Vec<u64>, SimulatedError> {
-    when_within(vs, policy, seed, replications, items, BOUND)
+    when_within(vs, policy, seed, replications, items, bound(vs))
 }
 
 /// [`when`], each trial tracing at most `bound`.
@@ -224,7 +235,7 @@ pub fn how_many(
     replications: u64,
     days: u64,
 ) -> Result<Vec<u64>, SimulatedError> {
-    how_many_within(vs, policy, seed, replications, days, BOUND)
+    how_many_within(vs, policy, seed, replications, days, bound(vs))
 }
 
 /// [`how_many`], each trial tracing at most `bound`.

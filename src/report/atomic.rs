@@ -234,34 +234,33 @@ pub fn check_folder(dest: &Path, force: bool) -> Result<(), WriteError> {
     }
 }
 
-/// The extensions of the files a report folder holds (see `report::pack`).
-const REPORT_FILES: [&str; 6] = ["png", "svg", "csv", "json", "md", "html"];
-
 /// What in folder `dir` a report did not write, if anything: a report folder is empty, or
-/// holds `index.html`, `summary.json` and otherwise only files of a report's kinds (a scenario
-/// file, notes or a subfolder there are someone's work, which `--force` must not delete).
+/// holds `index.html`, `summary.json` and otherwise only files a report writes
+/// ([`super::pack::is_report_file`]): a scenario file, notes, data or a subfolder there are
+/// someone's work, which `--force` must not delete.
 fn not_from_a_report(dir: &Path) -> Option<String> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return Some(format!("entries that cannot be listed ({e})")),
     };
+    let Ok(mut entries) = entries.collect::<Result<Vec<_>, _>>() else {
+        return Some("entries that cannot be listed".into());
+    };
+    // In name order, so that the same folder is always refused for the same file.
+    entries.sort_by_key(|e| e.file_name());
     let mut names = Vec::new();
     for entry in entries {
-        let Ok(entry) = entry else {
-            return Some("entries that cannot be listed".into());
-        };
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if !is_file {
             return Some(format!("the folder or link {name}"));
         }
-        let ext = Path::new(&name)
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        if !ext.is_some_and(|e| REPORT_FILES.contains(&e.as_str())) {
+        if !super::pack::is_report_file(&name) {
             return Some(format!("the file {name}"));
         }
-        names.push(name);
+        if !super::pack::is_system_file(&name) {
+            names.push(name);
+        }
     }
     let has = |n: &str| names.iter().any(|x| x == n);
     if names.is_empty() || (has("index.html") && has("summary.json")) {

@@ -106,6 +106,29 @@ pub fn write(
     Ok(files)
 }
 
+/// True if a report folder holds a file named `name`: one [`write`] writes (the pages, the
+/// summaries, a chart of any kind, a policy's CSV), or one an operating system leaves in any
+/// folder it shows (`.DS_Store`, `._*`, `Thumbs.db`, `desktop.ini`). `--force` replaces only a
+/// folder of these, so that it never deletes someone's scenario, notes or data.
+pub fn is_report_file(name: &str) -> bool {
+    let chart = |ext: &str| {
+        name.strip_suffix(ext)
+            .is_some_and(|stem| ChartKind::ALL.iter().any(|k| k.name() == stem))
+    };
+    matches!(
+        name,
+        "index.html" | "board.html" | "summary.json" | "summary.md"
+    ) || chart(".png")
+        || chart(".svg")
+        || (name.starts_with("policy-") && name.ends_with(".csv"))
+        || is_system_file(name)
+}
+
+/// True for a file an operating system leaves in a folder it has shown.
+pub fn is_system_file(name: &str) -> bool {
+    matches!(name, ".DS_Store" | "Thumbs.db" | "desktop.ini") || name.starts_with("._")
+}
+
 /// The CSV file of each policy, in order: `policy-NAME.csv` with NAME made safe for a file name
 /// (letters, digits, `-` and `_`; anything else becomes `_`; at most 100 characters). Names
 /// that come out the same (`a.b`, `a_b` and `a/b` are all `a_b`; case is ignored, as some file

@@ -551,11 +551,14 @@ fn explain(message: &str, format: Format, written: Option<&str>) -> String {
         return out;
     }
     // serde-saphyr names its own option for a key written twice; a scenario has no options.
-    if let Some(key) = message
-        .strip_prefix("duplicate mapping key: ")
-        .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
-    {
-        return format!("`{key}` is given twice in the same mapping; keep one");
+    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
+        return match rest
+            .strip_prefix(": ")
+            .and_then(|r| r.split(", set DuplicateKeyPolicy").next())
+        {
+            Some(key) => format!("`{key}` is given twice in the same mapping; keep one"),
+            None => "a key is given twice in the same mapping; keep one".into(),
+        };
     }
     // serde-saphyr, for a list or mapping where one value belongs.
     if message == "expected string scalar" || message == "expected scalar" {

@@ -183,20 +183,22 @@ proptest! {
 
 #[test]
 fn a_backlog_grown_past_the_ranked_size_is_scanned_with_the_same_decisions() {
-    // 10 bets of 1,000 slices at day 0 and one more every 8 days or so: the backlog passes
+    // 10 bets of 1,000 slices at day 0 and one more every other day: the backlog passes
     // 20,000 slices mid-run, where the ranking is dropped for the scan.
     let mut sc = scenario::load(&super::root().join("scenarios/outcomes.toml")).unwrap();
     for e in &mut sc.stream.epics {
         e.slices = 1000;
         e.backlog = 5;
+        e.arrival_rate = e.arrival_rate.map(|_| 0.5);
     }
-    sc.stream.horizon = 200.0;
-    sc.stream.checkpoints = vec![100.0, 200.0];
+    sc.stream.horizon = 100.0;
+    sc.stream.checkpoints = vec![50.0, 100.0];
     for name in ["cd3", "outcome", "shortest-first"] {
         let p = policy::by_name(name).unwrap();
         let (ranked, scanned) = both_ways(&sc.stream, p.as_ref(), 7, 0);
         assert_eq!(ranked, scanned, "{name}");
+        // Still waiting at the end, beyond the few in progress: the backlog did pass 20,000.
         let r = flow::simulate(&sc.stream, p.as_ref(), 7, 0);
-        assert!(r.arrived > 20_000, "{name}: {} items", r.arrived);
+        assert!(r.in_system > 20_100, "{name}: {} items", r.in_system);
     }
 }

@@ -226,12 +226,24 @@ fn force_replaces_only_a_report_folder_never_a_folder_of_someone_s_work() {
         .stderr(predicate::str::contains(
             "but no index.html and summary.json",
         ));
-    // Only .md, .csv… files but no report's index: someone's notes, kept.
+    // Files of a report's kinds but not a report's names: someone's notes and data, kept.
     let notes = dir.path().join("notes");
     std::fs::create_dir(&notes).unwrap();
-    std::fs::write(notes.join("plan.md"), "mine").unwrap();
-    report(&notes).assert().code(2);
-    assert_eq!(names(&notes), ["plan.md"]);
+    for own in ["plan.md", "scenario.json", "export.csv"] {
+        std::fs::write(notes.join(own), "mine").unwrap();
+        report(&notes)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("holds the file {own}")));
+        std::fs::remove_file(notes.join(own)).unwrap();
+    }
+    // What a file browser leaves behind is no one's work.
+    std::fs::write(notes.join(".DS_Store"), "finder").unwrap();
+    std::fs::write(out.join(".DS_Store"), "finder").unwrap();
+    std::fs::write(out.join("summary.json"), "{}").unwrap();
+    report(&out).assert().success();
+    report(&notes).assert().success();
+    assert!(notes.join("index.html").is_file());
     assert_eq!(names(dir.path()), ["notes", "out", "proj"]);
 }
 

@@ -50,7 +50,9 @@ fn rows(t: &TwoWorlds) -> (Vec<Row>, Vec<&'static str>) {
         let scale = 100.0 / before.abs();
         let c = ci.unwrap_or(0.0);
         let (low, high) = ((d - c) * scale, (d + c) * scale);
-        if ![low, high, d * scale].iter().all(|x| x.is_finite()) {
+        // The axis spans a little more than twice the largest share: it must stay finite too.
+        let drawable = |x: f64| x.is_finite() && x.abs() < f64::MAX / 4.0;
+        if ![low, high, d * scale].into_iter().all(drawable) {
             // A before mean so small next to the difference that the share overflows.
             skipped.push(m.metric);
             continue;
