@@ -193,7 +193,8 @@ pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
     let most = (history::MAX_BYTES as usize / (30 + 2 * stages)).min(1_500_000);
     let bound = crate::metrics::TraceBound {
         items: most,
-        steps: most.saturating_mul(4 * stages + 8),
+        // Moves for those rows through every stage, within about a gigabyte.
+        steps: most.saturating_mul(4 * stages + 8).min(60_000_000),
     };
     let too_long = |what: String| {
         CliError::Input(format!(
@@ -205,7 +206,8 @@ pub(super) fn export(args: ExportArgs) -> Result<(), CliError> {
     let (_, trace) = flow::simulate_traced_bounded(&sc.stream, policy.as_ref(), sc.seed, 0, bound);
     if let Some(day) = trace.cut {
         return Err(too_long(format!(
-            "its history would have more than {most} rows by day {day:.0}"
+            "its history would have more than {most} rows (or its items more than {} moves) by day {day:.0}",
+            bound.steps
         )));
     }
     let text = history::export(&sc.stream, &trace, start, "valueflow:");
