@@ -1366,6 +1366,16 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             _ => {}
         }
         if matches!(c.format, Format::Table) || args.chart.chart.is_some() || curve.is_some() {
+            // The table, the chart and the lesson read a few metrics of each point.
+            let mut record = record;
+            let also: Vec<&str> = [
+                args.chart.metric.as_deref(),
+                tag.as_ref().map(|t| t.metric.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            record.keep_metrics(&also);
             kept.push(record);
         }
     }
@@ -1409,30 +1419,53 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
                 .map_err(|e| CliError::Input(format!("cannot read {}: {e}", f.display())))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let merged = merge(&files).map_err(|e| CliError::Input(e.to_string()))?;
-    let records: Vec<_> = merged.iter().map(|(r, _)| r.clone()).collect();
+    // Each record keeps only what the table, the chart and the lesson read (the first is kept
+    // whole, to name the metrics a chart could show); the lines stay in the files' text.
+    let mut sample: Option<crate::report::sweep::Record> = None;
+    let merged = merge(&files, |r| {
+        let first = sample.get_or_insert_with(|| r.clone());
+        let curve_metric = first.curve.as_ref().map(|c| c.metric.clone());
+        let also: Vec<&str> = [args.chart.metric.as_deref(), curve_metric.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        r.keep_metrics(&also);
+    })
+    .map_err(|e| CliError::Input(e.to_string()))?;
     // A ready-made curve: the lesson line and the chart's metric of the one-machine sweep.
-    let curve = records.first().and_then(|r| r.curve.clone());
-    args.chart
-        .check_records(&records, curve.as_ref().map(|t| t.metric.as_str()))?;
-    let text = match args.format {
-        Format::Jsonl => merged.iter().map(|(_, l)| l.as_str()).collect::<String>(),
+    let curve = sample.as_ref().and_then(|r| r.curve.clone());
+    let curve_metric = curve.as_ref().map(|t| t.metric.as_str());
+    if args.chart.metric.is_some() {
+        // An unknown metric is named against a whole record.
+        args.chart.check_records(sample.as_slice(), curve_metric)?;
+    }
+    let (records, lines): (Vec<_>, Vec<_>) = merged.into_iter().unzip();
+    args.chart.check_records(&records, curve_metric)?;
+    let mut sink = Sink::open(args.out.as_ref())?;
+    match args.format {
+        Format::Jsonl => {
+            for line in &lines {
+                sink.write(line)?;
+                sink.write("\n")?;
+            }
+        }
         Format::Csv => {
-            let names: Vec<String> = merged[0]
-                .0
+            let names: Vec<String> = records[0]
                 .parameters
                 .iter()
                 .map(|p| p.name.clone())
                 .collect();
-            let mut t = csv_header(&names);
-            for (r, _) in &merged {
-                t.push_str(&csv_rows(r));
+            sink.write(&csv_header(&names))?;
+            for line in &lines {
+                // Read again whole, one point at a time: the CSV has every metric.
+                let r: crate::report::sweep::Record = serde_json::from_str(line)
+                    .map_err(|e| CliError::Runtime(anyhow::anyhow!("a merged record: {e}")))?;
+                sink.write(&csv_rows(&r))?;
             }
-            t
         }
-        _ => table(&records),
-    };
-    emit(&text, args.out.as_ref(), args.force)?;
+        _ => sink.write(&table(&records))?,
+    }
+    sink.finish(args.out.as_ref(), args.force)?;
     if let Some(tag) = &curve {
         note!(
             "curve {}: {}",
@@ -1440,11 +1473,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
             crate::report::sweep::lesson(tag, &records)
         );
     }
-    args.chart.draw(
-        &records,
-        args.force,
-        curve.as_ref().map(|t| t.metric.as_str()),
-    )
+    args.chart.draw(&records, args.force, curve_metric)
 }
 
 /// A problem with the arguments as one of two files met it: `--set` applies to both, so the

@@ -14,7 +14,7 @@
 //!   of information falls as feedback slows (Reinertsen FF7 and ch. 2).
 
 use super::sweep::Axis;
-use crate::scenario::Scenario;
+use crate::scenario::{bounds, Scenario};
 
 /// The curves, with what each shows, for `--curve` errors and help.
 pub const CURVES: &[(&str, &str)] = &[
@@ -47,6 +47,25 @@ pub struct Curve {
     pub metric: String,
     /// What the curve shows here, and what it cannot show, in plain words.
     pub note: String,
+}
+
+/// A utilisation as a percentage: whole for an ordinary one, with its significant digits for
+/// one below 1%.
+fn percent(u: f64) -> String {
+    if u * 100.0 >= 1.0 {
+        format!("{:.0}%", u * 100.0)
+    } else {
+        format!("{:.2e}%", u * 100.0)
+    }
+}
+
+/// A load past the scenario's bounds, as a message names it.
+fn fmt_load(load: f64) -> String {
+    if load.is_finite() {
+        format!("{load:.0}")
+    } else {
+        "past the largest number".into()
+    }
 }
 
 fn axis(spec: &str) -> Result<Axis, String> {
@@ -84,20 +103,50 @@ pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
             let (s, u) = busiest(sc)
                 .filter(|&(_, u)| u > 0.0)
                 .ok_or("`utilisation` scales the arrival rates, and this scenario has none (its work comes from backlogs only)")?;
-            // The loads that put the busiest stage at each target utilisation.
+            // The loads that put the busiest stage at each target utilisation, as far as a
+            // scenario's `load` may go (a stage offered almost nothing today would need more).
             let targets = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
-            let loads: Vec<String> = targets
+            let (reached, loads): (Vec<f64>, Vec<String>) = targets
                 .iter()
-                .map(|t| format!("{:.4}", sc.load * t / u))
-                .collect();
+                .map(|&t| (t, sc.load * t / u))
+                .filter(|&(_, load)| load > 0.0 && load <= bounds::LOAD)
+                .map(|(t, load)| {
+                    // Four decimals, or four significant digits for a load below a thousandth.
+                    let text = if load >= 1e-3 {
+                        format!("{load:.4}")
+                    } else {
+                        format!("{load:.3e}")
+                    };
+                    (t, text)
+                })
+                .unzip();
             let stage = &stages[s].name;
+            let (Some(lo), Some(hi)) = (reached.first(), reached.last()) else {
+                return Err(format!(
+                    "{stage}, the busiest stage, is offered {} of its capacity today; putting it at 30% would take `load` {}, past the most a scenario may have ({}). Raise its arrival rates or lower its workers with --set, then try again",
+                    percent(u),
+                    fmt_load(sc.load * targets[0] / u),
+                    bounds::LOAD
+                ));
+            };
+            let short = if reached.len() < targets.len() {
+                format!(
+                    " (95% would take `load` {}, past the most a scenario may have, {})",
+                    fmt_load(sc.load * targets[targets.len() - 1] / u),
+                    bounds::LOAD
+                )
+            } else {
+                String::new()
+            };
             Ok(Curve {
                 name: "utilisation",
                 axes: vec![axis(&format!("load={}", loads.join(",")))?],
                 metric: "lead_time".into(),
                 note: format!(
-                    "`load` multiplies every arrival rate; the values put {stage} (the busiest stage, {:.0}% offered today) at 30%..95% utilisation (load {} to {}). Lead time, arrival to delivery, holds every queue an item waits in, the backlog included; it should rise slowly, then steeply past about 80% (Reinertsen Q3). Backlogs are not scaled.",
-                    u * 100.0,
+                    "`load` multiplies every arrival rate; the values put {stage} (the busiest stage, {} offered today) at {:.0}%..{:.0}% utilisation (load {} to {}){short}. Lead time, arrival to delivery, holds every queue an item waits in, the backlog included; it should rise slowly, then steeply past about 80% (Reinertsen Q3). Backlogs are not scaled.",
+                    percent(u),
+                    lo * 100.0,
+                    hi * 100.0,
                     loads[0],
                     loads[loads.len() - 1]
                 ),
@@ -218,6 +267,47 @@ mod tests {
         assert!(curve("nonsense", &sc)
             .unwrap_err()
             .contains("valid: utilisation"));
+    }
+
+    #[test]
+    fn the_utilisation_curve_keeps_to_the_loads_a_scenario_may_have() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mm1.toml");
+        let loads = |c: &Curve| -> Vec<f64> {
+            c.axes[0]
+                .values
+                .iter()
+                .map(|v| v.as_ref().and_then(|v| v.as_f64()).unwrap())
+                .collect()
+        };
+        let mut sc = crate::scenario::load(&path).unwrap();
+        // Today's width: every target is reachable.
+        let today = curve("utilisation", &sc).unwrap();
+        assert_eq!(loads(&today).len(), 10);
+        // So wide that 95% needs a load past the bound, 30% does not: the reachable ones.
+        sc.stream.stages[0].workers *= 2000;
+        let wide = curve("utilisation", &sc).unwrap();
+        let l = loads(&wide);
+        assert!(!l.is_empty() && l.len() < 10, "{l:?}");
+        assert!(l.iter().all(|&x| x > 0.0 && x <= bounds::LOAD), "{l:?}");
+        assert!(
+            wide.note.contains("past the most a scenario may have"),
+            "{}",
+            wide.note
+        );
+        // So wide that nothing is reachable: said in the curve's own words, no `--vary`.
+        sc.stream.stages[0].workers *= 1000;
+        let e = curve("utilisation", &sc).unwrap_err();
+        assert!(
+            e.contains("past the most a scenario may have (1000)"),
+            "{e}"
+        );
+        assert!(!e.contains("--vary"), "{e}");
+        // So overloaded that the loads are tiny: still positive numbers, not 0.0000.
+        sc.stream.stages[0].workers = 1;
+        sc.stream.work_types[0].arrival_rate = Some(1e5);
+        let tiny = loads(&curve("utilisation", &sc).unwrap());
+        assert_eq!(tiny.len(), 10);
+        assert!(tiny.iter().all(|&x| x > 0.0 && x < 1e-4), "{tiny:?}");
     }
 
     #[test]
