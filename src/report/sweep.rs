@@ -356,6 +356,9 @@ pub enum MergeError {
     },
 }
 
+/// What every record of one sweep shares, as (field, value).
+type Shared = [(&'static str, String); 6];
+
 /// Why `point` is not a point of a sweep of `points` points.
 fn out_of_range(point: u64, points: u64) -> String {
     match points.checked_sub(1) {
@@ -385,7 +388,7 @@ pub fn merge<'a>(
     }
     let at = |(f, line): (usize, usize)| format!("{}:{line}", files[f].0);
     // What every record must share with the first: (field, value), and the first's place.
-    let mut first: Option<([(&'static str, String); 6], (usize, usize))> = None;
+    let mut first: Option<(Shared, (usize, usize))> = None;
     for (f, (file, text)) in files.iter().enumerate() {
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {

@@ -866,3 +866,90 @@ fn a_bounded_trace_is_charted_up_to_its_last_whole_day() {
     let text = svg_text(&chart::svg(ChartKind::ValueOverTime, &data(&sc, &cut)).unwrap());
     assert!(!text.contains("trace bounded"), "{text}");
 }
+
+/// The fills of a sweep heatmap's cells, in record order (after the white background).
+fn heatmap_fills(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter_map(|n| n.attribute("fill"))
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_heatmap_of_means_near_the_largest_number_shades_every_cell_by_its_place() {
+    // Two knobs, 7 values of the second: a heatmap. Means from -1e308 to 1e308 make
+    // hi - lo infinite; every cell but the lowest used to be the darkest colour.
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("part.jsonl");
+    valueflow()
+        .args([
+            "sweep",
+            "scenarios/mm1.toml",
+            "--vary",
+            "stages.serve.workers=1..2",
+        ])
+        .args(["--vary", "load=0.3,0.4,0.5,0.6,0.7,0.8,0.9", "--reps", "3"])
+        .args(["--format", "jsonl", "--out", part.to_str().unwrap()])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&part).unwrap();
+    // The same places on the scale, from -scale to +scale, point by point.
+    let chart_of = |scale: f64, name: &str| {
+        let lines: String = text
+            .lines()
+            .map(|line| {
+                let mut r: serde_json::Value = serde_json::from_str(line).unwrap();
+                let k = r["point"].as_f64().unwrap();
+                let m = (-1.0 + 2.0 * k / 13.0) * scale;
+                r["metrics"]["value_realised"] =
+                    serde_json::json!({"mean": m, "ci95": 0.0, "p50": m, "p85": m, "p95": m});
+                format!("{r}\n")
+            })
+            .collect();
+        let file = dir.path().join(format!("{name}.jsonl"));
+        std::fs::write(&file, lines).unwrap();
+        let chart = dir.path().join(format!("{name}.svg"));
+        valueflow()
+            .args([
+                "merge",
+                file.to_str().unwrap(),
+                "--metric",
+                "value_realised",
+            ])
+            .args(["--chart", chart.to_str().unwrap()])
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success();
+        let svg = std::fs::read_to_string(&chart).unwrap();
+        svg_text(&svg);
+        svg
+    };
+    let (huge, small) = (chart_of(1e308, "huge"), chart_of(1.0, "small"));
+    let fills = heatmap_fills(&huge);
+    assert_eq!(fills.len(), 14, "{fills:?}");
+    assert_eq!(
+        fills,
+        heatmap_fills(&small),
+        "the colours of the same places"
+    );
+    let distinct: std::collections::HashSet<&String> = fills.iter().collect();
+    assert_eq!(distinct.len(), 14, "a colour per mean: {fills:?}");
+    assert_eq!(
+        (fills[0].as_str(), fills[13].as_str()),
+        ("#F7FCF0", "#084081"),
+        "palest for the lowest mean, darkest for the highest"
+    );
+    // Every number on the chart is finite.
+    let words = svg_text(&huge);
+    let numbers = words
+        .split_whitespace()
+        .filter_map(|w| w.parse::<f64>().ok());
+    assert!(numbers.clone().all(f64::is_finite), "{words}");
+    assert!(
+        words.contains("1.000e308") && words.contains("-1.000e308"),
+        "{words}"
+    );
+}

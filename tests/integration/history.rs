@@ -459,3 +459,99 @@ fn a_history_too_long_to_read_back_is_refused_before_memory_runs_out() {
         .stderr(predicate::str::contains("--set horizon=DAYS"));
     assert!(!out.exists(), "nothing written");
 }
+
+/// The x tick labels of a one-panel forecast chart, left to right, each with its x.
+fn forecast_x_ticks(svg: &str) -> Vec<(f64, String)> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
+    let mut ticks: Vec<(f64, String)> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("text")
+                && n.attribute("text-anchor") == Some("middle")
+                && n.attribute("dy") == Some("0.76em")
+                && n.attribute("transform").is_none()
+        })
+        .map(|n| {
+            let x = n.attribute("x").unwrap().parse().unwrap();
+            (x, n.text().unwrap_or("").trim().to_string())
+        })
+        .collect();
+    ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    ticks
+}
+
+/// The centres of the bars of the first method (resampling, blue), left to right.
+fn forecast_bar_centres(svg: &str) -> Vec<f64> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let mut xs: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#0072B2"))
+        .map(|n| {
+            let at = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+            at("x") + at("width") / 2.0
+        })
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs
+}
+
+#[test]
+fn forecast_chart_of_a_narrow_distribution_labels_each_whole_value_once_under_its_bar() {
+    // A single-valued forecast read "4 4 4 4 4 4 5 5 5 5 5" along its x axis: ticks at
+    // fractions of an item, rounded.
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    std::fs::write(
+        &one,
+        "ID,Name,Start,Done,Type\nA,a,2026-01-01,2026-01-01,feature\n",
+    )
+    .unwrap();
+    // Two days of history, 1 and 2 items: one day ahead is 1 or 2 items, 2 items take 1 or 2 days.
+    let two = dir.path().join("two.csv");
+    std::fs::write(
+        &two,
+        "ID,Name,Start,Done,Type\nA,a,2026-01-01,2026-01-01,feature\n\
+         B,b,2026-01-01,2026-01-02,feature\nC,c,2026-01-01,2026-01-02,feature\n",
+    )
+    .unwrap();
+    // (history, question, the values drawn, the labels expected)
+    type Case<'a> = (
+        &'a std::path::Path,
+        [&'a str; 2],
+        Vec<u64>,
+        std::ops::RangeInclusive<u64>,
+    );
+    let cases: [Case; 4] = [
+        (&one, ["--by", "2026-01-05"], vec![4], 1..=7),
+        (&one, ["--items", "3"], vec![3], 0..=6),
+        (&two, ["--by", "2026-01-03"], vec![1, 2], 0..=6),
+        (&two, ["--items", "2"], vec![1, 2], 0..=6),
+    ];
+    for (k, (history, question, values, labels)) in cases.into_iter().enumerate() {
+        let chart = dir.path().join(format!("c{k}.svg"));
+        valueflow()
+            .arg("forecast")
+            .arg(history)
+            .args(question)
+            .arg("--chart")
+            .arg(&chart)
+            .assert()
+            .success();
+        let svg = std::fs::read_to_string(&chart).unwrap();
+        let ticks = forecast_x_ticks(&svg);
+        let text: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+        let want: Vec<String> = labels.map(|v| v.to_string()).collect();
+        assert_eq!(text, want, "{question:?}: every whole value once, in order");
+        // Each bar stands over its value's label.
+        let bars = forecast_bar_centres(&svg);
+        assert_eq!(bars.len(), values.len(), "{question:?}");
+        for (bar, v) in bars.iter().zip(&values) {
+            let label = ticks.iter().find(|t| t.1 == v.to_string()).unwrap();
+            assert!(
+                (bar - label.0).abs() <= 2.0,
+                "{question:?}: the bar of {v} at x {bar}, its label at {}",
+                label.0
+            );
+        }
+    }
+}

@@ -2,7 +2,9 @@
 //! axis so the methods compare at a glance), with the 50, 70, 85 and 95% answers as vertical
 //! lines, named above the panel in the lines' colours.
 //!
-//! The bins come from [`bins`], which tests call without drawing.
+//! The bins come from [`bins`] and the x axis from [`axis`], which tests call without drawing.
+//! Every whole value `v` (days or items) owns `[v - 0.5, v + 0.5)` on the x axis, so a bar
+//! stands over its label and a percentile line runs through it.
 
 use super::draw::histogram_bars;
 use super::style::{
@@ -10,6 +12,8 @@ use super::style::{
 };
 use super::{ChartError, SIZE};
 use crate::report::forecast::{ForecastReport, Question, LEVELS};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -65,6 +69,92 @@ pub fn bins(trials: &[&[u64]]) -> Bins {
     Bins { lo, width, counts }
 }
 
+/// Fewest whole values the x axis shows, so that a single value is one bar with room on each
+/// side rather than a bar the width of the chart.
+const MIN_VALUES: u64 = 7;
+/// Most labelled ticks on the x axis: 10 fit the 1600 px chart with room between labels.
+const MAX_TICKS: u64 = 10;
+
+/// The x axis: the whole values it shows and the ones it labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The first whole value shown (its slot starts half a value to the left).
+    pub first: u64,
+    /// The last whole value shown.
+    pub last: u64,
+    /// The labelled values: every multiple of one step (1, 2 or 5 times a power of ten, the
+    /// smallest giving at most [`MAX_TICKS`]) from `first` to `last`.
+    pub ticks: Vec<u64>,
+}
+
+impl Axis {
+    /// The axis range in chart coordinates: half a value beyond the first and last.
+    pub fn range(&self) -> std::ops::Range<f64> {
+        self.first as f64 - 0.5..self.last as f64 + 0.5
+    }
+}
+
+/// [`Axis`] as plotters draws it: linear, with tick marks and labels at its ticks alone (its
+/// own key points would fall at fractions of a value on a narrow axis).
+struct Ticked {
+    linear: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl From<&Axis> for Ticked {
+    fn from(a: &Axis) -> Self {
+        Ticked {
+            linear: a.range().into(),
+            ticks: a.ticks.iter().map(|&v| v as f64).collect(),
+        }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.linear.range()
+    }
+}
+
+/// The x axis for `b`: every bin, widened to at least [`MIN_VALUES`] whole values around
+/// them (never below 0), labelled only at whole values a round step apart.
+pub fn axis(b: &Bins) -> Axis {
+    let n = b.counts.first().map_or(0, Vec::len).max(1) as u64;
+    let mut first = b.lo;
+    let mut last = b.lo.saturating_add(b.width.saturating_mul(n) - 1);
+    let shown = last - first + 1;
+    if shown < MIN_VALUES {
+        let need = MIN_VALUES - shown;
+        let left = (need / 2).min(first);
+        first -= left;
+        last = last.saturating_add(need - left);
+    }
+    let count = |step: u64| last / step + 1 - first.div_ceil(step);
+    let step = (0..20)
+        .flat_map(|e| [1u64, 2, 5].map(|m| m.saturating_mul(10u64.pow(e))))
+        .find(|&s| count(s) <= MAX_TICKS)
+        .unwrap_or(u64::MAX);
+    let ticks = (first.div_ceil(step)..=last / step)
+        .map(|k| k * step)
+        .collect();
+    Axis { first, last, ticks }
+}
+
 /// What a percentile line says, short enough for a row of four.
 fn level_label(r: &ForecastReport, q: f64, value: u64) -> String {
     match r.question {
@@ -104,7 +194,7 @@ pub fn draw<DB: DrawingBackend>(
         Question::When { items } => format!("Days until {items} items are done"),
         Question::HowMany { days } => format!("Items done in {days} days"),
     };
-    let right = b.lo + b.width * b.counts.first().map_or(1, |c| c.len()) as u64;
+    let x_axis = axis(&b);
     let areas = panels.split_evenly((r.methods.len().max(1), 1));
     let tags = ["(a)", "(b)", "(c)", "(d)"];
     for (k, (m, area)) in r.methods.iter().zip(&areas).enumerate() {
@@ -116,7 +206,7 @@ pub fn draw<DB: DrawingBackend>(
             .margin_right(50)
             .x_label_area_size(70)
             .y_label_area_size(110)
-            .build_cartesian_2d(b.lo as f64..right as f64, 0f64..top)
+            .build_cartesian_2d(Ticked::from(&x_axis), 0f64..top)
             .map_err(fail)?;
         chart
             .configure_mesh()
@@ -137,7 +227,12 @@ pub fn draw<DB: DrawingBackend>(
             .map_err(fail)?;
         let color = FORECAST_METHOD_COLORS[k % FORECAST_METHOD_COLORS.len()];
         chart
-            .draw_series(histogram_bars(counts, b.lo as f64, b.width as f64, color))
+            .draw_series(histogram_bars(
+                counts,
+                b.lo as f64 - 0.5,
+                b.width as f64,
+                color,
+            ))
             .map_err(fail)?;
         let percentiles = r.percentiles(m);
         let mut labels = vec![(
@@ -146,11 +241,11 @@ pub fn draw<DB: DrawingBackend>(
         )];
         for ((p, &q), line) in percentiles.iter().zip(&LEVELS).zip(FORECAST_LEVEL_COLORS) {
             let value = p.days.or(p.items).unwrap_or(0);
-            // The middle of the value's day (or item count).
-            let x = value as f64 + 0.5;
+            // Through the middle of the value's bar, over its label.
+            let at = value as f64;
             chart
                 .draw_series(LineSeries::new(
-                    vec![(x, 0.0), (x, top)],
+                    vec![(at, 0.0), (at, top)],
                     line.stroke_width(3),
                 ))
                 .map_err(fail)?;
@@ -193,6 +288,55 @@ mod tests {
             (one.lo, one.width, one.counts.clone()),
             (7, 1, vec![vec![3]])
         );
+    }
+
+    #[test]
+    fn a_narrow_axis_shows_seven_whole_values_each_labelled_once() {
+        let of = |t: &[u64]| axis(&super::bins(&[t]));
+        // One value: one bar with three values on each side, every one labelled.
+        let one = of(&[4; 10]);
+        assert_eq!((one.first, one.last), (1, 7));
+        assert_eq!(one.ticks, (1..=7).collect::<Vec<_>>());
+        assert_eq!(one.range(), 0.5..7.5);
+        // Never below zero: the room goes to the right.
+        let zero = of(&[0, 0]);
+        assert_eq!((zero.first, zero.last, zero.ticks.len()), (0, 6, 7));
+        // Two adjacent values.
+        let two = of(&[4, 5, 5]);
+        assert_eq!((two.first, two.last), (2, 8));
+        assert_eq!(two.ticks, (2..=8).collect::<Vec<_>>());
+        let low = of(&[1, 2]);
+        assert_eq!((low.first, low.last), (0, 6));
+    }
+
+    #[test]
+    fn a_wide_axis_is_labelled_on_a_round_step() {
+        let a: Vec<u64> = (30..=70).collect();
+        let wide = axis(&super::bins(&[&a, &[45, 120]]));
+        // Bins of 5 from 30: 19 of them, the values 30..=124; ticks every 10.
+        assert_eq!((wide.first, wide.last), (30, 124));
+        assert_eq!(wide.ticks, (3..=12).map(|k| k * 10).collect::<Vec<_>>());
+        // Every span: distinct whole ticks inside the axis, at least two, at most MAX_TICKS,
+        // and every bin inside the axis.
+        for lo in [0u64, 1, 3, 9, 99, 1_000_000] {
+            for span in 0..300u64 {
+                let b = super::bins(&[&[lo, lo + span]]);
+                let x = axis(&b);
+                let n = b.counts[0].len() as u64;
+                assert!(
+                    x.first <= b.lo && b.lo + n * b.width - 1 <= x.last,
+                    "{lo} {span}"
+                );
+                assert!(x.last - x.first + 1 >= MIN_VALUES, "{lo} {span}");
+                assert!(
+                    (2..=MAX_TICKS as usize).contains(&x.ticks.len()),
+                    "{lo} {span}: {:?}",
+                    x.ticks
+                );
+                assert!(x.ticks.windows(2).all(|w| w[0] < w[1]), "{lo} {span}");
+                assert!(x.first <= x.ticks[0] && *x.ticks.last().unwrap() <= x.last);
+            }
+        }
     }
 
     #[test]

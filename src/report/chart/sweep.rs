@@ -292,6 +292,26 @@ fn lines<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Where `m` lies from `lo` (0) to `hi` (1) on the colour scale; 0 when every mean is the same.
+/// A span past the largest number (means near ±1e308 in a merged record) is halved before
+/// the subtraction, so the position stays exact instead of every cell but the lowest
+/// saturating.
+fn shade(m: f64, lo: f64, hi: f64) -> f64 {
+    if hi <= lo || hi.is_nan() || lo.is_nan() {
+        return 0.0;
+    }
+    let t = if (hi - lo).is_finite() {
+        (m - lo) / (hi - lo)
+    } else {
+        (m / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0)
+    };
+    if t.is_nan() {
+        0.0
+    } else {
+        t.clamp(0.0, 1.0)
+    }
+}
+
 /// A sequential colour scale from pale to dark blue-green (readable in grey and by the
 /// common colour-vision deficiencies).
 fn scale(t: f64) -> RGBColor {
@@ -331,11 +351,6 @@ fn heatmap<DB: DrawingBackend>(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
             (a.min(c.2), b.max(c.2))
         });
-    let span = if hi > lo && (hi - lo).is_finite() {
-        hi - lo
-    } else {
-        1.0
-    };
     let (xn, yn) = (
         records[0].parameters[0].name.clone(),
         records[0].parameters[1].name.clone(),
@@ -376,7 +391,7 @@ fn heatmap<DB: DrawingBackend>(
             let (x, y) = (i as f64, j as f64);
             Rectangle::new(
                 [(x, y), (x + 1.0, y + 1.0)],
-                scale((m - lo) / span).filled(),
+                scale(shade(m, lo, hi)).filled(),
             )
         }))
         .map_err(fail)?;
@@ -387,15 +402,46 @@ fn heatmap<DB: DrawingBackend>(
                 Text::new(
                     fmt_num(Some(m)),
                     (i as f64 + 0.5, j as f64 + 0.5),
-                    (FONT, LABEL).into_font().color(&text((m - lo) / span)).pos(
-                        plotters::style::text_anchor::Pos::new(
+                    (FONT, LABEL)
+                        .into_font()
+                        .color(&text(shade(m, lo, hi)))
+                        .pos(plotters::style::text_anchor::Pos::new(
                             plotters::style::text_anchor::HPos::Center,
                             plotters::style::text_anchor::VPos::Center,
-                        ),
-                    ),
+                        )),
                 )
             }))
             .map_err(fail)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shades_span_the_scale_even_when_the_span_overflows() {
+        // Means near ±1e308: hi − lo is infinite, yet the middle is the middle.
+        let (lo, hi) = (-1e308_f64, 1e308_f64);
+        assert!((hi - lo).is_infinite());
+        assert_eq!(shade(lo, lo, hi), 0.0);
+        assert_eq!(shade(0.0, lo, hi), 0.5);
+        assert_eq!(shade(hi, lo, hi), 1.0);
+        assert_eq!(shade(-0.5e308, lo, hi), 0.25);
+        assert_eq!(shade(f64::MAX, -f64::MAX, f64::MAX), 1.0);
+        // The same positions as on a finite span.
+        for k in 0..=13 {
+            let t = f64::from(k) / 13.0;
+            let (small, huge) = (-1.0 + 2.0 * t, (-1.0 + 2.0 * t) * 1e308);
+            let (a, b) = (shade(small, -1.0, 1.0), shade(huge, lo, hi));
+            assert!((a - b).abs() < 1e-12, "{k}: {a} {b}");
+            assert_eq!(scale(a), scale(b), "{k}");
+        }
+        // Every mean the same: the palest colour; nothing outside 0..=1.
+        assert_eq!(shade(3.0, 3.0, 3.0), 0.0);
+        assert_eq!(shade(5.0, 0.0, 1.0), 1.0);
+        assert_eq!(shade(-5.0, 0.0, 1.0), 0.0);
+        assert_eq!(shade(f64::NAN, 0.0, 1.0), 0.0);
+    }
 }
