@@ -291,7 +291,7 @@ fn axes_apart(
     policy_flag: bool,
 ) -> Result<(), CliError> {
     let keys = scenario::keys_set(file, &grid.settings(0))?;
-    let axis = |i: usize| format!("--vary {}", grid.axes[i].name);
+    let axis = |i: usize| grid.axes[i].label();
     for (i, mine) in keys.iter().enumerate() {
         for (j, theirs) in keys.iter().enumerate().skip(i + 1) {
             if let Some(k) = mine.iter().find(|k| theirs.contains(k)) {

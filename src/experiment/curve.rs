@@ -69,7 +69,7 @@ fn fmt_load(load: f64) -> String {
 }
 
 fn axis(spec: &str) -> Result<Axis, String> {
-    Axis::parse(spec)
+    Axis::parse(spec).map(|a| a.given_by("--curve"))
 }
 
 /// The busiest stage by offered utilisation (the pre-run estimate `validate` prints), with it.
@@ -293,6 +293,14 @@ mod tests {
             wide.note.contains("past the most a scenario may have"),
             "{}",
             wide.note
+        );
+        // Its points are named by the flag the user gave, not a `--vary` they did not.
+        assert_eq!(wide.axes[0].label(), "--curve load");
+        let point = wide.axes[0].setting(Some(serde_json::json!(2000)));
+        assert!(
+            point.label().starts_with("--curve load="),
+            "{}",
+            point.label()
         );
         // So wide that nothing is reachable: said in the curve's own words, no `--vary`.
         sc.stream.stages[0].workers *= 1000;

@@ -22,6 +22,12 @@ pub struct Axis {
     path: Vec<String>,
     /// Its values in order; `None` removes the key (`none`).
     pub values: Vec<Option<Value>>,
+    /// Its index in the scenario file's `[sweep] vary`, for an axis the file declares (its
+    /// problems are then located there), or `None` for one given on the command line.
+    declared: Option<usize>,
+    /// The flag that gave it, when the file does not declare it: `--vary`, or `--curve` for a
+    /// ready-made curve's.
+    flag: &'static str,
 }
 
 impl Axis {
@@ -49,7 +55,47 @@ impl Axis {
             name: setting.path.join("."),
             path: setting.path,
             values,
+            declared: None,
+            flag: "--vary",
         })
+    }
+
+    /// The axis as the flag `flag` gives it (`--curve` for a ready-made curve's): messages
+    /// about its points name that flag.
+    pub fn given_by(self, flag: &'static str) -> Axis {
+        Axis { flag, ..self }
+    }
+
+    /// The axis as the scenario file declares it, at `sweep.vary[i]`.
+    pub fn declared_at(self, i: usize) -> Axis {
+        Axis {
+            declared: Some(i),
+            ..self
+        }
+    }
+
+    /// Its index in the scenario file's `[sweep] vary`, if the file declares it.
+    pub fn declared(&self) -> Option<usize> {
+        self.declared
+    }
+
+    /// How messages name the axis: `--vary stages.test.workers`, or `sweep.vary[0]
+    /// (stages.test.workers)` for one the file declares.
+    pub fn label(&self) -> String {
+        match self.declared {
+            Some(i) => format!("sweep.vary[{i}] ({})", self.name),
+            None => format!("{} {}", self.flag, self.name),
+        }
+    }
+
+    /// The setting of its key to `value` (one of its values), named as the axis was given: by
+    /// `--vary`, or by the file's `sweep.vary[i]`.
+    pub fn setting(&self, value: Option<Value>) -> Setting {
+        let s = Setting::new(&self.path, value);
+        match self.declared {
+            Some(i) => s.declared_at(i),
+            None => s.given_by(self.flag),
+        }
     }
 }
 
@@ -115,11 +161,25 @@ fn parse_range(spec: &str) -> Result<Option<Vec<Option<Value>>>, String> {
                 Value::from(x.round() as i64)
             } else {
                 // Rounded to the step's precision: 0.1..0.3:0.1 gives 0.1, 0.2, 0.3.
-                Value::from((x * 1e12).round() / 1e12)
+                number((x * 1e12).round() / 1e12)
             })
         })
         .collect();
     Ok(Some(values))
+}
+
+/// `x` as a JSON number: an integer when it is a whole number an `i64` holds exactly (so
+/// 1..3:0.5 gives 1, 1.5, 2, ...: an integer key takes 1 and 2 and names 1.5 as the value that
+/// is not whole, and a number key takes them all), else a float.
+fn number(x: f64) -> Value {
+    // 2^63: the first whole number past `i64::MAX`; every whole f64 below it fits an i64.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    if x.fract() == 0.0 && (-I64_END..I64_END).contains(&x) {
+        // -0.0 too, as 0.
+        Value::from(x as i64)
+    } else {
+        Value::from(x)
+    }
 }
 
 /// The cartesian product of some axes.
@@ -159,7 +219,7 @@ impl Grid {
         self.point(k)
             .into_iter()
             .zip(&self.axes)
-            .map(|((_, v), a)| Setting::new(&a.path, v.cloned()).given_by("--vary"))
+            .map(|((_, v), a)| a.setting(v.cloned()))
             .collect()
     }
 }
@@ -281,6 +341,33 @@ mod tests {
             b.values,
             vec![Some(json!(0.5)), Some(json!(0.6)), Some(json!(0.7))]
         );
+        // A stepped range's whole values are integers, so an integer key takes them and names
+        // 1.5 as the first value that is not whole; a number key takes them all.
+        let w = Axis::parse("stages.test.workers=1..3:0.5").unwrap();
+        assert_eq!(
+            w.values,
+            vec![
+                Some(json!(1)),
+                Some(json!(1.5)),
+                Some(json!(2)),
+                Some(json!(2.5)),
+                Some(json!(3))
+            ]
+        );
+        assert_ne!(json!(1), json!(1.0));
+        let l = Axis::parse("load=0.5..1.2:0.1").unwrap();
+        assert_eq!(l.values.len(), 8);
+        assert_eq!(l.values[4], Some(json!(0.9)));
+        assert_eq!(l.values[5], Some(json!(1)));
+        assert_eq!(l.values[6], Some(json!(1.1)));
+        let z = Axis::parse("x=-1..0:0.5").unwrap();
+        assert_eq!(
+            z.values,
+            vec![Some(json!(-1)), Some(json!(-0.5)), Some(json!(0))]
+        );
+        // Past an i64, a whole value stays a number.
+        assert_eq!(number(1e19), json!(1e19));
+        assert_eq!(number(-0.0), json!(0));
         let c = Axis::parse("stages.build.wip_limit=2,4,none").unwrap();
         assert_eq!(c.values, vec![Some(json!(2)), Some(json!(4)), None]);
         let d = Axis::parse("policy=cd3,outcome").unwrap();
@@ -312,6 +399,16 @@ mod tests {
             vec![("a", Some(&json!(2))), ("b", Some(&json!("y")))]
         );
         assert_eq!(g.settings(5)[1].text, "b=z");
+        assert_eq!(g.settings(5)[1].label(), "--vary b=z");
+        // The file's own axes are named by their place in it.
+        let declared = Grid {
+            axes: vec![Axis::parse("a=1,2").unwrap().declared_at(3)],
+        };
+        let s = &declared.settings(1)[0];
+        assert_eq!(s.declared_key().as_deref(), Some("sweep.vary[3]"));
+        assert_eq!(s.label(), "sweep.vary[3] a=2");
+        assert!(!s.is_given() && !s.is_run_flag());
+        assert_eq!(declared.axes[0].label(), "sweep.vary[3] (a)");
     }
 
     #[test]

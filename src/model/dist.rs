@@ -59,7 +59,13 @@ pub struct Dist {
     spec: DistSpec,
     sampler: Sampler,
     mean: f64,
+    /// The logarithms of its positive equal-probability nodes, computed the first time a
+    /// posterior is asked of a distribution without a closed form ([`Dist::posterior_mean`]).
+    log_nodes: std::sync::OnceLock<Vec<f64>>,
 }
+
+/// Equal-probability nodes a posterior is summed over when it has no closed form.
+const POSTERIOR_NODES: usize = 128;
 
 fn positive(name: &str, v: f64) -> Result<(), DistError> {
     if v.is_finite() && v > 0.0 {
@@ -254,12 +260,84 @@ impl Dist {
             spec,
             sampler,
             mean,
+            log_nodes: std::sync::OnceLock::new(),
         })
     }
 
     /// The exponential distribution with the given mean, which must be positive.
     pub fn exponential(mean: f64) -> Result<Dist, DistError> {
         Dist::new(DistSpec::Exponential { mean })
+    }
+
+    /// The mean of a value drawn from this distribution (the prior) given a reading of it,
+    /// `reading` = value x e^(`sigma` Z) with Z standard normal (a median-unbiased estimate
+    /// with a log-scale error of `sigma`): E[value | reading], by Bayes' rule. A reading taken
+    /// at face value is on average e^(sigma^2 / 2) times the value; this is not. For a
+    /// lognormal prior the update is the normal-normal one on the log scale (closed form);
+    /// otherwise the prior is summed over 128 equal-probability nodes (an empirical one over
+    /// its samples). A reading that is not a positive finite number, or no error, is returned
+    /// as it is; so is the reading when no node of the prior is positive.
+    pub fn posterior_mean(&self, reading: f64, sigma: f64) -> f64 {
+        if !(sigma > 0.0 && sigma.is_finite() && reading > 0.0 && reading.is_finite()) {
+            return reading;
+        }
+        let log_reading = reading.ln();
+        let s2 = sigma * sigma;
+        if let Some((mu, tau)) = self.log_scale() {
+            // Normal prior N(mu, tau^2) on ln value, normal likelihood: the posterior of ln
+            // value is normal with precision 1/tau^2 + 1/sigma^2.
+            let t2 = tau * tau;
+            let post = 1.0 / (1.0 / t2 + 1.0 / s2);
+            let m = post * (mu / t2 + log_reading / s2);
+            return (m + post / 2.0).exp();
+        }
+        if let DistSpec::Fixed { value } = self.spec {
+            return value;
+        }
+        let nodes = self.log_nodes.get_or_init(|| self.positive_log_nodes());
+        // Weights exp(-(ln r - ln x)^2 / 2 sigma^2), scaled by the largest to stay finite.
+        let exponent = |ln_x: f64| -(log_reading - ln_x).powi(2) / (2.0 * s2);
+        let Some(top) = nodes.iter().map(|&l| exponent(l)).reduce(f64::max) else {
+            return reading;
+        };
+        let (mut num, mut den) = (0.0, 0.0);
+        for &l in nodes {
+            let w = (exponent(l) - top).exp();
+            num += w * l.exp();
+            den += w;
+        }
+        num / den
+    }
+
+    /// Its log-scale location and spread, if it is lognormal.
+    fn log_scale(&self) -> Option<(f64, f64)> {
+        match self.spec {
+            DistSpec::LognormalP90 { median, p90 } => {
+                let mu = median.ln();
+                Some((mu, (p90.ln() - mu) / Z90))
+            }
+            DistSpec::LognormalMeanSd { mean, sd } => {
+                let s2 = (1.0 + (sd / mean).powi(2)).ln();
+                Some((mean.ln() - s2 / 2.0, s2.sqrt()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The logarithms of its positive equal-probability nodes (the quantiles at the middle of
+    /// each of 128 equal slices of probability; an empirical distribution's samples).
+    fn positive_log_nodes(&self) -> Vec<f64> {
+        let p = |i: usize| (i as f64 + 0.5) / POSTERIOR_NODES as f64;
+        let quantiles: Vec<f64> = match &self.spec {
+            DistSpec::Empirical { samples } => samples.clone(),
+            DistSpec::Fixed { value } => vec![*value],
+            spec => (0..POSTERIOR_NODES).map(|i| quantile(spec, p(i))).collect(),
+        };
+        quantiles
+            .into_iter()
+            .filter(|&x| x > 0.0 && x.is_finite())
+            .map(f64::ln)
+            .collect()
     }
 
     /// Draws one value.
@@ -360,6 +438,35 @@ fn bad<E: fmt::Display>(e: E) -> DistError {
     DistError(e.to_string())
 }
 
+/// The `p`-quantile (0 < p < 1) of a distribution without a closed-form posterior.
+fn quantile(spec: &DistSpec, p: f64) -> f64 {
+    match *spec {
+        DistSpec::Exponential { mean } => -mean * (1.0 - p).ln(),
+        DistSpec::Fixed { value } => value,
+        DistSpec::Uniform { min, max } => min + (max - min) * p,
+        DistSpec::Triangular { min, mode, max } => {
+            let split = (mode - min) / (max - min);
+            if p < split {
+                min + (p * (max - min) * (mode - min)).sqrt()
+            } else {
+                max - ((1.0 - p) * (max - min) * (max - mode)).sqrt()
+            }
+        }
+        DistSpec::Gamma { mean, cv } => {
+            let shape = 1.0 / (cv * cv);
+            crate::stats::special::gamma_p_inverse(shape, p) * mean / shape
+        }
+        DistSpec::Weibull { shape, scale } => scale * (-(1.0 - p).ln()).powf(1.0 / shape),
+        DistSpec::WeibullMean { mean, shape } => {
+            mean / weibull_moment(shape, 1.0) * (-(1.0 - p).ln()).powf(1.0 / shape)
+        }
+        // Closed forms and samples are handled by the caller.
+        DistSpec::LognormalP90 { .. }
+        | DistSpec::LognormalMeanSd { .. }
+        | DistSpec::Empirical { .. } => f64::NAN,
+    }
+}
+
 impl fmt::Display for Dist {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.spec {
@@ -396,6 +503,86 @@ mod tests {
         let m = xs.iter().sum::<f64>() / n as f64;
         let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
         (m, v)
+    }
+
+    /// Calibration is what the posterior mean promises: over many (value, reading) pairs, the
+    /// values behind a band of readings average what the posterior mean says they do, in the
+    /// top tenth of readings too (where readings at face value are inflated the most).
+    #[test]
+    fn posterior_means_are_calibrated_for_every_prior() {
+        use rand_distr::StandardNormal;
+        let sigma = 1.0;
+        let priors = vec![
+            DistSpec::LognormalP90 {
+                median: 500.0,
+                p90: 2500.0,
+            },
+            DistSpec::LognormalMeanSd { mean: 3.0, sd: 1.5 },
+            DistSpec::Gamma { mean: 4.0, cv: 0.8 },
+            DistSpec::Exponential { mean: 2.0 },
+            DistSpec::Uniform { min: 0.5, max: 3.0 },
+            DistSpec::Triangular {
+                min: 0.0,
+                mode: 1.0,
+                max: 6.0,
+            },
+            DistSpec::WeibullMean {
+                mean: 2.0,
+                shape: 1.5,
+            },
+            DistSpec::Empirical {
+                samples: vec![1.0, 1.0, 2.0, 8.0, 30.0],
+            },
+        ];
+        for spec in priors {
+            let d = Dist::new(spec.clone()).unwrap();
+            let mut r = rng::stream(&[11]);
+            let n = 20_000;
+            let mut pairs: Vec<(f64, f64, f64)> = (0..n)
+                .map(|_| {
+                    let value = d.sample(&mut r);
+                    let z: f64 = StandardNormal.sample(&mut r);
+                    let reading = value * (sigma * z).exp();
+                    (reading, value, d.posterior_mean(reading, sigma))
+                })
+                .filter(|(reading, _, _)| *reading > 0.0)
+                .collect();
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mean = |xs: &[(f64, f64, f64)], f: fn(&(f64, f64, f64)) -> f64| {
+                xs.iter().map(f).sum::<f64>() / xs.len() as f64
+            };
+            let top = &pairs[pairs.len() * 9 / 10..];
+            for (band, tol) in [(&pairs[..], 0.04), (top, 0.10)] {
+                let (value, post, face) = (
+                    mean(band, |p| p.1),
+                    mean(band, |p| p.2),
+                    mean(band, |p| p.0),
+                );
+                assert!(
+                    (post / value - 1.0).abs() < tol,
+                    "{spec:?}: values {value}, posterior means {post}"
+                );
+                // At face value the same readings are far off (e^(1/2) on average).
+                assert!(face / value > 1.3, "{spec:?}: face {face}, values {value}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_posterior_mean_without_noise_or_a_reading_is_the_reading() {
+        let d = Dist::new(DistSpec::Gamma { mean: 4.0, cv: 0.8 }).unwrap();
+        assert_eq!(d.posterior_mean(3.0, 0.0), 3.0);
+        assert_eq!(d.posterior_mean(0.0, 1.0), 0.0);
+        assert!(d.posterior_mean(f64::NAN, 1.0).is_nan());
+        let fixed = Dist::new(DistSpec::Fixed { value: 7.0 }).unwrap();
+        assert_eq!(fixed.posterior_mean(30.0, 1.0), 7.0);
+        // Monotone: a larger reading never means a smaller value.
+        let mut last = 0.0;
+        for k in 1..200 {
+            let m = d.posterior_mean(f64::from(k) * 0.1, 0.7);
+            assert!(m >= last, "{k}");
+            last = m;
+        }
     }
 
     #[test]

@@ -721,7 +721,10 @@ impl<'a> FlowSim<'a> {
         let mut r = rng::stream(&[self.rep_key, STREAM_EPIC, e as u64, number]);
         let holds = uniform01(&mut r) < def.success_probability;
         let rate = def.value.sample(&mut r);
-        let est_rate = rate * lognormal_noise(&mut r, def.value_error);
+        let mut est_rate = rate * lognormal_noise(&mut r, def.value_error);
+        if self.policy.calibrates_estimates() {
+            est_rate = def.value.posterior_mean(est_rate, def.value_error);
+        }
         let epic = self.items.bets.len() as u32;
         self.items.bets.push(Bet {
             def: e as u16,
@@ -806,7 +809,12 @@ impl<'a> FlowSim<'a> {
             _ => match &wt.value {
                 Some(d) => {
                     let v = d.sample(&mut r);
-                    (v, v * lognormal_noise(&mut r, wt.value_error))
+                    let reading = v * lognormal_noise(&mut r, wt.value_error);
+                    if self.policy.calibrates_estimates() {
+                        (v, d.posterior_mean(reading, wt.value_error))
+                    } else {
+                        (v, reading)
+                    }
                 }
                 None => (0.0, 0.0),
             },

@@ -144,6 +144,15 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
+    /// True if the team reads each noisy value estimate as the mean value given it (Bayes'
+    /// rule with the value's distribution as the prior, [`crate::model::Dist::posterior_mean`])
+    /// rather than at face value. A median-unbiased estimate with a log-scale error of sigma is
+    /// on average e^(sigma^2 / 2) times the value, and its spread is the value's spread plus
+    /// the noise: read at face value, the largest estimates are the most inflated.
+    fn calibrates_estimates(&self) -> bool {
+        false
+    }
+
     /// Asked after a measuring policy's belief in bet `bet` (its index in the replication,
     /// see [`ItemTable::bet`]) changed: true to stop the bet, dropping its slices not yet
     /// started (in the backlog or queued in a stage). `waiting` lists everything waiting to be

@@ -69,6 +69,9 @@ pub struct RulePolicy {
     pub thin_slices: bool,
     /// Which kinds the policy works on at all.
     pub kinds: [bool; 4],
+    /// Whether it reads noisy value estimates calibrated (the mean value given the estimate,
+    /// by Bayes' rule) rather than at face value (see [`Policy::calibrates_estimates`]).
+    pub calibrated: bool,
 }
 
 impl RulePolicy {
@@ -83,6 +86,7 @@ impl RulePolicy {
             measure: false,
             thin_slices: false,
             kinds: [true; 4],
+            calibrated: false,
         }
     }
 
@@ -800,6 +804,10 @@ impl Policy for RulePolicy {
 
     fn thin_slices(&self) -> bool {
         self.thin_slices
+    }
+
+    fn calibrates_estimates(&self) -> bool {
+        self.calibrated
     }
 
     fn outcome_focused(&self) -> bool {

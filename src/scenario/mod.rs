@@ -310,6 +310,10 @@ pub fn parse(src: &str, format: Format, origin: &str) -> Result<Scenario, Scenar
     let raw = deserialize(src, format).map_err(|p| invalid(vec![p]))?;
     let mut sc =
         validate::validate(raw).map_err(|problems| invalid(locate_all(src, format, problems)))?;
+    let problems = declared_sweep_problems(src, format, &[], &sc);
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
     for w in &mut sc.warnings {
         *w = message::tidy(w);
     }
@@ -346,7 +350,24 @@ pub fn parse_with(
         problems,
     };
     deserialize(src, format).map_err(|p| invalid(vec![p]))?;
-    let arguments = |problems| ScenarioError::Arguments { problems };
+    // Problems with settings are the command line's, unless one of them is a point of the
+    // sweep the file declares: then they are the file's, and the file is named.
+    let arguments = |problems: Vec<Problem>| {
+        if problems.iter().any(|p| p.key.starts_with("sweep.vary[")) {
+            invalid(problems)
+        } else {
+            ScenarioError::Arguments { problems }
+        }
+    };
+    // A problem with setting `s`: named by its argument (`--set ...`), or, for a point of the
+    // file's own sweep, located at its `sweep.vary[i]` in the file.
+    let problem_of = |s: &set::Setting, message: String| match s.declared_key() {
+        Some(key) => {
+            let at = locate::locate(src, format, &key);
+            Problem::at(src, at, key, format!("`{}`: {message}", s.text))
+        }
+        None => Problem::argument(&s.label(), message),
+    };
     let mut doc =
         document(src, format).map_err(|m| arguments(vec![Problem::argument("--set", m)]))?;
     let mut changed: Vec<(String, &set::Setting)> = Vec::new();
@@ -354,17 +375,12 @@ pub fn parse_with(
     for s in settings {
         match set::apply(&mut doc, s) {
             Ok(keys) => changed.extend(keys.into_iter().map(|key| (key, s))),
-            Err(m) => problems.push(Problem::argument(&s.label(), m)),
+            Err(m) => problems.push(problem_of(s, m)),
         }
     }
     // The last setting of a key wins, as in the file's own order of reading.
-    let last_setting = |hit: &dyn Fn(&str) -> bool| {
-        changed
-            .iter()
-            .rev()
-            .find(|(k, _)| hit(k))
-            .map(|(_, s)| s.label())
-    };
+    let last_setting =
+        |hit: &dyn Fn(&str) -> bool| changed.iter().rev().find(|(k, _)| hit(k)).map(|(_, s)| *s);
     let setting_of = |key: &str| last_setting(&|k| set::covers(k, key));
     // A setting inside a key a problem is reported at (removing `rework.to` leaves `rework`
     // without its `to`): the setting is a likely cause, named alongside.
@@ -379,16 +395,16 @@ pub fn parse_with(
     let raw: raw::RawScenario = serde_path_to_error::deserialize(doc).map_err(|e| {
         let key = path_string(e.path());
         let message = explain(&e.into_inner().to_string(), Format::Json, None);
-        // The file alone reads (checked above), so a setting made it unreadable.
-        let arg = setting_of(&key)
-            .or_else(|| setting_inside(&key))
-            .unwrap_or_else(every_setting);
         let message = if key.is_empty() {
             message
         } else {
             format!("{key}: {message}")
         };
-        problems.push(Problem::argument(&arg, message));
+        // The file alone reads (checked above), so a setting made it unreadable.
+        problems.push(match setting_of(&key).or_else(|| setting_inside(&key)) {
+            Some(s) => problem_of(s, message),
+            None => Problem::argument(&every_setting(), message),
+        });
         arguments(std::mem::take(&mut problems))
     })?;
     let mut sc = validate::validate(raw).map_err(|found| {
@@ -413,7 +429,7 @@ pub fn parse_with(
         let in_file = in_file
             .into_iter()
             .map(|(key, message)| match setting_inside(&key) {
-                Some(label) => (key, format!("{message} (with {label})")),
+                Some(s) => (key, format!("{message} (with {})", s.label())),
                 None if without_flags.as_ref().is_some_and(|w| !w.contains(&key)) => {
                     (key, format!("{message} (with {})", flags.join(", ")))
                 }
@@ -422,18 +438,124 @@ pub fn parse_with(
             .collect();
         problems.extend(locate_all(src, format, in_file));
         for (key, message) in set_by_args {
-            let arg = setting_of(&key).expect("invariant: partitioned on this");
-            problems.push(Problem::argument(&arg, format!("{key}: {message}")));
+            let s = setting_of(&key).expect("invariant: partitioned on this");
+            problems.push(problem_of(s, format!("{key}: {message}")));
         }
         invalid(std::mem::take(&mut problems))
     })?;
     if !problems.is_empty() {
         return Err(arguments(problems));
     }
+    // The file's own sweep, as it would run with these settings; not again at each of the
+    // points a command derives (a sweep's, advise's moves).
+    if settings.iter().all(set::Setting::is_given) {
+        let problems = declared_sweep_problems(src, format, settings, &sc);
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+    }
     for w in &mut sc.warnings {
         *w = message::tidy(w);
     }
     Ok(sc)
+}
+
+/// Problems with the sweep the file declares (`[sweep] vary`), each located at its
+/// `sweep.vary[i]`, on the valid scenario `sc` read from `src` with `settings`: an axis whose
+/// path names no key or whose value the scenario does not take (each value tried with the
+/// other keys as the file and `settings` have them, the first that fails reported), two axes
+/// that set one key, and an axis on the seed. `valueflow sweep` would refuse each before any
+/// work; the file is wrong, so every command that reads it says so.
+fn declared_sweep_problems(
+    src: &str,
+    format: Format,
+    settings: &[set::Setting],
+    sc: &Scenario,
+) -> Vec<Problem> {
+    if sc.sweep.is_empty() {
+        return Vec::new();
+    }
+    let Ok(mut doc) = document(src, format) else {
+        return Vec::new();
+    };
+    for s in settings {
+        if set::apply(&mut doc, s).is_err() {
+            return Vec::new();
+        }
+    }
+    // Read already (`sc.sweep`); reading it again at every value would cost the square of
+    // its length.
+    if let Some(map) = doc.as_object_mut() {
+        map.remove("sweep");
+    }
+    // Why the scenario does not take `setting`, if it does not.
+    let refused = |setting: &set::Setting, keys: &mut Option<Vec<String>>| -> Option<String> {
+        let mut point = doc.clone();
+        match set::apply(&mut point, setting) {
+            Err(m) => return Some(m),
+            Ok(k) => {
+                keys.get_or_insert(k);
+            }
+        }
+        let raw: raw::RawScenario = match serde_path_to_error::deserialize(point) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let key = path_string(e.path());
+                let message = explain(&e.into_inner().to_string(), Format::Json, None);
+                return Some(if key.is_empty() {
+                    message
+                } else {
+                    format!("{key}: {message}")
+                });
+            }
+        };
+        let mut found = validate::validate(raw).err()?;
+        let (key, message) = found.remove(0);
+        let more = match found.len() {
+            0 => String::new(),
+            1 => " (and 1 more problem)".into(),
+            n => format!(" (and {n} more problems)"),
+        };
+        Some(format!("{key}: {message}{more}"))
+    };
+    let mut found = Vec::new();
+    let mut keys_of: Vec<(String, Vec<String>)> = Vec::new();
+    for (i, axis) in sc.sweep.iter().enumerate() {
+        let key = format!("sweep.vary[{}]", axis.declared().unwrap_or(i));
+        let mut keys = None;
+        let bad = axis.values.iter().find_map(|v| {
+            let s = axis.setting(v.clone());
+            refused(&s, &mut keys).map(|m| format!("`{}`: {m}", s.text))
+        });
+        if let Some(message) = bad {
+            found.push((key, message));
+            continue;
+        }
+        let keys = keys.unwrap_or_default();
+        if keys.iter().any(|k| k == "seed") {
+            found.push((
+                key,
+                format!(
+                    "`{}`: every point of a sweep runs on one seed (common random numbers), so that points differ by the knob, not the dice; vary another key, and for more of the dice raise `replications`",
+                    axis.name
+                ),
+            ));
+            continue;
+        }
+        if let Some((other, k)) = keys_of.iter().find_map(|(other, theirs)| {
+            keys.iter().find(|k| theirs.contains(k)).map(|k| (other, k))
+        }) {
+            found.push((
+                key.clone(),
+                format!(
+                    "`{}` sets `{k}`, as `{other}` does; vary each key on one axis",
+                    axis.name
+                ),
+            ));
+        }
+        keys_of.push((key, keys));
+    }
+    locate_all(src, format, found)
 }
 
 /// The file as a format-neutral document, for settings to change.
@@ -569,7 +691,9 @@ fn explain(message: &str, format: Format, written: Option<&str>) -> String {
     if let (Some(ty), Some(written)) = (message.strip_prefix("invalid "), written) {
         if !ty.contains(' ') || ty == "floating point" {
             let got = message::shorten(written.trim(), message::QUOTE_MAX);
-            return format!("must be {} (got {got})", expected_in_words(ty, format));
+            return out_of_range(ty, &got).unwrap_or_else(|| {
+                format!("must be {} (got {got})", expected_in_words(ty, format))
+            });
         }
     }
     for prefix in ["invalid type: ", "invalid value: "] {
@@ -577,14 +701,50 @@ fn explain(message: &str, format: Format, written: Option<&str>) -> String {
             .strip_prefix(prefix)
             .and_then(|rest| rest.rsplit_once(", expected "))
         {
-            return format!(
-                "must be {} (got {})",
-                expected_in_words(expected, format),
-                got_in_words(got, format)
-            );
+            let got = got_in_words(got, format);
+            return out_of_range(expected, &got).unwrap_or_else(|| {
+                format!(
+                    "must be {} (got {got})",
+                    expected_in_words(expected, format)
+                )
+            });
         }
     }
     message.to_string()
+}
+
+/// For a whole number `got` past the range of serde's integer type `expected` (`u64`): that
+/// it is too large (or too small), with the range where the type's range is the key's own
+/// (an unsigned key, such as `seed`). `None` for anything else.
+fn out_of_range(expected: &str, got: &str) -> Option<String> {
+    let (min, max): (i128, u128) = match expected {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "i8" => (i8::MIN.into(), i8::MAX as u128),
+        "i16" => (i16::MIN.into(), i16::MAX as u128),
+        "i32" => (i32::MIN.into(), i32::MAX as u128),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX as u128),
+        _ => return None,
+    };
+    // The number as written, or the whole float (exact in an i128, saturating past it).
+    let n = match got.parse::<i128>() {
+        Ok(n) => n,
+        Err(_) => got.parse::<f64>().ok().filter(|x| x.fract() == 0.0)? as i128,
+    };
+    let (large, small) = (n > 0 && n as u128 > max, n < min);
+    if large && min == 0 {
+        Some(format!(
+            "must be a whole number from 0 to {max} (got {got}, too large)"
+        ))
+    } else if large {
+        Some(format!("must be a whole number (got {got}, too large)"))
+    } else if small && min < 0 {
+        Some(format!("must be a whole number (got {got}, too small)"))
+    } else {
+        None
+    }
 }
 
 /// serde's name of an expected type, in the words of docs/scenario.md.

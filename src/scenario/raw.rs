@@ -70,6 +70,7 @@ pub(super) struct RawPolicy {
     pub measure: Option<bool>,
     pub thin_slices: Option<bool>,
     pub kinds: Option<Vec<String>>,
+    pub estimates: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

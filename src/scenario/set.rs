@@ -17,8 +17,13 @@ use serde_json::{Map, Value};
 pub struct Setting {
     /// The argument as written (for messages).
     pub text: String,
-    /// What gave it, for messages: `--set`, or `--vary` for a sweep's point.
+    /// What gave it, for messages: `--set`, a run flag (`--horizon`), `--vary` for a sweep's
+    /// point, `[sweep] vary` for a point of the sweep the file declares.
     pub flag: &'static str,
+    /// For a point of the sweep the scenario file declares: the index `i` of its axis in the
+    /// file's `[sweep] vary`. A problem with the setting is then the file's, located at
+    /// `sweep.vary[i]`, not the command line's.
+    pub declared: Option<usize>,
     /// The dotted path, split.
     pub path: Vec<String>,
     /// The new value; `None` removes the key.
@@ -42,6 +47,7 @@ impl Setting {
         Ok(Setting {
             text: arg.to_string(),
             flag: "--set",
+            declared: None,
             path: path.split('.').map(|p| p.trim().to_string()).collect(),
             value: parse_value(value.trim()).map_err(|e| format!("`{arg}`: {e}"))?,
         })
@@ -53,6 +59,7 @@ impl Setting {
         Setting {
             text: format!("{}={shown}", path.join(".")),
             flag: "--set",
+            declared: None,
             path: path.to_vec(),
             value,
         }
@@ -64,6 +71,7 @@ impl Setting {
         Setting {
             text: show(&value),
             flag,
+            declared: None,
             path: vec![key.to_string()],
             value: Some(value),
         }
@@ -71,7 +79,15 @@ impl Setting {
 
     /// True for a run flag's value ([`Setting::from_flag`]).
     pub fn is_run_flag(&self) -> bool {
-        !matches!(self.flag, "--set" | "--vary") && self.flag.starts_with("--")
+        self.declared.is_none()
+            && !matches!(self.flag, "--set" | "--vary")
+            && self.flag.starts_with("--")
+    }
+
+    /// True for a setting the user gave (`--set` or a run flag), false for one a command
+    /// derives: a sweep's point (`--vary`, a curve, the file's `[sweep]`) or advise's move.
+    pub fn is_given(&self) -> bool {
+        self.declared.is_none() && (self.flag == "--set" || self.is_run_flag())
     }
 
     /// The setting, named in messages as given by `flag` (`--vary`) rather than `--set`.
@@ -79,9 +95,28 @@ impl Setting {
         Setting { flag, ..self }
     }
 
-    /// How messages name it: `--set stages.build.workers=4`.
+    /// The setting as a point of the axis the scenario file declares at `sweep.vary[i]`:
+    /// messages locate it there, in the file.
+    pub fn declared_at(self, i: usize) -> Setting {
+        Setting {
+            flag: "[sweep] vary",
+            declared: Some(i),
+            ..self
+        }
+    }
+
+    /// The key of the file's `[sweep] vary` entry that gave it (`sweep.vary[0]`), if any.
+    pub fn declared_key(&self) -> Option<String> {
+        self.declared.map(|i| format!("sweep.vary[{i}]"))
+    }
+
+    /// How messages name it: `--set stages.build.workers=4`, or `sweep.vary[0]
+    /// stages.build.workers=4` for a point of the sweep the file declares.
     pub fn label(&self) -> String {
-        format!("{} {}", self.flag, self.text)
+        match self.declared_key() {
+            Some(key) => format!("{key} {}", self.text),
+            None => format!("{} {}", self.flag, self.text),
+        }
     }
 }
 
@@ -115,10 +150,35 @@ pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
                 .map(Some)
                 .map_err(|_| format!("`{text}` is not a finite value"))
         }
-        Err(_) if is_word(text) => Ok(Some(Value::String(text.to_string()))),
-        Err(_) => Err(format!(
-            "cannot read `{text}` as a value; write numbers bare (4, 0.6), text bare or quoted (cd3, \"cd3\"), lists in brackets ([1, 2]) and tables in braces ({{ dist = \"fixed\", value = 1 }})"
-        )),
+        // TOML's integers are those of an `i64`; a key (`seed`) may take a larger one.
+        Err(_) => match whole_number(text) {
+            Some(n) => Ok(Some(n)),
+            None if is_word(text) => Ok(Some(Value::String(text.to_string()))),
+            None => Err(format!(
+                "cannot read `{text}` as a value; write numbers bare (4, 0.6), text bare or quoted (cd3, \"cd3\"), lists in brackets ([1, 2]) and tables in braces ({{ dist = \"fixed\", value = 1 }})"
+            )),
+        },
+    }
+}
+
+/// A whole number written as TOML writes one (`18446744073709551615`, `+1_000`) that TOML's
+/// `i64` does not hold: as an integer up to `u64::MAX`, else as the nearest float, as a JSON
+/// file's reader takes it, so that the key's check says it is too large rather than text.
+fn whole_number(text: &str) -> Option<Value> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let well_formed = digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.ends_with(|c: char| c.is_ascii_digit())
+        && !digits.contains("__")
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+        && !(digits.len() > 1 && digits.starts_with('0'));
+    if !well_formed {
+        return None;
+    }
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let unsigned = plain.strip_prefix('+').unwrap_or(&plain);
+    match unsigned.parse::<u64>() {
+        Ok(n) => Some(Value::from(n)),
+        Err(_) => plain.parse::<f64>().ok().map(Value::from),
     }
 }
 
@@ -363,6 +423,28 @@ mod tests {
         assert!(Setting::parse("stages..workers=1").is_err());
         assert!(Setting::parse("horizon=").is_err());
         assert!(Setting::parse("horizon=[1,").is_err());
+    }
+
+    #[test]
+    fn whole_numbers_past_an_i64_are_numbers_not_text() {
+        let v = |t: &str| parse_value(t).unwrap();
+        assert_eq!(v("18446744073709551615"), Some(json!(u64::MAX)));
+        assert_eq!(v("+18_446_744_073_709_551_615"), Some(json!(u64::MAX)));
+        assert_eq!(v("9223372036854775807"), Some(json!(i64::MAX)));
+        assert_eq!(v("100"), Some(json!(100)));
+        // Past a u64, the nearest float, so the key's check says it is too large.
+        assert_eq!(
+            v("18446744073709551616"),
+            Some(json!(18446744073709551616.0))
+        );
+        assert_eq!(v("-99999999999999999999"), Some(json!(-1e20)));
+        // Not TOML's way of writing a number: still a word.
+        assert_eq!(v("007"), Some(json!("007")));
+        assert_eq!(v("1__0"), Some(json!("1__0")));
+        assert_eq!(
+            v("99999999999999999999_"),
+            Some(json!("99999999999999999999_"))
+        );
     }
 
     #[test]

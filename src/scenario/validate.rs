@@ -346,8 +346,9 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     if raw.name.trim().is_empty() {
         c.fail("name", "must not be empty");
     }
-    // The sweep `valueflow sweep` runs when no --vary is given; its paths are checked when
-    // the sweep reads each point.
+    // The sweep `valueflow sweep` runs when no --vary is given. Its ranges and lists are read
+    // here; whether the scenario takes each of its values is checked on the document, once the
+    // rest is valid (`super::declared_sweep_problems`).
     let mut sweep = Vec::new();
     if let Some(s) = &raw.sweep {
         if s.vary.is_empty() {
@@ -358,7 +359,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         }
         for (i, v) in s.vary.iter().enumerate() {
             match crate::experiment::sweep::Axis::parse(v) {
-                Ok(a) => sweep.push(a),
+                Ok(a) => sweep.push(a.declared_at(i)),
                 Err(m) => c.fail(format!("sweep.vary[{i}]"), m),
             }
         }
@@ -771,6 +772,19 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 k
             }
         };
+        let calibrated = match rp.estimates.as_deref() {
+            None | Some("face-value") => false,
+            Some("calibrated") => true,
+            Some(other) => {
+                c.fail(
+                    key("estimates"),
+                    format!(
+                        "unknown reading of estimates `{other}`; valid: face-value, calibrated"
+                    ),
+                );
+                false
+            }
+        };
         custom.push(RulePolicy {
             name: rp.name.clone(),
             order,
@@ -779,6 +793,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
             measure: rp.measure.unwrap_or(false),
             thin_slices: rp.thin_slices.unwrap_or(rp.measure.unwrap_or(false)),
             kinds,
+            calibrated,
         });
     }
     let known =

@@ -556,3 +556,48 @@ service = { dist = "lognormal", median = 2.0, p90 = 5.0 }
     ]);
     assert!(!text.contains("closing the loop did not pay"), "{text}");
 }
+
+/// The flagship with a twin of `outcome` that reads value estimates calibrated, and every
+/// epic's value estimated with a log-scale error of `sigma`.
+fn flagship_with_calibrated_twin(sigma: f64) -> valueflow::scenario::Scenario {
+    let text = std::fs::read_to_string(super::root().join("scenarios/outcomes.toml")).unwrap();
+    let mut sc = parse(
+        &(text
+            + "\n[[policies]]\nname = \"outcome-calibrated\"\norder = \"cd3\"\nmeasure = true\nestimates = \"calibrated\"\n"),
+    );
+    for e in &mut sc.stream.epics {
+        e.value_error = sigma;
+    }
+    sc.replications = 200;
+    sc
+}
+
+#[test]
+fn calibrated_estimates_pay_where_estimates_are_noisy_and_change_nothing_where_exact() {
+    // Exact estimates: nothing to calibrate, the same run to the bit.
+    let c = compare(
+        &flagship_with_calibrated_twin(0.0),
+        &["outcome", "outcome-calibrated"],
+    );
+    let d = &c.differences[1].value_realised;
+    assert_eq!((d.mean, d.ci95), (Some(0.0), Some(0.0)));
+    // Estimates off by a factor of e^3 either way: read at face value, the largest estimates
+    // are the most inflated and the team chases noise; read calibrated, it does not.
+    let c = compare(
+        &flagship_with_calibrated_twin(3.0),
+        &["outcome", "outcome-calibrated"],
+    );
+    let d = &c.differences[1].value_realised;
+    assert!(d.mean.unwrap() - d.ci95.unwrap() > 0.0, "{d:?}");
+}
+
+#[test]
+fn an_unknown_reading_of_estimates_is_refused_with_the_valid_ones() {
+    let text = std::fs::read_to_string(super::root().join("scenarios/outcomes.toml")).unwrap()
+        + "\n[[policies]]\nname = \"x\"\norder = \"cd3\"\nestimates = \"optimistic\"\n";
+    let e = valueflow::scenario::parse(&text, valueflow::scenario::Format::Toml, "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("policies[0].estimates"), "{e}");
+    assert!(e.contains("valid: face-value, calibrated"), "{e}");
+}

@@ -1368,3 +1368,220 @@ fn advise_runs_its_moves_in_groups_each_as_if_alone_against_today() {
         assert_eq!(m["cycle_time"]["mean"].as_f64().unwrap(), cycle, "{name}");
     }
 }
+
+/// The scenario file with `[sweep] vary = [entries]` appended, in `dir`.
+fn with_declared_sweep(dir: &std::path::Path, name: &str, entries: &str) -> String {
+    let text = std::fs::read_to_string(root().join(TEAM)).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, format!("{text}\n[sweep]\nvary = [{entries}]\n")).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// The line of `file` (from 1) that holds `text`.
+fn line_of(file: &str, text: &str) -> usize {
+    let src = std::fs::read_to_string(file).unwrap();
+    src.lines().position(|l| l.contains(text)).unwrap() + 1
+}
+
+/// A sweep the file declares that cannot run is the file's problem, whatever the command: the
+/// file, `sweep.vary[i]` with its line and column, and what is valid, exit 2; never a `--vary`
+/// the user did not give. `validate` finds it before any `sweep`.
+#[test]
+fn a_declared_sweep_that_cannot_run_is_located_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = with_declared_sweep(dir.path(), "unknown.toml", "\"nope.key=1\"");
+    let line = line_of(&unknown, "nope.key");
+    for args in [vec!["validate"], vec!["sweep", "-q"], vec!["run", "-q"]] {
+        let command = args[0];
+        let out = valueflow()
+            .args(args)
+            .arg(&unknown)
+            .env("VALUEFLOW_ERRORS", "compact")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains(&format!("{unknown}:{line}:9: `sweep.vary[0]`: `nope.key=1`: nope: unknown field `nope`, expected one of `name`")),
+            "{command}: {err}"
+        );
+        assert!(!err.contains("--vary"), "{command}: {err}");
+    }
+    // A value the key does not take: the first one, named as the range yields it.
+    let half = with_declared_sweep(
+        dir.path(),
+        "half.toml",
+        "\"stages.build.wip_limit=2,none\", \"stages.test.workers=1..3:0.5\"",
+    );
+    let line = line_of(&half, "stages.test.workers");
+    valueflow()
+        .args(["validate", &half])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{half}:{line}:42: `sweep.vary[1]`: `stages.test.workers=1.5`: stages[3].workers: must be a whole number (got 1.5)"
+        )))
+        .stderr(predicate::str::contains("--vary").not());
+    // A bad element name says which are valid; the sweep names the file too.
+    let element = with_declared_sweep(dir.path(), "element.toml", "\"stages.tset.workers=1,2\"");
+    valueflow()
+        .args(["sweep", &element, "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{element}:")))
+        .stderr(predicate::str::contains(
+            "`sweep.vary[0]`: `stages.tset.workers=1`",
+        ))
+        .stderr(predicate::str::contains(
+            "valid: analysis, build, review, test, release",
+        ))
+        .stderr(predicate::str::contains("--vary").not());
+    // What `sweep` would refuse as mislabelled points: the seed, one key on two axes.
+    let seed = with_declared_sweep(dir.path(), "seed.toml", "\"seed=1,2\"");
+    valueflow()
+        .args(["validate", &seed])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`sweep.vary[0]`: `seed`: every point",
+        ))
+        .stderr(predicate::str::contains("--vary").not());
+    let twice = with_declared_sweep(
+        dir.path(),
+        "twice.toml",
+        "\"stages.test.workers=1,2\", \"stages.*.workers=3\"",
+    );
+    valueflow()
+        .args(["sweep", &twice, "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`sweep.vary[1]`: `stages.*.workers` sets `stages[3].workers`, as `sweep.vary[0]` does",
+        ))
+        .stderr(predicate::str::contains("--vary").not());
+    // A point the file's values fail only together is located in the file too.
+    let together = with_declared_sweep(
+        dir.path(),
+        "together.toml",
+        "\"horizon=200,400\", \"warmup=60,300\"",
+    );
+    valueflow().args(["validate", &together]).assert().success();
+    valueflow()
+        .args(["sweep", &together, "-q", "--reps", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{together}:")))
+        .stderr(predicate::str::contains(
+            "`sweep.vary[1]`: `warmup=300`: warmup: must be shorter than the horizon (200 days)",
+        ))
+        .stderr(predicate::str::contains("--vary").not());
+    // The same knob given by --vary is still named by the flag.
+    valueflow()
+        .args(["sweep", TEAM, "--vary", "nope.key=1", "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`--vary nope.key=1`: nope: unknown field",
+        ));
+}
+
+/// A stepped range's whole values are integers: an integer key names the first value that is
+/// not whole (1.5, not 1.0), and a number key takes them (`load` 1 is written as 1).
+#[test]
+fn a_stepped_range_names_its_first_value_that_is_not_whole() {
+    valueflow()
+        .args([
+            "sweep",
+            TEAM,
+            "--vary",
+            "stages.test.workers=1..3:0.5",
+            "-q",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`--vary stages.test.workers=1.5`: stages[3].workers: must be a whole number (got 1.5)",
+        ));
+    let jsonl = stdout_of(&[
+        "sweep",
+        TEAM,
+        "--vary",
+        "load=0.9..1.1:0.1",
+        "--format",
+        "jsonl",
+    ]);
+    let values: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["parameters"][0]["value"].clone()
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [
+            serde_json::json!(0.9),
+            serde_json::json!(1),
+            serde_json::json!(1.1)
+        ]
+    );
+    // The point at load 1 is the scenario as written (load 1).
+    let csv = stdout_of(&[
+        "sweep",
+        TEAM,
+        "--vary",
+        "load=0.9..1.1:0.1",
+        "--format",
+        "csv",
+    ]);
+    assert!(csv.lines().any(|l| l.starts_with("1,1,")), "{csv}");
+    let table = stdout_of(&["sweep", TEAM, "--vary", "load=0.9..1.1:0.1"]);
+    assert!(
+        table.lines().any(|l| l.trim_start().starts_with("1 ")),
+        "{table}"
+    );
+}
+
+/// `--set` reads every seed `--seed` takes, up to 18446744073709551615; past it, the seed is
+/// too large, and the message names the range, not "the text".
+#[test]
+fn set_takes_every_seed_and_says_when_one_is_too_large() {
+    let out = valueflow()
+        .args(["validate", TEAM, "--set", "seed=18446744073709551615"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("seed 18446744073709551615,"));
+    valueflow()
+        .args(["validate", TEAM, "--set", "seed=18446744073709551616"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`--set seed=18446744073709551616`: seed: must be a whole number from 0 to 18446744073709551615",
+        ))
+        .stderr(predicate::str::contains("too large"))
+        .stderr(predicate::str::contains("the text").not());
+    // The file says the same of the same seed.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(TEAM)).unwrap();
+    let file = dir.path().join("seed.toml");
+    std::fs::write(
+        &file,
+        text.replace("seed = 2024", "seed = 18446744073709551616"),
+    )
+    .unwrap();
+    valueflow()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            ":20:8: `seed`: must be a whole number from 0 to 18446744073709551615 (got 18446744073709551616, too large)",
+        ));
+    // Whole numbers still set number keys.
+    let run = |set: &str| stdout_of(&["run", TEAM, "--format", "json", "--set", set]);
+    assert_eq!(run("load=1"), run("load=1.0"));
+}
