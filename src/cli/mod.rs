@@ -1168,9 +1168,11 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             "a sweep writes --format table, csv or jsonl (one JSON record per point)".into(),
         ));
     }
+    // Read once: every point is a setting on the same text, and the fingerprint is of it.
+    let source = scenario::Source::read(&args.file)?;
     let curve = match &args.curve {
         Some(name) => {
-            let sc = scenario::load_with(&args.file, &c.settings())?;
+            let sc = source.load_with(&c.settings())?;
             let cv = crate::experiment::curve::curve(name, &sc)
                 .map_err(|m| CliError::Input(format!("--curve {name}: {m}")))?;
             note!("curve {}: {}", cv.name, cv.note);
@@ -1181,7 +1183,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let axes = if let Some(cv) = &curve {
         cv.axes.clone()
     } else if args.vary.is_empty() {
-        let declared = scenario::load_with(&args.file, &c.settings())?.sweep;
+        let declared = source.load_with(&c.settings())?.sweep;
         if declared.is_empty() {
             return Err(CliError::Input(format!(
                 "{}: give the knobs with --vary PATH=VALUES, or declare them in the file: [sweep] vary = [\"stages.test.workers=1..4\"]",
@@ -1234,7 +1236,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let load = |k: u64| -> Result<Scenario, CliError> {
         let mut sets = c.settings();
         sets.extend(grid.settings(k));
-        let mut sc = scenario::load_with(&args.file, &sets)?;
+        let mut sc = source.load_with(&sets)?;
         sc.apply(&overrides)?;
         Ok(sc)
     };
@@ -1251,13 +1253,13 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             }
         }
     }
-    let bytes = std::fs::read(&args.file).unwrap_or_default();
+    let bytes = source.text().as_bytes();
     // What every point shares: the file, the fixed settings and the run settings.
     let run_settings = format!(
         "reps={:?} horizon={:?} warmup={:?} policy={:?} precision={:?} target={:?} max_reps={}",
         c.reps, c.horizon, c.warmup, args.policy, c.precision, c.target, c.max_reps
     );
-    let fixed: Vec<&[u8]> = std::iter::once(bytes.as_slice())
+    let fixed: Vec<&[u8]> = std::iter::once(bytes)
         .chain(c.sets.set.iter().map(|s| s.text.as_bytes()))
         .chain([run_settings.as_bytes()])
         .collect();
@@ -1594,7 +1596,9 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     use crate::report::paired::{advice_table, rank, Advice, Move, Ranking};
     let c = &args.common;
     let overrides = paired_checks(c, "advise", args.policy.clone())?;
-    let base = resolve(scenario::load_with(&args.file, &c.settings())?, &overrides)?;
+    // Read once: every move is a setting on the same text.
+    let source = scenario::Source::read(&args.file)?;
+    let base = resolve(source.load_with(&c.settings())?, &overrides)?;
     // The moves first, as settings: a move's scenario is loaded only when its group runs.
     let mut variants: Vec<(String, String, i32, Vec<Setting>)> = Vec::new();
     for st in &base.stream.stages {
@@ -1634,7 +1638,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         let scenarios = group
             .iter()
             .map(|v| {
-                let mut sc = scenario::load_with(&args.file, &v.3)?;
+                let mut sc = source.load_with(&v.3)?;
                 sc.apply(&overrides)?;
                 Ok(sc)
             })

@@ -49,13 +49,16 @@ pub struct Curve {
     pub note: String,
 }
 
-/// A utilisation as a percentage: whole for an ordinary one, with its significant digits for
+/// A utilisation as a percentage: whole for an ordinary one, with two significant digits for
 /// one below 1%.
 fn percent(u: f64) -> String {
-    if u * 100.0 >= 1.0 {
-        format!("{:.0}%", u * 100.0)
+    let pct = u * 100.0;
+    if pct >= 1.0 || pct <= 0.0 || !pct.is_finite() {
+        format!("{pct:.0}%")
     } else {
-        format!("{:.2e}%", u * 100.0)
+        // Two significant digits: 0.04%, 0.0012%.
+        let digits = (1.0 - pct.log10().floor()).clamp(1.0, 15.0) as usize;
+        format!("{pct:.digits$}%")
     }
 }
 
@@ -316,6 +319,14 @@ mod tests {
         let tiny = loads(&curve("utilisation", &sc).unwrap());
         assert_eq!(tiny.len(), 10);
         assert!(tiny.iter().all(|&x| x > 0.0 && x < 1e-4), "{tiny:?}");
+    }
+
+    #[test]
+    fn small_utilisations_read_as_plain_percentages() {
+        assert_eq!(percent(0.8), "80%");
+        assert_eq!(percent(0.0004), "0.040%");
+        assert_eq!(percent(0.000_012), "0.0012%");
+        assert_eq!(percent(0.0), "0%");
     }
 
     #[test]

@@ -273,10 +273,11 @@ impl Dist {
     /// `reading` = value x e^(`sigma` Z) with Z standard normal (a median-unbiased estimate
     /// with a log-scale error of `sigma`): E[value | reading], by Bayes' rule. A reading taken
     /// at face value is on average e^(sigma^2 / 2) times the value; this is not. For a
-    /// lognormal prior the update is the normal-normal one on the log scale (closed form);
-    /// otherwise the prior is summed over 128 equal-probability nodes (an empirical one over
-    /// its samples). A reading that is not a positive finite number, or no error, is returned
-    /// as it is; so is the reading when no node of the prior is positive.
+    /// lognormal prior the update is the normal-normal one on the log scale (closed form); a
+    /// fixed value is known; an empirical prior is summed exactly over its samples; any other
+    /// is integrated on the log scale (the trapezoid rule on a grid fine where the likelihood
+    /// or the prior has its mass). A reading that is not a positive finite number, or no
+    /// error, is returned as it is; so is the reading when the prior gives it no weight.
     pub fn posterior_mean(&self, reading: f64, sigma: f64) -> f64 {
         if !(sigma > 0.0 && sigma.is_finite() && reading > 0.0 && reading.is_finite()) {
             return reading;
@@ -291,22 +292,147 @@ impl Dist {
             let m = post * (mu / t2 + log_reading / s2);
             return (m + post / 2.0).exp();
         }
-        if let DistSpec::Fixed { value } = self.spec {
-            return value;
+        match &self.spec {
+            DistSpec::Fixed { value } => return *value,
+            DistSpec::Empirical { samples } => {
+                // A discrete prior: the posterior is exactly a weighted sum over its samples.
+                let weight = |x: f64| -(log_reading - x.ln()).powi(2) / (2.0 * s2);
+                let positive = || samples.iter().copied().filter(|&x| x > 0.0);
+                let Some(top) = positive().map(weight).reduce(f64::max) else {
+                    return reading;
+                };
+                let (mut num, mut den) = (0.0, 0.0);
+                for x in positive() {
+                    let w = (weight(x) - top).exp();
+                    num += w * x;
+                    den += w;
+                }
+                return num / den;
+            }
+            _ => {}
         }
+        // A continuous prior: the integrals over y = ln value of prior density x likelihood,
+        // by the trapezoid rule on a grid that covers the likelihood (every sigma / 4 within
+        // 10 sigma of the reading) and the prior (its 128 equal-probability nodes, either side
+        // of its density's corners), refined around the integrand's peak (which a reading far
+        // beyond the prior's support puts at its edge, as steep as sigma^2 over the distance).
+        // The equal-probability nodes are sparse in a tail, so the peak is searched for between
+        // them before the fine grid is laid around it.
         let nodes = self.log_nodes.get_or_init(|| self.positive_log_nodes());
-        // Weights exp(-(ln r - ln x)^2 / 2 sigma^2), scaled by the largest to stay finite.
-        let exponent = |ln_x: f64| -(log_reading - ln_x).powi(2) / (2.0 * s2);
-        let Some(top) = nodes.iter().map(|&l| exponent(l)).reduce(f64::max) else {
+        let ln_f = |y: f64| self.ln_pdf(y.exp()) + y - (log_reading - y).powi(2) / (2.0 * s2);
+        let mut ys: Vec<f64> = (-40..=40)
+            .map(|k| log_reading + f64::from(k) * sigma / 4.0)
+            .chain(nodes.iter().copied())
+            .filter(|y| y.is_finite())
+            .collect();
+        ys.sort_by(f64::total_cmp);
+        ys.dedup();
+        let Some(at) = (0..ys.len())
+            .map(|k| (ln_f(ys[k]), k))
+            .filter(|(l, _)| l.is_finite())
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, k)| k)
+        else {
             return reading;
         };
-        let (mut num, mut den) = (0.0, 0.0);
-        for &l in nodes {
-            let w = (exponent(l) - top).exp();
-            num += w * l.exp();
-            den += w;
+        // The peak itself, between the grid's neighbours of the best point (a ternary search:
+        // the integrand rises to one peak there, or to the edge of the prior's support).
+        let (mut a, mut b) = (ys[at.saturating_sub(1)], ys[(at + 1).min(ys.len() - 1)]);
+        for _ in 0..60 {
+            let (m1, m2) = (a + (b - a) / 3.0, b - (b - a) / 3.0);
+            if ln_f(m1) < ln_f(m2) {
+                a = m1;
+            } else {
+                b = m2;
+            }
         }
-        num / den
+        let peak = (a + b) / 2.0;
+        // The integrand's width there: from its curvature at an inner peak, from its slope at
+        // the edge of the support; the fine grid spans 12 widths either side.
+        let h = sigma / 64.0;
+        let (f0, up, down) = (ln_f(peak), ln_f(peak + h), ln_f(peak - h));
+        let curvature = (up - 2.0 * f0 + down) / (h * h);
+        let width = if curvature < 0.0 && curvature.is_finite() {
+            1.0 / (-curvature).sqrt()
+        } else {
+            let slope = if down.is_finite() {
+                (f0 - down) / h
+            } else {
+                (up - f0) / h
+            };
+            1.0 / slope.abs()
+        };
+        let width = if width.is_finite() {
+            width.clamp(sigma * 1e-6, sigma * 10.0)
+        } else {
+            sigma
+        };
+        ys.extend((-160..=160).map(|k| peak + f64::from(k) * width * 12.0 / 160.0));
+        ys.sort_by(f64::total_cmp);
+        ys.dedup();
+        let log_f: Vec<f64> = ys.iter().map(|&y| ln_f(y)).collect();
+        let top = log_f
+            .iter()
+            .copied()
+            .filter(|l| l.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (mut num, mut den) = (0.0, 0.0);
+        for k in 1..ys.len() {
+            let h = ys[k] - ys[k - 1];
+            let (a, b) = ((log_f[k - 1] - top).exp(), (log_f[k] - top).exp());
+            den += h * (a + b) / 2.0;
+            num += h * (a * ys[k - 1].exp() + b * ys[k].exp()) / 2.0;
+        }
+        if den > 0.0 && num.is_finite() {
+            num / den
+        } else {
+            reading
+        }
+    }
+
+    /// ln of its density at `x` > 0 (minus infinity off its support), for a prior without a
+    /// closed-form posterior.
+    fn ln_pdf(&self, x: f64) -> f64 {
+        let ln0 = f64::NEG_INFINITY;
+        match self.spec {
+            DistSpec::Exponential { mean } => -mean.ln() - x / mean,
+            DistSpec::Uniform { min, max } => {
+                if x >= min && x <= max {
+                    -(max - min).ln()
+                } else {
+                    ln0
+                }
+            }
+            DistSpec::Triangular { min, mode, max } => {
+                let d = if x < min || x > max {
+                    0.0
+                } else if x < mode {
+                    2.0 * (x - min) / ((max - min) * (mode - min))
+                } else if x > mode {
+                    2.0 * (max - x) / ((max - min) * (max - mode))
+                } else {
+                    2.0 / (max - min)
+                };
+                d.ln()
+            }
+            DistSpec::Gamma { mean, cv } => {
+                let shape = 1.0 / (cv * cv);
+                let scale = mean / shape;
+                (shape - 1.0) * x.ln()
+                    - x / scale
+                    - crate::stats::special::ln_gamma(shape)
+                    - shape * scale.ln()
+            }
+            DistSpec::Weibull { shape, scale } => weibull_ln_pdf(x, shape, scale),
+            DistSpec::WeibullMean { mean, shape } => {
+                weibull_ln_pdf(x, shape, mean / weibull_moment(shape, 1.0))
+            }
+            // Closed forms, point masses and samples are handled by the caller.
+            DistSpec::LognormalP90 { .. }
+            | DistSpec::LognormalMeanSd { .. }
+            | DistSpec::Fixed { .. }
+            | DistSpec::Empirical { .. } => ln0,
+        }
     }
 
     /// Its log-scale location and spread, if it is lognormal.
@@ -325,19 +451,25 @@ impl Dist {
     }
 
     /// The logarithms of its positive equal-probability nodes (the quantiles at the middle of
-    /// each of 128 equal slices of probability; an empirical distribution's samples).
+    /// each of 128 equal slices of probability), with the corners of its density.
     fn positive_log_nodes(&self) -> Vec<f64> {
         let p = |i: usize| (i as f64 + 0.5) / POSTERIOR_NODES as f64;
-        let quantiles: Vec<f64> = match &self.spec {
-            DistSpec::Empirical { samples } => samples.clone(),
-            DistSpec::Fixed { value } => vec![*value],
-            spec => (0..POSTERIOR_NODES).map(|i| quantile(spec, p(i))).collect(),
+        let mut quantiles: Vec<f64> = (0..POSTERIOR_NODES)
+            .map(|i| quantile(&self.spec, p(i)))
+            .collect();
+        // Where the density has a corner (the support's ends, the mode), a node just either
+        // side of it, so no step of the integral straddles a jump.
+        let corners = match self.spec {
+            DistSpec::Uniform { min, max } => vec![min, max],
+            DistSpec::Triangular { min, mode, max } => vec![min, mode, max],
+            _ => Vec::new(),
         };
-        quantiles
-            .into_iter()
-            .filter(|&x| x > 0.0 && x.is_finite())
-            .map(f64::ln)
-            .collect()
+        quantiles.retain(|&x| x > 0.0 && x.is_finite());
+        let mut nodes: Vec<f64> = quantiles.into_iter().map(f64::ln).collect();
+        for c in corners.into_iter().filter(|&c| c > 0.0 && c.is_finite()) {
+            nodes.extend([c.ln() - 1e-9, c.ln() + 1e-9]);
+        }
+        nodes
     }
 
     /// Draws one value.
@@ -422,6 +554,12 @@ impl Dist {
 /// Γ(1 + r/k): the r-th moment of a Weibull with shape k and scale 1.
 fn weibull_moment(shape: f64, r: f64) -> f64 {
     crate::stats::special::gamma(1.0 + r / shape)
+}
+
+/// ln of the Weibull density at `x` > 0.
+fn weibull_ln_pdf(x: f64, shape: f64, scale: f64) -> f64 {
+    let z = x / scale;
+    shape.ln() - scale.ln() + (shape - 1.0) * z.ln() - z.powf(shape)
 }
 
 fn weibull_shape(shape: f64) -> Result<(), DistError> {
@@ -566,6 +704,91 @@ mod tests {
                 assert!(face / value > 1.3, "{spec:?}: face {face}, values {value}");
             }
         }
+    }
+
+    /// The continuous priors without a closed form, as their densities are checked.
+    fn continuous_priors() -> Vec<DistSpec> {
+        vec![
+            DistSpec::Exponential { mean: 1.0 },
+            DistSpec::Gamma { mean: 4.0, cv: 0.8 },
+            DistSpec::Gamma { mean: 2.0, cv: 1.5 },
+            DistSpec::Uniform { min: 0.5, max: 3.0 },
+            DistSpec::Uniform { min: 0.0, max: 2.0 },
+            DistSpec::Triangular {
+                min: 0.0,
+                mode: 1.0,
+                max: 6.0,
+            },
+            DistSpec::Weibull {
+                shape: 0.7,
+                scale: 2.0,
+            },
+            DistSpec::WeibullMean {
+                mean: 2.0,
+                shape: 3.0,
+            },
+        ]
+    }
+
+    /// A dense midpoint sum over `(1e-12, hi)` of `f(x)` times the density, on the log scale
+    /// (where a density that is infinite at 0 is not).
+    fn dense(d: &Dist, hi: f64, f: impl Fn(f64) -> f64) -> f64 {
+        let n = 400_000;
+        let (lo, hi) = ((1e-12f64).ln(), hi.ln());
+        let h = (hi - lo) / f64::from(n);
+        (0..n)
+            .map(|i| {
+                let x = (lo + (f64::from(i) + 0.5) * h).exp();
+                f(x) * d.ln_pdf(x).exp() * x * h
+            })
+            .sum()
+    }
+
+    #[test]
+    fn the_densities_integrate_to_one_with_their_means() {
+        for spec in continuous_priors() {
+            let d = Dist::new(spec.clone()).unwrap();
+            let hi = 60.0 * d.mean();
+            let mass = dense(&d, hi, |_| 1.0);
+            let mean = dense(&d, hi, |x| x);
+            assert!((mass - 1.0).abs() < 2e-3, "{spec:?}: mass {mass}");
+            assert!(
+                (mean / d.mean() - 1.0).abs() < 5e-3,
+                "{spec:?}: mean {mean}"
+            );
+        }
+    }
+
+    /// Narrow likelihoods and readings far in a tail: the posterior mean is the integral's,
+    /// not snapped to a node of the prior.
+    #[test]
+    fn posterior_means_match_a_dense_integral_for_narrow_and_far_readings() {
+        for spec in continuous_priors() {
+            let d = Dist::new(spec.clone()).unwrap();
+            let hi = 60.0 * d.mean();
+            for sigma in [0.01, 0.1, 0.5, 1.5] {
+                for reading in [0.3, 1.004, 2.5, 20.0].map(|r| r * d.mean()) {
+                    let like =
+                        |x: f64| (-(reading.ln() - x.ln()).powi(2) / (2.0 * sigma * sigma)).exp();
+                    let den = dense(&d, hi, like);
+                    if den < 1e-200 {
+                        continue; // no prior mass near the reading at all
+                    }
+                    let want = dense(&d, hi, |x| x * like(x)) / den;
+                    let got = d.posterior_mean(reading, sigma);
+                    assert!(
+                        (got / want - 1.0).abs() < 5e-3,
+                        "{spec:?} sigma {sigma} reading {reading}: {got} against {want}"
+                    );
+                }
+            }
+        }
+        // The case a grid of equal-probability nodes alone gets wrong (it gave 5.5, its top
+        // node): exponential(1), sigma 0.1, reading 10.
+        let e = Dist::new(DistSpec::Exponential { mean: 1.0 }).unwrap();
+        let m = e.posterior_mean(10.0, 0.1);
+        // Laplace's approximation: the log-posterior peaks at y = 2.2205 with curvature -109.2.
+        assert!((m - 9.25).abs() < 0.02, "{m}");
     }
 
     #[test]

@@ -238,13 +238,48 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Reads the scenario file at `path`, applies `settings` (`--set`), and validates the result.
 pub fn load_with(path: &Path, settings: &[set::Setting]) -> Result<Scenario, ScenarioError> {
-    let (format, src) = read_source(path)?;
-    if is_blank(&src, format) {
-        return Err(ScenarioError::Empty {
-            file: path.to_path_buf(),
-        });
+    Source::read(path)?.load_with(settings)
+}
+
+/// A scenario file read once, for a command that loads it many times (a sweep's points,
+/// advise's moves): every load sees the same text, even if the file changes meanwhile.
+#[derive(Clone, Debug)]
+pub struct Source {
+    path: std::path::PathBuf,
+    format: Format,
+    text: String,
+}
+
+impl Source {
+    /// Reads the scenario file at `path` (not yet validated).
+    pub fn read(path: &Path) -> Result<Source, ScenarioError> {
+        let (format, text) = read_source(path)?;
+        if is_blank(&text, format) {
+            return Err(ScenarioError::Empty {
+                file: path.to_path_buf(),
+            });
+        }
+        Ok(Source {
+            path: path.to_path_buf(),
+            format,
+            text,
+        })
     }
-    parse_with(&src, format, &path.display().to_string(), settings)
+
+    /// The scenario with `settings` applied, validated, as [`load_with`] would read the file.
+    pub fn load_with(&self, settings: &[set::Setting]) -> Result<Scenario, ScenarioError> {
+        parse_with(
+            &self.text,
+            self.format,
+            &self.path.display().to_string(),
+            settings,
+        )
+    }
+
+    /// The file's text, as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 /// The keys each of `settings` sets in the scenario at `path`, as validation names them
@@ -462,10 +497,11 @@ pub fn parse_with(
 
 /// Problems with the sweep the file declares (`[sweep] vary`), each located at its
 /// `sweep.vary[i]`, on the valid scenario `sc` read from `src` with `settings`: an axis whose
-/// path names no key or whose value the scenario does not take (each value tried with the
-/// other keys as the file and `settings` have them, the first that fails reported), two axes
-/// that set one key, and an axis on the seed. `valueflow sweep` would refuse each before any
-/// work; the file is wrong, so every command that reads it says so.
+/// path names no key or whose key does not take a value of its kind (one value of each kind
+/// read, with the other keys as the file and `settings` have them), two axes that set one key,
+/// and an axis on the seed. `valueflow sweep` would refuse each before any work; the file is
+/// wrong, so every command that reads it says so. A value's bounds and its fit with the other
+/// keys are judged at each point, by `sweep`, where every axis has its value.
 fn declared_sweep_problems(
     src: &str,
     format: Format,
@@ -473,6 +509,14 @@ fn declared_sweep_problems(
     sc: &Scenario,
 ) -> Vec<Problem> {
     if sc.sweep.is_empty() {
+        return Vec::new();
+    }
+    // A sweep a setting gave (`--set 'sweep.vary=[...]'`) is not the file's to answer for:
+    // `sweep` judges it at its points, named by the setting.
+    if settings
+        .iter()
+        .any(|s| s.path.first().is_some_and(|p| p == "sweep"))
+    {
         return Vec::new();
     }
     let Ok(mut doc) = document(src, format) else {
@@ -509,21 +553,38 @@ fn declared_sweep_problems(
                 });
             }
         };
-        let mut found = validate::validate(raw).err()?;
-        let (key, message) = found.remove(0);
-        let more = match found.len() {
-            0 => String::new(),
-            1 => " (and 1 more problem)".into(),
-            n => format!(" (and {n} more problems)"),
-        };
-        Some(format!("{key}: {message}{more}"))
+        // Only whether the key exists and takes a value of this kind: a value's bounds and
+        // how it sits with the other keys are judged at each point of the grid, where the
+        // other axes have their values too (`sweep` does, located here as well).
+        drop(raw);
+        None
+    };
+    // One value of each kind per axis is enough for that: a sweep of thousands of numbers
+    // costs a few readings of the file, not thousands.
+    let kind = |v: &Option<serde_json::Value>| -> String {
+        use serde_json::Value;
+        match v {
+            None | Some(Value::Null) => "none".into(),
+            Some(Value::Bool(_)) => "bool".into(),
+            Some(Value::Number(n)) if n.is_u64() => "whole".into(),
+            Some(Value::Number(n)) if n.is_i64() => "negative".into(),
+            Some(Value::Number(_)) => "number".into(),
+            // A word may name something (a policy, a distribution): each is tried.
+            Some(Value::String(w)) => format!("text {w}"),
+            Some(Value::Array(_)) => "list".into(),
+            Some(Value::Object(_)) => "table".into(),
+        }
     };
     let mut found = Vec::new();
     let mut keys_of: Vec<(String, Vec<String>)> = Vec::new();
     for (i, axis) in sc.sweep.iter().enumerate() {
         let key = format!("sweep.vary[{}]", axis.declared().unwrap_or(i));
         let mut keys = None;
+        let mut tried = std::collections::HashSet::new();
         let bad = axis.values.iter().find_map(|v| {
+            if !tried.insert(kind(v)) {
+                return None;
+            }
             let s = axis.setting(v.clone());
             refused(&s, &mut keys).map(|m| format!("`{}`: {m}", s.text))
         });

@@ -1585,3 +1585,46 @@ fn set_takes_every_seed_and_says_when_one_is_too_large() {
     let run = |set: &str| stdout_of(&["run", TEAM, "--format", "json", "--set", set]);
     assert_eq!(run("load=1"), run("load=1.0"));
 }
+
+/// A declared sweep that runs never makes its file invalid: a value judged against the file's
+/// other keys alone (a warm-up past the file's horizon, but not past the horizons the other
+/// axis sweeps) is judged at the points instead, and a long sweep costs the other commands a
+/// few readings of the file, not one per value.
+#[test]
+fn a_declared_sweep_that_runs_leaves_its_file_valid_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let crossed = with_declared_sweep(
+        dir.path(),
+        "crossed.toml",
+        "\"horizon=900,1000\", \"warmup=850\"",
+    );
+    valueflow().args(["validate", &crossed]).assert().success();
+    valueflow()
+        .args(["run", &crossed, "--reps", "2", "-q"])
+        .assert()
+        .success();
+    valueflow()
+        .args(["sweep", &crossed, "--reps", "2", "-q"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 points"));
+    // A value out of bounds at a point is still refused by `sweep`, located in the file.
+    let over = with_declared_sweep(dir.path(), "over.toml", "\"load=0.5,2000\"");
+    valueflow().args(["validate", &over]).assert().success();
+    valueflow()
+        .args(["sweep", &over, "--reps", "2", "-q"])
+        .env("VALUEFLOW_ERRORS", "compact")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`sweep.vary[0]`").and(predicate::str::contains("load")));
+    // A sweep given by --set is the setting's: the file is not blamed for it.
+    valueflow()
+        .args([
+            "validate",
+            TEAM,
+            "--set",
+            "sweep.vary=[\"stages.test.workers=1.5\"]",
+        ])
+        .assert()
+        .success();
+}
