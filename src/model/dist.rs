@@ -312,16 +312,16 @@ impl Dist {
             _ => {}
         }
         // A continuous prior: the integrals over y = ln value of prior density x likelihood,
-        // by the trapezoid rule on a grid that covers the likelihood (every sigma / 4 within
-        // 10 sigma of the reading) and the prior (its 128 equal-probability nodes, either side
+        // by the trapezoid rule on a grid that covers the likelihood (every sigma / 2 within
+        // 8 sigma of the reading) and the prior (its 128 equal-probability nodes, either side
         // of its density's corners), refined around the integrand's peak (which a reading far
         // beyond the prior's support puts at its edge, as steep as sigma^2 over the distance).
         // The equal-probability nodes are sparse in a tail, so the peak is searched for between
         // them before the fine grid is laid around it.
         let nodes = self.log_nodes.get_or_init(|| self.positive_log_nodes());
         let ln_f = |y: f64| self.ln_pdf(y.exp()) + y - (log_reading - y).powi(2) / (2.0 * s2);
-        let mut ys: Vec<f64> = (-40..=40)
-            .map(|k| log_reading + f64::from(k) * sigma / 4.0)
+        let mut ys: Vec<f64> = (-16..=16)
+            .map(|k| log_reading + f64::from(k) * sigma / 2.0)
             .chain(nodes.iter().copied())
             .filter(|y| y.is_finite())
             .collect();
@@ -338,7 +338,7 @@ impl Dist {
         // The peak itself, between the grid's neighbours of the best point (a ternary search:
         // the integrand rises to one peak there, or to the edge of the prior's support).
         let (mut a, mut b) = (ys[at.saturating_sub(1)], ys[(at + 1).min(ys.len() - 1)]);
-        for _ in 0..60 {
+        for _ in 0..40 {
             let (m1, m2) = (a + (b - a) / 3.0, b - (b - a) / 3.0);
             if ln_f(m1) < ln_f(m2) {
                 a = m1;
@@ -348,7 +348,7 @@ impl Dist {
         }
         let peak = (a + b) / 2.0;
         // The integrand's width there: from its curvature at an inner peak, from its slope at
-        // the edge of the support; the fine grid spans 12 widths either side.
+        // the edge of the support; the fine grid spans 8 widths either side.
         let h = sigma / 64.0;
         let (f0, up, down) = (ln_f(peak), ln_f(peak + h), ln_f(peak - h));
         let curvature = (up - 2.0 * f0 + down) / (h * h);
@@ -367,7 +367,7 @@ impl Dist {
         } else {
             sigma
         };
-        ys.extend((-160..=160).map(|k| peak + f64::from(k) * width * 12.0 / 160.0));
+        ys.extend((-64..=64).map(|k| peak + f64::from(k) * width / 8.0));
         ys.sort_by(f64::total_cmp);
         ys.dedup();
         let log_f: Vec<f64> = ys.iter().map(|&y| ln_f(y)).collect();
