@@ -305,6 +305,8 @@ mod tests {
             "{}",
             point.label()
         );
+        // A point the curve derives, not a flag the user gave.
+        assert!(!point.is_given() && !point.is_run_flag());
         // So wide that nothing is reachable: said in the curve's own words, no `--vary`.
         sc.stream.stages[0].workers *= 1000;
         let e = curve("utilisation", &sc).unwrap_err();

@@ -77,10 +77,10 @@ impl Setting {
         }
     }
 
-    /// True for a run flag's value ([`Setting::from_flag`]).
+    /// True for a run flag's value ([`Setting::from_flag`]), not a sweep's or a curve's point.
     pub fn is_run_flag(&self) -> bool {
         self.declared.is_none()
-            && !matches!(self.flag, "--set" | "--vary")
+            && !matches!(self.flag, "--set" | "--vary" | "--curve")
             && self.flag.starts_with("--")
     }
 
