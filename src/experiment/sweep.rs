@@ -60,10 +60,15 @@ impl Axis {
         })
     }
 
-    /// The axis as the flag `flag` gives it (`--curve` for a ready-made curve's): messages
-    /// about its points name that flag.
+    /// The axis as the flag `flag` gives it (`--curve` for a ready-made curve's, `--set
+    /// sweep.vary` for one a setting declared): messages about its points name that flag, not
+    /// a place in the file.
     pub fn given_by(self, flag: &'static str) -> Axis {
-        Axis { flag, ..self }
+        Axis {
+            flag,
+            declared: None,
+            ..self
+        }
     }
 
     /// The axis as the scenario file declares it, at `sweep.vary[i]`.

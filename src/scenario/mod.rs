@@ -481,6 +481,16 @@ pub fn parse_with(
     if !problems.is_empty() {
         return Err(arguments(problems));
     }
+    // A sweep a setting gave is the setting's: its points are named by it, not located in
+    // the file.
+    if settings
+        .iter()
+        .any(|s| s.path.first().is_some_and(|p| p == "sweep"))
+    {
+        for axis in &mut sc.sweep {
+            *axis = axis.clone().given_by("--set sweep.vary");
+        }
+    }
     // The file's own sweep, as it would run with these settings; not again at each of the
     // points a command derives (a sweep's, advise's moves).
     if settings.iter().all(set::Setting::is_given) {

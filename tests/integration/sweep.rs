@@ -1627,4 +1627,18 @@ fn a_declared_sweep_that_runs_leaves_its_file_valid_for_every_command() {
         ])
         .assert()
         .success();
+    // ... and `sweep` names the setting at the point that fails, not a place in the file.
+    let out = valueflow()
+        .args(["sweep", TEAM, "--reps", "2", "-q"])
+        .args(["--set", "sweep.vary=[\"stages.test.workers=1.5\"]"])
+        .env("VALUEFLOW_ERRORS", "compact")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--set sweep.vary stages.test.workers=1.5"),
+        "{err}"
+    );
+    assert!(!err.contains("sweep.vary[0]"), "{err}");
 }
