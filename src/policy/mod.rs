@@ -28,7 +28,7 @@ pub use rank::BacklogRank;
 pub use rules::{Order, RulePolicy};
 
 use crate::engine::Time;
-use crate::model::{ItemId, ItemTable, ValueStream};
+use crate::model::{ItemId, ItemTable, ValueStream, WorkItem};
 use std::collections::VecDeque;
 use std::fmt::Debug;
 
@@ -105,6 +105,13 @@ pub trait Policy: Send + Sync + Debug {
         items: &ItemTable,
         ctx: &Context<'_>,
     ) -> Option<usize>;
+
+    /// True if the policy ever takes `item`: a policy that works on some kinds of work only
+    /// leaves the others waiting. `choose` returns `None` exactly when it works on none of the
+    /// items waiting.
+    fn works_on(&self, _item: &WorkItem) -> bool {
+        true
+    }
 
     /// A ranking of the backlog for the simulation to keep up to date in one replication, if
     /// the policy uses one to decide faster (see `rank.rs`). Its decisions must be exactly

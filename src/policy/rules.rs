@@ -827,6 +827,10 @@ impl Policy for RulePolicy {
         }
     }
 
+    fn works_on(&self, item: &WorkItem) -> bool {
+        self.eligible(item)
+    }
+
     fn first_come_first_served(&self) -> bool {
         self.order == Order::Fifo && self.allocation.is_none() && self.kinds == [true; 4]
     }

@@ -7,7 +7,7 @@ use super::properties::{stream_strategy, with_value_model};
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use valueflow::model::{
-    flow, Dist, DistSpec, ItemId, ItemTable, Kind, Urgency, ValueStream, WorkType,
+    flow, Dist, DistSpec, ItemId, ItemTable, Kind, Stage, Urgency, ValueStream, WorkItem, WorkType,
 };
 use valueflow::policy::{self, Context, Discipline, Order, Policy, RulePolicy};
 use valueflow::scenario;
@@ -27,6 +27,9 @@ impl Policy for Scan<'_> {
         ctx: &Context<'_>,
     ) -> Option<usize> {
         self.0.choose(waiting, items, ctx)
+    }
+    fn works_on(&self, item: &WorkItem) -> bool {
+        self.0.works_on(item)
     }
     fn discipline(&self) -> Discipline {
         self.0.discipline()
@@ -200,5 +203,78 @@ fn a_backlog_grown_past_the_ranked_size_is_scanned_with_the_same_decisions() {
         // Still waiting at the end, beyond the few in progress: the backlog did pass 20,000.
         let r = flow::simulate(&sc.stream, p.as_ref(), 7, 0);
         assert!(r.in_system > 20_100, "{name}: {} items", r.in_system);
+    }
+}
+
+/// A policy that counts the decisions it is asked for.
+#[derive(Debug)]
+struct Counting<'a>(&'a dyn Policy, std::sync::atomic::AtomicU64);
+
+impl Policy for Counting<'_> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn choose(
+        &self,
+        waiting: &VecDeque<ItemId>,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<usize> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.choose(waiting, items, ctx)
+    }
+    fn works_on(&self, item: &WorkItem) -> bool {
+        self.0.works_on(item)
+    }
+}
+
+#[test]
+fn a_stage_that_is_never_full_takes_its_backlog_whole_and_the_policy_chooses_at_the_start() {
+    // 3,000 features and 40 debt items wait at day 0 in front of a stage without a WIP limit.
+    // Asking the policy for each item admitted scored the whole backlog each time (n²/2
+    // scores: 100,000 items took 82 s a replication); now it is asked only when work starts.
+    let stage = Stage {
+        name: "build".into(),
+        workers: 2,
+        wip_limit: None,
+        service: Dist::exponential(1.0).unwrap(),
+        rework: None,
+        release_every: None,
+    };
+    let mut features = WorkType::new("feature", 1);
+    features.backlog = 3000;
+    features.value = Some(Dist::exponential(10.0).unwrap());
+    let mut debt = WorkType::new("debt", 1);
+    debt.kind = Kind::Debt;
+    debt.backlog = 40;
+    let vs = ValueStream::new(vec![stage], vec![features, debt], 30.0, 0.0);
+    for p in [policy::by_name("cd3").unwrap(), Box::new(picky())] {
+        let counting = Counting(p.as_ref(), Default::default());
+        let r = flow::simulate(&vs, &counting, 3, 0);
+        let asked = counting.1.into_inner();
+        let delivered: u64 = r.outcomes.delivered_by_kind.iter().sum();
+        assert!(delivered > 30, "{}: {delivered} delivered", p.name());
+        // One decision per start, give or take the last: nothing near 3,000.
+        assert!(
+            asked <= delivered + 2,
+            "{}: asked {asked} times for {delivered} items delivered",
+            p.name()
+        );
+        // Everything it works on entered at day 0; what it leaves alone, never.
+        let (_, trace) = flow::simulate_traced(&vs, p.as_ref(), 3, 0);
+        for item in &trace.items {
+            let taken = p.name() != "picky" || item.kind != Kind::Debt;
+            let entered = item.entered[0];
+            assert!(
+                if taken {
+                    entered == 0.0
+                } else {
+                    entered.is_nan()
+                },
+                "{}: a {:?} item entered at {entered}",
+                p.name(),
+                item.kind
+            );
+        }
     }
 }
