@@ -19,6 +19,7 @@ use crate::model::{flow, ValueStream};
 use crate::policy::Policy;
 use okr::KeyResult;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Replications simulated in parallel before their results are folded.
 const CHUNK: u64 = 256;
@@ -721,23 +722,61 @@ pub fn map_replications<T: Send>(indices: &[u64], simulate: impl Fn(u64) -> T + 
     out
 }
 
+/// What a replication (or the same replication under several policies) returns: it may have
+/// run out of its budget (`model::Limits`).
+trait Budgeted {
+    fn over_budget(&self) -> bool;
+}
+
+impl Budgeted for ReplicationResult {
+    fn over_budget(&self) -> bool {
+        self.exceeded.is_some()
+    }
+}
+
+impl Budgeted for Vec<ReplicationResult> {
+    fn over_budget(&self) -> bool {
+        self.iter().any(ReplicationResult::over_budget)
+    }
+}
+
 /// Computes `simulate(i)` for `i in 0..replications` in parallel chunks and hands each result
 /// to `visit` in index order, so folding is deterministic for any number of threads.
-fn in_chunks<T: Send>(
+///
+/// Once a replication runs out of its budget, the replications not yet started are skipped
+/// and the rest are not run: the summary is then an error (nothing is written), and running
+/// on would only delay it, every replication to its own budget (30 of 10 s each).
+fn in_chunks<T: Send + Budgeted>(
     replications: u64,
     simulate: impl Fn(u64) -> T + Sync,
     mut visit: impl FnMut(T),
     on_chunk: &mut dyn FnMut(u64),
 ) {
+    let cut = AtomicBool::new(false);
     let mut start = 0;
     while start < replications {
         let end = (start + CHUNK).min(replications);
-        let results: Vec<T> = (start..end).into_par_iter().map(&simulate).collect();
-        for r in results {
+        let results: Vec<Option<T>> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                if cut.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let r = simulate(i);
+                if r.over_budget() {
+                    cut.store(true, Ordering::Relaxed);
+                }
+                Some(r)
+            })
+            .collect();
+        for r in results.into_iter().flatten() {
             visit(r);
         }
         start = end;
         on_chunk(start);
+        if cut.load(Ordering::Relaxed) {
+            return;
+        }
     }
 }
 

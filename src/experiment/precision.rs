@@ -122,7 +122,9 @@ pub fn until_precise<T>(
                 }
             });
         let reached = worst <= p.relative;
-        if reached || undefined || n >= p.cap {
+        // A replication out of its budget makes the run an error: more cannot help.
+        let over_budget = summaries(&result).iter().any(|s| s.exceeded.is_some());
+        if reached || undefined || over_budget || n >= p.cap {
             let r = Reached {
                 target: p.target.clone(),
                 asked: p.relative,

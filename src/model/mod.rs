@@ -400,9 +400,10 @@ impl ValueStream {
 
     /// The items alive at day 0 (every backlog item and every slice of every backlog epic) and
     /// the estimated events of one replication: one per item created (backlogs, arrivals over
-    /// the horizon, slices of epics, defects spawned one level deep) and per expected stage
-    /// visit, a signal per slice, every release and checkpoint. An estimate to refuse hopeless
-    /// scenarios before they run; the engine's budget ([`Limits`]) stops whatever it misses.
+    /// the horizon, slices of epics, and the defects they spawn, however deep:
+    /// [`ValueStream::with_spawned`]) and per expected stage visit, a signal per slice, every
+    /// release and checkpoint. An estimate to refuse hopeless scenarios before they run; the
+    /// engine's budget ([`Limits`]) stops whatever it misses.
     pub fn estimated_load(&self) -> (f64, f64) {
         let at_start: f64 = self
             .work_types
@@ -426,11 +427,7 @@ impl ValueStream {
             items[e.work_type] += n;
             slices += n;
         }
-        for (w, wt) in self.work_types.iter().enumerate() {
-            if let Some(sp) = &wt.spawns {
-                items[sp.work_type] += items[w] * sp.probability;
-            }
-        }
+        let items = self.with_spawned(&items);
         let total: f64 = items.iter().sum();
         let visits: f64 = self.expected_visits().iter().sum();
         let releases: f64 = self
@@ -441,6 +438,51 @@ impl ValueStream {
             .sum();
         let events = total * (1.0 + visits) + slices + releases + self.checkpoints.len() as f64;
         (at_start, events)
+    }
+
+    /// `direct[w]` items of each work type `w` (or items per day) plus every defect they spawn,
+    /// however deep the chain: each item spawns one of `spawns.work_type` with its probability,
+    /// so the items of each type are the direct ones plus the spawns of its sources, whatever
+    /// order the types are declared in. A chain that comes back to a type it passed (a cycle of
+    /// probabilities multiplying to c < 1; c = 1 is refused by validation) adds the geometric
+    /// series 1 / (1 − c) of the items that entered the cycle.
+    pub fn with_spawned(&self, direct: &[f64]) -> Vec<f64> {
+        let mut total = direct.to_vec();
+        let mut path: Vec<(usize, f64)> = Vec::new();
+        for (source, &amount) in direct.iter().enumerate() {
+            if amount <= 0.0 {
+                continue;
+            }
+            // Each type spawns at most one other, so the chain from a source is a path that
+            // ends, or enters a cycle it never leaves.
+            path.clear();
+            path.push((source, amount));
+            let (mut at, mut amount) = (source, amount);
+            while let Some(sp) = &self.work_types[at].spawns {
+                amount *= sp.probability;
+                if amount <= 0.0 {
+                    break;
+                }
+                let next = sp.work_type;
+                if let Some(first) = path.iter().position(|&(w, _)| w == next) {
+                    // Around the cycle again and again: each pass brings c times the last.
+                    let c = amount / path[first].1;
+                    let more = if c < 1.0 {
+                        c / (1.0 - c)
+                    } else {
+                        f64::INFINITY
+                    };
+                    for &(w, entered) in &path[first..] {
+                        total[w] += entered * more;
+                    }
+                    break;
+                }
+                total[next] += amount;
+                path.push((next, amount));
+                at = next;
+            }
+        }
+        total
     }
 
     /// Offered utilisation of each stage from the steady flows of work: for each work type,
@@ -462,11 +504,7 @@ impl ValueStream {
                 rate[e.work_type] += r * f64::from(e.slices);
             }
         }
-        for (w, wt) in self.work_types.iter().enumerate() {
-            if let Some(sp) = &wt.spawns {
-                rate[sp.work_type] += rate[w] * sp.probability;
-            }
-        }
+        let rate = self.with_spawned(&rate);
         (0..self.stages.len())
             .map(|s| {
                 let load: f64 = (0..self.work_types.len())

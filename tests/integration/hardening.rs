@@ -101,21 +101,91 @@ fn a_defect_that_always_spawns_itself_is_refused() {
     refused(&text, &["`work[1].spawns.probability`", "endless chain"]);
 }
 
+/// A defect that spawns another with probability 0.999: about 1,000 defects a replication
+/// and 2,100 events on average, under the budget of 2,500 that validation checks the estimate
+/// against; but the chain's length is geometric, and about one replication in three runs past
+/// the budget.
+fn chain_past_its_estimate() -> String {
+    format!(
+        "{BASE}\n[limits]\nevents_per_replication = 2500\n\n[[work]]\nname = \"defect\"\nkind = \"defect\"\nbacklog = 1\nservice = {{ build = {{ dist = \"fixed\", value = 0.0 }} }}\nspawns = {{ work = \"defect\", probability = 0.999, delay = {{ dist = \"fixed\", value = 0.0 }} }}\n"
+    )
+}
+
+/// A feature spawning a defect, spawning a second defect, declared in `order`; `back` is the
+/// probability that the second spawns a feature again (a cycle).
+fn spawn_chain(order: [usize; 3], back: f64) -> String {
+    let tables = [
+        "[[work]]\nname = \"f\"\narrival_rate = 1.0\nspawns = { work = \"d1\", probability = 1.0, delay = { dist = \"fixed\", value = 1.0 } }\n".to_string(),
+        "[[work]]\nname = \"d1\"\nkind = \"defect\"\nspawns = { work = \"d2\", probability = 1.0, delay = { dist = \"fixed\", value = 1.0 } }\n".to_string(),
+        format!("[[work]]\nname = \"d2\"\nkind = \"defect\"\nspawns = {{ work = \"f\", probability = {back}, delay = {{ dist = \"fixed\", value = 1.0 }} }}\n"),
+    ];
+    let work: String = order.iter().map(|&i| tables[i].as_str()).collect();
+    format!("name = \"chain\"\nhorizon = 365.0\n{work}[[stages]]\nname = \"a\"\nservice = {{ dist = \"fixed\", value = 0.1 }}\n")
+}
+
+#[test]
+fn offered_utilisation_follows_spawn_chains_whatever_order_they_are_declared_in() {
+    let load = |text: &str| {
+        let sc = scenario::parse(text, Format::Toml, "chain.toml").unwrap();
+        (
+            sc.stream.offered_utilization()[0],
+            sc.stream.estimated_load().1,
+        )
+    };
+    for back in [0.0, 0.5] {
+        // Per feature: itself and two defects, 3 items, and the cycle repeats with `back`:
+        // 3 / (1 - back) items of 0.1 days per feature arriving.
+        let want = 0.3 / (1.0 - back);
+        let first = load(&spawn_chain([0, 1, 2], back));
+        for order in [[2, 1, 0], [1, 0, 2], [2, 0, 1]] {
+            let got = load(&spawn_chain(order, back));
+            assert!(
+                (got.0 - want).abs() < 1e-12,
+                "{order:?}, back {back}: {got:?}"
+            );
+            assert!(
+                (got.1 - first.1).abs() < 1e-6 * first.1,
+                "{order:?}: {got:?} {first:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_spawn_chain_longer_than_its_estimate_stops_at_the_event_budget() {
-    let text = format!(
-        "{BASE}\n[limits]\nevents_per_replication = 1000\n\n[[work]]\nname = \"defect\"\nkind = \"defect\"\nbacklog = 1\nservice = {{ build = {{ dist = \"fixed\", value = 0.0 }} }}\nspawns = {{ work = \"defect\", probability = 0.9999, delay = {{ dist = \"fixed\", value = 0.0 }} }}\n"
-    );
+    let text = chain_past_its_estimate();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.json");
-    let (code, stderr) = run_text(&text, &["--format", "json", "--out", out.to_str().unwrap()]);
+    let (code, stderr) = run_text(
+        &text,
+        &[
+            "--reps",
+            "20",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("hit its budget of 1000 events")
+        stderr.contains("hit its budget of 2500 events")
             && stderr.contains("limits.events_per_replication"),
         "{stderr}"
     );
     assert!(!out.exists(), "no output after a budget error");
+}
+
+#[test]
+fn a_replication_out_of_its_budget_stops_the_replications_not_yet_started() {
+    // Every replication hits the budget: running all 2,000 before the error only delays it.
+    let text = chain_past_its_estimate();
+    let sc = scenario::parse(&text, Format::Toml, "budget.toml").unwrap();
+    let p = valueflow::policy::by_name("fifo").unwrap();
+    let s = valueflow::experiment::run(&sc.stream, p.as_ref(), 1, 2000, |_| {});
+    assert!(s.exceeded.is_some(), "the budget was hit");
+    // At most the first chunk of 256 ran (those already started when the first was cut).
+    assert!(s.replications <= 256, "{} replications ran", s.replications);
 }
 
 #[test]
