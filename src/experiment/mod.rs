@@ -185,6 +185,10 @@ pub struct RunSummary {
     pub outcome_focused: bool,
     /// True if the policy measures delivered slices and acts on the signals (closes the loop).
     pub measures: bool,
+    /// True if the policy builds a thin first experiment of each epic.
+    pub thin_slices: bool,
+    /// [`Policy::rules_apart_from_the_loop`]: equal for a measuring policy and its twin.
+    pub rules_apart_from_the_loop: Option<String>,
     /// True if the policy honours the stages' WIP limits (not a start-everything policy).
     pub honours_wip_limits: bool,
     /// Replications run.
@@ -423,6 +427,8 @@ impl<'a> Accumulator<'a> {
             policy: policy.name().to_string(),
             outcome_focused: policy.outcome_focused(),
             measures: policy.measures(),
+            thin_slices: policy.thin_slices(),
+            rules_apart_from_the_loop: policy.rules_apart_from_the_loop(),
             honours_wip_limits: policy.discipline() == crate::policy::Discipline::Limits,
             replications: self.n,
             lead_time: self.lead_time.stat(),

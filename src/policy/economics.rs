@@ -115,9 +115,15 @@ pub fn debt_cost_of_delay(
     }
     let drag = debt.multiplier(points) - 1.0;
     let removed = if debt.drag_per_point * points > debt.max_drag {
-        // Past the cap, paying down lowers the drag only by what falls below the cap
-        // (nothing, while the points left stay above it).
-        drag - (debt.multiplier(points - debt.per_debt_item) - 1.0)
+        // Past the cap, one item lowers the drag only by what falls below the cap: nothing
+        // while the points left stay above it, so priced alone it would never be paid and
+        // the drag would stay at the cap for good. Paying down there is a programme: the n
+        // items that take the points below the cap lower the drag by what falls below it,
+        // and each is priced at its share (n = 1 is the single item just above the cap).
+        let cap_points = debt.max_drag / debt.drag_per_point;
+        let n = ((points - cap_points) / debt.per_debt_item).floor() + 1.0;
+        let after = points - n * debt.per_debt_item;
+        (drag - (debt.multiplier(after) - 1.0)) / n
     } else {
         // Below the cap the drag is proportional to the points: this item's share of it.
         drag * (debt.per_debt_item / points).min(1.0)
@@ -141,13 +147,24 @@ mod tests {
     }
 
     #[test]
-    fn debt_past_the_cap_is_worth_paying_only_for_what_falls_below_it() {
+    fn debt_past_the_cap_is_priced_as_its_share_of_what_paying_below_the_cap_frees() {
         let d = Debt {
             max_drag: 0.4,
             ..debt()
         };
-        // 300 points, capped at 40 points' drag: paying 5 down frees nothing.
-        assert_eq!(debt_cost_of_delay(&d, 300.0, 4.0, 10.0, 100.0, 365.0), 0.0);
+        // 300 points, capped at 40 points' drag: one item of 5 alone frees nothing, but the
+        // 53 that take the points to 35 lower the drag from 0.40 to 0.35, 1/53 of it each.
+        let far = debt_cost_of_delay(&d, 300.0, 4.0, 10.0, 100.0, 365.0);
+        let want = 10.0 * 4.0 * (0.05 / 53.0) / 1.4 * 265.0;
+        assert!((far - want).abs() < 1e-9, "{far} vs {want}");
+        // Nearer the cap, a shorter programme: 50 points take 3 items to reach 35.
+        let near = debt_cost_of_delay(&d, 50.0, 4.0, 10.0, 100.0, 365.0);
+        let want = 10.0 * 4.0 * (0.05 / 3.0) / 1.4 * 265.0;
+        assert!((near - want).abs() < 1e-9, "{near} vs {want}");
+        assert!(
+            far > 0.0 && far < near,
+            "the farther above the cap, the less each item frees"
+        );
         // 42 points: paying 5 down takes the drag from the cap (0.40) to 0.37.
         let freed = debt_cost_of_delay(&d, 42.0, 4.0, 10.0, 100.0, 365.0);
         let want = 10.0 * 4.0 * (0.4 - 0.37) / 1.4 * 265.0;
@@ -202,8 +219,11 @@ mod tests {
         assert_eq!(debt_cost_of_delay(&d, 0.0, 4.0, 2.0, 0.0, 365.0), 0.0);
         assert_eq!(debt_cost_of_delay(&d, 20.0, 4.0, 0.0, 0.0, 365.0), 0.0);
         assert_eq!(debt_cost_of_delay(&d, 20.0, 4.0, 2.0, 400.0, 365.0), 0.0);
-        // Far above the cap (100 points, capped at 50), paying 5 down leaves the drag capped:
-        // it frees nothing (ECONOMICS: Δd = drag_per_point × Δpoints, up to the cap).
-        assert_eq!(debt_cost_of_delay(&d, 100.0, 4.0, 2.0, 265.0, 365.0), 0.0);
+        // Far above the cap (100 points, capped at 50), paying 5 down alone leaves the drag
+        // capped (ECONOMICS: Δd = drag_per_point × Δpoints, up to the cap); the 11 items that
+        // take it to 45 points free 0.05, and each is priced at its eleventh.
+        let far = debt_cost_of_delay(&d, 100.0, 4.0, 2.0, 265.0, 365.0);
+        let want = 2.0 * 4.0 * (0.05 / 11.0) / 1.5 * 100.0;
+        assert!((far - want).abs() < 1e-9, "{far} != {want}");
     }
 }

@@ -145,6 +145,13 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
+    /// What the policy decides apart from closing the loop (measuring, thin slicing), as a
+    /// key: two policies with the same key order, limit and allocate work alike, so the one
+    /// that measures differs from the other by closing the loop alone. `None`: no such twin.
+    fn rules_apart_from_the_loop(&self) -> Option<String> {
+        None
+    }
+
     /// True if the policy builds a small first experiment of each epic (the epic's
     /// `experiment_size`) before the rest; otherwise every slice is the same size.
     fn thin_slices(&self) -> bool {

@@ -802,6 +802,16 @@ impl Policy for RulePolicy {
         self.measure
     }
 
+    fn rules_apart_from_the_loop(&self) -> Option<String> {
+        let twin = RulePolicy {
+            name: String::new(),
+            measure: false,
+            thin_slices: false,
+            ..self.clone()
+        };
+        Some(format!("{twin:?}"))
+    }
+
     fn thin_slices(&self) -> bool {
         self.thin_slices
     }

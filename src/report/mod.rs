@@ -568,6 +568,13 @@ pub struct ComparedPolicy {
     /// on it); not in the JSON.
     #[serde(skip)]
     pub measures: bool,
+    /// True if it builds a thin first experiment of each epic; not in the JSON.
+    #[serde(skip)]
+    pub thin_slices: bool,
+    /// Equal for a measuring policy and its twin that does not close the loop
+    /// ([`crate::policy::Policy::rules_apart_from_the_loop`]); not in the JSON.
+    #[serde(skip)]
+    pub rules_apart_from_the_loop: Option<String>,
     /// 1 for the most value realised.
     pub rank: usize,
     /// What it achieved.
@@ -696,6 +703,8 @@ impl CompareReport {
                         "output"
                     },
                     measures: s.measures,
+                    thin_slices: s.thin_slices,
+                    rules_apart_from_the_loop: s.rules_apart_from_the_loop.clone(),
                     rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,
                     results: PolicyResults::new(scenario, s),
                     vs_baseline: DifferenceReport {

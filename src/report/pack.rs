@@ -222,27 +222,63 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                 .is_some_and(|(v, _)| matches!((v.mean, v.ci95), (Some(m), Some(c)) if m - c > 0.0))
         })
     };
-    if let Some(best) = best.filter(|b| r.valued() && b.focus == "output" && beaten(b)) {
+    let lesson_fails = best.filter(|b| r.valued() && b.focus == "output" && beaten(b));
+    if let Some(best) = lesson_fails {
         out.push(format!(
             "Here the lesson does not hold: `{}`, an output-focused policy, realised the most value. Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work) before drawing the usual conclusion.",
             best.name
         ));
     }
-    // Closing the loop fails where a measuring policy realises clearly less than an
-    // outcome-focused one that does not measure (the same ordering, most often): its thin
-    // first slices cost more than its signals earned back.
-    if r.valued() {
-        for m in r.policies.iter().filter(|p| p.measures) {
-            let plain = r
+    // A clear paired difference `a` − `b` > 0, if there is one.
+    let clearly_more = |a: &str, b: &str| {
+        r.between(a, b)
+            .map(|(v, _)| v)
+            .filter(|v| matches!((v.mean, v.ci95), (Some(d), Some(c)) if d - c > 0.0))
+    };
+    if r.valued() && lesson_fails.is_none() {
+        // The best outcome-focused policy won, but not every one did: say which lost, and
+        // to which output-focused policy, rather than let the headline speak for them all.
+        for o in r.policies.iter().filter(|p| p.focus == "outcome") {
+            let worst = r
                 .policies
                 .iter()
-                .filter(|p| !p.measures && p.focus == "outcome")
-                .filter_map(|p| Some((p, r.between(&p.name, &m.name)?.0)))
-                .filter(|(_, v)| matches!((v.mean, v.ci95), (Some(d), Some(c)) if d - c > 0.0))
+                .filter(|p| p.focus == "output")
+                .filter_map(|p| Some((p, clearly_more(&p.name, &o.name)?)))
                 .max_by(|a, b| a.1.mean.unwrap_or(0.0).total_cmp(&b.1.mean.unwrap_or(0.0)));
-            if let Some((p, v)) = plain {
+            if let Some((p, v)) = worst {
                 out.push(format!(
-                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which does not. Its thin first experiments delay value more than their signals earn back: signals that are noisy, late or hardly move the belief, bets that mostly succeed, or spare capacity that builds every bet anyway.",
+                    "Not every outcome-focused policy won here: `{}` realised {} ±{} less than `{}`, which is output-focused.",
+                    o.name,
+                    fmt_big(v.mean),
+                    fmt_big(v.ci95),
+                    p.name
+                ));
+            }
+        }
+    }
+    // Closing the loop fails where a measuring policy realises clearly less than its twin:
+    // the policy that orders, limits and allocates work the same way and does not close the
+    // loop. Against a policy that orders work otherwise, the ordering differs too, and the
+    // difference says nothing about the loop.
+    if r.valued() {
+        for m in r.policies.iter().filter(|p| p.measures) {
+            let twin = r
+                .policies
+                .iter()
+                .filter(|p| !p.measures && !p.thin_slices)
+                .filter(|p| {
+                    p.rules_apart_from_the_loop.is_some()
+                        && p.rules_apart_from_the_loop == m.rules_apart_from_the_loop
+                })
+                .find_map(|p| Some((p, clearly_more(&p.name, &m.name)?)));
+            if let Some((p, v)) = twin {
+                let why = if m.thin_slices {
+                    "Its thin first experiments delay value more than their signals earn back"
+                } else {
+                    "Its signals cost more than they earned"
+                };
+                out.push(format!(
+                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which orders work the same way and does not. {why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, or spare capacity that builds every bet anyway.",
                     m.name,
                     fmt_big(v.mean),
                     fmt_big(v.ci95),

@@ -791,7 +791,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
             discipline,
             allocation,
             measure: rp.measure.unwrap_or(false),
-            thin_slices: rp.thin_slices.unwrap_or(rp.measure.unwrap_or(false)),
+            thin_slices: rp.thin_slices.unwrap_or(false),
             kinds,
             calibrated,
         });

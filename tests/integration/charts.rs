@@ -443,7 +443,13 @@ fn report_writes_the_pack_and_never_clobbers() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["policies"].as_array().unwrap().len(), 4);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(md.contains("## Takeaways") && md.contains("realised the most value"));
+    // Six replications may or may not separate the two best: the takeaway says which.
+    assert!(
+        md.contains("## Takeaways")
+            && (md.contains("realised the most value")
+                || md.contains("realised about as much value")),
+        "{md}"
+    );
     for name in NEW_KINDS {
         assert!(
             md.contains(&format!("({name}.png)")),

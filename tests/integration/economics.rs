@@ -304,6 +304,12 @@ false_negative = 0.0
 name = "build"
 workers = 1
 service = { dist = "fixed", value = 1.0 }
+
+[[policies]]
+name = "outcome-thin"
+order = "cd3"
+measure = true
+thin_slices = true
 "#;
 
 #[test]
@@ -320,14 +326,14 @@ fn the_books_are_honest() {
     assert_eq!(value(&c, 0), -40.0 - 1000.0);
     // Measuring stops the doomed bet after its half-day experiment: only that half day's cost
     // is sunk; the later days do not accrue (its deadline lies past the horizon).
-    let c = compare(&with_cost("150.0"), &["fifo", "outcome"]);
+    let c = compare(&with_cost("150.0"), &["fifo", "outcome-thin"]);
     assert_eq!(value(&c, 0), -40.0);
     assert_eq!(value(&c, 1), -5.0);
     assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(1.0));
     // Stopping does not escape a deadline within the horizon: the stopped epic's penalty
     // would fall due all the same, so the stop rule finishes the doomed bet in time instead
     // (4 days at 10 a day), as FIFO does, and the deadline is met.
-    let c = compare(&with_cost("50.0"), &["fifo", "outcome"]);
+    let c = compare(&with_cost("50.0"), &["fifo", "outcome-thin"]);
     assert_eq!(value(&c, 0), -40.0);
     assert_eq!(value(&c, 1), -40.0);
     assert_eq!(c.policies[1].outcomes.bets_stopped.mean, Some(0.0));
@@ -345,7 +351,7 @@ fn a_stopped_epic_still_misses_its_deadline() {
         "penalty = 1000.0,",
         "penalty = 1000.0, cost_per_day = 10.0,",
     ));
-    let c = compare(&sc, &["fifo", "outcome"]);
+    let c = compare(&sc, &["fifo", "outcome-thin"]);
     // FIFO: 4 days of work, 10 a day, and the penalty.
     assert_eq!(value(&c, 0), -40.0 - 1000.0);
     // Outcome stops after its first measured slice: less of the daily cost, but the penalty.
@@ -363,7 +369,7 @@ fn thin_slicing_is_a_policy_choice_that_keeps_the_work() {
             .replace("DUE", "50.0")
             .replace("success_probability = 0.01", "success_probability = 0.99"),
     );
-    let c = compare(&sc, &["cd3", "outcome"]);
+    let c = compare(&sc, &["cd3", "outcome-thin"]);
     let effort = |i: usize| c.policies[i].outcomes.effort_delivered.mean.unwrap();
     // Four equal slices, or a half-size experiment and three of 7/6: four days of work either
     // way, four items delivered.
@@ -532,21 +538,35 @@ name = "build"
 workers = 3
 wip_limit = 6
 service = { dist = "lognormal", median = 2.0, p90 = 5.0 }
+[[policies]]
+name = "outcome-thin"
+order = "cd3"
+measure = true
+thin_slices = true
 "#,
     )
     .unwrap();
     let text = compare_cli(&[
         path.to_str().unwrap(),
         "--policies",
-        "cd3,outcome",
+        "cd3,outcome-thin,outcome,wsjf",
         "--reps",
         "400",
     ]);
     assert!(
-        text.contains("Here closing the loop did not pay: `outcome`, which measures, realised"),
+        text.contains(
+            "Here closing the loop did not pay: `outcome-thin`, which measures, realised"
+        ),
         "{text}"
     );
-    assert!(text.contains("less than `cd3`, which does not"), "{text}");
+    assert!(
+        text.contains("less than `cd3`, which orders work the same way and does not. Its thin first experiments delay value"),
+        "{text}"
+    );
+    // `outcome` slices evenly: here its signals neither pay nor cost (a short value window
+    // leaves little to stop), and it is not blamed, neither against its twin `cd3` nor
+    // against `wsjf`, which orders work otherwise.
+    assert!(!text.contains("did not pay: `outcome`,"), "{text}");
     let text = compare_cli(&[
         "scenarios/outcomes.toml",
         "--policies",
