@@ -1618,7 +1618,24 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
                 .given_by("advise's move"),
             );
             let sign = if change > 0 { "+1" } else { "-1" };
-            variants.push((format!("{sign} {}", st.name), st.name.clone(), change, sets));
+            let mut name = format!("{sign} {}", st.name);
+            // A stage never has more items in service than its WIP limit: a worker beyond it
+            // would have nothing to take, and the move would change nothing. One more person
+            // comes with the room to work.
+            if let Some(limit) = st
+                .wip_limit
+                .filter(|&l| change > 0 && i64::from(l) < workers)
+            {
+                sets.push(
+                    Setting::new(
+                        &["stages".into(), st.name.clone(), "wip_limit".into()],
+                        Some(serde_json::Value::from(workers)),
+                    )
+                    .given_by("advise's move"),
+                );
+                name = format!("{name} (WIP limit {limit} → {workers})");
+            }
+            variants.push((name, st.name.clone(), change, sets));
         }
     }
     let policy = base

@@ -356,15 +356,23 @@ pub fn advice_table(a: &Advice) -> String {
     if let Some(c) = &a.constraint {
         let _ = writeln!(out, "Today: {c}");
     }
+    // The move column fits its longest name (a stage's name, a WIP limit raised with it).
+    let w = a
+        .moves
+        .iter()
+        .map(|m| m.name.chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(16);
     let _ = writeln!(
         out,
-        "\n{:<16}{:>26}{:>24}{:>22}{:>24}",
+        "\n{:<w$}{:>26}{:>24}{:>22}{:>24}",
         "move", "Δ value realised", "Δ cycle time, days", "Δ throughput, /day", "P(helps)"
     );
     for m in &a.moves {
         let _ = writeln!(
             out,
-            "{:<16}{:>26}{:>24}{:>22}{:>24}",
+            "{:<w$}{:>26}{:>24}{:>22}{:>24}",
             m.name,
             signed(&m.value_realised),
             signed(&m.cycle_time),

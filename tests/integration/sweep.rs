@@ -507,6 +507,47 @@ fn advise_says_when_no_move_helps() {
         .contains("capacity is not what holds this value stream back"));
 }
 
+/// A stage with as many workers as its WIP limit: one more worker alone could never take an
+/// item, so advise's move raises the limit with it, says so, and finds the constraint's move
+/// worth making (it was a move of exactly zero, ranked below a worker on an idle stage).
+#[test]
+fn advise_adds_a_worker_with_the_room_to_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tight.toml");
+    std::fs::write(
+        &file,
+        r#"name = "tight"
+horizon = 200.0
+warmup = 20.0
+replications = 20
+[[work]]
+name = "f"
+arrival_rate = 2.3
+value = { dist = "fixed", value = 1.0 }
+[[stages]]
+name = "build"
+workers = 2
+wip_limit = 2
+service = { dist = "exponential", mean = 0.8 }
+[[stages]]
+name = "test"
+workers = 4
+service = { dist = "exponential", mean = 0.5 }
+"#,
+    )
+    .unwrap();
+    let advice = json_of(&["advise", file.to_str().unwrap(), "--format", "json", "-q"]);
+    let moves = advice["moves"].as_array().unwrap();
+    let best = &moves[0];
+    assert_eq!(best["name"], "+1 build (WIP limit 2 → 3)", "{advice:#}");
+    assert!(
+        best["value_realised"]["mean"].as_f64().unwrap() > 100.0,
+        "{advice:#}"
+    );
+    // Removing a worker leaves the limit alone.
+    assert!(moves.iter().any(|m| m["name"] == "-1 build"), "{advice:#}");
+}
+
 #[test]
 fn compare_two_scenarios_pairs_every_metric() {
     let dir = tempfile::tempdir().unwrap();
