@@ -959,3 +959,45 @@ fn a_heatmap_of_means_near_the_largest_number_shades_every_cell_by_its_place() {
         "{words}"
     );
 }
+
+#[test]
+fn output_vs_outcome_draws_negative_value_below_zero() {
+    // Expedited defects that cost 10 a day and earn nothing: every policy realises less than
+    // zero. The value axis used to run from 0 to 1.18, the bars left undrawn.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("neg.toml");
+    std::fs::write(
+        &file,
+        r#"name = "neg"
+horizon = 100.0
+replications = 5
+[[work]]
+name = "d"
+kind = "defect"
+arrival_rate = 1.0
+urgency = { class = "expedite", cost_per_day = 10.0 }
+[[stages]]
+name = "a"
+service = { dist = "exponential", mean = 0.9 }
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("neg.svg");
+    valueflow()
+        .args(["chart", "--kind", "output-vs-outcome", "-q", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    // The value axis is ticked below zero, and the bars' labels read the negative means.
+    assert!(
+        texts.contains(&"-2.0k") && texts.contains(&"-4.0k"),
+        "no negative ticks"
+    );
+    assert!(
+        texts.iter().filter(|t| **t == "-4.8k").count() >= 4,
+        "a label per policy"
+    );
+}

@@ -242,13 +242,24 @@ fn bar_panel<DB: DrawingBackend>(
         big,
     } = panel;
     let names = names(d);
-    let top = max_or(values.iter().map(|(m, c)| m + c.unwrap_or(0.0)), 1.0) * 1.18;
+    // Room above the highest whisker and, where a value is negative (penalties, the cost of
+    // expediting), below the lowest, for the labels; halved so that the span stays finite.
+    let grow = |v: f64| (v * 1.18).clamp(-f64::MAX / 2.0, f64::MAX / 2.0);
+    let highest = max_or(values.iter().map(|(m, c)| m + c.unwrap_or(0.0)), 0.0);
+    let lowest = -max_or(values.iter().map(|(m, c)| c.unwrap_or(0.0) - m), 0.0);
+    let bottom = grow(lowest);
+    let top = if lowest < 0.0 && highest <= 0.0 {
+        -bottom * 0.05
+    } else {
+        grow(highest.max(1.0))
+    };
+    let pad = top * 0.02 - bottom * 0.02;
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, AXIS))
         .margin(20)
         .x_label_area_size(60)
         .y_label_area_size(130)
-        .build_cartesian_2d(-0.6f64..(values.len() as f64 - 0.4), 0f64..top)
+        .build_cartesian_2d(-0.6f64..(values.len() as f64 - 0.4), bottom..top)
         .ck(kind)?;
     chart
         .configure_mesh()
@@ -265,7 +276,7 @@ fn bar_panel<DB: DrawingBackend>(
         let color = policy_color(&names[i], i);
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.32, 0.0), (x + 0.32, mean.max(0.0))],
+                [(x - 0.32, 0.0), (x + 0.32, mean)],
                 color.filled(),
             )))
             .ck(kind)?;
@@ -279,15 +290,21 @@ fn bar_panel<DB: DrawingBackend>(
         } else {
             fmt_num(Some(mean))
         };
+        // Above the bar's whisker, or below it for a negative value.
+        let (at, v) = if mean < 0.0 {
+            (mean - ci.unwrap_or(0.0) - pad, VPos::Top)
+        } else {
+            (mean + ci.unwrap_or(0.0) + pad, VPos::Bottom)
+        };
         chart
             .draw_series(std::iter::once(Text::new(
                 text,
-                (x, mean + ci.unwrap_or(0.0) + top * 0.02),
-                label_style().pos(Pos::new(HPos::Center, VPos::Bottom)),
+                (x, at),
+                label_style().pos(Pos::new(HPos::Center, v)),
             )))
             .ck(kind)?;
     }
-    category_labels(root, &chart, &names, 0.0, kind)
+    category_labels(root, &chart, &names, bottom, kind)
 }
 
 fn output_vs_outcome<DB: DrawingBackend>(
