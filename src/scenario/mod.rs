@@ -453,20 +453,25 @@ pub fn parse_with(
             .filter(|s| s.is_run_flag())
             .map(set::Setting::label)
             .collect();
-        let without_flags = (!flags.is_empty()).then(|| {
-            let rest: Vec<set::Setting> = settings
-                .iter()
-                .filter(|s| !s.is_run_flag())
-                .cloned()
-                .collect();
-            problem_keys(src, format, &rest)
-        });
+        let rest: Vec<set::Setting> = settings
+            .iter()
+            .filter(|s| !s.is_run_flag())
+            .cloned()
+            .collect();
+        let without_flags = (!flags.is_empty()).then(|| problem_keys(src, format, &rest));
+        // Settings reach other keys too (a sweep's `horizon` axis, a key result's day): a
+        // problem the file alone does not have is named with them.
+        let others: Vec<String> = rest.iter().map(set::Setting::label).collect();
+        let file_alone = (!others.is_empty()).then(|| problem_keys(src, format, &[]));
         let in_file = in_file
             .into_iter()
             .map(|(key, message)| match setting_inside(&key) {
                 Some(s) => (key, format!("{message} (with {})", s.label())),
                 None if without_flags.as_ref().is_some_and(|w| !w.contains(&key)) => {
                     (key, format!("{message} (with {})", flags.join(", ")))
+                }
+                None if file_alone.as_ref().is_some_and(|w| !w.contains(&key)) => {
+                    (key, format!("{message} (with {})", others.join(", ")))
                 }
                 None => (key, message),
             })

@@ -1683,3 +1683,33 @@ fn a_declared_sweep_that_runs_leaves_its_file_valid_for_every_command() {
     );
     assert!(!err.contains("sweep.vary[0]"), "{err}");
 }
+
+/// A setting that makes another key wrong (a shorter horizon, a key result's day now past it)
+/// is named beside the problem, whether a sweep's axis or `--set` gave it.
+#[test]
+fn a_problem_a_setting_causes_elsewhere_names_the_setting() {
+    for (args, with) in [
+        (
+            vec![
+                "sweep",
+                "scenarios/key-results.toml",
+                "--vary",
+                "horizon=50,100",
+            ],
+            "(with --vary horizon=50)",
+        ),
+        (
+            vec!["run", "scenarios/key-results.toml", "--set", "horizon=50"],
+            "(with --set horizon=50)",
+        ),
+    ] {
+        let out = valueflow().args(&args).arg("-q").output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("`objectives[0].key_results[0]`: day 91 is outside the run")
+                && stderr.contains(with),
+            "{args:?}: {stderr}"
+        );
+    }
+}
