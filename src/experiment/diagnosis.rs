@@ -166,6 +166,10 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
         ""
     };
     let statement = match verdict {
+        // Not a flow in balance: no flow at all (a backlog that never moves on, say).
+        Verdict::Steady if throughput == 0.0 && arrivals == 0.0 => format!(
+            "No flow: nothing arrived and nothing was finished after the warm-up ({flows}); whatever was in the value stream stayed where it was."
+        ),
         Verdict::Steady => format!(
             "Steady state: {flows}; {}.",
             steady_trend(growth, interval, threshold)

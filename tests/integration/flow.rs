@@ -499,3 +499,33 @@ fn a_bounded_trace_is_the_whole_trace_up_to_its_cut() {
         }
     }
 }
+
+/// A backlog held at a release train that never leaves within the horizon: nothing arrives
+/// and nothing finishes. The work in the system does not change, but that is no steady state
+/// of a flow, and the verdict says so rather than "Steady state: 0.000 items/day finished".
+#[test]
+fn a_value_stream_where_nothing_moves_is_no_flow_not_a_steady_state() {
+    let sc = valueflow::scenario::parse(
+        r#"name = "no flow"
+horizon = 100.0
+replications = 5
+[[work]]
+name = "job"
+backlog = 3
+[[stages]]
+name = "build"
+service = { dist = "exponential", mean = 1.0 }
+release_every = 1000.0
+"#,
+        valueflow::scenario::Format::Toml,
+        "noflow.toml",
+    )
+    .unwrap();
+    let s = run(&sc);
+    let verdict = diagnosis::stability(&s, &sc.stream);
+    assert!(
+        verdict.statement.starts_with("No flow:"),
+        "{}",
+        verdict.statement
+    );
+}
