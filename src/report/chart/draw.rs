@@ -188,8 +188,17 @@ fn tick(v: &f64) -> String {
         fmt_big(Some(*v))
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
+    } else if v.abs() < 1e-6 {
+        format!("{v:.2e}")
     } else {
-        let s = fmt_num(Some(*v));
+        // Below 0.01, three significant digits (a 0.001-day axis reads 0.0002, 0.0004, not
+        // 0, 0, 0.001); above, the table's precision.
+        let s = if v.abs() < 0.01 {
+            let decimals = (2.0 - v.abs().log10().floor()) as usize;
+            format!("{v:.decimals$}")
+        } else {
+            fmt_num(Some(*v))
+        };
         if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {
@@ -2008,6 +2017,25 @@ fn plain_key_result(k: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::stage_palette;
+
+    #[test]
+    fn small_ticks_keep_three_significant_digits_and_large_ones_read_as_before() {
+        let cases = [
+            (0.0002, "0.0002"),
+            (0.0004, "0.0004"),
+            (0.00125, "0.00125"),
+            (-0.0005, "-0.0005"),
+            (2.5e-9, "2.50e-9"),
+            (0.02, "0.02"),
+            (0.5, "0.5"),
+            (1.5, "1.5"),
+            (3.0, "3"),
+            (2.5e6, "2.50M"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(super::tick(&v), want, "{v}");
+        }
+    }
 
     /// Neighbouring CFD bands differ clearly: at least 60 apart in RGB (Euclidean), whatever
     /// the number of stages.
