@@ -213,6 +213,8 @@ pub struct Bet {
     signals: VecDeque<f64>,
     remaining: u32,
     ideal_work: f64,
+    /// Whether its slices were cut thinly (a small first experiment, then the rest).
+    thin: bool,
     /// When a measuring policy stopped it (`INFINITY`: not stopped).
     stopped_at: f64,
 }
@@ -731,6 +733,11 @@ impl<'a> FlowSim<'a> {
         if self.policy.calibrates_estimates() {
             est_rate = def.value.posterior_mean(est_rate, def.value_error);
         }
+        let slices = f64::from(def.slices);
+        let thin = self.policy.thin_slices()
+            && def.slices > 1
+            && def.experiment_size < 1.0
+            && experiment_can_inform(def, now.days(), self.vs.horizon);
         let epic = self.items.bets.len() as u32;
         self.items.bets.push(Bet {
             def: e as u16,
@@ -740,20 +747,12 @@ impl<'a> FlowSim<'a> {
             signals: VecDeque::new(),
             remaining: def.slices,
             ideal_work: 0.0,
+            thin,
             stopped_at: f64::INFINITY,
         });
-        let slices = f64::from(def.slices);
-        let thin = self.policy.thin_slices()
-            && def.slices > 1
-            && def.experiment_size < 1.0
-            && experiment_can_inform(def, now.days(), self.vs.horizon);
         let true_rate = rate * if holds { 1.0 } else { def.failed_value };
         for slice in 0..def.slices {
-            let units = match (thin, slice) {
-                (false, _) => 1.0,
-                (true, 0) => def.experiment_size,
-                (true, _) => (slices - def.experiment_size) / (slices - 1.0),
-            };
+            let units = slice_units(def, slice, thin);
             self.create_item(
                 def.work_type,
                 now,
@@ -1345,7 +1344,8 @@ impl<'a> FlowSim<'a> {
         if self.rec.tracks_value() {
             // The cost-of-delay ideal is the item's expected touch time, free of debt drag and
             // juggling, the same for delivered and undelivered items.
-            let ideal = arrival + self.expected_work[item.work_type()] * item.size;
+            let item = self.items.get(id);
+            let ideal = arrival + self.ideal_touch(item);
             self.rec.value(
                 &item.urgency(vs),
                 item.value,
@@ -1448,6 +1448,23 @@ impl<'a> FlowSim<'a> {
         }
     }
 
+    /// The touch time of the cost-of-delay ideal of `item`: its expected work, free of debt
+    /// drag and juggling, for a slice as if its epic were cut evenly. A thin first experiment
+    /// and larger slices after it would otherwise lower the benchmark itself (slices built
+    /// one after another, each worth its share of the work, wait least when equal), and the
+    /// cost of delay of two policies that slice differently would not be measured alike.
+    #[inline]
+    fn ideal_touch(&self, item: &WorkItem) -> f64 {
+        let work = self.expected_work[item.work_type()] * item.size;
+        match self.items.bet_of(item) {
+            Some(bet) if bet.thin => {
+                let def = &self.vs.epics[bet.def()];
+                work / slice_units(def, u32::from(item.slice), true)
+            }
+            _ => work,
+        }
+    }
+
     /// Accounts an item that will never be delivered (still in the system at the horizon, or
     /// stopped).
     /// `until` is when it was stopped (nothing accrues after; `INFINITY` if it was not).
@@ -1455,7 +1472,7 @@ impl<'a> FlowSim<'a> {
         let vs = self.vs;
         let item = self.items.get(id);
         let arrival = item.arrival.days();
-        let ideal = arrival + self.expected_work[item.work_type()] * item.size;
+        let ideal = arrival + self.ideal_touch(item);
         let urgency = item.urgency(vs);
         if item.epic == NO_EPIC && urgency.deadline.is_finite() {
             self.rec.deadline(arrival + urgency.deadline, None);
@@ -1606,6 +1623,17 @@ fn experiment_can_inform(def: &crate::model::Epic, at: f64, horizon: f64) -> boo
         && def.success_probability < 1.0
         && def.failed_value != 1.0
         && at + def.feedback_delay < horizon
+}
+
+/// Units of work of slice `slice` of an epic of definition `def` (an even slice is 1): cut
+/// thinly, the first is the epic's `experiment_size` and the rest share the remainder.
+fn slice_units(def: &crate::model::Epic, slice: u32, thin: bool) -> f64 {
+    let slices = f64::from(def.slices);
+    match (thin, slice) {
+        (false, _) => 1.0,
+        (true, 0) => def.experiment_size,
+        (true, _) => (slices - def.experiment_size) / (slices - 1.0),
+    }
 }
 
 /// Removes entry `idx`; the front (the common case) without shifting anything.
