@@ -114,16 +114,28 @@ pub fn debt_cost_of_delay(
         return 0.0;
     }
     let drag = debt.multiplier(points) - 1.0;
-    let removed = if debt.drag_per_point * points > debt.max_drag {
+    let removed = if drag <= 0.0 || debt.per_debt_item <= 0.0 {
+        // No drag to lower (a cap of 0), or an item that pays nothing down.
+        0.0
+    } else if debt.drag_per_point * points > debt.max_drag {
         // Past the cap, one item lowers the drag only by what falls below the cap: nothing
         // while the points left stay above it, so priced alone it would never be paid and
         // the drag would stay at the cap for good. Paying down there is a programme: the n
         // items that take the points below the cap lower the drag by what falls below it,
         // and each is priced at its share (n = 1 is the single item just above the cap).
         let cap_points = debt.max_drag / debt.drag_per_point;
-        let n = ((points - cap_points) / debt.per_debt_item).floor() + 1.0;
-        let after = points - n * debt.per_debt_item;
-        (drag - (debt.multiplier(after) - 1.0)) / n
+        let mut n = ((points - cap_points) / debt.per_debt_item)
+            .floor()
+            .max(0.0)
+            + 1.0;
+        let removed = |n: f64| drag - (debt.multiplier(points - n * debt.per_debt_item) - 1.0);
+        // The division rounds (0.9 / 0.03 is a hair above 30, so 31 points gave one item
+        // that stops exactly at the cap): count on until the programme removes drag, as the
+        // multiplier computes it. Past the points left, the drag is gone: it ends there.
+        while removed(n) <= drag * 1e-9 {
+            n += 1.0;
+        }
+        removed(n) / n
     } else {
         // Below the cap the drag is proportional to the points: this item's share of it.
         drag * (debt.per_debt_item / points).min(1.0)
@@ -165,6 +177,35 @@ mod tests {
             far > 0.0 && far < near,
             "the farther above the cap, the less each item frees"
         );
+        // No cap to lower, or nothing paid down: nothing freed (and no endless count).
+        let capped = Debt {
+            max_drag: 0.0,
+            ..debt()
+        };
+        assert_eq!(
+            debt_cost_of_delay(&capped, 50.0, 4.0, 10.0, 100.0, 365.0),
+            0.0
+        );
+        let idle = Debt {
+            per_debt_item: 0.0,
+            ..debt()
+        };
+        assert_eq!(
+            debt_cost_of_delay(&idle, 500.0, 4.0, 10.0, 100.0, 365.0),
+            0.0
+        );
+        // A cap the division puts a hair off (0.9 / 0.03 = 30.000000000000004): 31 points
+        // take two items of 1 below the cap, not one item to exactly the cap.
+        let odd = Debt {
+            drag_per_point: 0.03,
+            max_drag: 0.9,
+            per_debt_item: 1.0,
+            ..debt()
+        };
+        for points in 31..=62 {
+            let price = debt_cost_of_delay(&odd, f64::from(points), 4.0, 10.0, 100.0, 365.0);
+            assert!(price > 0.0, "{points} points: {price}");
+        }
         // 42 points: paying 5 down takes the drag from the cap (0.40) to 0.37.
         let freed = debt_cost_of_delay(&d, 42.0, 4.0, 10.0, 100.0, 365.0);
         let want = 10.0 * 4.0 * (0.4 - 0.37) / 1.4 * 265.0;

@@ -461,8 +461,27 @@ pub fn parse_with(
         let without_flags = (!flags.is_empty()).then(|| problem_keys(src, format, &rest));
         // Settings reach other keys too (a sweep's `horizon` axis, a key result's day): a
         // problem the file alone does not have is named with them.
-        let others: Vec<String> = rest.iter().map(set::Setting::label).collect();
-        let file_alone = (!others.is_empty()).then(|| problem_keys(src, format, &[]));
+        let file_alone = (!rest.is_empty()).then(|| problem_keys(src, format, &[]));
+        // The settings that cause a problem on their own; all of them if none does alone.
+        let causes = |key: &str| -> String {
+            let alone: Vec<String> = rest
+                .iter()
+                .filter(|s| {
+                    problem_keys(src, format, std::slice::from_ref(*s))
+                        .iter()
+                        .any(|k| k == key)
+                })
+                .map(set::Setting::label)
+                .collect();
+            if alone.is_empty() {
+                rest.iter()
+                    .map(set::Setting::label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                alone.join(", ")
+            }
+        };
         let in_file = in_file
             .into_iter()
             .map(|(key, message)| match setting_inside(&key) {
@@ -471,7 +490,8 @@ pub fn parse_with(
                     (key, format!("{message} (with {})", flags.join(", ")))
                 }
                 None if file_alone.as_ref().is_some_and(|w| !w.contains(&key)) => {
-                    (key, format!("{message} (with {})", others.join(", ")))
+                    let with = causes(&key);
+                    (key, format!("{message} (with {with})"))
                 }
                 None => (key, message),
             })

@@ -1000,4 +1000,25 @@ service = { dist = "exponential", mean = 0.9 }
         texts.iter().filter(|t| **t == "-4.8k").count() >= 4,
         "a label per policy"
     );
+    // A cost of a billionth a day: an axis from -1 to 0, ticked in tenths, not "-0" down
+    // the side; the bars' labels keep their digits.
+    let tiny = dir.path().join("tiny.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &tiny,
+        text.replace("cost_per_day = 10.0", "cost_per_day = 1e-9"),
+    )
+    .unwrap();
+    let out = dir.path().join("tiny.svg");
+    valueflow()
+        .args(["chart", "--kind", "output-vs-outcome", "-q", "--out"])
+        .arg(&out)
+        .arg(&tiny)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert!(texts.contains(&"-0.2") && texts.contains(&"0"), "{texts:?}");
+    assert!(!texts.contains(&"-0"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.ends_with("e-7")), "{texts:?}");
 }

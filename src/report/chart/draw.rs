@@ -207,6 +207,19 @@ fn tick(v: &f64) -> String {
     }
 }
 
+/// A label of a panel of large amounts (`big`: 2.5M, 468k), or a plain tick; below 10 the
+/// amounts read as ticks, which keep their digits (`fmt_big` rounds 0.4 to "0").
+fn big_or_tick(v: f64, big: bool) -> String {
+    if big && v.abs() >= 10.0 {
+        fmt_big(Some(v))
+    } else if big && v.abs() < 1e-12 {
+        // The axis's zero, give or take its arithmetic (-2.2e-16).
+        "0".to_string()
+    } else {
+        tick(&v)
+    }
+}
+
 /// Splits a long hyphenated name over two lines so neighbouring labels do not collide.
 fn wrap_name(name: &str) -> Vec<String> {
     match name.rfind('-') {
@@ -256,7 +269,13 @@ fn bar_panel<DB: DrawingBackend>(
     let grow = |v: f64| (v * 1.18).clamp(-f64::MAX / 2.0, f64::MAX / 2.0);
     let highest = max_or(values.iter().map(|(m, c)| m + c.unwrap_or(0.0)), 0.0);
     let lowest = -max_or(values.iter().map(|(m, c)| c.unwrap_or(0.0) - m), 0.0);
-    let bottom = grow(lowest);
+    // As the top is at least 1, the bottom of a negative axis is at most -1: a tiny negative
+    // value would otherwise be ticked "-0" all the way down.
+    let bottom = if lowest < 0.0 {
+        grow(lowest.min(-1.0))
+    } else {
+        0.0
+    };
     let top = if lowest < 0.0 && highest <= 0.0 {
         -bottom * 0.05
     } else {
@@ -275,7 +294,7 @@ fn bar_panel<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(y_desc)
-        .y_label_formatter(&|v| if big { fmt_big(Some(*v)) } else { tick(v) })
+        .y_label_formatter(&|v| big_or_tick(*v, big))
         .label_style(label_style())
         .axis_desc_style((FONT, AXIS))
         .draw()
@@ -294,8 +313,10 @@ fn bar_panel<DB: DrawingBackend>(
                 .draw_series(whisker(x, mean - c, mean + c, 0.1))
                 .ck(kind)?;
         }
-        let text = if big {
+        let text = if big && mean.abs() >= 10.0 {
             fmt_big(Some(mean))
+        } else if big {
+            tick(&mean)
         } else {
             fmt_num(Some(mean))
         };
