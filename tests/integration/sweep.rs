@@ -1711,13 +1711,9 @@ fn a_problem_a_setting_causes_elsewhere_names_the_setting() {
             "(with --set horizon=50)",
         ),
     ] {
-        let out = valueflow().args(&args).arg("-q").output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert!(
-            stderr.contains("`objectives[0].key_results[0]`: day 91 is outside the run")
-                && stderr.contains(with),
-            "{args:?}: {stderr}"
+        valueflow().args(&args).arg("-q").assert().code(2).stderr(
+            predicate::str::contains("`objectives[0].key_results[0]`: day 91 is outside the run")
+                .and(predicate::str::contains(with)),
         );
     }
 }
