@@ -1022,3 +1022,34 @@ service = { dist = "exponential", mean = 0.9 }
     assert!(!texts.contains(&"-0"), "{texts:?}");
     assert!(texts.iter().any(|t| t.ends_with("e-7")), "{texts:?}");
 }
+
+#[test]
+fn the_key_results_chart_draws_a_dozen_rows_and_says_how_many_were_stated() {
+    let krs: Vec<String> = (1..=40)
+        .map(|i| format!("\"items_delivered >= {i} by day {}\"", i + 1))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("krs.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"many\"\nhorizon = 100.0\nreplications = 3\n[[work]]\nname = \"job\"\narrival_rate = 1.0\n[[stages]]\nname = \"build\"\nservice = {{ dist = \"exponential\", mean = 0.5 }}\n[[objectives]]\nname = \"lots\"\nkey_results = [{}]\n",
+            krs.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("krs.svg");
+    valueflow()
+        .args(["chart", "--kind", "key-results", "-q", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(svg.contains("the first 12 of 40 key results"), "no note");
+    assert!(svg.contains("items delivered ≥ 12 by day 13"));
+    assert!(
+        !svg.contains("items delivered ≥ 13 by day 14"),
+        "a 13th row"
+    );
+}

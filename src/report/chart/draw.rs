@@ -1892,6 +1892,9 @@ fn stages<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The most key results the key-results chart draws, one row each.
+const KEY_RESULTS_SHOWN: usize = 12;
+
 fn key_results<DB: DrawingBackend>(
     root: &Area<'_, DB>,
     body: &Area<'_, DB>,
@@ -1899,9 +1902,17 @@ fn key_results<DB: DrawingBackend>(
     kind: ChartKind,
 ) -> R {
     let policies = &d.comparison.policies;
+    let stated = policies.first().map_or(0, |p| p.key_results.len());
+    // Rows stay legible on a projector: past a dozen, the first dozen, and a note.
     let krs: Vec<String> = policies
         .first()
-        .map(|p| p.key_results.iter().map(|k| k.name.clone()).collect())
+        .map(|p| {
+            p.key_results
+                .iter()
+                .take(KEY_RESULTS_SHOWN)
+                .map(|k| k.name.clone())
+                .collect()
+        })
         .unwrap_or_default();
     if krs.is_empty() {
         let (w, h) = body.dim_in_pixel();
@@ -1922,6 +1933,22 @@ fn key_results<DB: DrawingBackend>(
         .map(|(j, p)| (p.policy.clone(), Mark::Block(policy_color(&p.policy, j))))
         .collect();
     legend_row(&legend_area, (60, 22), &entries, kind)?;
+    if stated > krs.len() {
+        let (w, _) = legend_area.dim_in_pixel();
+        legend_area
+            .draw_text(
+                &format!(
+                    "the first {} of {stated} key results (`compare` lists every one)",
+                    krs.len()
+                ),
+                &(FONT, NOTE)
+                    .into_font()
+                    .color(&RGBColor(90, 90, 90))
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+                (w as i32 - 30, 22),
+            )
+            .ck(kind)?;
+    }
     let n = krs.len() as f64;
     let m = policies.len() as f64;
     let height = 0.8 / m;
@@ -1950,7 +1977,7 @@ fn key_results<DB: DrawingBackend>(
     for (j, p) in policies.iter().enumerate() {
         let color = policy_color(&p.policy, j);
         let offset = ((m - 1.0) / 2.0 - j as f64) * height;
-        for (i, k) in p.key_results.iter().enumerate() {
+        for (i, k) in p.key_results.iter().take(KEY_RESULTS_SHOWN).enumerate() {
             let y = row_y(i) + offset;
             let pct = k.probability * 100.0;
             chart
