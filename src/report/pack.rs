@@ -216,11 +216,14 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         .iter()
         .filter(|p| p.focus == "outcome")
         .min_by_key(|p| p.rank);
+    // A clear paired difference `a` − `b` > 0, if there is one.
+    let clearly_more = |a: &str, b: &str| {
+        r.between(a, b)
+            .map(|(v, _)| v)
+            .filter(|v| matches!((v.mean, v.ci95), (Some(d), Some(c)) if d - c > 0.0))
+    };
     let beaten = |b: &super::ComparedPolicy| {
-        best_outcome.is_some_and(|o| {
-            r.between(&b.name, &o.name)
-                .is_some_and(|(v, _)| matches!((v.mean, v.ci95), (Some(m), Some(c)) if m - c > 0.0))
-        })
+        best_outcome.is_some_and(|o| clearly_more(&b.name, &o.name).is_some())
     };
     let lesson_fails = best.filter(|b| r.valued() && b.focus == "output" && beaten(b));
     if let Some(best) = lesson_fails {
@@ -229,12 +232,6 @@ pub fn why(r: &CompareReport) -> Vec<String> {
             best.name
         ));
     }
-    // A clear paired difference `a` − `b` > 0, if there is one.
-    let clearly_more = |a: &str, b: &str| {
-        r.between(a, b)
-            .map(|(v, _)| v)
-            .filter(|v| matches!((v.mean, v.ci95), (Some(d), Some(c)) if d - c > 0.0))
-    };
     if r.valued() && lesson_fails.is_none() {
         // The best outcome-focused policy won, but not every one did: say which lost, and
         // to which output-focused policy, rather than let the headline speak for them all.
