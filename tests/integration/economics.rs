@@ -497,6 +497,20 @@ service = { dist = "fixed", value = 1.0 }
         text.contains("Here the lesson does not hold: `shortest-first`"),
         "{text}"
     );
+    // With `cd3` in the race the usual lesson holds, but not for every outcome-focused policy:
+    // the tool names the one an output-focused policy beat.
+    let text = compare_cli(&[
+        path.to_str().unwrap(),
+        "--policies",
+        "fifo,cd3,cd3-small-only",
+    ]);
+    assert!(!text.contains("lesson does not hold"), "{text}");
+    assert!(
+        text.contains("Not every outcome-focused policy won here: `cd3-small-only` realised")
+            && text.contains("less than `fifo`, which is output-focused."),
+        "{text}"
+    );
+    assert!(!text.contains("won here: `cd3` realised"), "{text}");
     let text = compare_cli(&[path.to_str().unwrap(), "--policies", "fifo,shortest-first"]);
     assert!(!text.contains("lesson does not hold"), "{text}");
     assert!(!text.contains("closing the loop did not pay"), "{text}");
