@@ -11,7 +11,7 @@
 //! A sketch keeps its first [`RAW_LIMIT`] values as they come and only then moves them into
 //! buckets. One replication's sketches mostly hold a few hundred values over several octaves:
 //! kept raw they cost a few KiB, where buckets cost about 1 KiB per octave each, allocated,
-//! zeroed and regrown as the range widens (a sixth of a short replication's time went there).
+//! zeroed and regrown as the range widens (an eighth of a short replication's time went there).
 //! Every answer is the one the buckets give: a quantile is the clamped midpoint of the bucket
 //! of the value of that rank, whichever way the values are held.
 /// Mantissa bits kept per bucket.

@@ -415,8 +415,12 @@ pub fn merge<'a>(
                 ("version", rec.version.clone()),
                 ("points", rec.points.to_string()),
                 (
+                    // The name and the metric its lesson and chart read: a shard with another
+                    // metric would draw and judge the merged curve on the wrong one.
                     "curve",
-                    rec.curve.as_ref().map_or("none".into(), |c| c.name.clone()),
+                    rec.curve
+                        .as_ref()
+                        .map_or("none".into(), |c| format!("{} ({})", c.name, c.metric)),
                 ),
             ];
             match &first {

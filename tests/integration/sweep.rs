@@ -889,6 +889,20 @@ fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
         .args(["merge", &parts[0], &plain])
         .assert()
         .code(2);
+    // Nor does a shard of the same curve that reads another metric: the merge would draw and
+    // judge the curve on whichever shard came first.
+    let other = p("other-metric.jsonl");
+    let text = std::fs::read_to_string(&parts[1]).unwrap().replace(
+        r#""metric":"lead_time"}"#,
+        r#""metric":"cycle_time"}"#,
+    );
+    std::fs::write(&other, text).unwrap();
+    valueflow()
+        .args(["merge", &parts[0], &other])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("curve"))
+        .stderr(predicate::str::contains("utilisation (cycle_time)"));
 }
 
 /// A sweep declared in the scenario file runs when no --vary is given, exactly as the same
