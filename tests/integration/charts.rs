@@ -873,7 +873,8 @@ fn a_bounded_trace_is_charted_up_to_its_last_whole_day() {
     assert!(!text.contains("trace bounded"), "{text}");
 }
 
-/// The fills of a sweep heatmap's cells, in record order (after the white background).
+/// The fills of a sweep heatmap's rectangles after the white background: its cells in record
+/// order, then the bands of its colour bar from the bottom up.
 fn heatmap_fills(svg: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
     doc.descendants()
@@ -934,12 +935,19 @@ fn a_heatmap_of_means_near_the_largest_number_shades_every_cell_by_its_place() {
         svg
     };
     let (huge, small) = (chart_of(1e308, "huge"), chart_of(1.0, "small"));
-    let fills = heatmap_fills(&huge);
-    assert_eq!(fills.len(), 14, "{fills:?}");
+    let all = heatmap_fills(&huge);
     assert_eq!(
-        fills,
-        heatmap_fills(&small),
-        "the colours of the same places"
+        all.len(),
+        14 + 100,
+        "14 cells and a bar of 100 bands: {all:?}"
+    );
+    assert_eq!(all, heatmap_fills(&small), "the colours of the same places");
+    let (fills, bar) = all.split_at(14);
+    // The colour bar runs from the palest (the lowest mean) to the darkest (the highest).
+    assert_eq!(
+        (bar[0].as_str(), bar[99].as_str()),
+        ("#F7FCF0", "#084081"),
+        "{bar:?}"
     );
     let distinct: std::collections::HashSet<&String> = fills.iter().collect();
     assert_eq!(distinct.len(), 14, "a colour per mean: {fills:?}");
@@ -958,6 +966,68 @@ fn a_heatmap_of_means_near_the_largest_number_shades_every_cell_by_its_place() {
         words.contains("1.000e308") && words.contains("-1.000e308"),
         "{words}"
     );
+}
+
+/// Past 200 cells a heatmap's cells carry no numbers: its colour bar is what says what the
+/// colours mean, ticked from the lowest mean to the highest.
+#[test]
+fn a_heatmap_too_dense_for_numbers_has_a_colour_bar_from_the_lowest_mean_to_the_highest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (part, svg) = (dir.path().join("part.jsonl"), dir.path().join("heat.svg"));
+    valueflow()
+        .args(["sweep", "scenarios/mm1.toml"])
+        .args(["--vary", "stages.serve.workers=1..30"])
+        .args([
+            "--vary",
+            "load=0.1..0.9:0.1",
+            "--reps",
+            "2",
+            "--horizon",
+            "300",
+            "--warmup",
+            "100",
+        ])
+        .args(["--format", "jsonl", "--out", part.to_str().unwrap()])
+        .args(["--chart", svg.to_str().unwrap()])
+        .assert()
+        .success();
+    let means: Vec<f64> = std::fs::read_to_string(&part)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            r["metrics"]["cycle_time"]["mean"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(means.len(), 270);
+    let (lo, hi) = means
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &m| {
+            (a.min(m), b.max(m))
+        });
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    let fills = heatmap_fills(&svg);
+    assert_eq!(fills.len(), 270 + 100, "270 cells and a bar of 100 bands");
+    assert_eq!(
+        (fills[270].as_str(), fills[369].as_str()),
+        ("#F7FCF0", "#084081"),
+        "the bar runs from the palest colour to the darkest"
+    );
+    let words = svg_text(&svg);
+    let shown = |x: f64| valueflow::report::table::fmt_num(Some(x));
+    assert!(
+        words.contains(&shown(lo)) && words.contains(&shown(hi)),
+        "the bar is ticked from {} to {}: {words}",
+        shown(lo),
+        shown(hi)
+    );
+    assert!(words.contains("mean cycle time"), "{words}");
+    // No cell carries its number: the numbers are the axes', the bar's and the footnote's.
+    let numbers = words
+        .split_whitespace()
+        .filter(|w| w.parse::<f64>().is_ok())
+        .count();
+    assert!(numbers < 270, "{numbers} numbers: {words}");
 }
 
 #[test]

@@ -892,10 +892,9 @@ fn a_merged_curve_draws_and_reads_its_lesson_as_one_machine() {
     // Nor does a shard of the same curve that reads another metric: the merge would draw and
     // judge the curve on whichever shard came first.
     let other = p("other-metric.jsonl");
-    let text = std::fs::read_to_string(&parts[1]).unwrap().replace(
-        r#""metric":"lead_time"}"#,
-        r#""metric":"cycle_time"}"#,
-    );
+    let text = std::fs::read_to_string(&parts[1])
+        .unwrap()
+        .replace(r#""metric":"lead_time"}"#, r#""metric":"cycle_time"}"#);
     std::fs::write(&other, text).unwrap();
     valueflow()
         .args(["merge", &parts[0], &other])

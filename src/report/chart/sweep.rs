@@ -356,8 +356,14 @@ fn heatmap<DB: DrawingBackend>(
         records[0].parameters[1].name.clone(),
     );
     let title = format!("{what} by {xn} and {yn}");
-    let mut chart = ChartBuilder::on(area)
-        .caption(&title, (FONT, title_size(&title)))
+    // The title spans the whole width; the colour bar, right of the cells, says what the
+    // colours mean (past 200 cells they carry no numbers, and it is all there is to read).
+    let area = area
+        .margin(24, 0, 0, 0)
+        .titled(&title, (FONT, title_size(&title)))
+        .map_err(fail)?;
+    let (cells_area, bar_area) = area.split_horizontally(area.dim_in_pixel().0 - BAR_WIDTH);
+    let mut chart = ChartBuilder::on(&cells_area)
         .margin(30)
         .x_label_area_size(90)
         .y_label_area_size(150)
@@ -413,6 +419,73 @@ fn heatmap<DB: DrawingBackend>(
             }))
             .map_err(fail)?;
     }
+    if lo <= hi {
+        colour_bar(&bar_area, what, lo, hi)?;
+    }
+    Ok(())
+}
+
+/// Width in pixels of the heatmap's colour bar, its tick labels and its caption.
+const BAR_WIDTH: u32 = 260;
+/// Bands the colour bar is drawn in.
+const BAR_BANDS: usize = 100;
+
+/// The mean at place `t` (0 to 1) of the scale from `lo` to `hi`: [`shade`]'s inverse, exact
+/// and finite even when the span overflows.
+fn unshade(t: f64, lo: f64, hi: f64) -> f64 {
+    if (hi - lo).is_finite() {
+        lo + t * (hi - lo)
+    } else {
+        2.0 * (lo / 2.0 + t * (hi / 2.0 - lo / 2.0))
+    }
+}
+
+/// The heatmap's colour bar: the scale from the lowest mean (bottom) to the highest (top),
+/// ticked in the metric's units, on the same rows as the cells.
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    what: &str,
+    lo: f64,
+    hi: f64,
+) -> Result<(), ChartError> {
+    let mut bar = ChartBuilder::on(area)
+        .margin(30)
+        .margin_left(10)
+        .x_label_area_size(90)
+        .right_y_label_area_size(150)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+        .map_err(fail)?;
+    let label = |t: &f64| {
+        if hi > lo {
+            fmt_num(Some(unshade(*t, lo, hi)))
+        } else if *t == 0.0 {
+            // Every mean the same: one colour, one number.
+            fmt_num(Some(lo))
+        } else {
+            String::new()
+        }
+    };
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(format!("mean {what}"))
+        .axis_desc_style((FONT, LABEL))
+        .label_style((FONT, LABEL))
+        .y_labels(6)
+        .y_label_formatter(&label)
+        .draw()
+        .map_err(fail)?;
+    bar.draw_series((0..BAR_BANDS).map(|k| {
+        let (a, b) = (
+            k as f64 / BAR_BANDS as f64,
+            (k + 1) as f64 / BAR_BANDS as f64,
+        );
+        // The ends are the scale's ends: the lowest mean's colour and the highest's.
+        let t = k as f64 / (BAR_BANDS - 1) as f64;
+        let colour = if hi > lo { scale(t) } else { scale(0.0) };
+        Rectangle::new([(0.0, a), (1.0, b)], colour.filled())
+    }))
+    .map_err(fail)?;
     Ok(())
 }
 
