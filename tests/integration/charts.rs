@@ -1093,6 +1093,70 @@ service = { dist = "exponential", mean = 0.9 }
     assert!(texts.iter().any(|t| t.ends_with("e-7")), "{texts:?}");
 }
 
+/// The shares at the bars' ends used to be struck through by the 50%, 70% and 90% reference
+/// lines drawn over them: the lines now sit behind the bars, and each share on white.
+#[test]
+fn key_result_shares_are_not_struck_through_by_the_reference_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("krs.svg");
+    valueflow()
+        .args([
+            "chart",
+            "--kind",
+            "key-results",
+            "-q",
+            "--reps",
+            "20",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("scenarios/outcomes.toml")
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG parses as XML");
+    let shapes: Vec<roxmltree::Node> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .collect();
+    let num = |n: &roxmltree::Node, a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+    let dashes = shapes
+        .iter()
+        .rposition(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some("#5A5A5A"))
+        .expect("reference lines are drawn");
+    let mut shares = 0;
+    for (k, n) in shapes.iter().enumerate() {
+        let text = n.text().unwrap_or("").trim();
+        if !(n.has_tag_name("text") && text.ends_with('%') && !text.contains(' ')) {
+            continue;
+        }
+        shares += 1;
+        assert!(
+            k > dashes,
+            "the share {text} is drawn before a reference line"
+        );
+        let back = &shapes[k - 1];
+        assert!(
+            back.has_tag_name("rect") && back.attribute("fill") == Some("#FFFFFF"),
+            "no white behind {text}"
+        );
+        let (x, y) = (num(n, "x"), num(n, "y"));
+        let (bx, by, bw, bh) = (
+            num(back, "x"),
+            num(back, "y"),
+            num(back, "width"),
+            num(back, "height"),
+        );
+        assert!(
+            bx <= x && x < bx + bw && by <= y && y <= by + bh,
+            "the white at ({bx}, {by}) {bw}x{bh} does not hold {text} at ({x}, {y})"
+        );
+    }
+    // Four policies, four key results.
+    assert_eq!(shares, 16);
+}
+
 #[test]
 fn the_key_results_chart_draws_a_dozen_rows_and_says_how_many_were_stated() {
     let krs: Vec<String> = (1..=40)

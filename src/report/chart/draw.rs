@@ -1972,8 +1972,23 @@ fn key_results<DB: DrawingBackend>(
         .axis_desc_style((FONT, AXIS))
         .draw()
         .ck(kind)?;
+    // The reference lines first, behind the bars and their shares.
+    for level in [50.0, 70.0, 90.0] {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(level, -0.5), (level, n - 0.5)],
+                10,
+                8,
+                RGBColor(90, 90, 90).stroke_width(2),
+            ))
+            .ck(kind)?;
+    }
     // Row i (stated order) sits at y = n - 1 - i, so the first key result is on top.
     let row_y = |i: usize| n - 1.0 - i as f64;
+    let share_font = (FONT, 20)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
     for (j, p) in policies.iter().enumerate() {
         let color = policy_color(&p.policy, j);
         let offset = ((m - 1.0) / 2.0 - j as f64) * height;
@@ -1986,28 +2001,19 @@ fn key_results<DB: DrawingBackend>(
                     color.filled(),
                 )))
                 .ck(kind)?;
-            // The share written at the bar's end, so a 0% bar still reads as 0%.
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("{pct:.0}%"),
-                    (pct + 0.8, y),
-                    (FONT, 20)
-                        .into_font()
-                        .color(&BLACK)
-                        .pos(Pos::new(HPos::Left, VPos::Center)),
-                )))
-                .ck(kind)?;
-        }
-    }
-    for level in [50.0, 70.0, 90.0] {
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(level, -0.5), (level, n - 0.5)],
-                10,
-                8,
-                RGBColor(90, 90, 90).stroke_width(2),
+            // The share written at the bar's end, so a 0% bar still reads as 0%, on white so
+            // that a reference line through it does not strike it out.
+            let share = format!("{pct:.0}%");
+            let (x, yc) = chart.backend_coord(&(pct + 0.8, y));
+            let (w, h) = root.estimate_text_size(&share, &share_font).ck(kind)?;
+            let (w, h) = (w as i32, h as i32);
+            root.draw(&Rectangle::new(
+                [(x - 2, yc - h / 2 - 1), (x + w + 2, yc + h / 2 + 1)],
+                WHITE.filled(),
             ))
             .ck(kind)?;
+            root.draw_text(&share, &share_font, (x, yc)).ck(kind)?;
+        }
     }
     // The reference lines are named just above the plot, where no bar is.
     for (level, name) in [
