@@ -114,7 +114,6 @@ pub struct Sketch {
     pos: Buckets,
     neg: Buckets,
     zeros: u64,
-    count: u64,
     min: f64,
     max: f64,
 }
@@ -127,7 +126,6 @@ impl Default for Sketch {
             pos: Buckets::default(),
             neg: Buckets::default(),
             zeros: 0,
-            count: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
@@ -143,22 +141,31 @@ impl Sketch {
     /// Records one value; non-finite values are ignored.
     #[inline]
     pub fn add(&mut self, x: f64) {
+        if x > 0.0 && x < f64::INFINITY {
+            // Most values measured are times: positive.
+            self.add_positive(x);
+            return;
+        }
         if !x.is_finite() {
             return;
         }
-        self.count += 1;
-        // Plain comparisons: `x` is finite, so `f64::min`'s NaN handling is not needed (this
-        // sits on the engine's hot path).
+        self.extremes(x);
+        if x == 0.0 {
+            self.zeros += 1;
+        } else {
+            self.put(x);
+        }
+    }
+
+    /// Keeps `x` if it is a new minimum or maximum. Plain comparisons: `x` is finite, so
+    /// `f64::min`'s NaN handling is not needed.
+    #[inline]
+    fn extremes(&mut self, x: f64) {
         if x < self.min {
             self.min = x;
         }
         if x > self.max {
             self.max = x;
-        }
-        if x == 0.0 {
-            self.zeros += 1;
-        } else {
-            self.put(x);
         }
     }
 
@@ -222,26 +229,29 @@ impl Sketch {
 
     /// Records one value known to be positive and finite (a time the engine measured): the
     /// checks [`Sketch::add`] makes are left out, on the engine's hot path.
+    ///
+    /// A value that falls strictly between the lowest and the highest bucket in use is counted
+    /// and nothing else: the range is always exactly from the minimum's bucket to the
+    /// maximum's, so such a value is neither, and the count is summed when asked for.
     #[inline]
     pub fn add_positive(&mut self, x: f64) {
         debug_assert!(
             x > 0.0 && x.is_finite(),
             "invariant: {x} is positive and finite"
         );
-        self.count += 1;
-        if x < self.min {
-            self.min = x;
+        let at = index_of(x).wrapping_sub(self.pos.base) as usize;
+        // 0 < at < len - 1 in one comparison; no buckets yet (values kept raw): never.
+        if at.wrapping_sub(1) < self.pos.counts.len().saturating_sub(2) {
+            self.pos.counts[at] += 1;
+        } else {
+            self.extremes(x);
+            self.put(x);
         }
-        if x > self.max {
-            self.max = x;
-        }
-        self.put(x);
     }
 
     /// Records `n` zeros at once.
     pub fn add_zeros(&mut self, n: u64) {
         if n > 0 {
-            self.count += n;
             self.zeros += n;
             self.min = self.min.min(0.0);
             self.max = self.max.max(0.0);
@@ -260,22 +270,23 @@ impl Sketch {
             }
         }
         self.zeros += other.zeros;
-        self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
 
-    /// Number of values recorded.
+    /// Number of values recorded (summed over the buckets: the hot path counts nothing else).
     pub fn count(&self) -> u64 {
-        self.count
+        let sum = |b: &Buckets| b.counts.iter().sum::<u64>();
+        self.zeros + self.raw.len() as u64 + sum(&self.pos) + sum(&self.neg)
     }
 
     /// The `q`-quantile (0 <= q <= 1) by the nearest-rank rule, or `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        if self.count == 0 {
+        let count = self.count();
+        if count == 0 {
             return None;
         }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
         if !self.dense {
             return Some(self.raw_quantile(rank));
         }
@@ -334,8 +345,7 @@ impl PartialEq for Sketch {
             d
         };
         let (a, b) = (dense(self), dense(other));
-        a.count == b.count
-            && a.zeros == b.zeros
+        a.zeros == b.zeros
             && a.min.to_bits() == b.min.to_bits()
             && a.max.to_bits() == b.max.to_bits()
             && a.pos.occupied() == b.pos.occupied()
@@ -465,6 +475,34 @@ mod tests {
             for q in [0.0, 0.3, 0.5, 0.85, 1.0] {
                 assert_eq!(a.quantile(q), b.quantile(q), "n {n}, q {q}");
             }
+        }
+    }
+
+    #[test]
+    fn a_dense_sketch_keeps_its_count_minimum_and_maximum_whatever_the_order() {
+        let mut r = rng::stream(&[12]);
+        let xs: Vec<f64> = (0..3000)
+            .map(|_| ((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 30.0 - 15.0).exp())
+            .collect();
+        let mut sorted = xs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mut reversed = sorted.clone();
+        reversed.reverse();
+        // Values in bucket order, in reverse, and shuffled, added past the raw limit, where
+        // only a value in the lowest or highest bucket in use is checked against the extremes.
+        for order in [&xs, &sorted, &reversed] {
+            let mut s = Sketch::new();
+            for &x in order.iter() {
+                s.add_positive(x);
+            }
+            assert!(s.dense);
+            assert_eq!(s.count(), 3000);
+            assert_eq!((s.min, s.max), (sorted[0], sorted[2999]));
+            // The top value's bucket midpoint, clamped to the maximum it lies below.
+            assert_eq!(
+                s.quantile(1.0),
+                Some(sorted[2999].min(midpoint(index_of(sorted[2999]))))
+            );
         }
     }
 
