@@ -192,17 +192,21 @@ fn toml_table(t: &DeTable<'_>) -> Kind {
 }
 
 fn toml_node(v: &DeValue<'_>, span: Range<usize>) -> Node {
-    // An array of tables ([[stages]]) has spans that start at its first key.
-    let at = span.start..span.start + 1;
-    let kind = match v {
-        DeValue::Table(t) => toml_table(t),
-        DeValue::Array(items) => Kind::Seq(
-            items
-                .iter()
-                .map(|i| toml_node(i.get_ref(), i.span()))
-                .collect(),
+    // An array of tables ([[stages]]) has spans that start at its first key: a table or an
+    // array is marked by its first character, a value (an item of an array) whole.
+    let first = span.start..span.start + 1;
+    let (at, kind) = match v {
+        DeValue::Table(t) => (first, toml_table(t)),
+        DeValue::Array(items) => (
+            first,
+            Kind::Seq(
+                items
+                    .iter()
+                    .map(|i| toml_node(i.get_ref(), i.span()))
+                    .collect(),
+            ),
         ),
-        _ => Kind::Leaf,
+        _ => (span, Kind::Leaf),
     };
     Node { at, kind }
 }
@@ -488,7 +492,7 @@ impl JsonScanner<'_> {
         self.skip_ws();
         let start = self.i;
         let first = *self.bytes.get(self.i)?;
-        let at = start..start + 1;
+        let mut at = start..start + 1;
         let kind = match first {
             b'{' => {
                 self.i += 1;
@@ -530,7 +534,8 @@ impl JsonScanner<'_> {
                 Kind::Seq(items)
             }
             b'"' => {
-                self.string()?;
+                // A value is marked whole, its quotes included.
+                at = self.string()?;
                 Kind::Leaf
             }
             _ => {
@@ -542,6 +547,7 @@ impl JsonScanner<'_> {
                 if self.i == start {
                     return None;
                 }
+                at = start..self.i;
                 Kind::Leaf
             }
         };

@@ -848,6 +848,38 @@ fn terminal_style_draws_rustc_like_snippets_and_short_style_one_line_per_problem
     );
 }
 
+/// An item of an array (a key result) is marked whole, quotes included, not by its first
+/// character, in every format.
+#[test]
+fn a_value_in_an_array_is_marked_whole() {
+    let kr = "\"items_delivered >= 5 by day 5000\"";
+    // The carets drawn under each excerpt, as runs of `^`.
+    let runs = |stderr: &str| -> Vec<usize> {
+        stderr
+            .lines()
+            .filter_map(|l| l.split_once(" | ").map(|(_, after)| after.trim()))
+            .filter(|after| !after.is_empty() && after.chars().all(|c| c == '^'))
+            .map(str::len)
+            .collect()
+    };
+    let toml = format!("{BASE}\n[[objectives]]\nname = \"o\"\nkey_results = [{kr}, {kr}]\n");
+    let yaml = format!(
+        "{}objectives:\n  - name: o\n    key_results: [{kr}, {kr}]\n",
+        NESTED_YAML.replace("-5", "5")
+    );
+    let json = NESTED_JSON.replace("-5", "5").replace(
+        "  \"horizon\": 1000.0,",
+        &format!(
+            "  \"horizon\": 1000.0,\n  \"objectives\": [{{\"name\": \"o\", \"key_results\": [{kr}, {kr}]}}],"
+        ),
+    );
+    for (name, text) in [("bad.toml", toml), ("bad.yaml", yaml), ("bad.json", json)] {
+        let stderr = validate_fails(name, &text, None);
+        assert!(stderr.contains("key_results[1]`: day 5000"), "{stderr}");
+        assert_eq!(runs(&stderr), [kr.len(), kr.len()], "{name}: {stderr}");
+    }
+}
+
 #[test]
 fn yaml_and_json_locations_stay_inside_the_enclosing_mapping() {
     // `size: {dist: fixed, value: 2}` comes first; the problem is the `value` after it.
