@@ -155,11 +155,14 @@ pub fn axis(b: &Bins) -> Axis {
     Axis { first, last, ticks }
 }
 
-/// What a percentile line says, short enough for a row of four.
-fn level_label(r: &ForecastReport, q: f64, value: u64) -> String {
-    match r.question {
-        Question::When { .. } => format!("{:.0}%: {value} days", q * 100.0),
-        Question::HowMany { .. } => format!("{:.0}%: ≥ {value} items", q * 100.0),
+/// What a percentile line says, short enough for a row of four: for "when", the date when
+/// the history gives dates (the days are on the axis), else the days.
+fn level_label(r: &ForecastReport, q: f64, p: &crate::report::forecast::Percentile) -> String {
+    let value = p.days.or(p.items).unwrap_or(0);
+    match (&r.question, &p.date) {
+        (Question::When { .. }, Some(date)) => format!("{:.0}%: {date}", q * 100.0),
+        (Question::When { .. }, None) => format!("{:.0}%: {value} days", q * 100.0),
+        (Question::HowMany { .. }, _) => format!("{:.0}%: ≥ {value} items", q * 100.0),
     }
 }
 
@@ -190,9 +193,14 @@ pub fn draw<DB: DrawingBackend>(
     let size = super::sweep::title_size(&title).min(TITLE);
     head.draw_text(&title, &(FONT, size).into_font().color(&BLACK), (40, 24))
         .map_err(fail)?;
-    let x_desc = match r.question {
-        Question::When { items } => format!("Days until {items} items are done"),
-        Question::HowMany { days } => format!("Items done in {days} days"),
+    let x_desc = match (&r.question, r.from) {
+        // Day 1 is the first forecast day: a reader maps the axis to the calendar from it.
+        (Question::When { items }, Some(from)) => format!(
+            "Days until {items} items are done (day 1 is {})",
+            crate::history::date::format(from)
+        ),
+        (Question::When { items }, None) => format!("Days until {items} items are done"),
+        (Question::HowMany { days }, _) => format!("Items done in {days} days"),
     };
     let x_axis = axis(&b);
     let areas = panels.split_evenly((r.methods.len().max(1), 1));
@@ -249,7 +257,7 @@ pub fn draw<DB: DrawingBackend>(
                     line.stroke_width(3),
                 ))
                 .map_err(fail)?;
-            labels.push((level_label(r, q, value), line));
+            labels.push((level_label(r, q, p), line));
         }
         let mut x = 130;
         for (i, (text, c)) in labels.iter().enumerate() {
@@ -370,5 +378,20 @@ mod tests {
         // 21 trials 40..=60: the median is the 11th, 50 days.
         assert!(svg.contains("50%: 50 days"), "{svg}");
         assert!(svg.contains("Days until 40 items are done"));
+        // With dates, the lines name the date (day 50 from 2027-01-01 is 2027-02-19) and the
+        // axis says which date day 1 is.
+        let dated = ForecastReport {
+            from: Some(crate::history::date::parse("2027-01-01").unwrap()),
+            ..r
+        };
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            draw(&dated, &root).unwrap();
+            root.present().unwrap();
+        }
+        assert!(svg.contains("50%: 2027-02-19"), "{svg}");
+        assert!(!svg.contains("50%: 50 days"), "{svg}");
+        assert!(svg.contains("Days until 40 items are done (day 1 is 2027-01-01)"));
     }
 }
