@@ -647,7 +647,7 @@ impl<'a> Scorer<'a> {
                 cod += economics::debt_cost_of_delay(
                     debt,
                     ctx.debt_points,
-                    f64::from(ctx.stream.people()),
+                    busy_workers(ctx),
                     self.reference,
                     delivery,
                     horizon,
@@ -730,6 +730,21 @@ impl<'a> Scorer<'a> {
             Kind::Feature | Kind::Defect => 0.0,
         };
         [bv, tc, rr, c.remaining]
+    }
+}
+
+/// Busy worker-days per day so far: the work started over the days elapsed, at most every
+/// worker (paying debt down is priced by the busy time it frees; an idle worker's
+/// time freed earns nothing). Every worker until the first day has passed, when the work just
+/// started says nothing yet of the rate.
+fn busy_workers(ctx: &Context<'_>) -> f64 {
+    let people = f64::from(ctx.stream.people());
+    let now = ctx.now.days();
+    let started: f64 = ctx.effort_by_kind.iter().sum();
+    if now >= 1.0 && started.is_finite() {
+        (started / now).min(people)
+    } else {
+        people
     }
 }
 
@@ -930,7 +945,47 @@ impl Policy for RulePolicy {
 
 #[cfg(test)]
 mod tests {
-    use super::fibonacci_score;
+    use super::{busy_workers, fibonacci_score};
+    use crate::engine::Time;
+    use crate::model::{Dist, Stage, ValueStream, WorkType};
+    use crate::policy::{Context, Step};
+
+    #[test]
+    fn paying_debt_down_is_priced_by_the_busy_workers_so_far() {
+        let stage = |name: &str, workers| Stage {
+            name: name.into(),
+            workers,
+            wip_limit: None,
+            service: Dist::exponential(1.0).expect("a positive mean"),
+            rework: None,
+            release_every: None,
+        };
+        let vs = ValueStream::new(
+            vec![stage("build", 3), stage("test", 1)],
+            vec![WorkType::new("job", 2)],
+            100.0,
+            0.0,
+        );
+        let ctx = |now: f64, started: f64| Context {
+            now: Time::from_days(now),
+            stage: 0,
+            step: Step::Start,
+            stream: &vs,
+            effort_by_kind: [started, 0.0, 0.0, 0.0],
+            remaining_shares: &[],
+            ahead: 0.0,
+            debt_points: 0.0,
+            completion_cv: 0.0,
+            backlog: None,
+        };
+        // Before a day has passed, the work just started says nothing of the rate: every worker.
+        assert_eq!(busy_workers(&ctx(0.5, 1.0)), 4.0);
+        // 20 days of work started over 10 days: two workers busy on average.
+        assert_eq!(busy_workers(&ctx(10.0, 20.0)), 2.0);
+        // Never more than every worker (work started runs ahead of work done).
+        assert_eq!(busy_workers(&ctx(10.0, 400.0)), 4.0);
+        assert_eq!(busy_workers(&ctx(10.0, f64::INFINITY)), 4.0);
+    }
 
     #[test]
     fn fibonacci_rounding_is_the_nearest_value_lower_at_midpoints() {
