@@ -1157,6 +1157,37 @@ fn key_result_shares_are_not_struck_through_by_the_reference_lines() {
     assert_eq!(shares, 16);
 }
 
+/// Eight policies on ten key results make bars a few pixels tall: shares as tall as a row
+/// used to pile up on one another; they are left off, and the chart says so.
+#[test]
+fn key_result_shares_are_left_off_bars_too_thin_to_hold_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("krs.svg");
+    valueflow()
+        .args(["chart", "--kind", "key-results", "-q", "--reps", "5"])
+        .args([
+            "--policies",
+            "fifo,priority,shortest-first,feature-factory,highest-value,cd3,wsjf,outcome",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("scenarios/key-results.toml")
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let words = svg_text(&svg);
+    assert!(
+        words.contains("bars too thin to write their shares on"),
+        "{words}"
+    );
+    assert!(
+        !words
+            .split_whitespace()
+            .any(|w| w.ends_with('%') && w.len() <= 4),
+        "a share is written: {words}"
+    );
+}
+
 #[test]
 fn the_key_results_chart_draws_a_dozen_rows_and_says_how_many_were_stated() {
     let krs: Vec<String> = (1..=40)

@@ -1925,7 +1925,29 @@ fn key_results<DB: DrawingBackend>(
         return Ok(());
     }
     // One row per key result, top to bottom in the order stated; within a row, one bar per
-    // policy. The legend is a row under the title, clear of every bar and reference line.
+    // policy. The legend is a row under the title, clear of every bar and reference line, and
+    // a note, when there is one, a row under it.
+    let n = krs.len() as f64;
+    let m = policies.len() as f64;
+    let height = 0.8 / m;
+    // A share is written as tall as its bar allows: with many policies or key results a bar is
+    // a few pixels, and shares as tall as a row of bars would pile up on one another. The
+    // bar's height in pixels, with `rows` pixels of legend and note over the plot (its
+    // margins and axis as built below).
+    let bar_px = |rows: u32| {
+        let plot = f64::from(body.dim_in_pixel().1.saturating_sub(rows + 36 + 20 + 80));
+        (plot / n * height * 0.84) as i32
+    };
+    let mut notes = Vec::new();
+    if stated > krs.len() {
+        notes.push(format!("the first {} of {stated} key results", krs.len()));
+    }
+    let note_row = 30;
+    let shares_fit = bar_px(44 + note_row) >= MIN_SHARE_FONT
+        || (notes.is_empty() && bar_px(44) >= MIN_SHARE_FONT);
+    if !shares_fit {
+        notes.push("bars too thin to write their shares on".to_string());
+    }
     let (legend_area, body) = body.split_vertically(44);
     let entries: Vec<(String, Mark)> = policies
         .iter()
@@ -1933,25 +1955,23 @@ fn key_results<DB: DrawingBackend>(
         .map(|(j, p)| (p.policy.clone(), Mark::Block(policy_color(&p.policy, j))))
         .collect();
     legend_row(&legend_area, (60, 22), &entries, kind)?;
-    if stated > krs.len() {
-        let (w, _) = legend_area.dim_in_pixel();
-        legend_area
+    let body = if notes.is_empty() {
+        body
+    } else {
+        let (note_area, body) = body.split_vertically(note_row);
+        let (w, _) = note_area.dim_in_pixel();
+        note_area
             .draw_text(
-                &format!(
-                    "the first {} of {stated} key results (`compare` lists every one)",
-                    krs.len()
-                ),
+                &format!("{} (`compare` lists every one)", notes.join("; ")),
                 &(FONT, NOTE)
                     .into_font()
                     .color(&RGBColor(90, 90, 90))
                     .pos(Pos::new(HPos::Right, VPos::Center)),
-                (w as i32 - 30, 22),
+                (w as i32 - 30, note_row as i32 / 2),
             )
             .ck(kind)?;
-    }
-    let n = krs.len() as f64;
-    let m = policies.len() as f64;
-    let height = 0.8 / m;
+        body
+    };
     let labels: Vec<String> = krs.iter().map(|k| plain_key_result(k)).collect();
     let label_width = 470;
     let mut chart = ChartBuilder::on(&body)
@@ -1985,7 +2005,12 @@ fn key_results<DB: DrawingBackend>(
     }
     // Row i (stated order) sits at y = n - 1 - i, so the first key result is on top.
     let row_y = |i: usize| n - 1.0 - i as f64;
-    let share_font = (FONT, 20)
+    let share_size = {
+        let (_, a) = chart.backend_coord(&(0.0, 0.0));
+        let (_, b) = chart.backend_coord(&(0.0, height * 0.84));
+        (a - b).abs().min(20)
+    };
+    let share_font = (FONT, share_size.max(1) as u32)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Center));
@@ -2001,6 +2026,9 @@ fn key_results<DB: DrawingBackend>(
                     color.filled(),
                 )))
                 .ck(kind)?;
+            if !shares_fit {
+                continue;
+            }
             // The share written at the bar's end, so a 0% bar still reads as 0%, on white so
             // that a reference line through it does not strike it out.
             let share = format!("{pct:.0}%");
@@ -2050,6 +2078,54 @@ fn key_results<DB: DrawingBackend>(
 
 /// A key result in plain words for a label: `items_delivered >= 65 by day 91` becomes
 /// `items delivered ≥ 65` / `by day 91` (two lines when long).
+/// The smallest share label, in pixels, worth writing: below it the bars go unlabelled.
+const MIN_SHARE_FONT: i32 = 11;
+/// Characters of a key result's label per line, to fit the label area (470 px at 22 px).
+const LABEL_LINE: usize = 36;
+/// Lines of a key result's label at most; the last is cut with "…".
+const LABEL_LINES: usize = 3;
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word is cut),
+/// at most `lines` of them, the last ending with "…" when something was left out.
+fn wrap_words(text: &str, width: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let room = if line.is_empty() {
+                width
+            } else {
+                width.saturating_sub(line.chars().count() + 1)
+            };
+            if word.len() <= room {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if line.is_empty() {
+                // A word longer than a line: cut it.
+                out.push(word[..width].iter().collect());
+                word.drain(..width);
+            } else {
+                out.push(std::mem::take(&mut line));
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    if out.len() > lines {
+        out.truncate(lines);
+        let last = &mut out[lines - 1];
+        let keep: String = last.chars().take(width.saturating_sub(1)).collect();
+        *last = format!("{keep}…");
+    }
+    out
+}
+
 fn plain_key_result(k: &str) -> String {
     let text = k
         .replace(">=", "≥")
@@ -2058,19 +2134,61 @@ fn plain_key_result(k: &str) -> String {
         .replace(".p95", " (95th percentile)")
         .replace(".p50", " (median)")
         .replace('_', " ");
-    if text.chars().count() > 30 {
-        for sep in [" by day ", " at day "] {
-            if let Some(i) = text.find(sep) {
-                return format!("{}\n{}", &text[..i], text[i + 1..].trim());
-            }
-        }
+    // The deadline on a line of its own when the whole is long, then every line fitted to
+    // the label area.
+    let parts: Vec<String> = match [" by day ", " at day "]
+        .iter()
+        .find_map(|sep| text.find(sep))
+        .filter(|_| text.chars().count() > 30)
+    {
+        Some(i) => vec![text[..i].to_string(), text[i + 1..].trim().to_string()],
+        None => vec![text.clone()],
+    };
+    let lines: Vec<String> = parts
+        .iter()
+        .flat_map(|p| wrap_words(p, LABEL_LINE, LABEL_LINES))
+        .collect();
+    if lines.len() > LABEL_LINES {
+        let mut kept = lines[..LABEL_LINES].to_vec();
+        let last = &mut kept[LABEL_LINES - 1];
+        let cut: String = last.chars().take(LABEL_LINE - 1).collect();
+        *last = format!("{cut}…");
+        return kept.join("\n");
     }
-    text
+    lines.join("\n")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::stage_palette;
+    use super::{plain_key_result, stage_palette, wrap_words, LABEL_LINE, LABEL_LINES};
+
+    #[test]
+    fn long_key_result_labels_wrap_within_the_label_column() {
+        assert_eq!(wrap_words("a bb ccc", 4, 3), ["a bb", "ccc"]);
+        // A word longer than a line is cut; past the last line, "…".
+        assert_eq!(wrap_words("abcdefghij", 4, 3), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("abcdefghijklmn", 4, 3), ["abcd", "efgh", "ijk…"]);
+        assert_eq!(wrap_words("", 4, 3), [""]);
+        let long = plain_key_result(
+            "work.a-very-long-work-type-name-for-customers-and-partners-alike-across-every-region-and-product-line.lead_time.p85 <= 30",
+        );
+        let lines: Vec<&str> = long.lines().collect();
+        assert!(lines.len() <= LABEL_LINES, "{long}");
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= LABEL_LINE),
+            "{long}"
+        );
+        assert!(long.ends_with('…'), "{long}");
+        // Short ones, and the deadline on its own line, as before.
+        assert_eq!(
+            plain_key_result("value_realised >= 2000000 by day 365"),
+            "value realised ≥ 2000000\nby day 365"
+        );
+        assert_eq!(
+            plain_key_result("lead_time.p85 <= 30"),
+            "lead time (85th percentile) ≤ 30"
+        );
+    }
 
     #[test]
     fn small_ticks_keep_three_significant_digits_and_large_ones_read_as_before() {
