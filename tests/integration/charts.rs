@@ -1030,6 +1030,41 @@ fn a_heatmap_too_dense_for_numbers_has_a_colour_bar_from_the_lowest_mean_to_the_
     assert!(numbers < 270, "{numbers} numbers: {words}");
 }
 
+/// Sixty values of the first knob used to be sixty labels run together into a smear; points
+/// without a mean were white, the colour of the lowest mean.
+#[test]
+fn a_wide_heatmap_thins_its_labels_and_greys_the_points_without_a_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("wide.svg");
+    valueflow()
+        .args(["sweep", "scenarios/mm1.toml", "-q"])
+        .args(["--vary", "work.job.arrival_rate=0.002..0.12:0.002"])
+        .args(["--vary", "stages.serve.workers=1..7"])
+        .args(["--reps", "1", "--horizon", "60", "--warmup", "50"])
+        .args(["--chart", svg.to_str().unwrap()])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    let fills = heatmap_fills(&svg);
+    assert_eq!(fills.len(), 60 * 7 + 100, "every point is a cell");
+    let grey = fills[..420]
+        .iter()
+        .filter(|f| f.as_str() == "#BEBEBE")
+        .count();
+    assert!(grey > 0 && grey < 420, "{grey} grey cells");
+    let words = svg_text(&svg);
+    assert!(words.contains("grey: no value"), "{words}");
+    // The first knob's labels: at most as many as fit, never all sixty.
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let x_labels = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .filter(|t| t.trim().starts_with("0.") && t.trim().len() >= 4)
+        .count();
+    assert!((5..=20).contains(&x_labels), "{x_labels} labels: {words}");
+}
+
 #[test]
 fn output_vs_outcome_draws_negative_value_below_zero() {
     // Expedited defects that cost 10 a day and earn nothing: every policy realises less than

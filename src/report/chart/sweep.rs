@@ -5,7 +5,7 @@
 use super::style::{policy_color, AXIS, FONT, LABEL, NOTE, TITLE};
 use super::{ChartError, SIZE};
 use crate::report::sweep::Record;
-use crate::report::table::fmt_num;
+use crate::report::table::{fmt_big, fmt_num};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::Value;
@@ -337,10 +337,11 @@ fn heatmap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), ChartError> {
     let (xs, ys) = (values(records, 0), values(records, 1));
-    let cells: Vec<(usize, usize, f64)> = records
+    // Every point of the grid, with its mean if it has one (a cell without is drawn grey).
+    let cells: Vec<(usize, usize, Option<f64>)> = records
         .iter()
         .filter_map(|r| {
-            let m = r.metrics.get(metric)?.mean?;
+            let m = r.metrics.get(metric).and_then(|s| s.mean);
             let i = xs.iter().position(|x| *x == r.parameters[0].value)?;
             let j = ys.iter().position(|y| *y == r.parameters[1].value)?;
             Some((i, j, m))
@@ -348,8 +349,9 @@ fn heatmap<DB: DrawingBackend>(
         .collect();
     let (lo, hi) = cells
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-            (a.min(c.2), b.max(c.2))
+        .filter_map(|c| c.2)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), m| {
+            (a.min(m), b.max(m))
         });
     let (xn, yn) = (
         records[0].parameters[0].name.clone(),
@@ -357,28 +359,41 @@ fn heatmap<DB: DrawingBackend>(
     );
     let title = format!("{what} by {xn} and {yn}");
     // The title spans the whole width; the colour bar, right of the cells, says what the
-    // colours mean (past 200 cells they carry no numbers, and it is all there is to read).
+    // colours mean (cells too small for their numbers carry none, and it is all there is to
+    // read).
     let area = area
         .margin(24, 0, 0, 0)
         .titled(&title, (FONT, title_size(&title)))
         .map_err(fail)?;
     let (cells_area, bar_area) = area.split_horizontally(area.dim_in_pixel().0 - BAR_WIDTH);
+    // Room for the longest label of the second knob (policy names, say) and its title.
+    let longest = |vals: &[Value]| {
+        vals.iter()
+            .map(|v| label(v).chars().count())
+            .max()
+            .unwrap_or(1)
+    };
+    let y_area = (text_px(longest(&ys), LABEL) + 70).clamp(120, 420);
     let mut chart = ChartBuilder::on(&cells_area)
         .margin(30)
         .x_label_area_size(90)
-        .y_label_area_size(150)
+        .y_label_area_size(y_area)
         .build_cartesian_2d(0.0..xs.len() as f64, 0.0..ys.len() as f64)
         .map_err(fail)?;
-    let at = |vals: &[Value], v: f64| {
+    // Every k-th value labelled, so that labels never run together: as many as fit the axis.
+    let (plot_w, plot_h) = chart.plotting_area().dim_in_pixel();
+    let x_every = every(xs.len(), plot_w, text_px(longest(&xs), LABEL) + 16);
+    let y_every = every(ys.len(), plot_h, LABEL + 8);
+    let at = |vals: &[Value], v: f64, k: usize| {
         let i = v.floor() as usize;
-        if (v - i as f64 - 0.5).abs() < 1e-6 {
+        if (v - i as f64 - 0.5).abs() < 1e-6 && i % k == 0 {
             vals.get(i).map(label).unwrap_or_default()
         } else {
             String::new()
         }
     };
-    let xl = |v: &f64| at(&xs, *v);
-    let yl = |v: &f64| at(&ys, *v);
+    let xl = |v: &f64| at(&xs, *v, x_every);
+    let yl = |v: &f64| at(&ys, *v, y_every);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -395,34 +410,76 @@ fn heatmap<DB: DrawingBackend>(
     chart
         .draw_series(cells.iter().map(|&(i, j, m)| {
             let (x, y) = (i as f64, j as f64);
-            Rectangle::new(
-                [(x, y), (x + 1.0, y + 1.0)],
-                scale(shade(m, lo, hi)).filled(),
-            )
+            let colour = m.map_or(NO_VALUE, |m| scale(shade(m, lo, hi)));
+            Rectangle::new([(x, y), (x + 1.0, y + 1.0)], colour.filled())
         }))
         .map_err(fail)?;
-    let text = |t: f64| if t > 0.6 { WHITE } else { BLACK };
-    if xs.len() * ys.len() <= 200 {
+    // The numbers in the cells, when every one fits its cell.
+    let widest = cells
+        .iter()
+        .map(|c| c.2.map_or(1, |m| fmt_num(Some(m)).chars().count()))
+        .max()
+        .unwrap_or(1);
+    let (cell_w, cell_h) = (
+        plot_w / xs.len().max(1) as u32,
+        plot_h / ys.len().max(1) as u32,
+    );
+    if cell_w >= text_px(widest, LABEL) + 8 && cell_h >= LABEL + 4 {
+        let text = |t: f64| if t > 0.6 { WHITE } else { BLACK };
         chart
             .draw_series(cells.iter().map(|&(i, j, m)| {
+                let (words, colour) = match m {
+                    Some(m) => (fmt_num(Some(m)), text(shade(m, lo, hi))),
+                    None => ("–".to_string(), BLACK),
+                };
                 Text::new(
-                    fmt_num(Some(m)),
+                    words,
                     (i as f64 + 0.5, j as f64 + 0.5),
-                    (FONT, LABEL)
-                        .into_font()
-                        .color(&text(shade(m, lo, hi)))
-                        .pos(plotters::style::text_anchor::Pos::new(
+                    (FONT, LABEL).into_font().color(&colour).pos(
+                        plotters::style::text_anchor::Pos::new(
                             plotters::style::text_anchor::HPos::Center,
                             plotters::style::text_anchor::VPos::Center,
-                        )),
+                        ),
+                    ),
                 )
             }))
             .map_err(fail)?;
     }
+    let missing = cells.iter().filter(|c| c.2.is_none()).count();
     if lo <= hi {
-        colour_bar(&bar_area, what, lo, hi)?;
+        colour_bar(&bar_area, what, lo, hi, missing > 0)?;
+    } else {
+        // No point has the metric: say so where the cells would be.
+        let (w, h) = cells_area.dim_in_pixel();
+        cells_area
+            .draw_text(
+                &format!("no point has a mean {what}"),
+                &(FONT, AXIS).into_font().color(&BLACK).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
+                (w as i32 / 2, h as i32 / 2),
+            )
+            .map_err(fail)?;
     }
     Ok(())
+}
+
+/// The colour of a cell whose point has no mean of the metric: a grey off the colour scale.
+const NO_VALUE: RGBColor = RGBColor(190, 190, 190);
+
+/// About how many pixels `chars` characters take at font size `size` (DejaVu Sans averages
+/// about 0.6 em a character).
+fn text_px(chars: usize, size: u32) -> u32 {
+    (chars as u32 * size * 6).div_ceil(10)
+}
+
+/// Label every k-th of `n` values so that labels `each` pixels wide fit `room` pixels.
+fn every(n: usize, room: u32, each: u32) -> usize {
+    let fit = (room / each.max(1)).max(1) as usize;
+    n.div_ceil(fit).max(1)
 }
 
 /// Width in pixels of the heatmap's colour bar, its tick labels and its caption.
@@ -447,7 +504,16 @@ fn colour_bar<DB: DrawingBackend>(
     what: &str,
     lo: f64,
     hi: f64,
+    missing: bool,
 ) -> Result<(), ChartError> {
+    // Large numbers in short form (432.50M), so that ticks stay clear of the caption.
+    let compact = |v: f64| {
+        if v.abs() >= 1e4 {
+            fmt_big(Some(v))
+        } else {
+            fmt_num(Some(v))
+        }
+    };
     let mut bar = ChartBuilder::on(area)
         .margin(30)
         .margin_left(10)
@@ -457,10 +523,10 @@ fn colour_bar<DB: DrawingBackend>(
         .map_err(fail)?;
     let label = |t: &f64| {
         if hi > lo {
-            fmt_num(Some(unshade(*t, lo, hi)))
+            compact(unshade(*t, lo, hi))
         } else if *t == 0.0 {
             // Every mean the same: one colour, one number.
-            fmt_num(Some(lo))
+            compact(lo)
         } else {
             String::new()
         }
@@ -486,6 +552,21 @@ fn colour_bar<DB: DrawingBackend>(
         Rectangle::new([(0.0, a), (1.0, b)], colour.filled())
     }))
     .map_err(fail)?;
+    if missing {
+        let (w, h) = area.dim_in_pixel();
+        area.draw_text(
+            "grey: no value",
+            &(FONT, NOTE)
+                .into_font()
+                .color(&BLACK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Bottom,
+                )),
+            (w as i32 / 2, h as i32 - 30),
+        )
+        .map_err(fail)?;
+    }
     Ok(())
 }
 
