@@ -76,6 +76,15 @@ pub struct Percentile {
     pub items: Option<u64>,
 }
 
+/// `n` days in words: "1 day", "2 days".
+pub fn in_days(n: u64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
 impl ForecastReport {
     /// The question in words.
     pub fn question_text(&self) -> String {
@@ -88,11 +97,15 @@ impl ForecastReport {
             Question::When { items } => format!("When will {items} more items be done{from}?"),
             Question::HowMany { days } => match self.from {
                 Some(d) => format!(
-                    "How many items will be done from {} to {} ({days} days)?",
+                    "How many items will be done from {} to {} ({})?",
                     date::format(d),
-                    date::format_or_after(d + days as i64 - 1)
+                    date::format_or_after(d + days as i64 - 1),
+                    in_days(days)
                 ),
-                None => format!("How many items will be done in the next {days} days?"),
+                None => match days {
+                    1 => "How many items will be done in the next day?".to_string(),
+                    _ => format!("How many items will be done in the next {days} days?"),
+                },
             },
         }
     }
@@ -127,8 +140,8 @@ impl ForecastReport {
 
     fn cell(p: &Percentile) -> String {
         match (p.days, &p.date, p.items) {
-            (Some(d), Some(date), _) => format!("{date} ({d} days)"),
-            (Some(d), None, _) => format!("within {d} days"),
+            (Some(d), Some(date), _) => format!("{date} ({})", in_days(d)),
+            (Some(d), None, _) => format!("within {}", in_days(d)),
             (_, _, Some(n)) => format!("at least {n} items"),
             _ => String::new(),
         }
@@ -311,6 +324,10 @@ mod tests {
         );
         assert!(table.contains("(b) simulation"), "{table}");
         assert!(table.contains("2027-02-19 (50 days)"), "{table}");
+        assert_eq!(
+            (in_days(1), in_days(2)),
+            ("1 day".to_string(), "2 days".to_string())
+        );
         let json: Value = serde_json::from_str(&r.json()).unwrap();
         assert_eq!(json["methods"][1]["percentiles"][3]["days"], 20);
         assert_eq!(json["methods"][0]["trials"], 100);

@@ -243,11 +243,20 @@ fn apply_from(
                 let i = element(items, part, &so_far)?;
                 key.push_str(&format!("[{i}]"));
                 if depth == last {
-                    return Err(format!(
-                        "`{}` names a whole element of `{so_far}`; name one of its keys (e.g. {}.{part}.name)",
-                        setting.path.join("."),
-                        so_far
-                    ));
+                    // A list of tables is changed key by key; a list of values (names, key
+                    // results) is set whole.
+                    return Err(if items[i].is_object() {
+                        format!(
+                            "`{}` names a whole element of `{so_far}`; name one of its keys (e.g. {}.{part}.name)",
+                            setting.path.join("."),
+                            so_far
+                        )
+                    } else {
+                        format!(
+                            "`{}` names one item of `{so_far}`, a list of values, which is set whole: e.g. --set '{so_far}=[...]' with every item",
+                            setting.path.join(".")
+                        )
+                    });
                 }
                 here = &mut items[i];
             }
@@ -327,8 +336,11 @@ fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
     }
     Err(if names.is_empty() {
         format!(
-            "`{list}` has {} elements; `{part}` is neither a name nor a position from 0",
-            items.len()
+            "`{list}` has {}; `{part}` is neither a name nor a position from 0",
+            match items.len() {
+                1 => "1 element".to_string(),
+                n => format!("{n} elements"),
+            }
         )
     } else {
         format!(

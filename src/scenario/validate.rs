@@ -798,19 +798,21 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     }
     let known =
         |name: &str| policy::by_name(name).is_some() || custom.iter().any(|p| p.name == name);
-    let valid_names = || {
-        policy::NAMES
+    // The valid names, with the closest to a misspelt one first (as `--policy` does).
+    let unknown = |name: &str| {
+        let names: Vec<String> = policy::NAMES
             .iter()
             .map(|s| s.to_string())
             .chain(custom.iter().map(|p| p.name.clone()))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        let choices: Vec<&str> = names.iter().map(String::as_str).collect();
+        let hint = super::message::suggest(name, &choices)
+            .map(|s| format!(" did you mean `{s}`?"))
+            .unwrap_or_default();
+        format!("unknown policy `{name}`;{hint} valid: {}", names.join(", "))
     };
     if !known(&policy) {
-        c.fail(
-            "policy",
-            format!("unknown policy `{policy}`; valid: {}", valid_names()),
-        );
+        c.fail("policy", unknown(&policy));
     }
     let compare: Vec<String> = raw
         .compare
@@ -818,10 +820,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
         .unwrap_or_else(|| DEFAULT_COMPARE.iter().map(|s| s.to_string()).collect());
     for (i, name) in compare.iter().enumerate() {
         if !known(name) {
-            c.fail(
-                format!("compare[{i}]"),
-                format!("unknown policy `{name}`; valid: {}", valid_names()),
-            );
+            c.fail(format!("compare[{i}]"), unknown(name));
         }
     }
     if compare.is_empty() {

@@ -848,6 +848,38 @@ fn terminal_style_draws_rustc_like_snippets_and_short_style_one_line_per_problem
     );
 }
 
+/// A misspelt policy in a file gets the closest valid name, as `--policy` does; one item of a
+/// list of values is not settable alone, and the message says how to set the list.
+#[test]
+fn a_misspelt_policy_in_a_file_and_a_value_list_item_get_a_way_forward() {
+    // Top-level keys, before the first table.
+    let text = BASE.replacen(
+        "replications = 2\n",
+        "replications = 2\npolicy = \"cdd3\"\ncompare = [\"fifo\", \"outcom\"]\n",
+        1,
+    );
+    let stderr = validate_fails("bad.toml", &text, None);
+    assert!(
+        stderr.contains("unknown policy `cdd3`; did you mean `cd3`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown policy `outcom`; did you mean `outcome`?"),
+        "{stderr}"
+    );
+    valueflow()
+        .args(["validate", "scenarios/key-results.toml", "--set"])
+        .arg("objectives.0.key_results.1=\"items_delivered >= 3\"")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a list of values, which is set whole",
+        ))
+        .stderr(predicate::str::contains(
+            "--set 'objectives.0.key_results=[...]'",
+        ));
+}
+
 /// An item of an array (a key result) is marked whole, quotes included, not by its first
 /// character, in every format.
 #[test]

@@ -161,7 +161,11 @@ fn level_label(r: &ForecastReport, q: f64, p: &crate::report::forecast::Percenti
     let value = p.days.or(p.items).unwrap_or(0);
     match (&r.question, &p.date) {
         (Question::When { .. }, Some(date)) => format!("{:.0}%: {date}", q * 100.0),
-        (Question::When { .. }, None) => format!("{:.0}%: {value} days", q * 100.0),
+        (Question::When { .. }, None) => format!(
+            "{:.0}%: {}",
+            q * 100.0,
+            crate::report::forecast::in_days(value)
+        ),
         (Question::HowMany { .. }, _) => format!("{:.0}%: ≥ {value} items", q * 100.0),
     }
 }
@@ -200,7 +204,9 @@ pub fn draw<DB: DrawingBackend>(
             crate::history::date::format(from)
         ),
         (Question::When { items }, None) => format!("Days until {items} items are done"),
-        (Question::HowMany { days }, _) => format!("Items done in {days} days"),
+        (Question::HowMany { days }, _) => {
+            format!("Items done in {}", crate::report::forecast::in_days(*days))
+        }
     };
     let x_axis = axis(&b);
     let areas = panels.split_evenly((r.methods.len().max(1), 1));
