@@ -38,17 +38,16 @@ impl Setting {
                 "`{arg}` is not PATH=VALUE (e.g. stages.build.workers=4)"
             ));
         };
-        let path = path.trim();
-        if path.is_empty() || path.split('.').any(|p| p.trim().is_empty()) {
+        let Some(segments) = path_segments(path.trim()) else {
             return Err(format!(
-                "`{arg}`: the path must be keys separated by dots (e.g. stages.build.workers)"
+                "`{arg}`: the path must be keys separated by dots (e.g. stages.build.workers, or objectives[0].name as error messages write it)"
             ));
-        }
+        };
         Ok(Setting {
             text: arg.to_string(),
             flag: "--set",
             declared: None,
-            path: path.split('.').map(|p| p.trim().to_string()).collect(),
+            path: segments,
             value: parse_value(value.trim()).map_err(|e| format!("`{arg}`: {e}"))?,
         })
     }
@@ -129,6 +128,34 @@ pub fn show(v: &Value) -> String {
 }
 
 /// Reads a value written as in TOML; a bare word is a string, `none` removes the key.
+/// The keys of a path, `stages.build.workers` or `objectives[0].key_results[1]` (the form
+/// error messages print: `[i]` is the element at i, as `.i` is); `None` if a key is empty or
+/// a bracket is not closed.
+fn path_segments(path: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let part = part.trim();
+        let (head, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+        if head.is_empty() && rest.is_empty() {
+            return None;
+        }
+        if !head.is_empty() {
+            out.push(head.to_string());
+        }
+        while !rest.is_empty() {
+            let inner = rest.strip_prefix('[')?;
+            let close = inner.find(']')?;
+            let index = inner[..close].trim();
+            if index.is_empty() {
+                return None;
+            }
+            out.push(index.to_string());
+            rest = &inner[close + 1..];
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
     if text.is_empty() {
         return Err("the value is empty; write `none` to remove the key".into());
@@ -374,6 +401,22 @@ pub fn covers(set_key: &str, problem_key: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_path_takes_the_bracketed_form_error_messages_print() {
+        let keys = |p: &str| path_segments(p);
+        let dotted = keys("objectives.0.key_results.1");
+        assert_eq!(keys("objectives[0].key_results[1]"), dotted);
+        assert_eq!(keys("objectives[0].key_results.1"), dotted);
+        assert_eq!(
+            keys(" stages . build . workers "),
+            keys("stages.build.workers")
+        );
+        assert_eq!(keys("a[0][1]").unwrap(), ["a", "0", "1"]);
+        for bad in ["", ".", "a..b", "a[", "a[0", "a[]", "a[0]x", "a.[0"] {
+            assert_eq!(keys(bad), None, "{bad}");
+        }
+    }
 
     fn doc() -> Value {
         json!({

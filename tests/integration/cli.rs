@@ -880,6 +880,32 @@ fn a_misspelt_policy_in_a_file_and_a_value_list_item_get_a_way_forward() {
         ));
 }
 
+/// The bracketed path an error message prints (`stages[1].workers`) can be pasted into
+/// `--set` and `--vary`: it is the same key as `stages.1.workers`.
+#[test]
+fn set_and_vary_take_the_path_as_error_messages_print_it() {
+    let run = |set: &str| {
+        let out = valueflow()
+            .args(["run", "scenarios/delivery-team.toml", "--reps", "3", "-q"])
+            .args(["--format", "json", "--set", set])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(run("stages[1].workers=5"), run("stages.1.workers=5"));
+    valueflow()
+        .args(["sweep", "scenarios/delivery-team.toml", "--reps", "2", "-q"])
+        .args(["--vary", "stages[1].workers=2..3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("stages.1.workers  value realised"));
+}
+
 /// An item of an array (a key result) is marked whole, quotes included, not by its first
 /// character, in every format.
 #[test]
