@@ -170,7 +170,7 @@ impl Sketch {
     }
 
     /// Counts the non-zero value `x` in its bucket, or keeps it raw while values are few
-    /// (`count`, `min` and `max` are the caller's).
+    /// (`min` and `max` are the caller's; the count is summed when asked).
     #[inline]
     fn put(&mut self, x: f64) {
         if self.dense {
