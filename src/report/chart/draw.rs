@@ -1935,7 +1935,11 @@ fn key_results<DB: DrawingBackend>(
     // bar's height in pixels, with `rows` pixels of legend and note over the plot (its
     // margins and axis as built below).
     let bar_px = |rows: u32| {
-        let plot = f64::from(body.dim_in_pixel().1.saturating_sub(rows + 36 + 20 + 80));
+        let plot = f64::from(
+            body.dim_in_pixel()
+                .1
+                .saturating_sub(rows + KR_TOP + KR_MARGIN + KR_X_AXIS),
+        );
         (plot / n * height * 0.84) as i32
     };
     let mut notes = Vec::new();
@@ -1975,10 +1979,10 @@ fn key_results<DB: DrawingBackend>(
     let labels: Vec<String> = krs.iter().map(|k| plain_key_result(k)).collect();
     let label_width = 470;
     let mut chart = ChartBuilder::on(&body)
-        .margin(20)
-        .margin_top(36)
+        .margin(KR_MARGIN)
+        .margin_top(KR_TOP)
         .margin_right(120)
-        .x_label_area_size(80)
+        .x_label_area_size(KR_X_AXIS)
         .y_label_area_size(label_width)
         .build_cartesian_2d(0f64..100f64, -0.5f64..(n - 0.5))
         .ck(kind)?;
@@ -2078,6 +2082,12 @@ fn key_results<DB: DrawingBackend>(
 
 /// A key result in plain words for a label: `items_delivered >= 65 by day 91` becomes
 /// `items delivered ≥ 65` / `by day 91` (two lines when long).
+/// The key-results plot's margin, its top margin (room for the reference lines' names) and
+/// its x axis, in pixels: the bars' height is reckoned from them before the plot is built.
+const KR_MARGIN: u32 = 20;
+const KR_TOP: u32 = 36;
+const KR_X_AXIS: u32 = 80;
+
 /// The smallest share label, in pixels, worth writing: below it the bars go unlabelled.
 const MIN_SHARE_FONT: i32 = 11;
 /// Characters of a key result's label per line, to fit the label area (470 px at 22 px).

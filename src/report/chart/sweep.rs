@@ -8,6 +8,7 @@ use crate::report::sweep::Record;
 use crate::report::table::{fmt_big, fmt_num};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 use std::path::Path;
 
@@ -435,12 +436,10 @@ fn heatmap<DB: DrawingBackend>(
                 Text::new(
                     words,
                     (i as f64 + 0.5, j as f64 + 0.5),
-                    (FONT, LABEL).into_font().color(&colour).pos(
-                        plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Center,
-                        ),
-                    ),
+                    (FONT, LABEL)
+                        .into_font()
+                        .color(&colour)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
                 )
             }))
             .map_err(fail)?;
@@ -454,12 +453,10 @@ fn heatmap<DB: DrawingBackend>(
         cells_area
             .draw_text(
                 &format!("no point has a mean {what}"),
-                &(FONT, AXIS).into_font().color(&BLACK).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Center,
-                    ),
-                ),
+                &(FONT, AXIS)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
                 (w as i32 / 2, h as i32 / 2),
             )
             .map_err(fail)?;
@@ -559,10 +556,7 @@ fn colour_bar<DB: DrawingBackend>(
             &(FONT, NOTE)
                 .into_font()
                 .color(&BLACK)
-                .pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Center,
-                    plotters::style::text_anchor::VPos::Bottom,
-                )),
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
             (w as i32 / 2, h as i32 - 30),
         )
         .map_err(fail)?;
