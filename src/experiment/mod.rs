@@ -5,6 +5,7 @@
 //! order, so the summary is bit-identical whatever the number of threads. Replications run in
 //! chunks, so memory holds one chunk of results at a time, never all of them.
 
+pub mod assumptions;
 pub mod curve;
 pub mod diagnosis;
 pub mod okr;

@@ -20,6 +20,7 @@ pub use self::csv::Csv;
 pub use json::Json;
 pub use table::Table;
 
+use crate::experiment::assumptions::{self, LoopSignals, ValueEstimates};
 use crate::experiment::precision::Reached;
 use crate::experiment::{diagnosis, Comparison, RunSummary, StageSummary, WorkSummary};
 use crate::metrics::{Part, Stat};
@@ -613,6 +614,13 @@ pub struct CompareReport {
     /// With `--precision`: as in [`RunReport`], for the least precise policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<Reached>,
+    /// How well the scenario's value estimates tell items apart, for the line that says why
+    /// a lesson did not hold (not in the JSON: the scenario file holds it).
+    #[serde(skip)]
+    pub value_estimates: Vec<ValueEstimates>,
+    /// What closing the loop has to work with on each epic (as `value_estimates`).
+    #[serde(skip)]
+    pub loop_signals: Vec<LoopSignals>,
 }
 
 /// The paired difference of two compared policies.
@@ -718,6 +726,8 @@ impl CompareReport {
                 .collect(),
             warnings: scenario.warnings.clone(),
             precision: None,
+            value_estimates: assumptions::value_estimates(&scenario.stream),
+            loop_signals: assumptions::loop_signals(&scenario.stream),
         }
     }
 }

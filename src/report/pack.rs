@@ -227,14 +227,21 @@ pub fn why(r: &CompareReport) -> Vec<String> {
     };
     let lesson_fails = best.filter(|b| r.valued() && b.focus == "output" && beaten(b));
     if let Some(best) = lesson_fails {
+        let reason = noisy_estimates(r).unwrap_or_else(|| {
+            format!(
+                "Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work{}) before drawing the usual conclusion.",
+                loop_facts(r).map_or(String::new(), |f| format!("; here {f}"))
+            )
+        });
         out.push(format!(
-            "Here the lesson does not hold: `{}`, an output-focused policy, realised the most value. Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work) before drawing the usual conclusion.",
+            "Here the lesson does not hold: `{}`, an output-focused policy, realised the most value. {reason}",
             best.name
         ));
     }
-    if r.valued() && lesson_fails.is_none() {
-        // The best outcome-focused policy won, but not every one did: say which lost, and
-        // to which output-focused policy, rather than let the headline speak for them all.
+    if r.valued() {
+        // Say which outcome-focused policies lost, and to which output-focused policy, rather
+        // than let the headline speak for them all.
+        let mut lost = Vec::new();
         for o in r.policies.iter().filter(|p| p.focus == "outcome") {
             let worst = r
                 .policies
@@ -243,14 +250,22 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                 .filter_map(|p| Some((p, clearly_more(&p.name, &o.name)?)))
                 .max_by(|a, b| a.1.mean.unwrap_or(0.0).total_cmp(&b.1.mean.unwrap_or(0.0)));
             if let Some((p, v)) = worst {
-                out.push(format!(
-                    "Not every outcome-focused policy won here: `{}` realised {} ±{} less than `{}`, which is output-focused.",
+                lost.push(format!(
+                    "`{}` realised {} ±{} less than `{}`, which is output-focused",
                     o.name,
                     fmt_big(v.mean),
                     fmt_big(v.ci95),
                     p.name
                 ));
             }
+        }
+        if !lost.is_empty() {
+            let lead = if lesson_fails.is_some() {
+                "By how much the outcome-focused policies lost"
+            } else {
+                "Not every outcome-focused policy won here"
+            };
+            out.push(format!("{lead}: {}.", lost.join("; ")));
         }
     }
     // Closing the loop fails where a measuring policy realises clearly less than its twin:
@@ -274,8 +289,9 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                 } else {
                     "Its signals cost more than they earned"
                 };
+                let here = loop_facts(r).map_or(String::new(), |f| format!(" Here {f}."));
                 out.push(format!(
-                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which orders work the same way and does not. {why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, or spare capacity that builds every bet anyway.",
+                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which orders work the same way and does not. {why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, spare capacity that builds every bet anyway, or a deadline that waiting for a signal pushes slices towards.{here}",
                     m.name,
                     fmt_big(v.mean),
                     fmt_big(v.ci95),
@@ -285,6 +301,66 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         }
     }
     out
+}
+
+/// When value estimates are mostly noise (`experiment::assumptions`), the sentence that says
+/// so, with the figures: ordering by value then orders by noise.
+fn noisy_estimates(r: &CompareReport) -> Option<String> {
+    let noisy: Vec<String> = r
+        .value_estimates
+        .iter()
+        .filter(|e| e.mostly_noise())
+        .map(|e| {
+            format!(
+                "`{}`'s estimates are typically off by a factor of {:.1} (value_error {}) while its true values typically differ from the median by a factor of {:.1}, so the values account for {:.0}% of the spread of the estimates",
+                e.name,
+                e.error.exp(),
+                plain(e.error),
+                e.spread.exp(),
+                e.explained * 100.0
+            )
+        })
+        .collect();
+    (!noisy.is_empty()).then(|| {
+        format!(
+            "The value estimates are mostly noise here: {}. Ordering by value at face value then orders by noise, while ordering by size keeps its throughput. Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean value given the estimate), or better estimates (docs/scenario.md, \"Calibrated estimates\").",
+            noisy.join("; ")
+        )
+    })
+}
+
+/// `x` to two decimals at most, without trailing zeros (1.2, 7, 49.4): a scenario's own
+/// figure, as its author wrote it.
+fn plain(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// What closing the loop had to work with, epic by epic: how often bets succeed, how noisy
+/// and late their signals are, and whether an epic carries a deadline or a daily cost.
+fn loop_facts(r: &CompareReport) -> Option<String> {
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    let facts: Vec<String> = r
+        .loop_signals
+        .iter()
+        .map(|e| {
+            format!(
+                "`{}` bets succeed {} of the time, signals come {} days after delivery (of a {}-day horizon) with {} false positives and {} false negatives{}",
+                e.name,
+                pct(e.success_probability),
+                plain(e.feedback_delay),
+                plain(r.horizon),
+                pct(e.false_positive),
+                pct(e.false_negative),
+                if e.exposed {
+                    ", and the epic carries a deadline penalty or a daily cost"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    (!facts.is_empty()).then(|| facts.join("; "))
 }
 
 fn file_safe(name: &str) -> String {

@@ -577,6 +577,10 @@ thin_slices = true
         text.contains("less than `cd3`, which orders work the same way and does not. Its thin first experiments delay value"),
         "{text}"
     );
+    assert!(
+        text.contains("Here `seasonal` bets succeed 40% of the time, signals come 7 days after delivery (of a 365-day horizon) with 10% false positives and 20% false negatives."),
+        "{text}"
+    );
     // `outcome` slices evenly: here its signals neither pay nor cost (a short value window
     // leaves little to stop), and it is not blamed, neither against its twin `cd3` nor
     // against `wsjf`, which orders work otherwise.
@@ -589,6 +593,89 @@ thin_slices = true
         "20",
     ]);
     assert!(!text.contains("closing the loop did not pay"), "{text}");
+}
+
+/// Bets whose true values hardly differ (p90 / median 1.2) estimated with a large error
+/// (value_error 1.2): ordering by value at face value orders by noise and shortest-first wins.
+/// The tool says the lesson does not hold, says why with the figures, and says by how much
+/// each outcome-focused policy lost; a calibrated reading of the same estimates wins again.
+/// With the error taken away, nothing of the kind is said.
+#[test]
+fn compare_names_value_estimates_that_are_mostly_noise() {
+    let world = [
+        "scenarios/closing-the-loop.toml",
+        "--seed",
+        "154893714",
+        "--reps",
+        "200",
+        "--set",
+        "horizon=256",
+        "--set",
+        "epics.bets.success_probability=0.61",
+        "--set",
+        "epics.bets.false_positive=0.26",
+        "--set",
+        "epics.bets.false_negative=0.33",
+        "--set",
+        "epics.bets.feedback_delay=0.4",
+        "--set",
+        "epics.bets.slices=2",
+        "--set",
+        "epics.bets.value={dist=\"lognormal\",median=500.0,p90=600.0}",
+        "--set",
+        "stages.discovery.workers=4",
+        "--set",
+        "stages.discovery.wip_limit=4",
+        "--set",
+        "stages.build.workers=8",
+        "--set",
+        "stages.build.wip_limit=12",
+        "--set",
+        "stages.test.workers=4",
+        "--set",
+        "stages.test.wip_limit=10",
+    ];
+    let noisy = [&world[..], &["--set", "epics.bets.value_error=1.2"]].concat();
+    let text = compare_cli(&[&noisy[..], &["--policies", "shortest-first,cd3,outcome"]].concat());
+    assert!(
+        text.contains("Here the lesson does not hold: `shortest-first`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("The value estimates are mostly noise here: `bets`'s estimates are typically off by a factor of 3.3 (value_error 1.2)")
+            && text.contains("differ from the median by a factor of 1.2, so the values account for 1% of the spread")
+            && text.contains("`estimates = \"calibrated\"`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("By how much the outcome-focused policies lost: `cd3` realised")
+            && text.contains("`outcome` realised"),
+        "{text}"
+    );
+    // Read calibrated, the same estimates order the bets by expected value again.
+    let calibrated = "policies=[{name=\"cd3-cal\",order=\"cd3\",estimates=\"calibrated\"}]";
+    let text = compare_cli(
+        &[
+            &noisy[..],
+            &["--set", calibrated, "--policies", "shortest-first,cd3-cal"],
+        ]
+        .concat(),
+    );
+    assert!(!text.contains("lesson does not hold"), "{text}");
+    let text = compare_cli(
+        &[
+            &world[..],
+            &[
+                "--set",
+                "epics.bets.value_error=0",
+                "--policies",
+                "shortest-first,cd3",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(!text.contains("lesson does not hold"), "{text}");
+    assert!(!text.contains("mostly noise"), "{text}");
 }
 
 /// The flagship with a twin of `outcome` that reads value estimates calibrated, and every
