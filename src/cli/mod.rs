@@ -227,8 +227,7 @@ impl SweepChart {
         if self.chart.is_none() {
             return Ok(());
         }
-        chart::sweep::check(records, &self.metric_for(records, default_metric))
-            .map_err(CliError::Input)
+        chart::sweep::check(records, &self.metric_for(records, default_metric)).map_err(unchartable)
     }
 
     /// The metric the chart of `records` shows.
@@ -267,7 +266,7 @@ impl SweepChart {
             return Ok(());
         };
         let metric = self.metric_for(records, default_metric);
-        chart::sweep::check(records, &metric).map_err(CliError::Input)?;
+        chart::sweep::check(records, &metric).map_err(unchartable)?;
         chart::sweep::save(records, &metric, path, force).map_err(|e| match e {
             chart::ChartError::Write(e) => output::write_error(e),
             e => CliError::Runtime(e.into()),
@@ -275,6 +274,15 @@ impl SweepChart {
         note!("wrote {}", path.display());
         Ok(())
     }
+}
+
+/// The error of a sweep chart that cannot be drawn; the valid metrics, when the message says
+/// to see them, are written first, a form per line (one line of error would cut them).
+fn unchartable(u: chart::sweep::Unchartable) -> CliError {
+    for line in &u.valid {
+        note!("{}", scenario::message::shorten(line, 300));
+    }
+    CliError::Input(u.message)
 }
 
 /// Points a sweep may have at all, `--yes` and sharding included: a billion.
@@ -1288,7 +1296,15 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         let policy = first
             .policy_named(&first.policy)
             .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", first.policy)))?;
-        let one = experiment::run(&first.stream, policy.as_ref(), first.seed, 1, |_| {});
+        // Key results too: their values are metrics a chart may show.
+        let one = experiment::run_with_key_results(
+            &first.stream,
+            policy.as_ref(),
+            &first.key_results,
+            first.seed,
+            1,
+            |_| {},
+        );
         let sample = Record::new(
             &id,
             0,

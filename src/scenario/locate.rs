@@ -104,13 +104,24 @@ impl Locator {
     /// Where `path` is written (the key's bytes, or the start of a list item), or where its
     /// nearest written ancestor is.
     pub(super) fn locate(&self, path: &str) -> Option<Range<usize>> {
-        follow(self.root.as_ref()?, &parse_path(path))
+        follow(self.root.as_ref()?, &parse_path(path)).map(|(at, _)| at)
+    }
+
+    /// As [`Locator::locate`], but an item of a list that is itself a list or a table is
+    /// marked whole (`["a", "b"]` where one string belongs), as TOML's own errors mark it.
+    pub(super) fn locate_value(&self, path: &str) -> Option<Range<usize>> {
+        follow(self.root.as_ref()?, &parse_path(path)).map(|(at, whole)| whole.unwrap_or(at))
     }
 }
 
 /// Where `path` is written in `src` (reads the document; see [`Locator`] for many paths).
 pub(super) fn locate(src: &str, format: Format, path: &str) -> Option<Range<usize>> {
     Locator::new(src, format).locate(path)
+}
+
+/// [`Locator::locate_value`] in `src`.
+pub(super) fn locate_value(src: &str, format: Format, path: &str) -> Option<Range<usize>> {
+    Locator::new(src, format).locate_value(path)
 }
 
 /// 1-based lines and character columns of many byte offsets, counted in one pass.
@@ -173,6 +184,7 @@ fn toml_tree(src: &str) -> Option<Node> {
     let span = doc.span();
     Some(Node {
         at: span.start..span.start + 1,
+        whole: span,
         kind: toml_table(doc.get_ref()),
     })
 }
@@ -195,6 +207,7 @@ fn toml_node(v: &DeValue<'_>, span: Range<usize>) -> Node {
     // An array of tables ([[stages]]) has spans that start at its first key: a table or an
     // array is marked by its first character, a value (an item of an array) whole.
     let first = span.start..span.start + 1;
+    let whole = span.clone();
     let (at, kind) = match v {
         DeValue::Table(t) => (first, toml_table(t)),
         DeValue::Array(items) => (
@@ -208,14 +221,16 @@ fn toml_node(v: &DeValue<'_>, span: Range<usize>) -> Node {
         ),
         _ => (span, Kind::Leaf),
     };
-    Node { at, kind }
+    Node { at, whole, kind }
 }
 
 /// A node of a document, with where it is written.
 #[derive(Debug)]
 struct Node {
-    /// Where the node starts (one character).
+    /// Where the node starts (one character), or a value (a leaf) whole.
     at: Range<usize>,
+    /// The whole value, from its first character to its last (a flow list or table whole).
+    whole: Range<usize>,
     kind: Kind,
 }
 
@@ -227,11 +242,14 @@ enum Kind {
     Leaf,
 }
 
-/// Follows `segments` down the tree; the key or item reached last, if any.
-fn follow(root: &Node, segments: &[Segment]) -> Option<Range<usize>> {
+/// Follows `segments` down the tree; the key or item reached last, if any, and, when the
+/// whole path was followed to an item of a list, that item whole.
+fn follow(root: &Node, segments: &[Segment]) -> Option<(Range<usize>, Option<Range<usize>>)> {
     let mut node = root;
     let mut best = None;
+    let mut whole = None;
     for seg in segments {
+        whole = None;
         match (seg, &node.kind) {
             (Segment::Key(k), Kind::Map(entries)) => {
                 let Some((_, key_at, value)) = entries
@@ -246,12 +264,16 @@ fn follow(root: &Node, segments: &[Segment]) -> Option<Range<usize>> {
             (Segment::Index(i), Kind::Seq(items)) => {
                 let Some(item) = items.get(*i) else { break };
                 best = Some(item.at.clone());
+                whole = Some(item.whole.clone());
                 node = item;
             }
-            _ => break,
+            _ => {
+                whole = None;
+                break;
+            }
         }
     }
-    best
+    best.map(|b| (b, whole))
 }
 
 // ---- YAML: serde-saphyr's spans ----
@@ -264,6 +286,10 @@ fn yaml_tree(src: &str) -> Option<Node> {
 
 fn yaml_node(n: Spanned<YamlKind>, src: &str) -> Node {
     let at = saphyr_range(src, &n.referenced);
+    let whole = match n.value {
+        YamlKind::Leaf => at.clone(),
+        _ => flow_extent(src, at.start).unwrap_or_else(|| at.clone()),
+    };
     let kind = match n.value {
         YamlKind::Leaf => Kind::Leaf,
         YamlKind::Seq(items) => Kind::Seq(items.into_iter().map(|i| yaml_node(i, src)).collect()),
@@ -277,7 +303,50 @@ fn yaml_node(n: Spanned<YamlKind>, src: &str) -> Node {
                 .collect(),
         ),
     };
-    Node { at, kind }
+    Node { at, whole, kind }
+}
+
+/// The bytes of a YAML flow collection (`[...]`, `{...}`) starting at `start`, brackets
+/// included, or `None` if none starts there or it does not close.
+fn flow_extent(src: &str, start: usize) -> Option<Range<usize>> {
+    let bytes = src.as_bytes();
+    if !matches!(bytes.get(start), Some(b'[' | b'{')) {
+        return None;
+    }
+    let (mut depth, mut i) = (0usize, start);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(start..i + 1);
+                }
+            }
+            // Quoted text may hold brackets: '' is a quote inside '...', \" one inside "...".
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' if q == b'"' => i += 1,
+                        b'\'' if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+                        c if c == q => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            // A comment runs to the end of its line.
+            b'#' if i > 0 && bytes[i - 1].is_ascii_whitespace() => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The byte range of a serde-saphyr location (characters, and bytes where known) in `src`.
@@ -551,7 +620,11 @@ impl JsonScanner<'_> {
                 Kind::Leaf
             }
         };
-        Some(Node { at, kind })
+        Some(Node {
+            at,
+            whole: start..self.i,
+            kind,
+        })
     }
 }
 

@@ -24,6 +24,8 @@ pub const MESSAGE_MAX: usize = 300;
 pub const LINE_MAX: usize = 100;
 /// Problems shown in full; the rest are counted.
 pub const PROBLEMS_MAX: usize = 20;
+/// How a tab in a source line is shown (U+2409, SYMBOL FOR HORIZONTAL TABULATION).
+const TAB: char = '\u{2409}';
 
 /// How problems are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +157,8 @@ impl Excerpt {
             if i < self.column {
                 pad.push_str(&" ".repeat(w));
             } else if i < self.column + self.width {
-                carets.push_str(&"^".repeat(w.max(1)));
+                // Display columns, as the rich style counts them: a combining mark adds none.
+                carets.push_str(&"^".repeat(w));
             }
         }
         if carets.is_empty() {
@@ -184,10 +187,13 @@ fn floor(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// A character safe to echo on one line of a terminal.
+/// A character safe to echo on one line of a terminal. A tab is shown as `␉`, one column
+/// wide like every character shown for one of the line's, so that the caret stays under its
+/// column (and the column the rich style prints stays the file's), and a tab is told from a
+/// space.
 fn printable(c: char) -> char {
     match c {
-        '\t' => ' ',
+        '\t' => TAB,
         c if c.is_control() || is_bidi_control(c) => '\u{FFFD}',
         c => c,
     }
@@ -343,7 +349,7 @@ fn escape_controls(s: &str) -> String {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            '\t' => out.push(' '),
+            '\t' => out.push_str("\\t"),
             c if c.is_control() || is_bidi_control(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }

@@ -399,7 +399,15 @@ pub fn parse_with(
     let problem_of = |s: &set::Setting, message: String| match s.declared_key() {
         Some(key) => {
             let at = locate::locate(src, format, &key);
-            Problem::at(src, at, key, format!("`{}`: {message}", s.text))
+            // The entry as written (`stages.build.workers=1,2`), not the point's setting.
+            let item = document(src, format).ok().and_then(|doc| {
+                declared_items(&doc)
+                    .into_iter()
+                    .nth(s.declared_index()?)
+                    .flatten()
+            });
+            let text = item.as_deref().unwrap_or(&s.text);
+            Problem::at(src, at, key, format!("`{text}`: {message}"))
         }
         None => Problem::argument(&s.label(), message),
     };
@@ -562,6 +570,8 @@ fn declared_sweep_problems(
             return Vec::new();
         }
     }
+    // Each entry as written, for messages to quote whole (not one value's setting).
+    let items = declared_items(&doc);
     // Read already (`sc.sweep`); reading it again at every value would cost the square of
     // its length.
     if let Some(map) = doc.as_object_mut() {
@@ -613,7 +623,8 @@ fn declared_sweep_problems(
     let mut found = Vec::new();
     let mut keys_of: Vec<(String, Vec<String>)> = Vec::new();
     for (i, axis) in sc.sweep.iter().enumerate() {
-        let key = format!("sweep.vary[{}]", axis.declared().unwrap_or(i));
+        let index = axis.declared().unwrap_or(i);
+        let key = format!("sweep.vary[{index}]");
         let mut keys = None;
         let mut tried = std::collections::HashSet::new();
         let bad = axis.values.iter().find_map(|v| {
@@ -621,7 +632,12 @@ fn declared_sweep_problems(
                 return None;
             }
             let s = axis.setting(v.clone());
-            refused(&s, &mut keys).map(|m| format!("`{}`: {m}", s.text))
+            let text = items
+                .get(index)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| s.text.clone());
+            refused(&s, &mut keys).map(|m| format!("`{text}`: {m}"))
         });
         if let Some(message) = bad {
             found.push((key, message));
@@ -652,6 +668,15 @@ fn declared_sweep_problems(
         keys_of.push((key, keys));
     }
     locate_all(src, format, found)
+}
+
+/// The entries of the file's `[sweep] vary` as written, in order (`None` for one that is not
+/// text).
+fn declared_items(doc: &serde_json::Value) -> Vec<Option<String>> {
+    doc.pointer("/sweep/vary")
+        .and_then(serde_json::Value::as_array)
+        .map(|items| items.iter().map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default()
 }
 
 /// The file as a format-neutral document, for settings to change.
@@ -688,7 +713,7 @@ fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
                 // serde_json counts columns in bytes and points past the value: point at the
                 // key where the document is well-formed, else at serde_json's position.
                 let at = (inner.classify() == serde_json::error::Category::Data)
-                    .then(|| locate::locate(src, format, &key))
+                    .then(|| locate::locate_value(src, format, &key))
                     .flatten()
                     .or_else(|| {
                         (inner.line() > 0).then(|| {
@@ -722,6 +747,15 @@ fn deserialize(src: &str, format: Format) -> Result<raw::RawScenario, Problem> {
                 }
                 let written = at.clone().map(|r| &src[r]);
                 let message = explain(message, format, written);
+                // An item of a list that is itself a list or a mapping is marked whole, as in
+                // TOML and JSON, not by its first character.
+                let at = at.map(|at| {
+                    let locator = locate::Locator::new(src, format);
+                    match (locator.locate(&key), locator.locate_value(&key)) {
+                        (Some(item), Some(whole)) if item.start == at.start => whole,
+                        _ => at,
+                    }
+                });
                 Problem::at(src, at, key, message)
             })
         }

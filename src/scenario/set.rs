@@ -104,6 +104,11 @@ impl Setting {
         }
     }
 
+    /// The index of the file's `[sweep] vary` entry that gave it, if any.
+    pub fn declared_index(&self) -> Option<usize> {
+        self.declared
+    }
+
     /// The key of the file's `[sweep] vary` entry that gave it (`sweep.vary[0]`), if any.
     pub fn declared_key(&self) -> Option<String> {
         self.declared.map(|i| format!("sweep.vary[{i}]"))

@@ -1253,3 +1253,48 @@ fn the_key_results_chart_draws_a_dozen_rows_and_says_how_many_were_stated() {
         "a 13th row"
     );
 }
+
+/// Labels put built-in names in plain words (`lead_time` as "lead time") but show the names a
+/// user gave (a work type `my_type`, a stage `my_stage`) as written.
+#[test]
+fn chart_labels_keep_user_names_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("named.toml");
+    std::fs::write(
+        &file,
+        "name = \"named\"\nhorizon = 200.0\nreplications = 2\n\
+         [[work]]\nname = \"my_type\"\narrival_rate = 0.5\n\
+         [[stages]]\nname = \"my_stage\"\nworkers = 1\n\
+         service = { dist = \"exponential\", mean = 1.0 }\n\
+         [[objectives]]\nname = \"o\"\n\
+         key_results = [\"work.my_type.lead_time.p85 <= 30\", \"items_delivered >= 5\"]\n",
+    )
+    .unwrap();
+    let sweep = dir.path().join("sweep.svg");
+    valueflow()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--vary", "stages.my_stage.workers=1,2", "--reps", "2", "-q"])
+        .args(["--metric", "work.my_type.lead_time", "--chart"])
+        .arg(&sweep)
+        .assert()
+        .success();
+    let text = svg_text(&std::fs::read_to_string(&sweep).unwrap());
+    assert!(
+        text.contains("work.my_type.lead time by stages.my_stage.workers"),
+        "{text}"
+    );
+    assert!(!text.contains("my type"), "{text}");
+    let krs = dir.path().join("krs.svg");
+    valueflow()
+        .arg("chart")
+        .arg(&file)
+        .args(["--kind", "key-results", "--reps", "2", "-q", "--out"])
+        .arg(&krs)
+        .assert()
+        .success();
+    let text = svg_text(&std::fs::read_to_string(&krs).unwrap());
+    assert!(text.contains("work.my_type.lead time"), "{text}");
+    assert!(text.contains("items delivered"), "{text}");
+    assert!(!text.contains("my type"), "{text}");
+}

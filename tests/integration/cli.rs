@@ -1285,3 +1285,95 @@ fn a_bad_run_flag_gets_one_message_and_reps_above_the_cap_are_refused() {
             "--reps 5 is more than --max-reps 4",
         ));
 }
+
+/// The carets under an excerpt, as drawn: the text after the gutter of the caret line.
+fn caret_line(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.split_once(" | ").map(|(_, after)| after))
+        .filter(|after| after.contains('^') && after.trim().chars().all(|c| c == '^'))
+        .map(String::from)
+        .collect()
+}
+
+/// The compact style counts display columns as the rich one does: a combining mark
+/// (`e` + U+0301) takes no column, so neither caret line has a caret for it.
+#[test]
+fn the_compact_caret_counts_display_columns_as_the_rich_one_does() {
+    let kr = "\"e\u{301}e\u{301} >= 5\"";
+    let text = format!("{BASE}\n[[objectives]]\nname = \"o\"\nkey_results = [{kr}]\n");
+    let compact = validate_fails("bad.toml", &text, None);
+    let rich = validate_fails("bad.toml", &text, Some("rich"));
+    // `"éé >= 5"` is 9 columns wide, after `key_results = [` (15 columns).
+    let want = format!("{}{}", " ".repeat(15), "^".repeat(9));
+    assert_eq!(caret_line(&compact), vec![want.clone()], "{compact}");
+    assert_eq!(caret_line(&rich), vec![want], "{rich}");
+}
+
+/// A list where one text belongs (an item of `key_results` that is itself a list) is marked
+/// whole in every format, as TOML marks it.
+#[test]
+fn a_nested_list_where_text_belongs_is_marked_whole_in_every_format() {
+    let inner = "[\"items_delivered >= 5\", \"x\"]";
+    let toml =
+        format!("{BASE}\n[[objectives]]\nname = \"o\"\nkey_results = [{inner}, \"wip <= 3\"]\n");
+    let yaml = format!(
+        "{}objectives:\n  - name: o\n    key_results: [{inner}, \"wip <= 3\"]\n",
+        NESTED_YAML.replace("-5", "5")
+    );
+    let json = NESTED_JSON.replace("-5", "5").replace(
+        "  \"horizon\": 1000.0,",
+        &format!(
+            "  \"horizon\": 1000.0,\n  \"objectives\": [{{\"name\": \"o\", \"key_results\": [{inner}, \"wip <= 3\"]}}],"
+        ),
+    );
+    for (name, text) in [("bad.toml", toml), ("bad.yaml", yaml), ("bad.json", json)] {
+        let stderr = validate_fails(name, &text, None);
+        assert!(stderr.contains("key_results[0]`: must be"), "{stderr}");
+        let lines = caret_line(&stderr);
+        assert_eq!(lines.len(), 1, "{name}: {stderr}");
+        assert_eq!(lines[0].trim().len(), inner.len(), "{name}: {stderr}");
+        // Under the list, from its `[`.
+        let source = stderr
+            .lines()
+            .find(|l| l.contains("key_results") && l.contains(" | "))
+            .and_then(|l| l.split_once(" | "))
+            .map(|(_, s)| s.to_string())
+            .unwrap();
+        assert_eq!(
+            source.find(inner),
+            Some(lines[0].len() - inner.len()),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+/// A tab in the source line is shown as `␉`, one column like the tab it stands for, so that
+/// the caret stays under its key in both styles and the column printed stays the file's; the
+/// message writes it `\t`, as it writes a line break `\n`.
+#[test]
+fn a_tab_is_shown_as_a_tab_and_the_caret_stays_aligned() {
+    let text = BASE.replace(
+        "service = { dist = \"exponential\", mean = 1.0 }\n\n[[stages]]\nname = \"test\"",
+        "service = {\tdist = \"ex\tpo\", mean = 1.0 }\n\n[[stages]]\nname = \"test\"",
+    );
+    assert!(text.contains('\t'));
+    let compact = validate_fails("bad.toml", &text, None);
+    assert!(
+        compact
+            .contains("bad.toml:13:13: `stages[0].service.dist`: unknown distribution `ex\\tpo`"),
+        "{compact}"
+    );
+    assert!(
+        compact.contains("    13 | service = {\u{2409}dist = \"ex\u{2409}po\", mean = 1.0 }\n       |             ^^^^\n"),
+        "{compact}"
+    );
+    let rich = validate_fails("bad.toml", &text, Some("rich"));
+    assert!(rich.contains("--> bad.toml:13:13"), "{rich}");
+    assert!(
+        rich.contains(
+            "13 | service = {\u{2409}dist = \"ex\u{2409}po\", mean = 1.0 }\n   |             ^^^^"
+        ),
+        "{rich}"
+    );
+}

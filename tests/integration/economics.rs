@@ -128,8 +128,8 @@ fn measuring_grid(name: &str, load: (&str, &str)) {
 /// decides; measuring is never significantly worse.
 #[test]
 fn measuring_never_loses_value_on_epics_with_deadlines() {
-    let text = std::fs::read_to_string(super::root().join("scenarios/closing-the-loop.toml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(super::root().join("scenarios/closing-the-loop.toml")).unwrap();
     println!("\ndeadline  feedback  penalty   value without   measuring gains (95%)");
     for deadline in [60.0, 100.0, 150.0] {
         for delay in [45.0] {

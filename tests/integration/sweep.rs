@@ -1473,7 +1473,7 @@ fn a_declared_sweep_that_cannot_run_is_located_in_the_file() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "{half}:{line}:42: `sweep.vary[1]`: `stages.test.workers=1.5`: stages[3].workers: must be a whole number (got 1.5)"
+            "{half}:{line}:42: `sweep.vary[1]`: `stages.test.workers=1..3:0.5`: stages[3].workers: must be a whole number (got 1.5)"
         )))
         .stderr(predicate::str::contains("--vary").not());
     // A bad element name says which are valid; the sweep names the file too.
@@ -1484,7 +1484,7 @@ fn a_declared_sweep_that_cannot_run_is_located_in_the_file() {
         .code(2)
         .stderr(predicate::str::contains(format!("{element}:")))
         .stderr(predicate::str::contains(
-            "`sweep.vary[0]`: `stages.tset.workers=1`",
+            "`sweep.vary[0]`: `stages.tset.workers=1,2`",
         ))
         .stderr(predicate::str::contains(
             "valid: analysis, build, review, test, release",
@@ -1526,7 +1526,7 @@ fn a_declared_sweep_that_cannot_run_is_located_in_the_file() {
         .code(2)
         .stderr(predicate::str::contains(format!("{together}:")))
         .stderr(predicate::str::contains(
-            "`sweep.vary[1]`: `warmup=300`: warmup: must be shorter than the horizon (200 days)",
+            "`sweep.vary[1]`: `warmup=60,300`: warmup: must be shorter than the horizon (200 days)",
         ))
         .stderr(predicate::str::contains("--vary").not());
     // The same knob given by --vary is still named by the flag.
@@ -1728,5 +1728,108 @@ fn a_problem_a_setting_causes_elsewhere_names_the_setting() {
             predicate::str::contains("`objectives[0].key_results[0]`: day 91 is outside the run")
                 .and(predicate::str::contains(with)),
         );
+    }
+}
+
+/// A chart's `--metric` that is not one of the sweep's: the part that is wrong is named (a
+/// stage the scenario does not have, with its stages; a stage metric that does not exist), and
+/// a name that is no metric at all gets every valid form, none of them cut.
+#[test]
+fn an_unknown_chart_metric_says_which_part_is_wrong_and_lists_every_valid_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("x.svg");
+    let refuse = |metric: &str| -> String {
+        let out = valueflow()
+            .args(["sweep", "scenarios/key-results.toml", "-q", "--reps", "2"])
+            .args(["--vary", "stages.build.workers=1,2", "--metric", metric])
+            .arg("--chart")
+            .arg(&chart)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(!chart.exists(), "{stderr}");
+        stderr
+    };
+    let stderr = refuse("stage.serv.utilization");
+    assert!(
+        stderr.contains(
+            "`serv` is not a stage of the scenario; its stages are analysis, build, test"
+        ),
+        "{stderr}"
+    );
+    let stderr = refuse("stage.buld.utilization");
+    assert!(stderr.contains("(did you mean `build`?)"), "{stderr}");
+    let stderr = refuse("stage.build.utilisation");
+    assert!(
+        stderr.contains("`utilisation` is not a metric of a stage (did you mean `utilization`?)")
+            && stderr.contains("queue_length")
+            && stderr.contains("touch_time"),
+        "{stderr}"
+    );
+    let stderr = refuse("work.feature.cycle_time");
+    assert!(
+        stderr.contains("a work type's metrics are completed, lead_time"),
+        "{stderr}"
+    );
+    let stderr = refuse("cycletime");
+    assert!(stderr.contains("(did you mean `cycle_time`?)"), "{stderr}");
+    for form in [
+        "wip_growth_per_month",
+        "value_per_person_day",
+        "arrival_rate",
+        "\n  stage.<stage>.<metric>, with\n    <stage> one of analysis, build, test\n    <metric> one of blocked,",
+        "\n  work.<work_type>.<metric>, with\n    <work_type> one of defect, feature\n    <metric> one of completed, lead_time\n",
+        "\n  key_result.<key_result>.value, with\n    <key_result> one of `items_delivered >= 105 by day 91`,",
+        "`value_realised >= 750_000 by day 91`",
+    ] {
+        assert!(stderr.contains(form), "`{form}` not in: {stderr}");
+    }
+    assert!(!stderr.contains("more"), "nothing cut: {stderr}");
+    // A key result's value is a metric the chart can show, checked against a sample of the run.
+    valueflow()
+        .args(["sweep", "scenarios/key-results.toml", "-q", "--reps", "2"])
+        .args(["--vary", "stages.build.workers=1,2", "--metric"])
+        .arg("key_result.items_delivered >= 65 by day 91.value")
+        .arg("--chart")
+        .arg(&chart)
+        .assert()
+        .success();
+    assert!(chart.exists());
+}
+
+/// A problem with an entry of the file's own `[sweep] vary` quotes the entry as written, all
+/// its values, not the one value it was found with.
+#[test]
+fn a_declared_sweep_problem_quotes_the_whole_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(TEAM)).unwrap();
+    for (vary, quoted) in [
+        // Found when the file is read: the key does not exist.
+        (
+            "stages.build.wrkers=1,2",
+            "`sweep.vary[1]`: `stages.build.wrkers=1,2`: ",
+        ),
+        // Found at a point: its value is out of bounds.
+        (
+            "stages.build.wip_limit=3,0",
+            "`sweep.vary[1]`: `stages.build.wip_limit=3,0`: ",
+        ),
+    ] {
+        let file = dir.path().join("swept.toml");
+        std::fs::write(
+            &file,
+            format!("{text}\n[sweep]\nvary = [\"stages.test.workers=1,2\", \"{vary}\"]\n"),
+        )
+        .unwrap();
+        let out = valueflow()
+            .arg("sweep")
+            .arg(&file)
+            .args(SMALL)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(quoted), "{stderr}");
     }
 }

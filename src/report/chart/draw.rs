@@ -2142,8 +2142,9 @@ fn plain_key_result(k: &str) -> String {
         .replace("<=", "≤")
         .replace(".p85", " (85th percentile)")
         .replace(".p95", " (95th percentile)")
-        .replace(".p50", " (median)")
-        .replace('_', " ");
+        .replace(".p50", " (median)");
+    // Built-in words in plain words; a work type's name as written.
+    let text = super::key_result_words(&text);
     // The deadline on a line of its own when the whole is long, then every line fitted to
     // the label area.
     let parts: Vec<String> = match [" by day ", " at day "]

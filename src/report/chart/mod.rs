@@ -26,6 +26,46 @@ use std::path::Path;
 
 pub use style::{policy_color, KIND_COLORS};
 
+/// A built-in name (`lead_time`) in plain words: `_` as spaces.
+fn plain_word(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// A metric's key (`cycle_time`, `stage.<name>.<metric>`, `work.<name>.<metric>`,
+/// `kind.<kind>.<metric>`, `key_result.<key result>.value`) in plain words for a label: the
+/// built-in parts with spaces for `_`, the names a user gave (stages, work types, key results'
+/// work types) as written.
+pub(crate) fn metric_label(metric: &str) -> String {
+    for prefix in ["stage", "work", "kind"] {
+        if let Some((name, m)) = metric
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('.'))
+            .and_then(|r| r.rsplit_once('.'))
+        {
+            return format!("{prefix}.{name}.{}", plain_word(m));
+        }
+    }
+    if let Some(kr) = metric
+        .strip_prefix("key_result.")
+        .and_then(|r| r.strip_suffix(".value"))
+    {
+        return format!("key result.{}.value", key_result_words(kr));
+    }
+    plain_word(metric)
+}
+
+/// A key result's text (`work.<name>.lead_time.p85 <= 30 by day 90`) with `_` as spaces
+/// except in the work type's name, which stays as written.
+pub(crate) fn key_result_words(text: &str) -> String {
+    let split = text.find(char::is_whitespace).unwrap_or(text.len());
+    let (metric, rest) = text.split_at(split);
+    let metric = match metric.strip_prefix("work.").and_then(|r| r.split_once('.')) {
+        Some((name, m)) => format!("work.{name}.{}", plain_word(m)),
+        None => plain_word(metric),
+    };
+    format!("{metric}{}", plain_word(rest))
+}
+
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (1600, 900);
 

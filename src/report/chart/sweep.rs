@@ -81,28 +81,264 @@ pub fn save(records: &[Record], metric: &str, path: &Path, force: bool) -> Resul
     )
 }
 
+/// Why a sweep chart cannot be drawn: a one-line message and, for a metric that is not
+/// recognised at all, every valid form, one per line (the message alone would have to cut them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unchartable {
+    /// What is wrong, on one line.
+    pub message: String,
+    /// The valid metrics, a form per line; empty when the message says enough.
+    pub valid: Vec<String>,
+}
+
+impl std::fmt::Display for Unchartable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<String> for Unchartable {
+    fn from(message: String) -> Unchartable {
+        Unchartable {
+            message,
+            valid: Vec::new(),
+        }
+    }
+}
+
+/// The families of per-name metrics (`stage.<name>.<metric>`): prefix, what a name is, its
+/// plural.
+const FAMILIES: [(&str, &str, &str); 4] = [
+    ("stage", "stage", "stages"),
+    ("work", "work type", "work types"),
+    ("kind", "kind", "kinds"),
+    ("key_result", "key result", "key results"),
+];
+
+/// Characters of user-given names listed in a message before the rest are counted.
+const NAMES_MAX: usize = 120;
+
+/// `names` joined with `, `, each in backticks when `quote`, the rest counted past
+/// [`NAMES_MAX`] characters (names are the user's; a scenario may have thousands).
+fn name_list(names: &[&str], quote: bool) -> String {
+    let mut out = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let item = if quote {
+            format!("`{n}`")
+        } else {
+            n.to_string()
+        };
+        if i > 0 && out.chars().count() + item.chars().count() > NAMES_MAX {
+            out.push_str(&format!(", … and {} more", names.len() - i));
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&item);
+    }
+    out
+}
+
+/// The metric names a record carries, split into the run's own (`cycle_time`) and, per
+/// family, the names and the metrics of each name, in sorted order.
+struct Metrics<'a> {
+    run: Vec<&'a str>,
+    families: Vec<(usize, Vec<&'a str>, Vec<&'a str>)>,
+}
+
+impl<'a> Metrics<'a> {
+    fn of(record: &'a Record) -> Metrics<'a> {
+        let mut run = Vec::new();
+        let mut families: Vec<(usize, Vec<&str>, Vec<&str>)> = Vec::new();
+        for key in record.metrics.keys() {
+            let family = FAMILIES.iter().position(|(p, _, _)| {
+                key.strip_prefix(p)
+                    .is_some_and(|r| r.starts_with('.') && r[1..].contains('.'))
+            });
+            let Some(f) = family else {
+                run.push(key.as_str());
+                continue;
+            };
+            let rest = &key[FAMILIES[f].0.len() + 1..];
+            let (name, metric) = rest.rsplit_once('.').expect("invariant: checked above");
+            let at = match families.iter().position(|(g, _, _)| *g == f) {
+                Some(at) => at,
+                None => {
+                    families.push((f, Vec::new(), Vec::new()));
+                    families.len() - 1
+                }
+            };
+            let (_, names, metrics) = &mut families[at];
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            if !metrics.contains(&metric) {
+                metrics.push(metric);
+            }
+        }
+        families.sort_by_key(|(f, _, _)| *f);
+        for (_, names, metrics) in &mut families {
+            names.sort_unstable();
+            metrics.sort_unstable();
+        }
+        Metrics { run, families }
+    }
+
+    /// Every valid form, one per line.
+    fn lines(&self) -> Vec<String> {
+        let mut out = vec!["valid --metric values:".to_string()];
+        let run: Vec<String> = self.run.iter().map(|m| m.to_string()).collect();
+        out.extend(wrapped("  ", &run));
+        for (f, names, metrics) in &self.families {
+            let (prefix, what, _) = FAMILIES[*f];
+            let placeholder = what.replace(' ', "_");
+            // A family of one metric (a key result's `value`) is written with it.
+            let one = (metrics.len() == 1).then(|| metrics[0]);
+            out.push(format!(
+                "  {prefix}.<{placeholder}>.{}, with",
+                one.unwrap_or("<metric>")
+            ));
+            let mut shown: Vec<String> = names
+                .iter()
+                .take(NAMES_LISTED)
+                .map(|n| {
+                    if *f == 3 {
+                        format!("`{n}`")
+                    } else {
+                        n.to_string()
+                    }
+                })
+                .collect();
+            if names.len() > NAMES_LISTED {
+                shown.push(format!("… and {} more", names.len() - NAMES_LISTED));
+            }
+            out.extend(wrapped(&format!("    <{placeholder}> one of "), &shown));
+            if one.is_none() {
+                let metrics: Vec<String> = metrics.iter().map(|m| m.to_string()).collect();
+                out.extend(wrapped("    <metric> one of ", &metrics));
+            }
+        }
+        out
+    }
+}
+
+/// Names of one family listed with the valid metrics before the rest are counted (a
+/// scenario's own names; it may have thousands).
+const NAMES_LISTED: usize = 40;
+
+/// `items` joined with `, ` after `lead`, on lines of about 100 characters, the next lines
+/// indented as far as the first item.
+fn wrapped(lead: &str, items: &[String]) -> Vec<String> {
+    let indent = " ".repeat(lead.chars().count());
+    let mut out = Vec::new();
+    let mut line = lead.to_string();
+    let mut empty = true;
+    for (i, item) in items.iter().enumerate() {
+        let item = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        if !empty && line.chars().count() + 1 + item.chars().count() > 100 {
+            out.push(std::mem::replace(&mut line, indent.clone()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&item);
+        empty = false;
+    }
+    out.push(line);
+    out
+}
+
+/// Why `metric` is not among the metrics of `record`: which part of it is unknown, with the
+/// names it could be.
+fn unknown_metric(record: &Record, metric: &str) -> Unchartable {
+    use crate::scenario::message::suggest;
+    let all = Metrics::of(record);
+    let did_you_mean = |s: Option<&str>| {
+        s.map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default()
+    };
+    let family = all.families.iter().find(|(f, _, _)| {
+        metric
+            .strip_prefix(FAMILIES[*f].0)
+            .is_some_and(|r| r.starts_with('.'))
+    });
+    if let Some((f, names, metrics)) = family {
+        let (prefix, what, plural) = FAMILIES[*f];
+        let rest = &metric[prefix.len() + 1..];
+        // The longest name the rest starts with: names may hold dots.
+        let known = names
+            .iter()
+            .filter(|n| rest == **n || rest.starts_with(&format!("{n}.")))
+            .max_by_key(|n| n.len());
+        let message = match known {
+            Some(name) => {
+                let part = rest[name.len()..].trim_start_matches('.');
+                let list = metrics.join(", ");
+                if part.is_empty() {
+                    format!(
+                        "--metric {metric}: names a {what} but no metric; write {prefix}.{name}.<metric>, with <metric> one of {list}"
+                    )
+                } else {
+                    format!(
+                        "--metric {metric}: `{part}` is not a metric of a {what}{}; a {what}'s metrics are {list}",
+                        did_you_mean(suggest(part, metrics))
+                    )
+                }
+            }
+            None => {
+                let name = rest.rsplit_once('.').map_or(rest, |(n, _)| n);
+                format!(
+                    "--metric {metric}: `{name}` is not a {what} of the scenario{}; its {plural} are {}",
+                    did_you_mean(suggest(name, names)),
+                    name_list(names, *f == 3)
+                )
+            }
+        };
+        return message.into();
+    }
+    let keys: Vec<&str> = record.metrics.keys().map(String::as_str).collect();
+    let forms: Vec<String> = all
+        .families
+        .iter()
+        .map(|(f, _, metrics)| {
+            let (prefix, what, _) = FAMILIES[*f];
+            let metric = match metrics.as_slice() {
+                [one] => one,
+                _ => "<metric>",
+            };
+            format!("{prefix}.<{}>.{metric}", what.replace(' ', "_"))
+        })
+        .collect();
+    Unchartable {
+        message: format!(
+            "--metric {metric}: unknown, not a metric of this sweep{}; write one of the run's metrics (such as cycle_time) or {} (valid: every value listed above)",
+            did_you_mean(suggest(metric, &keys)),
+            forms.join(", ")
+        ),
+        valid: all.lines(),
+    }
+}
+
 /// Checks that `records` can be charted: one or two knobs, and `metric` among their metrics.
-pub fn check(records: &[Record], metric: &str) -> Result<(), String> {
+pub fn check(records: &[Record], metric: &str) -> Result<(), Unchartable> {
     let Some(first) = records.first() else {
-        return Err("no points to chart".into());
+        return Err(String::from("no points to chart").into());
     };
     if first.parameters.is_empty() || first.parameters.len() > 2 {
         return Err(format!(
             "a sweep chart shows one or two knobs; this sweep has {}",
             first.parameters.len()
-        ));
+        )
+        .into());
     }
     if !first.metrics.contains_key(metric) {
-        let names: Vec<&str> = first
-            .metrics
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !k.contains('.'))
-            .collect();
-        return Err(format!(
-            "--metric {metric}: unknown; valid: stage.<name>.<metric>, work.<name>.<metric>, or one of {}",
-            names.join(", ")
-        ));
+        return Err(unknown_metric(first, metric));
     }
     // A point or band past the largest number has no place on an axis.
     let overflows = records.iter().find(|r| {
@@ -115,7 +351,8 @@ pub fn check(records: &[Record], metric: &str) -> Result<(), String> {
         return Err(format!(
             "--metric {metric}: point {} has a mean or 95% interval past the largest number, which no chart axis can hold",
             r.point
-        ));
+        )
+        .into());
     }
     Ok(())
 }
@@ -127,7 +364,7 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     check(records, metric).map_err(|m| ChartError::Draw {
         chart: "sweep",
-        message: m,
+        message: m.message,
     })?;
     root.fill(&WHITE).map_err(fail)?;
     let first = &records[0];
@@ -149,7 +386,7 @@ fn draw<DB: DrawingBackend>(
         (40, 14),
     )
     .map_err(fail)?;
-    let what = metric.replace('_', " ");
+    let what = super::metric_label(metric);
     let x_name = &first.parameters[0].name;
     let second = (first.parameters.len() == 2).then(|| values(records, 1));
     match second {
