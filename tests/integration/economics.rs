@@ -124,7 +124,7 @@ fn measuring_grid(name: &str, load: (&str, &str)) {
 /// the team can finish by their deadlines), with slow feedback (45 days). Holding a slice back
 /// for its signal delays its whole epic towards the penalty, which the value of waiting does not
 /// weigh: ranked that way, measuring lost up to 175k ±74k (deadline 100, feedback 45, penalty
-/// 200k). An exposed epic's slices are now built at their expected rate and the stop rule
+/// 200k). A penalised epic's slices are now built at their expected rate and the stop rule
 /// decides; measuring is never significantly worse.
 #[test]
 fn measuring_never_loses_value_on_epics_with_deadlines() {
