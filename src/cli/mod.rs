@@ -1249,9 +1249,11 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         Ok(sc)
     };
     // Every point of this shard must read before any runs: a bad path or value fails now.
-    let mine: Vec<u64> = shard.points(points).collect();
+    // Walked, never collected: a grid may have a billion points.
+    let mine = || shard.points(points);
+    let mine_len = shard.len(points);
     let mut warned = std::collections::BTreeSet::new();
-    for &k in &mine {
+    for k in mine() {
         let sc = load(k)?;
         sc.policy_named(&sc.policy)
             .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))?;
@@ -1317,7 +1319,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         args.chart
             .check_records(&[sample], tag.as_ref().map(|t| t.metric.as_str()))?;
     }
-    let total_reps = first.replications.saturating_mul(mine.len() as u64);
+    let total_reps = first.replications.saturating_mul(mine_len);
     let bar = progress::bar(total_reps, c.quiet);
     let mut sink = Sink::open(c.out.as_ref())?;
     let mut kept = Vec::new();
@@ -1327,7 +1329,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         ))?;
     }
     let mut done = 0;
-    for &k in &mine {
+    for k in mine() {
         let sc = load(k)?;
         let policy = sc
             .policy_named(&sc.policy)
@@ -1403,7 +1405,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     }
     sink.finish(c.out.as_ref(), c.force)?;
     if let Some(tag) = &tag {
-        if mine.len() as u64 == points {
+        if mine_len == points {
             note!(
                 "curve {}: {}",
                 tag.name,
@@ -1617,7 +1619,10 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     let base = resolve(source.load_with(&c.settings())?, &overrides)?;
     // The moves first, as settings: a move's scenario is loaded only when its group runs.
     let mut variants: Vec<(String, String, i32, Vec<Setting>)> = Vec::new();
-    for st in &base.stream.stages {
+    let names: Vec<String> = base.stream.stages.iter().map(|s| s.name.clone()).collect();
+    for (i, st) in base.stream.stages.iter().enumerate() {
+        // A stage named `*` would be every stage: addressed by position then.
+        let segment = scenario::set::segment_for(&names, i, false);
         for change in [1i32, -1] {
             let workers = i64::from(st.workers) + i64::from(change);
             // A move a scenario cannot hold is not a move: below one worker, or above the most
@@ -1628,7 +1633,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             let mut sets = c.settings();
             sets.push(
                 Setting::new(
-                    &["stages".into(), st.name.clone(), "workers".into()],
+                    &["stages".into(), segment.clone(), "workers".into()],
                     Some(serde_json::Value::from(workers)),
                 )
                 .given_by("advise's move"),
@@ -1644,7 +1649,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             {
                 sets.push(
                     Setting::new(
-                        &["stages".into(), st.name.clone(), "wip_limit".into()],
+                        &["stages".into(), segment.clone(), "wip_limit".into()],
                         Some(serde_json::Value::from(workers)),
                     )
                     .given_by("advise's move"),
@@ -1730,10 +1735,11 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
             let mut s = String::from("move,stage,change,value_realised_mean,value_realised_ci95,cycle_time_mean,cycle_time_ci95,throughput_mean,throughput_ci95,p_helps,p_helps_ci95_low,p_helps_ci95_high,helps\n");
             for m in &advice.moves {
+                // Names are the user's: quoted as CSV needs (a stage may be `build, test`).
                 s.push_str(&format!(
                     "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                    m.name,
-                    m.stage,
+                    crate::report::csv_field(&m.name),
+                    crate::report::csv_field(&m.stage),
                     m.change,
                     opt(m.value_realised.mean),
                     opt(m.value_realised.ci95),

@@ -307,6 +307,16 @@ impl Shard {
     pub fn points(self, points: u64) -> impl Iterator<Item = u64> {
         (self.index..points).step_by(self.count as usize)
     }
+
+    /// How many points of a grid of `points` this shard runs (what [`Shard::points`] yields,
+    /// counted without walking them: a grid may have a billion).
+    pub fn len(self, points: u64) -> u64 {
+        if self.index >= points {
+            0
+        } else {
+            (points - self.index - 1) / self.count + 1
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint of a scenario or grid (not a security hash).
@@ -384,6 +394,20 @@ mod tests {
             .contains("empty"));
         assert!(Axis::parse("stages.test.workers=1..4:0").is_err());
         assert!(Axis::parse("stages.test.workers=").is_err());
+    }
+
+    #[test]
+    fn a_shard_counts_its_points_as_it_walks_them() {
+        for points in 0..12 {
+            for count in 1..5 {
+                for index in 0..count {
+                    let shard = Shard { index, count };
+                    assert_eq!(shard.len(points), shard.points(points).count() as u64);
+                }
+            }
+        }
+        let last = Shard { index: 6, count: 7 };
+        assert_eq!(last.len(1_000_000_000), 142_857_142);
     }
 
     #[test]

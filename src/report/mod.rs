@@ -8,6 +8,8 @@ pub mod atomic;
 pub mod board;
 pub mod chart;
 mod csv;
+/// A CSV field, quoted when it must be (for the CSV the CLI writes itself).
+pub(crate) use csv::field as csv_field;
 pub mod describe;
 pub mod forecast;
 mod json;

@@ -157,7 +157,7 @@ pub fn two_worlds_csv(t: &TwoWorlds) -> String {
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{}",
-            m.metric,
+            super::csv_field(m.metric),
             opt(m.before),
             opt(m.after),
             opt(d.mean),

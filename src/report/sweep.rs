@@ -213,8 +213,10 @@ pub fn table(records: &[Record]) -> String {
         String::new()
     };
     let mut out = format!(
-        "Sweep of {} ({} points, {reps}, seed {}{policy})\n",
-        first.scenario, first.points, first.seed
+        "Sweep of {} ({}, {reps}, seed {}{policy})\n",
+        first.scenario,
+        points_text(first.points),
+        first.seed
     );
     let line = |cells: &[String]| {
         let mut l = cells
@@ -233,9 +235,9 @@ pub fn table(records: &[Record]) -> String {
     if records.len() as u64 != first.points {
         let _ = writeln!(
             out,
-            "({} of {} points: one shard)",
+            "({} of {}: one shard)",
             records.len(),
-            first.points
+            points_text(first.points)
         );
     }
     out
@@ -583,6 +585,15 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
             )
         }
         _ => String::new(),
+    }
+}
+
+/// `n` points, in words ("1 point", "5 points").
+pub(crate) fn points_text(n: u64) -> String {
+    if n == 1 {
+        "1 point".to_string()
+    } else {
+        format!("{n} points")
     }
 }
 

@@ -349,6 +349,24 @@ fn apply_from(
     unreachable!("invariant: the loop returns at the last part of a non-empty path")
 }
 
+/// The path segment that addresses element `index` of a list whose elements are named
+/// `names`, for a path built by the program (advise's moves, the curves' axes): the element's
+/// name when it can only mean that element, otherwise its position. A name that is `*` (every
+/// element) or, in a path written as text (`in_text`), holds a dot, a bracket, `=`, `,` or a
+/// space would be read as something else.
+pub fn segment_for(names: &[String], index: usize, in_text: bool) -> String {
+    let name = &names[index];
+    let misread = name == "*"
+        || name.is_empty()
+        || (in_text && name.contains(['.', '[', ']', '=', ',', ' ']));
+    let position = index.to_string();
+    if misread && !names.contains(&position) {
+        position
+    } else {
+        name.clone()
+    }
+}
+
 /// The index of the element of `items` named `part` (or at position `part`).
 fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
     let names: Vec<&str> = items

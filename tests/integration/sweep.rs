@@ -1833,3 +1833,105 @@ fn a_declared_sweep_problem_quotes_the_whole_entry() {
         assert!(stderr.contains(quoted), "{stderr}");
     }
 }
+
+/// Stage names a path would misread: `*` (every stage), a dot (a path step), a comma (a CSV
+/// field). `advise` moves exactly the stage it names, the curves sweep exactly their stage, and
+/// `advise`'s CSV keeps one field per column.
+#[test]
+fn stage_names_a_path_would_misread_are_addressed_by_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = |name: &str, first: &str, means: (f64, f64)| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                r#"
+name = "{name}"
+horizon = 200.0
+replications = 10
+seed = 3
+[[work]]
+name = "job"
+arrival_rate = 0.5
+[[stages]]
+name = "{first}"
+workers = 2
+wip_limit = 4
+service = {{ dist = "exponential", mean = {} }}
+release_every = 7.0
+[[stages]]
+name = "other"
+workers = 3
+service = {{ dist = "exponential", mean = {} }}
+"#,
+                means.0, means.1
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // One fewer worker at `*` (2 → 1, utilisation 25% → 50%) moves cycle time by less than
+    // the service time; every stage at one worker (`other` at 250%) would take it past 50 days.
+    let star = world("star.toml", "*", (0.5, 5.0));
+    let out = valueflow()
+        .args(["advise", &star, "-q", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let advice: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fewer = advice["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["stage"] == "*" && m["change"] == -1)
+        .expect("a move of one fewer at `*`");
+    let delta = fewer["cycle_time"]["mean"].as_f64().unwrap();
+    assert!(delta.abs() < 5.0, "{fewer}");
+    // The curves sweep the one stage, whatever its name (here the busiest, with the release
+    // train).
+    for (file, first) in [("star2.toml", "*"), ("dot.toml", "code.review")] {
+        let path = world(file, first, (3.0, 0.5));
+        for (curve, key) in [("wip-limit", "wip_limit"), ("batch-size", "release_every")] {
+            let out = valueflow()
+                .args([
+                    "sweep", &path, "--curve", curve, "--reps", "2", "-q", "--format", "csv",
+                ])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{curve} on {first}: {stderr}");
+            let header = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .next()
+                .unwrap()
+                .to_string();
+            assert!(
+                header.starts_with(&format!("point,stages.0.{key},")),
+                "{header}"
+            );
+        }
+    }
+    // A comma in a stage name is quoted in advise's CSV.
+    let comma = world("comma.toml", "build, test", (0.5, 5.0));
+    let out = valueflow()
+        .args(["advise", &comma, "-q", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let width = rows.headers().unwrap().len();
+    for row in rows.records() {
+        let row = row.unwrap();
+        assert_eq!(row.len(), width, "{text}");
+    }
+    assert!(text.contains("\"+1 build, test"), "{text}");
+}

@@ -371,9 +371,17 @@ fn draw<DB: DrawingBackend>(
     let (body, foot) = root.split_vertically(SIZE.1 - 56);
     foot.draw_text(
         &format!(
-            "{} · {} points · {} replications per point on common random numbers · seed {} · valueflow {}",
+            "{} · {} · {} replications per point on common random numbers · seed {} · valueflow {}",
             first.scenario,
-            first.points,
+            if records.len() as u64 == first.points {
+                crate::report::sweep::points_text(first.points)
+            } else {
+                format!(
+                    "{} of {} (one shard)",
+                    records.len(),
+                    crate::report::sweep::points_text(first.points)
+                )
+            },
             if records.iter().all(|r| r.replications == first.replications) {
                 first.replications.to_string()
             } else {
