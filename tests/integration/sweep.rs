@@ -1872,17 +1872,10 @@ service = {{ dist = "exponential", mean = {} }}
     };
     // One fewer worker at `*` (2 → 1, utilisation 25% → 50%) moves cycle time by less than
     // the service time; every stage at one worker (`other` at 250%) would take it past 50 days.
+    let succeeds = super::cli::succeeds;
     let star = world("star.toml", "*", (0.5, 5.0));
-    let out = valueflow()
-        .args(["advise", &star, "-q", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let advice: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (json, _) = succeeds(&["advise", &star, "-q", "--format", "json"]);
+    let advice: serde_json::Value = serde_json::from_str(&json).unwrap();
     let fewer = advice["moves"]
         .as_array()
         .unwrap()
@@ -1896,19 +1889,10 @@ service = {{ dist = "exponential", mean = {} }}
     for (file, first) in [("star2.toml", "*"), ("dot.toml", "code.review")] {
         let path = world(file, first, (3.0, 0.5));
         for (curve, key) in [("wip-limit", "wip_limit"), ("batch-size", "release_every")] {
-            let out = valueflow()
-                .args([
-                    "sweep", &path, "--curve", curve, "--reps", "2", "-q", "--format", "csv",
-                ])
-                .output()
-                .unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert!(out.status.success(), "{curve} on {first}: {stderr}");
-            let header = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .next()
-                .unwrap()
-                .to_string();
+            let (csv, _) = succeeds(&[
+                "sweep", &path, "--curve", curve, "--reps", "2", "-q", "--format", "csv",
+            ]);
+            let header = csv.lines().next().unwrap().to_string();
             assert!(
                 header.starts_with(&format!("point,stages.0.{key},")),
                 "{header}"
@@ -1917,16 +1901,7 @@ service = {{ dist = "exponential", mean = {} }}
     }
     // A comma in a stage name is quoted in advise's CSV.
     let comma = world("comma.toml", "build, test", (0.5, 5.0));
-    let out = valueflow()
-        .args(["advise", &comma, "-q", "--format", "csv"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (text, _) = succeeds(&["advise", &comma, "-q", "--format", "csv"]);
     let mut rows = csv::Reader::from_reader(text.as_bytes());
     let width = rows.headers().unwrap().len();
     for row in rows.records() {
