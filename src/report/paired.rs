@@ -374,7 +374,12 @@ pub fn advice_table(a: &Advice) -> String {
             out,
             "{:<w$}{:>26}{:>24}{:>22}{:>24}",
             m.name,
-            signed(&m.value_realised),
+            // No value modelled: a difference of nothing is no figure.
+            if a.ranked_by == "value_realised" {
+                signed(&m.value_realised)
+            } else {
+                "-".to_string()
+            },
             signed(&m.cycle_time),
             signed(&m.throughput),
             fmt_share(m.p_helps, m.p_helps_ci95_low, m.p_helps_ci95_high)

@@ -496,6 +496,8 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
             let show = |r: &Record| crate::scenario::set::show(&r.parameters[0].value);
             let (x0, x1) = (show(first), show(last));
             let rises = b > a && apart;
+            // Up, but within the noise, is not the lesson either: say so, and what helps.
+            let noise = " (higher, but within the 95% intervals: not clearly; add --reps)";
             match curve.name.as_str() {
                 "utilisation" => held(
                     rises && b >= 2.0 * a,
@@ -511,6 +513,8 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
                         b / a,
                         if rises && b >= 2.0 * a {
                             ""
+                        } else if b >= 2.0 * a {
+                            noise
                         } else {
                             "; a large starting backlog or tight WIP limits keep queues long at every load"
                         }
@@ -520,9 +524,10 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
                     // Points run none, 1, ..., 28: more delay with bigger batches.
                     rises,
                     format!(
-                        "{what} went from {} with no train to {} releasing every {x1} days",
+                        "{what} went from {} with no train to {} releasing every {x1} days{}",
                         fmt_num(Some(a)),
-                        fmt_num(Some(b))
+                        fmt_num(Some(b)),
+                        if b > a && !apart { noise } else { "" }
                     ),
                 ),
                 _ => {

@@ -1910,3 +1910,49 @@ service = {{ dist = "exponential", mean = {} }}
     }
     assert!(text.contains("\"+1 build, test"), "{text}");
 }
+
+/// A curve whose ends move the expected way but within their 95% intervals (too few
+/// replications) says that noise, not the scenario, is why its lesson did not hold.
+#[test]
+fn a_curve_within_its_noise_says_to_add_replications() {
+    let (_, err) = super::cli::succeeds(&[
+        "sweep",
+        "scenarios/release-train.toml",
+        "--curve",
+        "batch-size",
+        "--reps",
+        "3",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        err.contains("lesson did not hold here: cost of delay went from")
+            && err.contains("(higher, but within the 95% intervals: not clearly; add --reps)"),
+        "{err}"
+    );
+}
+
+/// Without a value model, `advise`'s table shows no change in value as `-`, not as a figure of
+/// nothing (`0.000 ± 0.000`); with one, the figure.
+#[test]
+fn advise_shows_no_value_column_figures_where_no_value_is_modelled() {
+    let (table, _) = super::cli::succeeds(&[
+        "advise",
+        "scenarios/delivery-team.toml",
+        "--reps",
+        "5",
+        "-q",
+    ]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("+1 build"))
+        .expect("a row for one more builder");
+    assert_eq!(row.split_whitespace().nth(2), Some("-"), "{table}");
+    let (table, _) =
+        super::cli::succeeds(&["advise", "scenarios/outcomes.toml", "--reps", "5", "-q"]);
+    let row = table.lines().find(|l| l.starts_with("+1 build")).unwrap();
+    assert!(
+        row.split_whitespace().nth(2).unwrap().starts_with('+'),
+        "{table}"
+    );
+}
