@@ -1557,6 +1557,18 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
     // One seed and one number of replications for both: the pairs must share their dice.
     after.seed = before.seed;
     after.replications = before.replications;
+    // Totals (items, value, effort) grow with the days simulated: two windows of different
+    // lengths differ by that too, whatever the change.
+    let window = |sc: &Scenario| (sc.stream.horizon, sc.stream.warmup);
+    if window(&before) != window(&after) {
+        note!(
+            "warning: the two files simulate different windows ({} days, warm-up {}, against {} days, warm-up {}): totals such as items delivered and value realised differ by the length too; give both --horizon and --warmup to compare the change alone",
+            before.stream.horizon,
+            before.stream.warmup,
+            after.stream.horizon,
+            after.stream.warmup
+        );
+    }
     let policy = |sc: &Scenario| {
         sc.policy_named(&sc.policy)
             .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", sc.policy)))

@@ -1956,3 +1956,24 @@ fn advise_shows_no_value_column_figures_where_no_value_is_modelled() {
         "{table}"
     );
 }
+
+/// Two files that simulate different windows are compared with a warning that totals differ
+/// by the window too; the same window, or one set for both by the flags, gets none.
+#[test]
+fn compare_of_two_windows_warns_that_totals_differ_by_the_window() {
+    let args = [
+        "compare",
+        "scenarios/mm1.toml",
+        "scenarios/wip-limits.toml",
+        "--reps",
+        "2",
+    ];
+    let (_, err) = super::cli::succeeds(&[&args[..], &["-q"]].concat());
+    assert!(
+        err.contains("warning: the two files simulate different windows (100000 days, warm-up 2000, against 365 days, warm-up 0)"),
+        "{err}"
+    );
+    let (_, err) =
+        super::cli::succeeds(&[&args[..], &["-q", "--horizon", "300", "--warmup", "30"]].concat());
+    assert!(!err.contains("different windows"), "{err}");
+}
