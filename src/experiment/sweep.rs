@@ -159,18 +159,38 @@ fn parse_range(spec: &str) -> Result<Option<Vec<Option<Value>>>, String> {
     let whole = [from, to, step]
         .iter()
         .all(|t| !t.contains(['.', 'e', 'E']));
+    // Every value a + s·i has no more decimals than the start and the step as written.
+    let places = decimals(from).max(decimals(step));
     let values = (0..count as u64)
         .map(|i| {
             let x = a + s * i as f64;
             Some(if whole {
                 Value::from(x.round() as i64)
             } else {
-                // Rounded to the step's precision: 0.1..0.3:0.1 gives 0.1, 0.2, 0.3.
-                number((x * 1e12).round() / 1e12)
+                // Rounded to those decimals: 0.1..0.3:0.1 gives 0.1, 0.2, 0.3, and
+                // 100000.1..100000.4:0.1 gives 100000.2, not 100000.20000000001.
+                number(
+                    format!("{x:.places$}")
+                        .parse()
+                        .expect("invariant: a formatted number reads back"),
+                )
             })
         })
         .collect();
     Ok(Some(values))
+}
+
+/// Decimal places of a number as written (`0.25`: 2, `1e-13`: 13, `2.5e3`: 0), at most 300.
+fn decimals(text: &str) -> usize {
+    let text = text.trim();
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i64>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let written = mantissa
+        .split_once('.')
+        .map_or(0, |(_, fraction)| fraction.len() as i64);
+    (written - exponent).clamp(0, 300) as usize
 }
 
 /// `x` as a JSON number: an integer when it is a whole number an `i64` holds exactly (so
@@ -370,6 +390,29 @@ mod tests {
             ]
         );
         assert_ne!(json!(1), json!(1.0));
+        // Rounded to the decimals written, whatever the magnitude.
+        let big = Axis::parse("horizon=100000.1..100000.4:0.1").unwrap();
+        assert_eq!(
+            big.values,
+            vec![
+                Some(json!(100000.1)),
+                Some(json!(100000.2)),
+                Some(json!(100000.3)),
+                Some(json!(100000.4))
+            ]
+        );
+        let tiny = Axis::parse("load=1e-13..3e-13:1e-13").unwrap();
+        assert_eq!(
+            tiny.values,
+            vec![Some(json!(1e-13)), Some(json!(2e-13)), Some(json!(3e-13))]
+        );
+        let fine = Axis::parse("load=1.0000000000001..1.0000000000003:0.0000000000001").unwrap();
+        assert_eq!(fine.values.len(), 3);
+        assert_ne!(fine.values[0], fine.values[1]);
+        assert_eq!(
+            (decimals("0.25"), decimals("2.5e3"), decimals("7")),
+            (2, 0, 0)
+        );
         let l = Axis::parse("load=0.5..1.2:0.1").unwrap();
         assert_eq!(l.values.len(), 8);
         assert_eq!(l.values[4], Some(json!(0.9)));
