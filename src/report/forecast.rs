@@ -78,11 +78,7 @@ pub struct Percentile {
 
 /// `n` days in words: "1 day", "2 days".
 pub fn in_days(n: u64) -> String {
-    if n == 1 {
-        "1 day".to_string()
-    } else {
-        format!("{n} days")
-    }
+    super::counted(n, "day", "days")
 }
 
 impl ForecastReport {

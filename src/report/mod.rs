@@ -8,6 +8,15 @@ pub mod atomic;
 pub mod board;
 pub mod chart;
 mod csv;
+/// `n` of something in words, singular or plural: `counted(1, "day", "days")` is "1 day".
+pub(crate) fn counted(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// A CSV field, quoted when it must be (for the CSV the CLI writes itself).
 pub(crate) use csv::field as csv_field;
 pub mod describe;

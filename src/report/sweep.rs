@@ -595,11 +595,7 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
 
 /// `n` points, in words ("1 point", "5 points").
 pub(crate) fn points_text(n: u64) -> String {
-    if n == 1 {
-        "1 point".to_string()
-    } else {
-        format!("{n} points")
-    }
+    super::counted(n, "point", "points")
 }
 
 #[cfg(test)]

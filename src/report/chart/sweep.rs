@@ -115,6 +115,11 @@ const FAMILIES: [(&str, &str, &str); 4] = [
     ("key_result", "key result", "key results"),
 ];
 
+/// True for the key-result family, whose names (key results' text) are quoted in lists.
+fn quoted(family: usize) -> bool {
+    FAMILIES[family].0 == "key_result"
+}
+
 /// Characters of user-given names listed in a message before the rest are counted.
 const NAMES_MAX: usize = 120;
 
@@ -203,7 +208,7 @@ impl<'a> Metrics<'a> {
                 .iter()
                 .take(NAMES_LISTED)
                 .map(|n| {
-                    if *f == 3 {
+                    if quoted(*f) {
                         format!("`{n}`")
                     } else {
                         n.to_string()
@@ -296,7 +301,7 @@ fn unknown_metric(record: &Record, metric: &str) -> Unchartable {
                 format!(
                     "--metric {metric}: `{name}` is not a {what} of the scenario{}; its {plural} are {}",
                     did_you_mean(suggest(name, names)),
-                    name_list(names, *f == 3)
+                    name_list(names, quoted(*f))
                 )
             }
         };
