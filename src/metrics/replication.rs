@@ -477,16 +477,41 @@ impl Recorder {
             return;
         }
         let o = &mut self.result.outcomes;
+        // Checkpoints come in ascending order, so the days they count to (`t.min(until)`) do
+        // too. Before the item arrived it realises exactly 0.0, and adding 0.0 leaves a sum
+        // started at 0.0 unchanged to the bit: those checkpoints are skipped.
+        let from = self
+            .checkpoints
+            .partition_point(|&t| t.min(until) < arrival);
         if urgency.is_standard() {
-            // Most items: the same value by a shorter road.
-            for (k, &t) in self.checkpoints.iter().enumerate() {
-                o.value_at[k] += Urgency::realised_standard(rate, arrival, delivered, t.min(until));
+            // Most items: value flows from delivery on, so until a checkpoint passes the
+            // delivery the item adds 0.0 as well (and nothing at all if never delivered).
+            if let Some(d) = delivered {
+                let from = from.max(self.checkpoints.partition_point(|&t| t.min(until) <= d));
+                for (k, &t) in self.checkpoints.iter().enumerate().skip(from) {
+                    o.value_at[k] +=
+                        Urgency::realised_standard(rate, arrival, delivered, t.min(until));
+                }
             }
         } else {
-            for (k, &t) in self.checkpoints.iter().enumerate() {
+            for (k, &t) in self.checkpoints.iter().enumerate().skip(from) {
                 o.value_at[k] += urgency.realised(rate, arrival, delivered, t.min(until));
             }
         }
+        self.value_tail(urgency, rate, arrival, delivered, ideal, until);
+    }
+
+    /// The cost of delay and the first value of [`Recorder::value`].
+    fn value_tail(
+        &mut self,
+        urgency: &Urgency,
+        rate: f64,
+        arrival: f64,
+        delivered: Option<f64>,
+        ideal: f64,
+        until: f64,
+    ) {
+        let o = &mut self.result.outcomes;
         let horizon = *self
             .checkpoints
             .last()
@@ -692,5 +717,68 @@ impl Recorder {
             };
         }
         self.result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every checkpoint's value, summed item by item over every checkpoint as the formula reads.
+    fn by_every_checkpoint(
+        checkpoints: &[f64],
+        items: &[(Urgency, f64, f64, Option<f64>, f64)],
+    ) -> Vec<f64> {
+        let mut sums = vec![0.0; checkpoints.len()];
+        for (u, rate, arrival, delivered, until) in items {
+            for (k, &t) in checkpoints.iter().enumerate() {
+                sums[k] += u.realised(*rate, *arrival, *delivered, t.min(*until));
+            }
+        }
+        sums
+    }
+
+    #[test]
+    fn skipping_checkpoints_before_arrival_or_delivery_keeps_every_sum_to_the_bit() {
+        let checkpoints = [15.0, 30.0, 45.0, 60.0, 75.0, 90.0];
+        let urgencies = [
+            Urgency::default(),
+            Urgency {
+                cost_per_day: 40.0,
+                ..Urgency::default()
+            },
+            Urgency {
+                ramp: 50.0,
+                ..Urgency::default()
+            },
+            Urgency {
+                deadline: 20.0,
+                penalty: 1000.0,
+                late_fraction: 0.5,
+                ..Urgency::default()
+            },
+        ];
+        let mut items = Vec::new();
+        for u in urgencies {
+            for rate in [0.0, -0.0, 3.7, -1.25, 1e-300] {
+                for arrival in [0.0, 14.9, 15.0, 44.0, 89.9, 90.0] {
+                    for delivered in [None, Some(arrival), Some(arrival + 0.3), Some(60.0)] {
+                        for until in [f64::INFINITY, 50.0, 15.0] {
+                            let delivered = delivered.filter(|&d| d >= arrival);
+                            items.push((u, rate, arrival, delivered, until));
+                        }
+                    }
+                }
+            }
+        }
+        let mut rec = Recorder::new(0, 1, 1, 0.0, &checkpoints, true, |_, _| true);
+        for &(u, rate, arrival, delivered, until) in &items {
+            rec.value(&u, rate, arrival, delivered, arrival, until);
+        }
+        let want = by_every_checkpoint(&checkpoints, &items);
+        let got = &rec.result.outcomes.value_at;
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.to_bits(), w.to_bits(), "checkpoint {k}: {g} != {w}");
+        }
     }
 }
