@@ -1710,7 +1710,13 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         }
         let (_, ranking) = today.get_or_insert_with(|| {
             let results = crate::report::PolicyResults::new(&base, &paired.summaries[0]);
-            let ranking = Ranking::choose(base.stream.has_value(), results.stability.steady_state);
+            // No item committed after the warm-up delivered: no cycle time to rank by.
+            let timed = results.metrics.cycle_time.mean.is_some();
+            let ranking = Ranking::choose(
+                base.stream.has_value(),
+                results.stability.steady_state,
+                timed,
+            );
             (results, ranking)
         });
         let ranking = *ranking;
@@ -1736,6 +1742,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         constraint: results.bottleneck.as_ref().map(|b| b.statement.clone()),
         moves,
         statement,
+        note: ranking.note(results.metrics.cycle_time.mean.is_some()),
     };
     let text = match c.format {
         Format::Json => {

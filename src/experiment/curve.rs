@@ -103,9 +103,21 @@ pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
     let stages = &sc.stream.stages;
     match name {
         "utilisation" => {
-            let (s, u) = busiest(sc)
-                .filter(|&(_, u)| u > 0.0)
-                .ok_or("`utilisation` scales the arrival rates, and this scenario has none (its work comes from backlogs only)")?;
+            let vs = &sc.stream;
+            let arrives = vs
+                .work_types
+                .iter()
+                .any(|w| w.arrival_rate.is_some_and(|r| r > 0.0))
+                || vs
+                    .epics
+                    .iter()
+                    .any(|e| e.arrival_rate.is_some_and(|r| r > 0.0));
+            let (s, u) = busiest(sc).filter(|&(_, u)| u > 0.0).ok_or(if arrives {
+                // Work arrives but offers no load: it takes no time at any stage.
+                "`utilisation` scales the arrival rates, and the work that arrives here takes no time at any stage (its service time is 0): no queue can form at any load, so lead time cannot rise with it"
+            } else {
+                "`utilisation` scales the arrival rates, and this scenario has none (its work comes from backlogs only)"
+            })?;
             // The loads that put the busiest stage at each target utilisation, as far as a
             // scenario's `load` may go (a stage offered almost nothing today would need more).
             let targets = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
@@ -325,6 +337,25 @@ mod tests {
         let tiny = loads(&curve("utilisation", &sc).unwrap());
         assert_eq!(tiny.len(), 10);
         assert!(tiny.iter().all(|&x| x > 0.0 && x < 1e-4), "{tiny:?}");
+    }
+
+    /// Arrivals, but a stage that takes no time: the curve cannot apply, and the reason given
+    /// is that one (no queue can form), not a want of arrival rates.
+    #[test]
+    fn the_utilisation_curve_says_service_without_time_forms_no_queue() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mm1.toml");
+        let mut sc = crate::scenario::load(&path).unwrap();
+        sc.stream.stages[0].service =
+            crate::model::Dist::new(crate::model::DistSpec::Fixed { value: 0.0 }).unwrap();
+        let e = curve("utilisation", &sc).unwrap_err();
+        assert!(!e.contains("backlogs only"), "{e}");
+        assert!(e.contains("service time is 0"), "{e}");
+        assert!(e.contains("no queue can form"), "{e}");
+        // Without arrival rates, the reason stays the backlogs.
+        sc.stream.work_types[0].arrival_rate = None;
+        sc.stream.work_types[0].backlog = 5;
+        let e = curve("utilisation", &sc).unwrap_err();
+        assert!(e.contains("backlogs only"), "{e}");
     }
 
     #[test]

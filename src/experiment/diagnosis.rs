@@ -11,7 +11,9 @@
 //!   month ([`GROWTH_PER_MONTH`], or a tenth of the monthly arrivals of a slower flow), the
 //!   run is *not* a steady state: flow-time figures only describe the items the horizon let
 //!   finish (they are censored) and grow with the horizon. One replication gives no interval,
-//!   so it can only be called steady (no growth of that size) or undetermined.
+//!   so it can only be called steady (no growth of that size) or undetermined. A run that
+//!   finished nothing after the warm-up has no flow to judge: it is undetermined, never steady
+//!   (work that does not move does not grow either).
 //! - **The constraint.** The utilisation method with blocking and starvation as evidence
 //!   (Roser, Nakano & Tanaka 2001, "A practical bottleneck detection method", *Proceedings of
 //!   the Winter Simulation Conference*, compare it with their active-period method; Kuo, Lim &
@@ -67,7 +69,8 @@ pub enum Verdict {
     /// It grew by at least that much, significantly (95% interval above 0).
     Unstable,
     /// It grew by at least that much on average, but too few replications to be sure (or a
-    /// single replication changed by that much either way: no interval).
+    /// single replication changed by that much either way: no interval); or nothing was
+    /// finished after the warm-up, so there is no flow whose balance could be judged.
     Undetermined,
     /// It shrank significantly by at least that much: a finite backlog being worked off.
     Draining,
@@ -142,8 +145,15 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
     let ci = interval.unwrap_or(0.0);
     let (arrivals, throughput) = (mean(&s.arrival_rate), mean(&s.throughput));
     let threshold = growth_threshold(arrivals);
+    // Nothing finished after the warm-up: a run whose work did not grow either is in balance
+    // only trivially (nothing in, nothing out); without a flow, stability cannot be judged.
+    let no_flow = throughput == 0.0;
     let verdict = if growth.is_nan() || growth.abs() < threshold {
-        Verdict::Steady
+        if no_flow {
+            Verdict::Undetermined
+        } else {
+            Verdict::Steady
+        }
     } else if interval.is_none() {
         Verdict::Undetermined
     } else if growth < 0.0 {
@@ -167,9 +177,14 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
     };
     let statement = match verdict {
         // Not a flow in balance: no flow at all (a backlog that never moves on, say).
-        Verdict::Steady if throughput == 0.0 && arrivals == 0.0 => format!(
-            "No flow: nothing arrived and nothing was finished after the warm-up ({flows}); whatever was in the value stream stayed where it was."
+        Verdict::Undetermined if no_flow && arrivals == 0.0 => format!(
+            "No flow: nothing arrived and nothing was finished after the warm-up ({flows}); whatever was in the value stream stayed where it was. Stability undetermined: it cannot be judged without a flow."
         ),
+        Verdict::Undetermined if no_flow && (growth.is_nan() || growth.abs() < threshold) => {
+            format!(
+                "No flow: nothing was finished after the warm-up ({flows}). Stability undetermined: it cannot be judged without a flow."
+            )
+        }
         Verdict::Steady => format!(
             "Steady state: {flows}; {}.",
             steady_trend(growth, interval, threshold)

@@ -28,6 +28,9 @@ pub struct Axis {
     /// The flag that gave it, when the file does not declare it: `--vary`, or `--curve` for a
     /// ready-made curve's.
     flag: &'static str,
+    /// The argument as written (`stages.test.workers=1..4`), which a problem with one of its
+    /// points quotes whole.
+    text: String,
 }
 
 impl Axis {
@@ -57,6 +60,7 @@ impl Axis {
             values,
             declared: None,
             flag: "--vary",
+            text: arg.trim().to_string(),
         })
     }
 
@@ -99,7 +103,9 @@ impl Axis {
         let s = Setting::new(&self.path, value);
         match self.declared {
             Some(i) => s.declared_at(i),
-            None => s.given_by(self.flag),
+            // A curve's values are its own, not written by the user: its point is quoted.
+            None if self.flag == "--curve" => s.given_by(self.flag),
+            None => s.given_by(self.flag).of_entry(&self.text),
         }
     }
 }

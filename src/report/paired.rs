@@ -211,7 +211,7 @@ pub struct Advice {
     /// The base seed.
     pub seed: u64,
     /// What ranks the moves ([`Ranking`]): `value_realised`; without value, `throughput` when
-    /// today's run is not a steady state, else `cycle_time`.
+    /// today's run is not a steady state or has no cycle time, else `cycle_time`.
     pub ranked_by: &'static str,
     /// The constraint today, in plain words.
     pub constraint: Option<String>,
@@ -219,6 +219,10 @@ pub struct Advice {
     pub moves: Vec<Move>,
     /// The advice in one sentence.
     pub statement: String,
+    /// Why a column has no figures, when today's run has no cycle time (nothing committed
+    /// after the warm-up was delivered); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What ranks `advise`'s moves.
@@ -229,6 +233,8 @@ pub enum Ranking {
     /// Throughput: without value, when today's run is not a steady state. Work piles up, so
     /// what matters is how much more gets done; cycle time counts only the items that finish
     /// (censored by the horizon), and can even rise when more of the long-waiting ones do.
+    /// Also when today's run has no cycle time (nothing committed after the warm-up was
+    /// delivered): a difference from no figure is no figure, and cannot rank anything.
     Throughput,
     /// Cycle time: without value, in a steady state, where throughput is the arrival rate
     /// whatever the staffing.
@@ -237,13 +243,29 @@ pub enum Ranking {
 
 impl Ranking {
     /// The ranking for a scenario that models value (`valued`) or not, whose run today is a
-    /// steady state (`steady`) or not.
-    pub fn choose(valued: bool, steady: bool) -> Ranking {
-        match (valued, steady) {
+    /// steady state (`steady`) or not, and has a cycle time (`timed`: an item committed after
+    /// the warm-up was delivered) or not.
+    pub fn choose(valued: bool, steady: bool, timed: bool) -> Ranking {
+        match (valued, steady && timed) {
             (true, _) => Ranking::Value,
             (false, false) => Ranking::Throughput,
             (false, true) => Ranking::CycleTime,
         }
+    }
+
+    /// Why a column has no figures when today's run has no cycle time (`timed` false), under
+    /// this ranking; `None` when it has one.
+    pub fn note(self, timed: bool) -> Option<String> {
+        (!timed).then(|| {
+            let ranked = if self == Ranking::Throughput {
+                ", and moves are ranked by throughput"
+            } else {
+                ""
+            };
+            format!(
+                "No cycle time: no item committed after the warm-up was delivered today, so Δ cycle time shows -{ranked}."
+            )
+        })
     }
 
     /// The metric's name (as in [`crate::experiment::paired::METRICS`]).
@@ -386,6 +408,9 @@ pub fn advice_table(a: &Advice) -> String {
         );
     }
     let _ = writeln!(out, "\n{}", a.statement);
+    if let Some(note) = &a.note {
+        let _ = writeln!(out, "{note}");
+    }
     let _ = writeln!(
         out,
         "(Moves are ranked by {}; P(helps) is the share of paired replications in which the move did better.)",

@@ -499,6 +499,16 @@ pub fn lesson(curve: &CurveTag, records: &[Record]) -> String {
             // Up, but within the noise, is not the lesson either: say so, and what helps.
             let noise = " (higher, but within the 95% intervals: not clearly; add --reps)";
             match curve.name.as_str() {
+                // Nothing waited at either end: the work takes no time (service time 0), so
+                // no queue forms at any load; no ratio of nothing to nothing.
+                "utilisation" if a <= 0.0 && b <= 0.0 => held(
+                    false,
+                    format!(
+                        "{what} was {} at load {x0} and {} at load {x1}: the work takes no time (service time 0), so no queue can form at any load",
+                        fmt_num(Some(a)),
+                        fmt_num(Some(b))
+                    ),
+                ),
                 "utilisation" => held(
                     rises && b >= 2.0 * a,
                     format!(
@@ -631,6 +641,31 @@ mod tests {
             let kept: Vec<&str> = r.metrics.keys().map(String::as_str).collect();
             assert_eq!(kept, ["cost_of_delay", "cycle_time", "value_realised"]);
         }
+    }
+
+    /// Lead time 0 at both ends of the utilisation curve (service that takes no time): the
+    /// lesson cannot hold, and the reason given is that no queue can form, not a backlog or
+    /// WIP limits, and no ratio of nothing to nothing.
+    #[test]
+    fn a_utilisation_curve_without_any_wait_says_no_queue_can_form() {
+        let zero = r#"{"mean":0.0,"ci95":0.0,"p50":0.0,"p85":0.0,"p95":0.0}"#;
+        let records: Vec<Record> = [0, 1]
+            .iter()
+            .map(|k| {
+                serde_json::from_str(&format!(
+                    r#"{{"point":{k},"points":2,"parameters":[{{"name":"load","value":{k}}}],"scenario":"s","scenario_hash":"h","grid_hash":"g","seed":1,"replications":2,"version":"v","policy":"fifo","stability":"steady","constraint":null,"metrics":{{"lead_time":{zero}}}}}"#
+                ))
+                .unwrap()
+            })
+            .collect();
+        let tag = CurveTag {
+            name: "utilisation".into(),
+            metric: "lead_time".into(),
+        };
+        let text = lesson(&tag, &records);
+        assert!(text.starts_with("lesson did not hold here: "), "{text}");
+        assert!(text.contains("no queue can form"), "{text}");
+        assert!(!text.contains("backlog") && !text.contains("NaN"), "{text}");
     }
 
     #[test]

@@ -409,7 +409,8 @@ pub fn parse_with(
             let text = item.as_deref().unwrap_or(&s.text);
             Problem::at(src, at, key, format!("`{text}`: {message}"))
         }
-        None => Problem::argument(&s.label(), message),
+        // A point of a `--vary` axis: the axis as written, like the file's entry above.
+        None => Problem::argument(&s.quoted(), message),
     };
     let mut doc =
         document(src, format).map_err(|m| arguments(vec![Problem::argument("--set", m)]))?;

@@ -24,6 +24,10 @@ pub struct Setting {
     /// file's `[sweep] vary`. A problem with the setting is then the file's, located at
     /// `sweep.vary[i]`, not the command line's.
     pub declared: Option<usize>,
+    /// For a point of an axis given on the command line (`--vary stages.build.workers=1..4`):
+    /// the axis as written, which a problem with the point quotes whole, as one with a point of
+    /// the file's `[sweep] vary` quotes its entry ([`Setting::of_entry`]).
+    pub entry: Option<String>,
     /// The dotted path, split.
     pub path: Vec<String>,
     /// The new value; `None` removes the key.
@@ -47,6 +51,7 @@ impl Setting {
             text: arg.to_string(),
             flag: "--set",
             declared: None,
+            entry: None,
             path: segments,
             value: parse_value(value.trim()).map_err(|e| format!("`{arg}`: {e}"))?,
         })
@@ -59,6 +64,7 @@ impl Setting {
             text: format!("{}={shown}", path.join(".")),
             flag: "--set",
             declared: None,
+            entry: None,
             path: path.to_vec(),
             value,
         }
@@ -71,6 +77,7 @@ impl Setting {
             text: show(&value),
             flag,
             declared: None,
+            entry: None,
             path: vec![key.to_string()],
             value: Some(value),
         }
@@ -101,6 +108,25 @@ impl Setting {
             flag: "[sweep] vary",
             declared: Some(i),
             ..self
+        }
+    }
+
+    /// The setting as a point of the axis written `entry` on the command line
+    /// (`stages.build.workers=1..4`): a problem with it quotes the entry, all its values.
+    pub fn of_entry(self, entry: &str) -> Setting {
+        Setting {
+            entry: Some(entry.to_string()),
+            ..self
+        }
+    }
+
+    /// How a problem with it names it: as [`Setting::label`] does, but a point of an axis
+    /// given on the command line by the axis as written (`--vary stages.build.workers=1..4`),
+    /// not the one value it was found with.
+    pub fn quoted(&self) -> String {
+        match (&self.entry, self.declared) {
+            (Some(entry), None) => format!("{} {entry}", self.flag),
+            _ => self.label(),
         }
     }
 

@@ -502,7 +502,8 @@ fn a_bounded_trace_is_the_whole_trace_up_to_its_cut() {
 
 /// A backlog held at a release train that never leaves within the horizon: nothing arrives
 /// and nothing finishes. The work in the system does not change, but that is no steady state
-/// of a flow, and the verdict says so rather than "Steady state: 0.000 items/day finished".
+/// of a flow: the verdict is `undetermined` (not `steady`), and the statement says so rather
+/// than "Steady state: 0.000 items/day finished".
 #[test]
 fn a_value_stream_where_nothing_moves_is_no_flow_not_a_steady_state() {
     let sc = valueflow::scenario::parse(
@@ -525,6 +526,15 @@ release_every = 1000.0
     let verdict = diagnosis::stability(&s, &sc.stream);
     assert!(
         verdict.statement.starts_with("No flow:"),
+        "{}",
+        verdict.statement
+    );
+    assert_eq!(verdict.verdict, diagnosis::Verdict::Undetermined);
+    assert!(!verdict.steady_state);
+    assert!(
+        verdict
+            .statement
+            .contains("Stability undetermined: it cannot be judged without a flow."),
         "{}",
         verdict.statement
     );

@@ -1208,7 +1208,7 @@ fn a_problem_names_the_argument_that_caused_it() {
     let cases: [(&[&str], &str); 5] = [
         (
             &["sweep", TEAM, "--vary", "stages.bild.workers=1..2"],
-            "`--vary stages.bild.workers=1`: no element of `stages` is named `bild`",
+            "`--vary stages.bild.workers=1..2`: no element of `stages` is named `bild`",
         ),
         (
             &["validate", TEAM, "--set", "stages.review.rework.to=none"],
@@ -1554,7 +1554,7 @@ fn a_stepped_range_names_its_first_value_that_is_not_whole() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "`--vary stages.test.workers=1.5`: stages[3].workers: must be a whole number (got 1.5)",
+            "`--vary stages.test.workers=1..3:0.5`: stages[3].workers: must be a whole number (got 1.5)",
         ));
     let jsonl = stdout_of(&[
         "sweep",
@@ -1834,6 +1834,33 @@ fn a_declared_sweep_problem_quotes_the_whole_entry() {
     }
 }
 
+/// A problem with a `--vary` on the command line quotes the entry as written, all its values,
+/// as one declared in the file's `[sweep] vary` does: not the one point it was found with.
+#[test]
+fn a_vary_problem_quotes_the_whole_entry() {
+    for (vary, quoted) in [
+        // The key does not exist.
+        (
+            "stages.build.wrkers=1..4",
+            "`--vary stages.build.wrkers=1..4`: stages[1].wrkers: unknown field",
+        ),
+        // A value out of bounds, at one point.
+        (
+            "stages.build.wip_limit=3,0",
+            "`--vary stages.build.wip_limit=3,0`: stages[1].wip_limit: must be",
+        ),
+    ] {
+        let out = valueflow()
+            .args(["sweep", TEAM, "--vary", vary])
+            .args(SMALL)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(quoted), "{stderr}");
+    }
+}
+
 /// Stage names a path would misread: `*` (every stage), a dot (a path step), a comma (a CSV
 /// field). `advise` moves exactly the stage it names, the curves sweep exactly their stage, and
 /// `advise`'s CSV keeps one field per column.
@@ -1953,6 +1980,56 @@ fn advise_shows_no_value_column_figures_where_no_value_is_modelled() {
     let row = table.lines().find(|l| l.starts_with("+1 build")).unwrap();
     assert!(
         row.split_whitespace().nth(2).unwrap().starts_with('+'),
+        "{table}"
+    );
+}
+
+/// A value stream where nothing moves (a backlog held at a release train that never leaves)
+/// has no cycle time: `advise` neither ranks by it nor shows a number for it, and says why.
+#[test]
+fn advise_ranks_no_flow_by_nothing_undefined() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stuck.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "stuck"
+horizon = 100.0
+replications = 5
+[[work]]
+name = "job"
+backlog = 3
+[[stages]]
+name = "build"
+service = { dist = "exponential", mean = 1.0 }
+release_every = 1000.0
+[[stages]]
+name = "test"
+service = { dist = "exponential", mean = 1.0 }
+"#,
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let advice = json_of(&["advise", file, "--format", "json", "-q"]);
+    assert_eq!(advice["ranked_by"], "throughput", "{advice:#}");
+    let statement = advice["statement"].as_str().unwrap();
+    assert!(!statement.contains("cycle time"), "{statement}");
+    for m in advice["moves"].as_array().unwrap() {
+        assert!(m["cycle_time"]["mean"].is_null(), "{advice:#}");
+    }
+    let (table, _) = super::cli::succeeds(&["advise", file, "-q"]);
+    let row = table.lines().find(|l| l.starts_with("+1 build")).unwrap();
+    // Δ value realised and Δ cycle time: no figures.
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[2..4], ["-", "-"], "{table}");
+    assert!(
+        table.contains(
+            "No cycle time: no item committed after the warm-up was delivered today, so Δ cycle time shows -"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("(Moves are ranked by throughput;"),
         "{table}"
     );
 }

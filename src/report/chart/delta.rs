@@ -159,13 +159,7 @@ pub fn draw<DB: DrawingBackend>(
         .y_labels(2 * n + 1)
         .y_label_formatter(&y_label)
         .x_labels(9)
-        .x_label_formatter(&|x| {
-            if x.abs() < 1e-9 {
-                "0%".into()
-            } else {
-                format!("{x:+.0}%")
-            }
-        })
+        .x_label_formatter(&|x| tick(*x, span))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(fail)?;
@@ -212,6 +206,24 @@ pub fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A tick of the axis from `-span` to `span`, in %: zero (or what is left of it after the
+/// axis's arithmetic) as "0%", any other tick with as few decimals as show it ("+20%",
+/// "-0.5%", "+0.25%"), never rounded to a signed zero ("+0%", "-0%").
+fn tick(x: f64, span: f64) -> String {
+    // Ticks are round steps of the span: a billionth of it is arithmetic noise, not a step.
+    let noise = span.abs() * 1e-9;
+    if x.abs() <= noise || x == 0.0 {
+        return "0%".into();
+    }
+    let decimals = (0..=12)
+        .find(|&d| {
+            let scale = 10f64.powi(d);
+            ((x * scale).round() / scale - x).abs() <= noise.max(x.abs() * 1e-9)
+        })
+        .unwrap_or(12) as usize;
+    format!("{x:+.decimals$}%")
+}
+
 /// Draws the delta chart of `t` into `path` (.png or .svg), through a staged file.
 pub fn save(t: &TwoWorlds, path: &std::path::Path, force: bool) -> Result<(), ChartError> {
     super::save_drawing(path, force, |root| draw(t, root), |root| draw(t, root))
@@ -240,6 +252,54 @@ mod tests {
             p_better_ci95_low: 0.8,
             p_better_ci95_high: 0.95,
         }
+    }
+
+    /// Two worlds that differ by nothing: the axis spans ±1.1%, ticked every half a percent.
+    /// No tick reads "-0%" or "+0%": zero reads "0%", the others their half percent.
+    #[test]
+    fn ticks_near_zero_read_as_what_they_are() {
+        let t = TwoWorlds {
+            before: "same.toml".into(),
+            after: "same.toml".into(),
+            policies: ["fifo".into(), "fifo".into()],
+            replications: 3,
+            seed: 1,
+            metrics: vec![
+                delta("cycle_time", false, 20.0, 0.0, 0.0),
+                delta("throughput", true, 1.0, 0.0, 0.0),
+            ],
+        };
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            draw(&t, &root).unwrap();
+            root.present().unwrap();
+        }
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim())
+            })
+            .collect();
+        assert!(texts.contains(&"0%"), "{texts:?}");
+        assert!(
+            !texts.iter().any(|x| ["-0%", "+0%"].contains(x)),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"+0.5%") && texts.contains(&"-0.5%"),
+            "{texts:?}"
+        );
+        // The label alone: whole shares plainly, and nothing that is not zero reads as zero.
+        assert_eq!(tick(0.0, 1.1), "0%");
+        assert_eq!(tick(1e-17, 1.1), "0%");
+        assert_eq!(tick(-1e-17, 1.1), "0%");
+        assert_eq!(tick(20.0, 55.0), "+20%");
+        assert_eq!(tick(-0.2, 1.1), "-0.2%");
+        assert_eq!(tick(0.30000000000000004, 1.1), "+0.3%");
+        assert_eq!(tick(-0.25, 0.5), "-0.25%");
     }
 
     #[test]

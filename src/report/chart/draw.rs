@@ -248,6 +248,8 @@ struct Panel<'a> {
     values: Vec<(f64, Option<f64>)>,
     /// Values are amounts of money (k/M suffixes).
     big: bool,
+    /// The metric cannot be negative (a count): its whiskers stop at 0.
+    non_negative: bool,
 }
 
 fn bar_panel<DB: DrawingBackend>(
@@ -262,13 +264,17 @@ fn bar_panel<DB: DrawingBackend>(
         y_desc,
         values,
         big,
+        non_negative,
     } = panel;
+    // The low end of a whisker: never below 0 for a metric that cannot be negative.
+    let floor = if non_negative { 0.0 } else { f64::NEG_INFINITY };
+    let low = |m: f64, c: Option<f64>| (m - c.unwrap_or(0.0)).max(floor);
     let names = names(d);
     // Room above the highest whisker and, where a value is negative (penalties, the cost of
     // expediting), below the lowest, for the labels; halved so that the span stays finite.
     let grow = |v: f64| (v * 1.18).clamp(-f64::MAX / 2.0, f64::MAX / 2.0);
     let highest = max_or(values.iter().map(|(m, c)| m + c.unwrap_or(0.0)), 0.0);
-    let lowest = -max_or(values.iter().map(|(m, c)| c.unwrap_or(0.0) - m), 0.0);
+    let lowest = -max_or(values.iter().map(|&(m, c)| -low(m, c)), 0.0);
     // As the top is at least 1, the bottom of a negative axis is at most -1: a tiny negative
     // value would otherwise be ticked "-0" all the way down.
     let bottom = if lowest < 0.0 {
@@ -310,7 +316,7 @@ fn bar_panel<DB: DrawingBackend>(
             .ck(kind)?;
         if let Some(c) = ci {
             chart
-                .draw_series(whisker(x, mean - c, mean + c, 0.1))
+                .draw_series(whisker(x, low(mean, ci), mean + c, 0.1))
                 .ck(kind)?;
         }
         let text = if big && mean.abs() >= 10.0 {
@@ -322,7 +328,7 @@ fn bar_panel<DB: DrawingBackend>(
         };
         // Above the bar's whisker, or below it for a negative value.
         let (at, v) = if mean < 0.0 {
-            (mean - ci.unwrap_or(0.0) - pad, VPos::Top)
+            (low(mean, ci) - pad, VPos::Top)
         } else {
             (mean + ci.unwrap_or(0.0) + pad, VPos::Bottom)
         };
@@ -371,6 +377,7 @@ fn output_vs_outcome<DB: DrawingBackend>(
         y_desc: "Items delivered per replication",
         values: items,
         big: false,
+        non_negative: true,
     };
     bar_panel(root, &left, d, kind, output)?;
     if value.iter().all(|v| v.0 == 0.0) {
@@ -406,6 +413,7 @@ fn output_vs_outcome<DB: DrawingBackend>(
         y_desc: "Value realised by the horizon",
         values: value,
         big: true,
+        non_negative: false,
     };
     bar_panel(root, &right, d, kind, outcome)
 }

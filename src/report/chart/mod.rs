@@ -66,6 +66,22 @@ pub(crate) fn key_result_words(text: &str) -> String {
     format!("{metric}{}", plain_word(rest))
 }
 
+/// True for a metric of a run that cannot be negative: times, counts, rates, shares, costs of
+/// delay, waste. Only value (realised, per person-day, return on investment; penalties can
+/// take it below 0), the growth of the work in the system (it shrinks when draining) and a
+/// key result's value (whatever its metric) can. A 95% band of such a metric is drawn from
+/// 0, never below: a mean near 0 with a wide interval has no negative side.
+pub(crate) fn non_negative(metric: &str) -> bool {
+    !matches!(
+        metric,
+        "value_realised"
+            | "value_per_person_day"
+            | "roi"
+            | "growth_per_month"
+            | "wip_growth_per_month"
+    ) && !metric.starts_with("key_result.")
+}
+
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (1600, 900);
 

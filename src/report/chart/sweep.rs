@@ -422,7 +422,13 @@ fn lines<DB: DrawingBackend>(
     } else {
         vec![None]
     };
-    // (x, mean, low, high) per group.
+    // (x, mean, low, high) per group; the band of a metric that cannot be negative (a time,
+    // a count, a share) starts at 0, not below.
+    let floor = if super::non_negative(metric) {
+        0.0
+    } else {
+        f64::NEG_INFINITY
+    };
     let series: Vec<Vec<(f64, f64, f64, f64)>> = groups
         .iter()
         .map(|g| {
@@ -434,7 +440,7 @@ fn lines<DB: DrawingBackend>(
                     let m = s.mean?;
                     let c = s.ci95.unwrap_or(0.0);
                     let i = xs.iter().position(|x| *x == r.parameters[0].value)?;
-                    Some((pos[i], m, m - c, m + c))
+                    Some((pos[i], m, (m - c).max(floor), m + c))
                 })
                 .collect()
         })
@@ -456,7 +462,8 @@ fn lines<DB: DrawingBackend>(
     } else {
         0.5
     };
-    let (y0, y1) = (lo - pad, hi + pad);
+    // Nor does the axis of such a metric reach below 0.
+    let (y0, y1) = ((lo - pad).max(floor), hi + pad);
     // A point or band past the largest number has no place on an axis (and an axis to
     // infinity never ends).
     let points = series.iter().flatten().flat_map(|p| [p.0, p.1, p.2, p.3]);
@@ -529,6 +536,19 @@ fn lines<DB: DrawingBackend>(
                     Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
                 });
         }
+    }
+    if series.iter().all(Vec::is_empty) {
+        // No point has the metric: say so where the lines would be, as the heatmap does.
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("no point has a mean {what}"),
+                ((x0 + x1) / 2.0, (y0 + y1) / 2.0),
+                (FONT, AXIS)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))
+            .map_err(fail)?;
     }
     if groups.len() > 1 {
         chart
@@ -817,6 +837,67 @@ fn colour_bar<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Point `k` of a one-knob sweep of 3 points, whose one metric `metric` is `stat` (JSON).
+    fn record(k: u64, metric: &str, stat: &str) -> Record {
+        serde_json::from_str(&format!(
+            r#"{{"point":{k},"points":3,"parameters":[{{"name":"load","value":{k}}}],"scenario":"s","scenario_hash":"h","grid_hash":"g","seed":1,"replications":2,"version":"v","policy":"fifo","stability":"steady","constraint":null,"metrics":{{"{metric}":{stat}}}}}"#
+        ))
+        .unwrap()
+    }
+
+    /// The texts of an SVG drawing of `metric` over `records`, trimmed.
+    fn texts(records: &[Record], metric: &str) -> Vec<String> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            draw(records, metric, &root).unwrap();
+            root.present().unwrap();
+        }
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().to_string())
+            })
+            .collect()
+    }
+
+    /// A one-knob chart whose metric no point has (time to first value without a value
+    /// model) says so on the chart, as the heatmap does, instead of drawing empty axes.
+    #[test]
+    fn a_line_chart_says_when_no_point_has_the_metric() {
+        let none = r#"{"mean":null,"ci95":null,"p50":null,"p85":null,"p95":null}"#;
+        let records: Vec<Record> = (0..3)
+            .map(|k| record(k, "time_to_first_value", none))
+            .collect();
+        let t = texts(&records, "time_to_first_value");
+        assert!(
+            t.iter()
+                .any(|x| x == "no point has a mean time to first value"),
+            "{t:?}"
+        );
+    }
+
+    /// A 95% band of a time that reaches below 0 is drawn from 0 (a time cannot be negative):
+    /// no tick below 0. A metric that can be negative (value realised) keeps its band.
+    #[test]
+    fn a_band_of_a_metric_that_cannot_be_negative_starts_at_zero() {
+        let wide = r#"{"mean":1.0,"ci95":3.0,"p50":1.0,"p85":1.0,"p95":1.0}"#;
+        for metric in [
+            "cycle_time",
+            "lead_time",
+            "throughput",
+            "stage.a.utilization",
+        ] {
+            let records: Vec<Record> = (0..3).map(|k| record(k, metric, wide)).collect();
+            let t = texts(&records, metric);
+            assert!(!t.iter().any(|x| x.starts_with('-')), "{metric}: {t:?}");
+        }
+        let records: Vec<Record> = (0..3).map(|k| record(k, "value_realised", wide)).collect();
+        let t = texts(&records, "value_realised");
+        assert!(t.iter().any(|x| x.starts_with('-')), "{t:?}");
+    }
 
     #[test]
     fn shades_span_the_scale_even_when_the_span_overflows() {
