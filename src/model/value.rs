@@ -65,7 +65,11 @@ impl Urgency {
         }
         let d = delivered.filter(|&d| d <= at);
         let mut v = 0.0;
-        if let Some(d) = d {
+        // Without a value rate (an epic's exposure: only its penalty and daily cost), the
+        // value term below is 0 times a finite amount when `at` is finite, and adding that
+        // leaves 0.0 unchanged to the bit: it is skipped (the stop rule and cost of delay
+        // price exposures at every decision).
+        if let Some(d) = d.filter(|_| rate != 0.0 || !at.is_finite()) {
             let mut peak = if self.erosion.is_finite() {
                 (1.0 - (d - arrival) / self.erosion).max(0.0)
             } else {
@@ -151,6 +155,21 @@ impl Urgency {
             // loses exactly one day of value (the fast path of the formula below).
             return rate;
         }
+        self.cost_of_delay_by_curve(rate, arrival, delivery, over, horizon)
+    }
+
+    /// [`Urgency::cost_of_delay`] read off the curve, for an urgency known not to be the
+    /// standard class (the caller has checked: the check costs more than the curve's reading
+    /// where it is repeated for every point of a spread).
+    #[inline]
+    pub fn cost_of_delay_by_curve(
+        &self,
+        rate: f64,
+        arrival: f64,
+        delivery: f64,
+        over: f64,
+        horizon: f64,
+    ) -> f64 {
         let over = over.max(1.0);
         let at = horizon.max(delivery + over);
         (self.realised(rate, arrival, Some(delivery), at)
@@ -184,6 +203,82 @@ mod tests {
         }
         assert!(u.is_standard());
         assert!(!Urgency { ramp: 1.0, ..u }.is_standard());
+    }
+
+    /// Without a value rate, `realised` skips the value term: the result is what the whole
+    /// formula gives, to the bit, for every shape (ramp, erosion, life, window, lateness).
+    #[test]
+    fn an_exposure_without_a_value_rate_realises_what_the_whole_formula_does() {
+        let whole = |u: &Urgency, rate: f64, arrival: f64, delivered: Option<f64>, at: f64| {
+            if at < arrival {
+                return 0.0;
+            }
+            let d = delivered.filter(|&d| d <= at);
+            let mut v = 0.0;
+            if let Some(d) = d {
+                let mut peak = if u.erosion.is_finite() {
+                    (1.0 - (d - arrival) / u.erosion).max(0.0)
+                } else {
+                    1.0
+                };
+                if d > arrival + u.deadline {
+                    peak *= u.late_fraction;
+                }
+                let end = at.min(d + u.life).min(arrival + u.window);
+                if end > d {
+                    v += rate * peak * u.ramped_days(arrival, d, end);
+                }
+            }
+            v -= u.cost_per_day * (d.unwrap_or(at) - arrival);
+            if arrival + u.deadline <= at && d.is_none_or(|d| d > arrival + u.deadline) {
+                v -= u.penalty;
+            }
+            v
+        };
+        let base = Urgency::default();
+        let shapes = [
+            Urgency {
+                deadline: 30.0,
+                penalty: 500.0,
+                late_fraction: 0.5,
+                ..base
+            },
+            Urgency {
+                cost_per_day: 12.5,
+                ..base
+            },
+            Urgency {
+                ramp: 40.0,
+                erosion: 90.0,
+                ..base
+            },
+            Urgency {
+                life: 20.0,
+                window: 60.0,
+                penalty: 1.0,
+                deadline: 10.0,
+                ..base
+            },
+        ];
+        let days = [0.0, 3.0, 10.0, 29.5, 30.0, 61.0, 365.0];
+        for u in &shapes {
+            for rate in [0.0, -0.0] {
+                for &arrival in &days {
+                    for &at in &days {
+                        for delivered in std::iter::once(None).chain(days.iter().map(|&d| Some(d)))
+                        {
+                            let want = whole(u, rate, arrival, delivered, at);
+                            let got = u.realised(rate, arrival, delivered, at);
+                            assert_eq!(
+                                got.to_bits(),
+                                want.to_bits(),
+                                "{u:?} {rate} {arrival} {delivered:?} {at}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

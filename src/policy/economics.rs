@@ -79,7 +79,8 @@ pub fn cost_of_delay(
         .iter()
         .map(|z| {
             let at = (delivery + z * spread).max(now);
-            urgency.cost_of_delay(rate, arrival, at, over, horizon)
+            // A deadline or a window: not the standard class.
+            urgency.cost_of_delay_by_curve(rate, arrival, at, over, horizon)
         })
         .sum::<f64>()
         / NORMAL_NINTHS.len() as f64
