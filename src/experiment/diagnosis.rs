@@ -300,7 +300,16 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
     let constrained = top >= NO_CONSTRAINT;
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
     let piling = stability(s, vs).verdict == Verdict::Unstable;
-    let statement = if !constrained && !piling {
+    // Nothing finished after the warm-up: no flow whose constraint could be named, and no
+    // arrivals outpaced by the team either; say what held the work.
+    let no_flow = s.throughput.mean == Some(0.0);
+    let statement = if no_flow && !constrained {
+        format!(
+            "No constraint can be named without a flow: nothing was finished after the warm-up, and the busiest stage, {name}, was busy only {} of the time; what held the work is {}.",
+            pct(top),
+            held_back_by(vs)
+        )
+    } else if !constrained && !piling {
         format!(
             "No constraint inside the team: the busiest stage, {name}, is busy only {} of the time; work arrives slower than the team can finish it.",
             pct(top)

@@ -538,4 +538,19 @@ release_every = 1000.0
         "{}",
         verdict.statement
     );
+    // Nor is there a constraint to name, nor arrivals the team outpaces: the line says what
+    // held the work (the release train that never leaves within the run).
+    let b = diagnosis::bottleneck(&s, &sc.stream).expect("build did some work");
+    assert!(
+        b.statement
+            .starts_with("No constraint can be named without a flow"),
+        "{}",
+        b.statement
+    );
+    assert!(!b.statement.contains("arrives slower"), "{}", b.statement);
+    assert!(
+        b.statement.contains("build's release train"),
+        "{}",
+        b.statement
+    );
 }
