@@ -116,6 +116,31 @@ impl Epic {
         }
     }
 
+    /// True if a measuring policy may hold this epic's slices back for its signals, at the
+    /// value of waiting (`policy::belief::awaiting_rate`). That value charges a day of the
+    /// slice's rate per day of waiting: at least what delay costs where value flows from
+    /// delivery to the horizon at most at that rate (flat, or ramping up: a day of delay then
+    /// costs less). A daily cost on the epic is no step in it either: held back, measuring
+    /// gained more than built at once in every world tried. Where delay costs more, holding
+    /// back costs more than the rule sees, and lost value to the same ranking without
+    /// measuring:
+    /// - a deadline penalty: waiting delays the whole epic towards it, and a stopped epic owes
+    ///   it too (closing-the-loop with epic deadlines: −134k ±44k at deadline 60, penalty 50k);
+    /// - a slice value that erodes with delay, ends (a life or a window) or drops past a
+    ///   deadline (closing-the-loop with `long-life-peak-reduced`, erosion 60 days, feedback
+    ///   after 30 days: −82k ±32k).
+    ///
+    /// Their slices are built at their expected rate, and the stop rule decides whether to go
+    /// on.
+    pub fn waits_for_signals(&self) -> bool {
+        // A ramp only makes delay cheaper than the rate.
+        let shape = Urgency {
+            ramp: 0.0,
+            ..self.slice_urgency()
+        };
+        self.urgency.penalty == 0.0 && shape.is_standard()
+    }
+
     /// The epic-level part of its urgency: the deadline, the penalty if it passes before the
     /// last slice is delivered, and the cost per day until then. It carries no value of its own.
     pub fn exposure(&self) -> Urgency {

@@ -602,15 +602,8 @@ impl<'a> Scorer<'a> {
             return it.est_value();
         };
         let def = &self.ctx.stream.epics[bet.def()];
-        // An epic with a deadline penalty is not held back for its signals: waiting delays the
-        // whole epic towards its penalty, which the value of waiting (a slice's own value,
-        // `belief::awaiting_rate`) does not weigh. Its slices are built at their expected
-        // rate, and the stop rule, which counts the penalty as owed whether the epic is
-        // stopped or late, decides whether to go on. (A daily cost alone is no such step:
-        // held back, measuring gained more than built at once, in every world tried.)
-        let penalised = def.urgency.penalty != 0.0;
         match bet.next_signal() {
-            Some(at) if self.pessimistic && !penalised => belief::awaiting_rate(
+            Some(at) if self.pessimistic && def.waits_for_signals() => belief::awaiting_rate(
                 it.est_value(),
                 bet.belief(),
                 def,
