@@ -16,6 +16,16 @@
 //!   positive α, false negative β: a positive reading multiplies the odds of success by
 //!   (1 − β) / α, a negative one by β / (1 − α); ECONOMICS §1), when feedback arrives late in
 //!   the horizon, or when waiting for a signal delays slices towards an epic's deadline.
+//! - **How much the size estimates tell items apart.** The size analogue of the value
+//!   estimates: an estimate is the true size times e^(σZ) (`size_error`), so the share of the
+//!   spread of log size estimates explained by the sizes is σs² / (σs² + σ²), σs from the size
+//!   distribution as for values. The estimate is right in the middle but e^(σ²/2) times the
+//!   size on average, and a sum of estimates (the work left in a bet, the work ranked ahead of
+//!   it) is dominated by its most inflated terms: a measuring policy's stop rule, which judges
+//!   from them whether a bet can finish before the horizon, stops bets as if they never could.
+//! - **Release trains on WIP-limited stages.** Finished items wait for the train inside the
+//!   stage and hold its WIP slots, so a stage with both lets at most its limit leave per train:
+//!   a policy that keeps WIP limits delivers at most about limit × trains items in the run.
 
 use crate::model::{Dist, ValueStream};
 
@@ -60,6 +70,60 @@ pub struct LoopSignals {
     pub exposed: bool,
 }
 
+/// How well one work type's size estimates tell its items apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeEstimates {
+    /// The work type.
+    pub name: String,
+    /// Log-scale standard deviation of the true sizes (σs; 0 for a work type of fixed size).
+    pub spread: f64,
+    /// Log-scale standard deviation of the estimates' error (σ, `size_error`).
+    pub error: f64,
+    /// Share of the spread of log estimates that comes from the true sizes, σs² / (σs² + σ²).
+    pub explained: f64,
+    /// How many times the true size an estimate is on average, e^(σ²/2).
+    pub inflation: f64,
+}
+
+/// A typical size estimate off by this factor or more is far enough off to mislead a sum of
+/// estimates: at e^σ = 2 the mean estimate is already e^(σ²/2) = 1.27 times the size.
+pub const FAR_OFF: f64 = 2.0;
+
+impl SizeEstimates {
+    /// True if the error spreads the estimates more than the sizes do.
+    pub fn mostly_noise(&self) -> bool {
+        self.explained < MOSTLY_NOISE
+    }
+
+    /// True if the estimates are mostly noise and a typical one is off by a factor of
+    /// [`FAR_OFF`] or more: the sizes of a work type of (nearly) fixed size are all noise to
+    /// estimate, but a small error misleads no sum of them.
+    pub fn misleading(&self) -> bool {
+        self.mostly_noise() && self.error.exp() >= FAR_OFF
+    }
+}
+
+/// A stage with both a release train and a WIP limit: what leaves it per train is capped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReleaseTrain {
+    /// The stage.
+    pub stage: String,
+    /// Days between trains (`release_every`).
+    pub every: f64,
+    /// The stage's WIP limit: at most this many items leave per train.
+    pub wip_limit: u32,
+    /// Trains that leave within the horizon (the first at day `every`).
+    pub trains: u64,
+}
+
+impl ReleaseTrain {
+    /// The most items a policy that keeps WIP limits can get through the stage in the run
+    /// (rework may re-enter a full stage, so this is a cap to within the rework let in).
+    pub fn cap(&self) -> f64 {
+        f64::from(self.wip_limit) * self.trains as f64
+    }
+}
+
 /// Log-scale standard deviation of `value`: sqrt(ln(1 + CV²)), exact for a log-normal.
 fn log_spread(value: &Dist) -> f64 {
     let scv = value.scv();
@@ -92,6 +156,43 @@ pub fn value_estimates(vs: &ValueStream) -> Vec<ValueEstimates> {
         .iter()
         .filter_map(|e| read(&e.name, &e.value, e.value_error));
     types.chain(epics).collect()
+}
+
+/// Every work type whose size is estimated with an error, in scenario order (a work type
+/// without a size distribution has size 1: every estimate's spread is error).
+pub fn size_estimates(vs: &ValueStream) -> Vec<SizeEstimates> {
+    vs.work_types
+        .iter()
+        .filter(|wt| wt.size_error > 0.0)
+        .map(|wt| {
+            let spread = wt.size.as_ref().map_or(0.0, log_spread);
+            let error = wt.size_error;
+            SizeEstimates {
+                name: wt.name.clone(),
+                spread,
+                error,
+                explained: spread * spread / (spread * spread + error * error),
+                inflation: (error * error / 2.0).exp(),
+            }
+        })
+        .collect()
+}
+
+/// Every stage with both a release train and a WIP limit, in stage order.
+pub fn release_trains(vs: &ValueStream) -> Vec<ReleaseTrain> {
+    vs.stages
+        .iter()
+        .filter_map(|st| {
+            let every = st.release_every?;
+            let wip_limit = st.wip_limit?;
+            Some(ReleaseTrain {
+                stage: st.name.clone(),
+                every,
+                wip_limit,
+                trains: (vs.horizon / every).floor() as u64,
+            })
+        })
+        .collect()
 }
 
 /// Every epic's hypothesis, signals and exposure, in scenario order.
@@ -146,5 +247,73 @@ mod tests {
         vs.work_types[0].value = Some(wide);
         vs.work_types[0].value_error = 0.7;
         assert!(!value_estimates(&vs)[0].mostly_noise());
+    }
+
+    #[test]
+    fn size_estimates_are_read_like_value_estimates_with_their_mean_inflation() {
+        // closing-the-loop's slices: p90 / median = 2, σs = ln 2 / 1.2816 = 0.541.
+        let mut vs = ValueStream::new(vec![], vec![], 365.0, 0.0);
+        let mut wt = crate::model::WorkType::new("slice", 0);
+        wt.size = Some(
+            Dist::new(DistSpec::LognormalP90 {
+                median: 1.0,
+                p90: 2.0,
+            })
+            .expect("valid"),
+        );
+        wt.size_error = 8.0;
+        vs.work_types.push(wt);
+        let ss = 2f64.ln() / 1.2815515655446004;
+        let e = &size_estimates(&vs)[0];
+        assert!((e.spread - ss).abs() < 1e-9);
+        assert!((e.explained - ss * ss / (ss * ss + 64.0)).abs() < 1e-12);
+        assert!((e.inflation - 32f64.exp()).abs() / 32f64.exp() < 1e-12);
+        assert!(e.mostly_noise() && e.misleading());
+        // The bundled size_error 0.4: mostly signal.
+        vs.work_types[0].size_error = 0.4;
+        assert!(!size_estimates(&vs)[0].mostly_noise());
+        // A fixed size is all noise to estimate, but 10% off misleads no sum.
+        vs.work_types[0].size = None;
+        vs.work_types[0].size_error = 0.1;
+        let e = &size_estimates(&vs)[0];
+        assert!(e.mostly_noise() && !e.misleading());
+        vs.work_types[0].size_error = 0.0;
+        assert!(size_estimates(&vs).is_empty());
+    }
+
+    #[test]
+    fn a_release_train_on_a_wip_limited_stage_caps_each_train() {
+        let text = r#"
+name = "trains"
+horizon = 365.0
+[[work]]
+name = "w"
+arrival_rate = 1.0
+[[stages]]
+name = "test"
+workers = 2
+wip_limit = 4
+release_every = 42.0
+service = { dist = "fixed", value = 1.0 }
+[[stages]]
+name = "ops"
+workers = 1
+release_every = 7.0
+service = { dist = "fixed", value = 0.5 }
+"#;
+        let sc =
+            crate::scenario::parse(text, crate::scenario::Format::Toml, "t.toml").expect("valid");
+        // Only the stage with both a train and a WIP limit: 8 trains of at most 4 items.
+        let trains = release_trains(&sc.stream);
+        assert_eq!(trains.len(), 1);
+        assert_eq!(
+            (
+                trains[0].stage.as_str(),
+                trains[0].wip_limit,
+                trains[0].trains
+            ),
+            ("test", 4, 8)
+        );
+        assert_eq!(trains[0].cap(), 32.0);
     }
 }

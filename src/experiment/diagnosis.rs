@@ -300,10 +300,11 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
     let constrained = top >= NO_CONSTRAINT;
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
     let piling = stability(s, vs).verdict == Verdict::Unstable;
-    // Nothing finished after the warm-up: no flow whose constraint could be named, and no
-    // arrivals outpaced by the team either; say what held the work.
+    // Nothing finished after the warm-up and nothing piled up: no flow whose constraint could
+    // be named, and no arrivals outpaced by the team either; say what held the work. (Work
+    // that piles up with nothing finished is the next case: a stage's capacity is not it.)
     let no_flow = s.throughput.mean == Some(0.0);
-    let statement = if no_flow && !constrained {
+    let statement = if no_flow && !constrained && !piling {
         format!(
             "No constraint can be named without a flow: nothing was finished after the warm-up, and the busiest stage, {name}, was busy only {} of the time; what held the work is {}.",
             pct(top),

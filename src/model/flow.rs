@@ -794,16 +794,21 @@ impl<'a> FlowSim<'a> {
         };
         let mut r = rng::stream_of_key(key);
         let mut size = wt.size.as_ref().map_or(1.0, |d| d.sample(&mut r));
+        // The size factor drawn from the work type's distribution, before a slice's units
+        // (what a calibrated reading of the size estimate is the posterior of).
+        let draw = size;
+        let mut units = 1.0;
         let (mut epic, mut slice, mut epic_def, mut failed_bet) = (NO_EPIC, 0, u16::MAX, false);
         let (value, est_value) = match origin {
             Origin::Slice {
                 epic: e,
                 slice: sl,
-                units,
+                units: u,
                 value,
                 est_value,
             } => {
                 let st = &self.items.bets[e as usize];
+                units = u;
                 size *= units;
                 epic = e;
                 slice = sl;
@@ -824,7 +829,26 @@ impl<'a> FlowSim<'a> {
                 None => (0.0, 0.0),
             },
         };
-        let est_size = size * self.expected_work[w] * lognormal_noise(&mut r, wt.size_error);
+        let noise = lognormal_noise(&mut r, wt.size_error);
+        let est_size = if self.policy.calibrates_estimates() {
+            // Read calibrated, the size is the mean size given its reading, by Bayes' rule with
+            // the work type's size distribution as the prior (`Dist::posterior_mean`: closed
+            // form for a lognormal, exact for a fixed or empirical one, integrated otherwise;
+            // without a size distribution the factor is exactly 1, known, whatever the
+            // reading). Only the drawn factor is uncertain: a slice's units are the team's own
+            // choice, and the expected work per unit of size is the work type's. Smith's rule
+            // in expectation ranks by E[value] / E[work] (Rothkopf 1966, WSEPT): calibrating
+            // the value alone shrinks the numerator towards its prior while the denominator
+            // keeps its noise, which tilts CD3 towards items that merely look small. With no
+            // error the reading is the factor, so the estimate is the face value to the bit.
+            let factor = wt
+                .size
+                .as_ref()
+                .map_or(1.0, |d| d.posterior_mean(draw * noise, wt.size_error));
+            factor * units * self.expected_work[w]
+        } else {
+            size * self.expected_work[w] * noise
+        };
         if epic != NO_EPIC {
             self.items.bets[epic as usize].ideal_work += size * self.expected_work[w];
         }

@@ -158,11 +158,14 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
-    /// True if the team reads each noisy value estimate as the mean value given it (Bayes'
-    /// rule with the value's distribution as the prior, [`crate::model::Dist::posterior_mean`])
-    /// rather than at face value. A median-unbiased estimate with a log-scale error of sigma is
-    /// on average e^(sigma^2 / 2) times the value, and its spread is the value's spread plus
-    /// the noise: read at face value, the largest estimates are the most inflated.
+    /// True if the team reads each noisy estimate, of value and of size, as the mean given it
+    /// (Bayes' rule with the value's, or the work type's size, distribution as the prior,
+    /// [`crate::model::Dist::posterior_mean`]) rather than at face value. A median-unbiased
+    /// estimate with a log-scale error of sigma is on average e^(sigma^2 / 2) times the truth,
+    /// and its spread is the truth's spread plus the noise: read at face value, the largest
+    /// estimates are the most inflated and the smallest the most deflated. Both sides are
+    /// calibrated because CD3 divides one by the other (Smith's rule in expectation,
+    /// E[value] / E[work]): shrinking the values alone leaves the sizes' noise to decide.
     fn calibrates_estimates(&self) -> bool {
         false
     }

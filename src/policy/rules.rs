@@ -69,8 +69,9 @@ pub struct RulePolicy {
     pub thin_slices: bool,
     /// Which kinds the policy works on at all.
     pub kinds: [bool; 4],
-    /// Whether it reads noisy value estimates calibrated (the mean value given the estimate,
-    /// by Bayes' rule) rather than at face value (see [`Policy::calibrates_estimates`]).
+    /// Whether it reads noisy value and size estimates calibrated (the mean given the
+    /// estimate, by Bayes' rule) rather than at face value (see
+    /// [`Policy::calibrates_estimates`]).
     pub calibrated: bool,
 }
 

@@ -31,7 +31,9 @@ pub use self::csv::Csv;
 pub use json::Json;
 pub use table::Table;
 
-use crate::experiment::assumptions::{self, LoopSignals, ValueEstimates};
+use crate::experiment::assumptions::{
+    self, LoopSignals, ReleaseTrain, SizeEstimates, ValueEstimates,
+};
 use crate::experiment::precision::Reached;
 use crate::experiment::{diagnosis, Comparison, RunSummary, StageSummary, WorkSummary};
 use crate::metrics::{Part, Stat};
@@ -587,6 +589,10 @@ pub struct ComparedPolicy {
     /// ([`crate::policy::Policy::rules_apart_from_the_loop`]); not in the JSON.
     #[serde(skip)]
     pub rules_apart_from_the_loop: Option<String>,
+    /// True if it keeps the stages' WIP limits (not a start-everything policy); not in the
+    /// JSON.
+    #[serde(skip)]
+    pub honours_wip_limits: bool,
     /// 1 for the most value realised.
     pub rank: usize,
     /// What it achieved.
@@ -632,6 +638,12 @@ pub struct CompareReport {
     /// What closing the loop has to work with on each epic (as `value_estimates`).
     #[serde(skip)]
     pub loop_signals: Vec<LoopSignals>,
+    /// How well the scenario's size estimates tell items apart (as `value_estimates`).
+    #[serde(skip)]
+    pub size_estimates: Vec<SizeEstimates>,
+    /// The stages whose release train caps what leaves them per train (as `value_estimates`).
+    #[serde(skip)]
+    pub release_trains: Vec<ReleaseTrain>,
 }
 
 /// The paired difference of two compared policies.
@@ -724,6 +736,7 @@ impl CompareReport {
                     measures: s.measures,
                     thin_slices: s.thin_slices,
                     rules_apart_from_the_loop: s.rules_apart_from_the_loop.clone(),
+                    honours_wip_limits: s.honours_wip_limits,
                     rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,
                     results: PolicyResults::new(scenario, s),
                     vs_baseline: DifferenceReport {
@@ -739,6 +752,8 @@ impl CompareReport {
             precision: None,
             value_estimates: assumptions::value_estimates(&scenario.stream),
             loop_signals: assumptions::loop_signals(&scenario.stream),
+            size_estimates: assumptions::size_estimates(&scenario.stream),
+            release_trains: assumptions::release_trains(&scenario.stream),
         }
     }
 }

@@ -227,12 +227,28 @@ pub fn why(r: &CompareReport) -> Vec<String> {
     };
     let lesson_fails = best.filter(|b| r.valued() && b.focus == "output" && beaten(b));
     if let Some(best) = lesson_fails {
-        let reason = noisy_estimates(r).unwrap_or_else(|| {
+        // Every cause the scenario and the run show, the hard cap first; the generic advice
+        // only when none shows.
+        let reasons: Vec<String> = [
+            best_outcome.and_then(|o| train_cap(r, best, o)),
+            noisy_estimates(r),
+            noisy_sizes(r).map(|s| {
+                format!(
+                    "The size estimates are mostly noise here: {s}. Every rule that reads sizes (ordering by size or by cost of delay per day of work, and a measuring policy's stop rule, which judges from them whether a bet can finish before the horizon) then reads noise. Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean size given the estimate), or better size estimates (docs/scenario.md, \"Calibrated estimates\")."
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let reason = if reasons.is_empty() {
             format!(
                 "Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work{}) before drawing the usual conclusion.",
                 loop_facts(r).map_or(String::new(), |f| format!("; here {f}"))
             )
-        });
+        } else {
+            reasons.join(" ")
+        };
         out.push(format!(
             "Here the lesson does not hold: `{}`, an output-focused policy, realised the most value. {reason}",
             best.name
@@ -284,14 +300,34 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                 })
                 .find_map(|p| Some((p, clearly_more(&p.name, &m.name)?)));
             if let Some((p, v)) = twin {
-                let why = if m.thin_slices {
-                    "Its thin first experiments delay value more than their signals earn back"
-                } else {
-                    "Its signals cost more than they earned"
+                // Size estimates that are mostly noise mislead the stop rule before any signal
+                // does: say so, with what the run shows, instead of blaming the signals.
+                let because = match noisy_sizes(r) {
+                    Some(sizes) => {
+                        let items = |x: &super::ComparedPolicy| {
+                            fmt_num(x.results.metrics.items_delivered.mean)
+                        };
+                        format!(
+                            "Its stop rule reads size estimates that are mostly noise: {sizes}. The stop rule judges from the estimated work left in a bet, and the work ranked ahead of it, whether the bet can finish before the horizon: on such estimates it judges that many bets never can, and stops them (`{}` stopped {:.1} bets a run and delivered {} items, against {} under `{}`). Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean size given the estimate), or better size estimates (docs/scenario.md, \"Calibrated estimates\").",
+                            m.name,
+                            m.results.metrics.bets_stopped.mean.unwrap_or(0.0),
+                            items(m),
+                            items(p),
+                            p.name
+                        )
+                    }
+                    None => {
+                        let why = if m.thin_slices {
+                            "Its thin first experiments delay value more than their signals earn back"
+                        } else {
+                            "Its signals cost more than they earned"
+                        };
+                        let here = loop_facts(r).map_or(String::new(), |f| format!(" Here {f}."));
+                        format!("{why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, spare capacity that builds every bet anyway, or a deadline that waiting for a signal pushes slices towards.{here}")
+                    }
                 };
-                let here = loop_facts(r).map_or(String::new(), |f| format!(" Here {f}."));
                 out.push(format!(
-                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which orders work the same way and does not. {why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, spare capacity that builds every bet anyway, or a deadline that waiting for a signal pushes slices towards.{here}",
+                    "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which orders work the same way and does not. {because}",
                     m.name,
                     fmt_big(v.mean),
                     fmt_big(v.ci95),
@@ -312,12 +348,12 @@ fn noisy_estimates(r: &CompareReport) -> Option<String> {
         .filter(|e| e.mostly_noise())
         .map(|e| {
             format!(
-                "`{}`'s estimates are typically off by a factor of {:.1} (value_error {}) while its true values typically differ from the median by a factor of {:.1}, so the values account for {:.0}% of the spread of the estimates",
+                "`{}`'s estimates are typically off by a factor of {} (value_error {}) while its true values typically differ from the median by a factor of {}, so the values account for {} of the spread of the estimates",
                 e.name,
-                e.error.exp(),
+                factor(e.error.exp()),
                 plain(e.error),
-                e.spread.exp(),
-                e.explained * 100.0
+                factor(e.spread.exp()),
+                share(e.explained)
             )
         })
         .collect();
@@ -327,6 +363,128 @@ fn noisy_estimates(r: &CompareReport) -> Option<String> {
             noisy.join("; ")
         )
     })
+}
+
+/// When size estimates are misleading (`experiment::assumptions`: mostly noise, and far off),
+/// what they are, work type by work type, with the figures.
+fn noisy_sizes(r: &CompareReport) -> Option<String> {
+    let noisy: Vec<String> = r
+        .size_estimates
+        .iter()
+        .filter(|e| e.misleading())
+        .map(|e| {
+            let sizes = if e.spread > 0.0 {
+                format!(
+                    "while its true sizes typically differ from the median by a factor of {}",
+                    factor(e.spread.exp())
+                )
+            } else {
+                "while its true sizes do not differ at all".to_string()
+            };
+            format!(
+                "`{}`'s size estimates are typically off by a factor of {} (size_error {}) {sizes}, so the sizes account for {} of the spread of the estimates, and an estimate is on average {} times the true size (e^(σ²/2))",
+                e.name,
+                factor(e.error.exp()),
+                plain(e.error),
+                share(e.explained),
+                factor(e.inflation)
+            )
+        })
+        .collect();
+    (!noisy.is_empty()).then(|| noisy.join("; "))
+}
+
+/// When a release train on a WIP-limited stage capped what the policies that keep WIP limits
+/// could deliver, and the winner `best`, which ignores them, did not face the cap: the sentence
+/// that says so. Only when the cap binds: the best outcome-focused policy `outcome`, which
+/// keeps the limits, delivered nine tenths of the cap or more.
+fn train_cap(
+    r: &CompareReport,
+    best: &super::ComparedPolicy,
+    outcome: &super::ComparedPolicy,
+) -> Option<String> {
+    let delivered = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
+    if best.honours_wip_limits || !outcome.honours_wip_limits {
+        return None;
+    }
+    let train = r
+        .release_trains
+        .iter()
+        .filter(|t| t.trains > 0)
+        .min_by(|a, b| a.cap().total_cmp(&b.cap()))?;
+    let cap = train.cap();
+    if delivered(outcome)? < 0.9 * cap {
+        return None;
+    }
+    let names = |keep: bool| {
+        let named: Vec<String> = r
+            .policies
+            .iter()
+            .filter(|p| p.honours_wip_limits == keep)
+            .map(|p| format!("`{}`", p.name))
+            .collect();
+        match named.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => named.join(""),
+        }
+    };
+    let kept: Vec<f64> = r
+        .policies
+        .iter()
+        .filter(|p| p.honours_wip_limits)
+        .filter_map(delivered)
+        .collect();
+    let low = kept.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = kept.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let range = if fmt_num(Some(low)) == fmt_num(Some(high)) {
+        fmt_num(Some(low))
+    } else {
+        format!("{} to {}", fmt_num(Some(low)), fmt_num(Some(high)))
+    };
+    let ignored: Vec<f64> = r
+        .policies
+        .iter()
+        .filter(|p| !p.honours_wip_limits)
+        .filter_map(delivered)
+        .collect();
+    let most = ignored.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(format!(
+        "The `{stage}` stage releases on a train every {every} days and has a WIP limit of {limit}: finished items wait for the train inside the stage and hold its WIP slots, so at most {limit} items leave per train, and a policy that keeps WIP limits could deliver at most about {cap} items in the run ({limit} × {trains} trains). {kept_names} delivered {range} items a run. {ignoring} ignore{s} WIP limits and did not face that cap (up to {most} items). Raise the `{stage}` stage's WIP limit or release more often (`release_every`) before drawing the usual conclusion.",
+        stage = train.stage,
+        every = plain(train.every),
+        limit = train.wip_limit,
+        cap = plain(cap),
+        trains = train.trains,
+        kept_names = names(true),
+        ignoring = names(false),
+        s = if ignored.len() == 1 { "s" } else { "" },
+        most = fmt_num(Some(most)),
+    ))
+}
+
+/// A factor as a reader takes it in: one decimal below 100 (3.3), whole up to a million
+/// (2981), in scientific notation beyond (7.9e13), never a number of 200 digits.
+fn factor(x: f64) -> String {
+    if !x.is_finite() {
+        "more than 1e308".to_string()
+    } else if x < 100.0 {
+        format!("{x:.1}")
+    } else if x < 1e6 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// A share as a percentage, whole unless below 1% (0.5%), so a small share does not read 0%.
+fn share(x: f64) -> String {
+    if x > 0.0 && x < 0.0005 {
+        "less than 0.1%".to_string()
+    } else if x > 0.0 && x * 100.0 < 0.95 {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        format!("{:.0}%", x * 100.0)
+    }
 }
 
 /// `x` to two decimals at most, without trailing zeros (1.2, 7, 49.4): a scenario's own
@@ -723,5 +881,17 @@ mod tests {
             "<code>a&lt;b</code> and <code>c</code>"
         );
         assert_eq!(super::escape_text("odd `x"), "odd <code>x</code>");
+    }
+
+    #[test]
+    fn huge_factors_and_tiny_shares_stay_legible() {
+        assert_eq!(super::factor(3.32), "3.3");
+        assert_eq!(super::factor(2980.96), "2981");
+        assert_eq!(super::factor(500f64.exp()), "1.4e217");
+        assert_eq!(super::factor(f64::INFINITY), "more than 1e308");
+        assert_eq!(super::share(0.65), "65%");
+        assert_eq!(super::share(0.0046), "0.5%");
+        assert_eq!(super::share(1e-9), "less than 0.1%");
+        assert_eq!(super::share(0.0), "0%");
     }
 }

@@ -773,7 +773,7 @@ fn compare_names_size_estimates_that_mislead_the_stop_rule() {
         text.contains("Here closing the loop did not pay: `outcome`, which measures, realised")
             && text.contains("less than `cd3`, which orders work the same way and does not. Its stop rule reads size estimates that are mostly noise: `slice`'s size estimates are typically off by a factor of 2981 (size_error 8) while its true sizes typically differ from the median by a factor of 1.7, so the sizes account for 0.5% of the spread of the estimates, and an estimate is on average 7.9e13 times the true size (e^(σ²/2)).")
             && text.contains("whether the bet can finish before the horizon: on such estimates it judges that many bets never can, and stops them (`outcome` stopped")
-            && text.contains("`estimates = \"calibrated\"` corrects value estimates, not sizes"),
+            && text.contains("(`estimates = \"calibrated\"`: the mean size given the estimate)"),
         "{text}"
     );
     assert!(
@@ -841,16 +841,26 @@ fn a_huge_estimate_error_is_printed_legibly() {
     assert!(!text.contains("0000000000"), "{text}");
 }
 
-/// The flagship with a twin of `outcome` that reads value estimates calibrated, and every
-/// epic's value estimated with a log-scale error of `sigma`.
-fn flagship_with_calibrated_twin(sigma: f64) -> valueflow::scenario::Scenario {
+/// The flagship with twins of `outcome` and `cd3` that read estimates calibrated, every
+/// epic's value estimated with a log-scale error of `sigma` and every size with `size_error`
+/// (the flagship's own, 0.4, when `None`).
+fn flagship_with_calibrated_twin(
+    sigma: f64,
+    size_error: Option<f64>,
+) -> valueflow::scenario::Scenario {
     let text = std::fs::read_to_string(super::root().join("scenarios/outcomes.toml")).unwrap();
     let mut sc = parse(
         &(text
-            + "\n[[policies]]\nname = \"outcome-calibrated\"\norder = \"cd3\"\nmeasure = true\nestimates = \"calibrated\"\n"),
+            + "\n[[policies]]\nname = \"outcome-calibrated\"\norder = \"cd3\"\nmeasure = true\nestimates = \"calibrated\"\n"
+            + "\n[[policies]]\nname = \"cd3-calibrated\"\norder = \"cd3\"\nestimates = \"calibrated\"\n"),
     );
     for e in &mut sc.stream.epics {
         e.value_error = sigma;
+    }
+    if let Some(size_error) = size_error {
+        for w in &mut sc.stream.work_types {
+            w.size_error = size_error;
+        }
     }
     sc.replications = 200;
     sc
@@ -858,17 +868,25 @@ fn flagship_with_calibrated_twin(sigma: f64) -> valueflow::scenario::Scenario {
 
 #[test]
 fn calibrated_estimates_pay_where_estimates_are_noisy_and_change_nothing_where_exact() {
-    // Exact estimates: nothing to calibrate, the same run to the bit.
+    // Exact estimates, of value and of size: nothing to calibrate, the same run to the bit.
+    for (plain, calibrated) in [("outcome", "outcome-calibrated"), ("cd3", "cd3-calibrated")] {
+        let c = compare(
+            &flagship_with_calibrated_twin(0.0, Some(0.0)),
+            &[plain, calibrated],
+        );
+        let d = &c.differences[1].value_realised;
+        assert_eq!((d.mean, d.ci95), (Some(0.0), Some(0.0)), "{calibrated}");
+    }
+    // Exact values but noisy sizes: the sizes alone are read calibrated, and CD3 ranks by them.
     let c = compare(
-        &flagship_with_calibrated_twin(0.0),
-        &["outcome", "outcome-calibrated"],
+        &flagship_with_calibrated_twin(0.0, None),
+        &["cd3", "cd3-calibrated"],
     );
-    let d = &c.differences[1].value_realised;
-    assert_eq!((d.mean, d.ci95), (Some(0.0), Some(0.0)));
+    assert_ne!(c.differences[1].value_realised.mean, Some(0.0));
     // Estimates off by a factor of e^3 either way: read at face value, the largest estimates
     // are the most inflated and the team chases noise; read calibrated, it does not.
     let c = compare(
-        &flagship_with_calibrated_twin(3.0),
+        &flagship_with_calibrated_twin(3.0, None),
         &["outcome", "outcome-calibrated"],
     );
     let d = &c.differences[1].value_realised;
