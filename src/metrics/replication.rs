@@ -498,20 +498,6 @@ impl Recorder {
                 o.value_at[k] += urgency.realised(rate, arrival, delivered, t.min(until));
             }
         }
-        self.value_tail(urgency, rate, arrival, delivered, ideal, until);
-    }
-
-    /// The cost of delay and the first value of [`Recorder::value`].
-    fn value_tail(
-        &mut self,
-        urgency: &Urgency,
-        rate: f64,
-        arrival: f64,
-        delivered: Option<f64>,
-        ideal: f64,
-        until: f64,
-    ) {
-        let o = &mut self.result.outcomes;
         let horizon = *self
             .checkpoints
             .last()
