@@ -135,14 +135,14 @@ impl Epic {
     #[inline]
     pub fn waits_for_signals(&self) -> bool {
         // The slice's value shape (`slice_urgency`) is the standard class but for a ramp, which
-        // only makes delay cheaper than the rate; field by field, as the ranking asks often.
+        // only makes delay cheaper than the rate, and a deadline that takes nothing away
+        // (`late_fraction` 1, no penalty); field by field, as the ranking asks often.
         let u = &self.urgency;
         u.penalty == 0.0
             && u.life == f64::INFINITY
             && u.window == f64::INFINITY
             && u.erosion == f64::INFINITY
-            && u.deadline == f64::INFINITY
-            && u.late_fraction == 1.0
+            && (u.deadline == f64::INFINITY || u.late_fraction == 1.0)
     }
 
     /// The epic-level part of its urgency: the deadline, the penalty if it passes before the
@@ -603,6 +603,23 @@ mod tests {
             (
                 Urgency {
                     deadline: 30.0,
+                    late_fraction: 0.0,
+                    ..base
+                },
+                false,
+            ),
+            // A deadline past which the value stays whole, with no penalty: no step at all.
+            (
+                Urgency {
+                    deadline: 30.0,
+                    ..base
+                },
+                true,
+            ),
+            (
+                Urgency {
+                    deadline: 30.0,
+                    penalty: 1.0,
                     ..base
                 },
                 false,
@@ -626,9 +643,16 @@ mod tests {
                 false_negative: 0.1,
                 value_error: 0.5,
             };
+            // A deadline that takes nothing away is no deadline.
+            let no_step = urgency.late_fraction == 1.0;
             let definition = urgency.penalty == 0.0
                 && Urgency {
                     ramp: 0.0,
+                    deadline: if no_step {
+                        f64::INFINITY
+                    } else {
+                        urgency.deadline
+                    },
                     ..epic.slice_urgency()
                 }
                 .is_standard();

@@ -324,27 +324,26 @@ impl RulePolicy {
         if !own || clearly_worth_it(bet, ctx, people, total, rate) {
             return false;
         }
-        SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
-            self.gather(cands, all(), &plain, None);
-            let sc = self.score_all(cands, work, Scorer::new(items, ctx, false));
-            // When its slices would be done: after the work that ranks above its best slice,
-            // shared by every worker (an estimate that ignores which stage is the bottleneck).
-            let own_best = cands
-                .iter()
-                .filter(|c| is_own(c.id))
-                .map(|c| c.score)
-                .fold(f64::NEG_INFINITY, f64::max);
-            let (mut ahead, mut own_work, mut rate) = (0.0, 0.0, 0.0);
-            for c in cands.iter() {
-                if is_own(c.id) {
-                    own_work += c.remaining;
-                    rate += sc.expected_rate(items.get(c.id));
-                } else if c.score > own_best {
-                    ahead += c.remaining;
+        SCRATCH.with_borrow_mut(
+            |Scratch {
+                 cands,
+                 work,
+                 outlook,
+                 ..
+             }| {
+                self.gather(cands, all(), &plain, None);
+                let sc = self.score_all(cands, work, Scorer::new(items, ctx, false));
+                outlook.clear();
+                for c in cands.iter().filter(|c| is_own(c.id)) {
+                    let rate = sc.expected_rate(items.get(c.id));
+                    outlook.own(c.score, c.remaining, rate);
                 }
-            }
-            stop_rule(bet, ctx, people, ahead, own_work, rate)
-        })
+                for c in cands.iter().filter(|c| !is_own(c.id)) {
+                    outlook.other(c.score, c.remaining);
+                }
+                stop_rule(bet, ctx, people, outlook)
+            },
+        )
     }
 
     /// [`RulePolicy::stop_by_scan`] with the backlog's ranking (`rank.rs`): only the moving
@@ -394,7 +393,10 @@ impl RulePolicy {
         }
         SCRATCH.with_borrow_mut(
             |Scratch {
-                 cands, work, own, ..
+                 cands,
+                 work,
+                 own,
+                 outlook,
              }| {
                 let mut sc = Scorer::new(items, ctx, false);
                 // Scored as `gather` scores them: the moving backlog items (in backlog order), then
@@ -441,7 +443,7 @@ impl RulePolicy {
                         .expect("invariant: a candidate without a settled score is moving")
                         .score
                 };
-                let (mut own_best, mut own_work, mut rate) = (f64::NEG_INFINITY, 0.0, 0.0);
+                outlook.clear();
                 rank.of_bet_in_order(bet_index, own);
                 for &(seq, id) in own.iter() {
                     let w = &rank.in_order()[rank.index_of(seq)];
@@ -450,18 +452,15 @@ impl RulePolicy {
                     } else {
                         w.score
                     };
-                    own_best = f64::max(own_best, score);
-                    own_work += w.remaining;
-                    rate += sc.expected_rate(items.get(id));
+                    let rate = sc.expected_rate(items.get(id));
+                    outlook.own(score, w.remaining, rate);
                 }
                 let is_own = |c: &Candidate| items.get(c.id).bet_index() == Some(bet_index);
                 for c in queue.iter().filter(|c| is_own(c)) {
-                    own_best = f64::max(own_best, c.score);
-                    own_work += c.remaining;
-                    rate += sc.expected_rate(items.get(c.id));
+                    let rate = sc.expected_rate(items.get(c.id));
+                    outlook.own(c.score, c.remaining, rate);
                 }
                 let mut next_moving = moving.iter();
-                let mut ahead = 0.0;
                 for w in rank.in_order() {
                     let score = if w.score.is_nan() {
                         let c = next_moving
@@ -472,16 +471,14 @@ impl RulePolicy {
                     } else {
                         w.score
                     };
-                    if score > own_best && !w.bet_is(bet_index) {
-                        ahead += w.remaining;
+                    if !w.bet_is(bet_index) {
+                        outlook.other(score, w.remaining);
                     }
                 }
-                for c in queue {
-                    if c.score > own_best && !is_own(c) {
-                        ahead += c.remaining;
-                    }
+                for c in queue.iter().filter(|c| !is_own(c)) {
+                    outlook.other(c.score, c.remaining);
                 }
-                Some(stop_rule(bet, ctx, people, ahead, own_work, rate))
+                Some(stop_rule(bet, ctx, people, outlook))
             },
         )
     }
@@ -542,6 +539,8 @@ struct Scratch {
     work: Work,
     /// A bet's candidates in the backlog, as (place in backlog order, item).
     own: Vec<(u64, ItemId)>,
+    /// What the stop rule knows of the bet it judges.
+    outlook: Outlook,
 }
 
 /// Buffers for scoring: the scores the price of debt takes its median of, and each
@@ -760,17 +759,87 @@ fn clearly_worth_it(bet: &Bet, ctx: &Context<'_>, people: f64, total: f64, rate:
         && total / people < ctx.stream.horizon - ctx.now.days()
 }
 
-/// The stop rule's two tests ([`Policy::stop_bet`]), for a bet whose waiting slices are `work`
-/// days, expected to earn `rate` per day, behind `ahead` days of work that ranks above its best
-/// slice.
-fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, ahead: f64, work: f64, rate: f64) -> bool {
+/// One waiting slice of the bet the stop rule judges: its score, estimated remaining work and
+/// expected rate, and the work of other bets that ranks above it (`ahead`, days).
+#[derive(Clone, Copy, Debug)]
+struct OwnSlice {
+    score: f64,
+    remaining: f64,
+    rate: f64,
+    ahead: f64,
+}
+
+impl OwnSlice {
+    fn new(score: f64, remaining: f64, rate: f64) -> Self {
+        OwnSlice {
+            score,
+            remaining,
+            rate,
+            ahead: 0.0,
+        }
+    }
+}
+
+/// What the stop rule knows of a bet: its waiting slices, and the work of other bets that ranks
+/// above its best slice.
+#[derive(Default)]
+struct Outlook {
+    slices: Vec<OwnSlice>,
+    best: f64,
+    ahead_of_best: f64,
+}
+
+impl Outlook {
+    fn clear(&mut self) {
+        self.slices.clear();
+        self.best = f64::NEG_INFINITY;
+        self.ahead_of_best = 0.0;
+    }
+
+    /// One of the bet's own slices; every one comes before any other bet's candidate.
+    fn own(&mut self, score: f64, remaining: f64, rate: f64) {
+        self.best = f64::max(self.best, score);
+        self.slices.push(OwnSlice::new(score, remaining, rate));
+    }
+
+    /// Another bet's candidate, with `score` and `remaining` work: it is ahead of each slice it
+    /// outranks. Fed in the scan's order, so both stop paths sum alike.
+    fn other(&mut self, score: f64, remaining: f64) {
+        if score > self.best {
+            self.ahead_of_best += remaining;
+        }
+        for s in self.slices.iter_mut().filter(|s| score > s.score) {
+            s.ahead += remaining;
+        }
+    }
+}
+
+/// The stop rule's two tests ([`Policy::stop_bet`]) for a bet whose waiting `slices` are known
+/// with what ranks above each. A slice is expected done once the work ranked above it (other
+/// bets' and its own bet's higher-ranked slices, an equal score counting first in the scan's
+/// order) and its own are shared by every worker (an estimate that ignores which stage is the
+/// bottleneck); from then to the horizon it earns its rate. The epic's costs run until its last
+/// slice is done.
+fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, outlook: &Outlook) -> bool {
+    let slices = &outlook.slices;
     let now = ctx.now.days();
     let horizon = ctx.stream.horizon;
-    // 1. Worth its remaining costs?
-    let done = now + (ahead + work) / people;
+    // 1. Worth its remaining costs? Each slice earns from its own delivery.
+    let (mut value, mut done_all) = (0.0, now);
+    for (i, s) in slices.iter().enumerate() {
+        let own_ahead: f64 = slices
+            .iter()
+            .enumerate()
+            .filter(|&(j, o)| o.score > s.score || (o.score == s.score && j < i))
+            .map(|(_, o)| o.remaining)
+            .sum();
+        let done = now + (s.ahead + own_ahead + s.remaining) / people;
+        value += s.rate * (horizon - done).max(0.0);
+        done_all = done_all.max(done);
+    }
     let exposure = bet.exposure(ctx.stream);
     let arrival = bet.arrival().days();
-    let further_cost = exposure.realised(0.0, arrival, Some(done), horizon.max(done))
+    let further_cost = exposure.realised(0.0, arrival, Some(done_all), horizon.max(done_all))
         - exposure.realised(0.0, arrival, None, now);
     // Stopping does not escape a deadline still ahead: its penalty falls due all the same
     // (the books charge it), so only finishing in time avoids it.
@@ -780,12 +849,12 @@ fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, ahead: f64, work: f64, r
     } else {
         0.0
     };
-    if rate * (horizon - done).max(0.0) + further_cost + owed_anyway <= 0.0 {
+    if value + further_cost + owed_anyway <= 0.0 {
         return true;
     }
     // 2. Never reached: the work ranked above its best slice keeps every worker busy until the
     //    horizon.
-    ahead / people >= horizon - now
+    outlook.ahead_of_best / people >= horizon - now
 }
 
 /// SAFe's modified Fibonacci scale.
