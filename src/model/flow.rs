@@ -75,6 +75,8 @@ pub struct WorkItem {
     stage: u16,
     kind: Kind,
     failed_bet: bool,
+    /// Its first service has started: it is in flight.
+    started: bool,
     /// Standard class of service with no epic exposure: every day of delay costs exactly its
     /// value rate (set once at creation, so policies need not rebuild its urgency to know).
     standard_class: bool,
@@ -211,6 +213,10 @@ pub struct Bet {
     belief: f64,
     /// When the signals of measured slices come back, earliest first.
     signals: VecDeque<f64>,
+    /// Slices in flight that will be measured once delivered (work on them has started), with
+    /// the day each is expected delivered: the item and its started day plus its estimated
+    /// work left then.
+    flights: Vec<(ItemId, f64)>,
     remaining: u32,
     ideal_work: f64,
     /// Whether its slices were cut thinly (a small first experiment, then the rest).
@@ -245,6 +251,12 @@ impl Bet {
     #[inline]
     pub fn next_signal(&self) -> Option<f64> {
         self.signals.front().copied()
+    }
+    /// The day a slice in flight (work on it has started, and it will be measured once
+    /// delivered) is expected delivered, the earliest if several are; `None` if none is.
+    #[inline]
+    pub fn in_flight(&self) -> Option<f64> {
+        self.flights.iter().map(|&(_, at)| at).reduce(f64::min)
     }
     /// Slices neither delivered nor stopped.
     #[inline]
@@ -745,6 +757,7 @@ impl<'a> FlowSim<'a> {
             arrival: now,
             belief: def.success_probability,
             signals: VecDeque::new(),
+            flights: Vec::new(),
             remaining: def.slices,
             ideal_work: 0.0,
             thin,
@@ -881,6 +894,7 @@ impl<'a> FlowSim<'a> {
             stage: 0,
             kind: wt.kind,
             failed_bet,
+            started: false,
             standard_class,
             slice,
             epic,
@@ -1205,6 +1219,13 @@ impl<'a> FlowSim<'a> {
                 drag
             };
             let item = self.items.get_mut(id);
+            if !item.started {
+                item.started = true;
+                if item.epic != NO_EPIC {
+                    self.take_off(id, s, now);
+                }
+            }
+            let item = self.items.get_mut(id);
             let dist = self.service[item.work_type() * vs.stages.len() + s];
             let service = dist.sample(&mut item.rng) * item.size * factor;
             item.service = service;
@@ -1216,6 +1237,27 @@ impl<'a> FlowSim<'a> {
             self.step(id, s, StepState::InService, now);
             cal.schedule(now + service, Event::ServiceDone(s as u16, id));
         }
+    }
+
+    /// Work on slice `id` started, at stage `s`: a measuring policy will measure it once it is
+    /// delivered (if it can inform the team then), so its siblings can wait for that signal
+    /// from now on. It is expected delivered when the estimated work left is done.
+    fn take_off(&mut self, id: ItemId, s: usize, now: Time) {
+        let vs = self.vs;
+        let item = self.items.get(id);
+        let (epic, work_type, est_size) = (item.epic, item.work_type(), item.est_size);
+        let bet = &self.items.bets[epic as usize];
+        let def = &vs.epics[bet.def()];
+        if !self.policy.measures()
+            || bet.stopped_at.is_finite()
+            || !experiment_can_inform(def, now.days(), vs.horizon)
+        {
+            return;
+        }
+        let share = self.remaining_shares[work_type * vs.stages.len() + s];
+        let expected = now.days() + est_size * share;
+        self.items.bets[epic as usize].flights.push((id, expected));
+        self.bet_changed(epic, now);
     }
 
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
@@ -1407,18 +1449,29 @@ impl<'a> FlowSim<'a> {
         self.live_by_kind[kind.index()] -= 1;
         self.items.remove(id);
         if epic != NO_EPIC {
-            self.slice_delivered(epic, slice, now, cal);
+            self.slice_delivered(epic, slice, id, now, cal);
         }
     }
 
     /// A slice of `epic` was delivered: a measuring policy measures it (the signal comes back
     /// after the feedback delay, if before the horizon and if it can inform the team: see
     /// [`experiment_can_inform`]); the last slice completes the epic.
-    fn slice_delivered(&mut self, epic: u32, slice: u16, now: Time, cal: &mut Calendar<Event>) {
+    fn slice_delivered(
+        &mut self,
+        epic: u32,
+        slice: u16,
+        id: ItemId,
+        now: Time,
+        cal: &mut Calendar<Event>,
+    ) {
         let vs = self.vs;
         let bet = &mut self.items.bets[epic as usize];
         let def = &vs.epics[bet.def()];
         bet.remaining -= 1;
+        let landed = bet.flights.iter().position(|&(f, _)| f == id);
+        if let Some(k) = landed {
+            bet.flights.swap_remove(k);
+        }
         let stopped = bet.stopped_at.is_finite();
         let measured = !stopped
             && self.policy.measures()
@@ -1435,7 +1488,7 @@ impl<'a> FlowSim<'a> {
                 self.account_epic(epic, Some(now.days()), f64::INFINITY);
             }
         }
-        if measured {
+        if measured || landed.is_some() {
             self.bet_changed(epic, now);
         }
     }

@@ -555,6 +555,15 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// When the next signal of `bet` (of epic `def`) is expected, on day `now`: the next pending
+/// one, or else that of a slice in flight, a feedback delay after it is expected delivered (and
+/// no sooner than a feedback delay from now, since it is not delivered yet).
+#[inline]
+pub(super) fn awaited_signal(bet: &Bet, def: &crate::model::Epic, now: f64) -> Option<f64> {
+    bet.next_signal()
+        .or_else(|| bet.in_flight().map(|at| at.max(now) + def.feedback_delay))
+}
+
 /// Estimated remaining work of an item waiting at `ctx.stage`, in days (at least a little).
 pub(super) fn remaining(item: &WorkItem, ctx: &Context<'_>) -> f64 {
     (item.est_size() * ctx.remaining_share(item.work_type(), ctx.stage)).max(1e-6)
@@ -602,7 +611,7 @@ impl<'a> Scorer<'a> {
             return it.est_value();
         };
         let def = &self.ctx.stream.epics[bet.def()];
-        match bet.next_signal() {
+        match awaited_signal(bet, def, self.ctx.now.days()) {
             Some(at) if self.pessimistic && def.waits_for_signals() => belief::awaiting_rate(
                 it.est_value(),
                 bet.belief(),
