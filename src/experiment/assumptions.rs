@@ -124,6 +124,40 @@ impl ReleaseTrain {
     }
 }
 
+/// A work type or epic whose value flows for a fixed time after delivery (`life`), shorter
+/// than the horizon: delaying one of its items costs it nothing while its life still fits
+/// before the horizon, so its cost of delay is zero for most of the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitedLife {
+    /// The work type or epic.
+    pub name: String,
+    /// Days its value flows after delivery.
+    pub life: f64,
+}
+
+/// Every valued work type and every epic whose value flows for a fixed time after delivery,
+/// shorter than the horizon, in scenario order.
+pub fn limited_lives(vs: &ValueStream) -> Vec<LimitedLife> {
+    let short = |life: f64| life.is_finite() && life < vs.horizon;
+    let types = vs
+        .work_types
+        .iter()
+        .filter(|wt| wt.value.is_some() && short(wt.urgency.life))
+        .map(|wt| LimitedLife {
+            name: wt.name.clone(),
+            life: wt.urgency.life,
+        });
+    let epics = vs
+        .epics
+        .iter()
+        .filter(|e| short(e.urgency.life))
+        .map(|e| LimitedLife {
+            name: e.name.clone(),
+            life: e.urgency.life,
+        });
+    types.chain(epics).collect()
+}
+
 /// Log-scale standard deviation of `value`: sqrt(ln(1 + CV²)), exact for a log-normal.
 fn log_spread(value: &Dist) -> f64 {
     let scv = value.scv();

@@ -32,7 +32,7 @@ pub use json::Json;
 pub use table::Table;
 
 use crate::experiment::assumptions::{
-    self, LoopSignals, ReleaseTrain, SizeEstimates, ValueEstimates,
+    self, LimitedLife, LoopSignals, ReleaseTrain, SizeEstimates, ValueEstimates,
 };
 use crate::experiment::precision::Reached;
 use crate::experiment::{diagnosis, Comparison, RunSummary, StageSummary, WorkSummary};
@@ -644,6 +644,10 @@ pub struct CompareReport {
     /// The stages whose release train caps what leaves them per train (as `value_estimates`).
     #[serde(skip)]
     pub release_trains: Vec<ReleaseTrain>,
+    /// The work types and epics whose value flows for a fixed time after delivery (as
+    /// `value_estimates`).
+    #[serde(skip)]
+    pub limited_lives: Vec<LimitedLife>,
 }
 
 /// The paired difference of two compared policies.
@@ -754,6 +758,7 @@ impl CompareReport {
             loop_signals: assumptions::loop_signals(&scenario.stream),
             size_estimates: assumptions::size_estimates(&scenario.stream),
             release_trains: assumptions::release_trains(&scenario.stream),
+            limited_lives: assumptions::limited_lives(&scenario.stream),
         }
     }
 }

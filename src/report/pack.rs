@@ -232,6 +232,11 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         let reasons: Vec<String> = [
             best_outcome.and_then(|o| train_cap(r, best, o)),
             noisy_estimates(r),
+            r.policies
+                .iter()
+                .filter(|p| p.focus == "outcome")
+                .max_by_key(|p| p.rank)
+                .and_then(|o| limited_life(r, best, o)),
             noisy_sizes(r).map(|s| {
                 format!(
                     "The size estimates are mostly noise here: {s}. Every rule that reads sizes (ordering by size or by cost of delay per day of work, and a measuring policy's stop rule, which judges from them whether a bet can finish before the horizon) then reads noise. Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean size given the estimate), or better size estimates (docs/scenario.md, \"Calibrated estimates\")."
@@ -242,8 +247,20 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         .flatten()
         .collect();
         let reason = if reasons.is_empty() {
+            // Only the assumptions this scenario has.
+            let mut parts = Vec::new();
+            if !r.loop_signals.is_empty() {
+                parts.push("how often bets fail, how fast feedback comes");
+            }
+            if r.policies.iter().any(|p| drag(p) > 0.0) {
+                parts.push("how much debt slows work");
+            }
+            if parts.is_empty() {
+                parts.push("the values, sizes and urgency of its work");
+            }
             format!(
-                "Check the scenario's assumptions (how often bets fail, how fast feedback comes, how much debt slows work{}) before drawing the usual conclusion.",
+                "Check the scenario's assumptions ({}{}) before drawing the usual conclusion.",
+                parts.join(", "),
                 loop_facts(r).map_or(String::new(), |f| format!("; here {f}"))
             )
         } else {
@@ -282,6 +299,31 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                 "Not every outcome-focused policy won here"
             };
             out.push(format!("{lead}: {}.", lost.join("; ")));
+            if lesson_fails.is_none() {
+                // The causes the scenario shows, as where the lesson fails outright.
+                let best_output = r
+                    .policies
+                    .iter()
+                    .filter(|p| p.focus == "output")
+                    .min_by_key(|p| p.rank);
+                let worst_outcome = r
+                    .policies
+                    .iter()
+                    .filter(|p| p.focus == "outcome")
+                    .max_by_key(|p| p.rank);
+                let reasons: Vec<String> = [
+                    noisy_estimates(r),
+                    best_output
+                        .zip(worst_outcome)
+                        .and_then(|(b, o)| limited_life(r, b, o)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                if !reasons.is_empty() {
+                    out.push(reasons.join(" "));
+                }
+            }
         }
     }
     // Closing the loop fails where a measuring policy realises clearly less than its twin:
@@ -363,6 +405,37 @@ fn noisy_estimates(r: &CompareReport) -> Option<String> {
             noisy.join("; ")
         )
     })
+}
+
+/// When value flows for a fixed time after delivery (`experiment::assumptions::limited_lives`)
+/// and the output-focused `best` delivered more items than the outcome-focused `outcome`: the
+/// sentence that says why cost of delay had little to rank by.
+fn limited_life(
+    r: &CompareReport,
+    best: &super::ComparedPolicy,
+    outcome: &super::ComparedPolicy,
+) -> Option<String> {
+    let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
+    let (Some(more), Some(fewer)) = (items(best), items(outcome)) else {
+        return None;
+    };
+    if r.limited_lives.is_empty() || more <= fewer {
+        return None;
+    }
+    let lives: Vec<String> = r
+        .limited_lives
+        .iter()
+        .map(|l| format!("`{}` for {} days", l.name, plain(l.life)))
+        .collect();
+    Some(format!(
+        "Value here flows for a fixed time after delivery ({}, of a {}-day horizon): delaying an item costs it nothing while its life still fits before the horizon, so its cost of delay is zero for most of the run and ranking by it has little to go on, while `{}` finished more items ({} against {} under `{}`), each worth its whole life. Cost of delay prices the delay of one item, not the items the horizon leaves undone (docs/scenario.md, \"Urgency\").",
+        lives.join(", "),
+        plain(r.horizon),
+        best.name,
+        fmt_num(Some(more)),
+        fmt_num(Some(fewer)),
+        outcome.name
+    ))
 }
 
 /// When size estimates are misleading (`experiment::assumptions`: mostly noise, and far off),

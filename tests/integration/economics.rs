@@ -861,6 +861,69 @@ fn compare_names_size_estimates_that_mislead_the_stop_rule() {
     assert!(!text.contains("closing the loop did not pay"), "{text}");
 }
 
+/// Value that flows for a fixed time after delivery (`life`, shorter than the horizon): cost of
+/// delay is zero while an item's life still fits before the horizon, so CD3 has little to rank
+/// by and `shortest-first`, which finishes more items, realises more. The tool says so, with
+/// the life, instead of asking about bets, feedback and debt the scenario does not have.
+#[test]
+fn compare_says_when_value_that_lasts_a_fixed_time_leaves_cost_of_delay_little_to_rank_by() {
+    let world = [
+        "scenarios/one-more-person.toml",
+        "--reps",
+        "20",
+        "--policies",
+        "shortest-first,cd3",
+        "--set",
+        "work.feature.size={dist=\"lognormal\",median=1.0,p90=3.0}",
+    ];
+    let text = compare_cli(
+        &[
+            &world[..],
+            &[
+                "--set",
+                "work.feature.urgency={class=\"standard\",life=30.0}",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        text.contains("Here the lesson does not hold: `shortest-first`")
+            && text.contains("Value here flows for a fixed time after delivery (`feature` for 30 days, of a 400-day horizon): delaying an item costs it nothing while its life still fits before the horizon")
+            && text.contains("finished more items (")
+            && !text.contains("how often bets fail"),
+        "{text}"
+    );
+    // With value that flows to the horizon, nothing of the kind is said.
+    let text = compare_cli(&world);
+    assert!(!text.contains("fixed time after delivery"), "{text}");
+}
+
+/// Where an outcome-focused policy still tops the ranking but another lost to an
+/// output-focused one, the loss is named with its cause: here value estimates that are mostly
+/// noise (closing-the-loop with narrow true values read with `value_error = 1.5`).
+#[test]
+fn compare_gives_the_cause_when_not_every_outcome_focused_policy_won() {
+    let text = compare_cli(&[
+        "scenarios/closing-the-loop.toml",
+        "--reps",
+        "40",
+        "--policies",
+        "shortest-first,cd3,outcome",
+        "--set",
+        "epics.bets.value={dist=\"lognormal\",median=500.0,p90=600.0}",
+        "--set",
+        "epics.bets.value_error=1.5",
+        "--set",
+        "work.slice.size_error=0.0",
+    ]);
+    assert!(
+        text.contains("Not every outcome-focused policy won here: `cd3` realised")
+            && text.contains("The value estimates are mostly noise here: `bets`'s estimates")
+            && !text.contains("Here the lesson does not hold"),
+        "{text}"
+    );
+}
+
 /// Closing-the-loop with a release train every 42 days on the `test` stage, whose WIP limit is
 /// 4: finished items hold the slots while they wait for the train, so every policy that keeps
 /// WIP limits delivers 4 items a train, 32 a run, and `feature-factory`, which ignores them,
