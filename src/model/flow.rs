@@ -1256,8 +1256,14 @@ impl<'a> FlowSim<'a> {
         }
         let share = self.remaining_shares[work_type * vs.stages.len() + s];
         let expected = now.days() + est_size * share;
-        self.items.bets[epic as usize].flights.push((id, expected));
-        self.bet_changed(epic, now);
+        let bet = &mut self.items.bets[epic as usize];
+        // The ranking only tells a bet that awaits a signal from one that does not (its
+        // slices' scores are then recomputed at every decision): tell it when that changes.
+        let awaited = bet.next_signal().is_some() || !bet.flights.is_empty();
+        bet.flights.push((id, expected));
+        if !awaited {
+            self.bet_changed(epic, now);
+        }
     }
 
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
@@ -1468,8 +1474,10 @@ impl<'a> FlowSim<'a> {
         let bet = &mut self.items.bets[epic as usize];
         let def = &vs.epics[bet.def()];
         bet.remaining -= 1;
-        let landed = bet.flights.iter().position(|&(f, _)| f == id);
-        if let Some(k) = landed {
+        // The ranking only tells a bet that awaits a signal from one that does not: it is told
+        // when that changes (see `take_off`).
+        let awaited = bet.next_signal().is_some() || !bet.flights.is_empty();
+        if let Some(k) = bet.flights.iter().position(|&(f, _)| f == id) {
             bet.flights.swap_remove(k);
         }
         let stopped = bet.stopped_at.is_finite();
@@ -1488,7 +1496,8 @@ impl<'a> FlowSim<'a> {
                 self.account_epic(epic, Some(now.days()), f64::INFINITY);
             }
         }
-        if measured || landed.is_some() {
+        let bet = &self.items.bets[epic as usize];
+        if awaited != (bet.next_signal().is_some() || !bet.flights.is_empty()) {
             self.bet_changed(epic, now);
         }
     }

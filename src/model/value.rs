@@ -56,6 +56,10 @@ impl Default for Urgency {
     }
 }
 
+/// Relative difference within which two readings of a value curve are the same value read by
+/// different sums (a few units in the last place of an f64).
+const ROUNDING: f64 = 1e-12;
+
 impl Urgency {
     /// Value realised by day `at` by an item with value rate `rate` that arrived at `arrival`
     /// and was delivered at `delivered` (`None`: not delivered).
@@ -172,9 +176,16 @@ impl Urgency {
     ) -> f64 {
         let over = over.max(1.0);
         let at = horizon.max(delivery + over);
-        (self.realised(rate, arrival, Some(delivery), at)
-            - self.realised(rate, arrival, Some(delivery + over), at))
-            / over
+        let now = self.realised(rate, arrival, Some(delivery), at);
+        let later = self.realised(rate, arrival, Some(delivery + over), at);
+        // Two readings of the same value by different sums (a life that still fits before the
+        // horizon: `d + life − d` against `d + over + life − (d + over)`) can differ in their
+        // last bits; that rounding is no cost of delay, and ranking by it would order items
+        // that delay does not hurt by noise.
+        if (now - later).abs() <= ROUNDING * now.abs().max(later.abs()) {
+            return 0.0;
+        }
+        (now - later) / over
     }
 }
 
@@ -336,6 +347,24 @@ mod tests {
         };
         assert_eq!(shifted.realised(1.0, 0.0, Some(10.0), 365.0), 100.0);
         assert_eq!(shifted.realised(1.0, 0.0, Some(50.0), 365.0), 100.0);
+    }
+
+    /// A life that still fits before the horizon loses nothing to delay: the cost of delay is
+    /// exactly 0, not the rounding of two sums (55.5 + 100 − 55.5 against 56.8 + 100 − 56.8
+    /// differ by 1.4e-14), which would rank such items by noise.
+    #[test]
+    fn a_delay_that_loses_nothing_costs_exactly_nothing() {
+        let shifted = Urgency {
+            life: 100.0,
+            ..Urgency::default()
+        };
+        for (delivery, over) in [(55.5, 1.3), (123.456, 3.7), (55.5, 3.7), (10.3, 2.9)] {
+            let cod = shifted.cost_of_delay(1.0, 0.0, delivery, over, 365.0);
+            assert_eq!(cod.to_bits(), 0.0f64.to_bits(), "{delivery} {over}: {cod}");
+        }
+        // Once the horizon cuts the life, a day of delay costs a day of value.
+        let cod = shifted.cost_of_delay(1.0, 0.0, 300.0, 2.0, 365.0);
+        assert!((cod - 1.0).abs() < 1e-9, "{cod}");
     }
 
     #[test]

@@ -529,11 +529,46 @@ pub fn headline(r: &CompareReport) -> String {
             matches!((s.mean, s.ci95), (Some(m), Some(c)) if m - c > 0.0)
         })
     };
+    // Whether two policies came out the same in every replication: a paired difference of
+    // exactly 0 with no spread (they made the same decisions, or decisions that never mattered).
+    let same = |a: &str, b: &str, of_value: bool| {
+        r.between(a, b).is_some_and(|(v, i)| {
+            let s = if of_value { v } else { i };
+            s.mean == Some(0.0) && s.ci95 == Some(0.0)
+        })
+    };
     let (Some((most_items, n)), second_items) = top2(&items) else {
         return String::new();
     };
+    if r.policies.len() > 1
+        && r.policies.iter().all(|p| {
+            p.name == most_items
+                || (same(most_items, &p.name, false) && same(most_items, &p.name, true))
+        })
+    {
+        let value = if r.valued() {
+            format!(
+                " and realised exactly the same value ({})",
+                fmt_big(
+                    r.policies
+                        .first()
+                        .and_then(|p| p.results.metrics.value_realised.mean)
+                )
+            )
+        } else {
+            String::new()
+        };
+        return format!(
+            "Every policy delivered exactly as many items ({} a run){value}, replication by replication: here the choice of policy changed nothing.",
+            fmt_num(Some(n))
+        );
+    }
     let items_clear = second_items.is_none_or(|(b, _)| clear(most_items, b, false));
     let items_claim = match second_items {
+        Some((b, _)) if same(most_items, b, false) => format!(
+            "`{most_items}` and `{b}` delivered exactly as many items ({} a run; the same in every replication)",
+            fmt_num(Some(n))
+        ),
         Some((b, m)) if !items_clear => format!(
             "`{most_items}` and `{b}` delivered about as many items ({} and {}; the paired difference is not clear)",
             fmt_num(Some(n)),
@@ -552,6 +587,12 @@ pub fn headline(r: &CompareReport) -> String {
     let value_clear = second_value.is_none_or(|(b, _)| clear(most_value, b, true));
     if !value_clear {
         let (b, w) = second_value.expect("invariant: unclear means a runner-up");
+        if same(most_value, b, true) {
+            return format!(
+                "{items_claim}; `{most_value}` and `{b}` realised exactly the same value ({}; the same in every replication).",
+                fmt_big(Some(v))
+            );
+        }
         return format!(
             "{items_claim}; `{most_value}` and `{b}` realised about as much value ({} and {}; the paired difference is not clear).",
             fmt_big(Some(v)),
