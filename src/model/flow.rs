@@ -258,6 +258,11 @@ impl Bet {
     pub fn in_flight(&self) -> Option<f64> {
         self.flights.iter().map(|&(_, at)| at).reduce(f64::min)
     }
+    /// True if the bet awaits a signal: one is pending, or a measured slice is in flight.
+    #[inline]
+    pub fn awaits_signal(&self) -> bool {
+        !self.signals.is_empty() || !self.flights.is_empty()
+    }
     /// Slices neither delivered nor stopped.
     #[inline]
     pub fn remaining(&self) -> u32 {
@@ -1259,7 +1264,7 @@ impl<'a> FlowSim<'a> {
         let bet = &mut self.items.bets[epic as usize];
         // The ranking only tells a bet that awaits a signal from one that does not (its
         // slices' scores are then recomputed at every decision): tell it when that changes.
-        let awaited = bet.next_signal().is_some() || !bet.flights.is_empty();
+        let awaited = bet.awaits_signal();
         bet.flights.push((id, expected));
         if !awaited {
             self.bet_changed(epic, now);
@@ -1476,7 +1481,7 @@ impl<'a> FlowSim<'a> {
         bet.remaining -= 1;
         // The ranking only tells a bet that awaits a signal from one that does not: it is told
         // when that changes (see `take_off`).
-        let awaited = bet.next_signal().is_some() || !bet.flights.is_empty();
+        let awaited = bet.awaits_signal();
         if let Some(k) = bet.flights.iter().position(|&(f, _)| f == id) {
             bet.flights.swap_remove(k);
         }
@@ -1496,8 +1501,7 @@ impl<'a> FlowSim<'a> {
                 self.account_epic(epic, Some(now.days()), f64::INFINITY);
             }
         }
-        let bet = &self.items.bets[epic as usize];
-        if awaited != (bet.next_signal().is_some() || !bet.flights.is_empty()) {
+        if awaited != self.items.bets[epic as usize].awaits_signal() {
             self.bet_changed(epic, now);
         }
     }

@@ -233,8 +233,7 @@ impl BacklogRank {
         // Exactly the items whose score `gather` sets and no later decision changes.
         let steady = it.kind() != Kind::Debt
             && it.standard_class()
-            && !(self.pessimistic
-                && bet.is_some_and(|b| b.next_signal().is_some() || b.in_flight().is_some()));
+            && !(self.pessimistic && bet.is_some_and(|b| b.awaits_signal()));
         let score = if self.by_size {
             // `score_all`'s shortest-first score.
             -remaining

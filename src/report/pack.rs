@@ -216,6 +216,11 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         .iter()
         .filter(|p| p.focus == "outcome")
         .min_by_key(|p| p.rank);
+    let worst_outcome = r
+        .policies
+        .iter()
+        .filter(|p| p.focus == "outcome")
+        .max_by_key(|p| p.rank);
     // A clear paired difference `a` − `b` > 0, if there is one.
     let clearly_more = |a: &str, b: &str| {
         r.between(a, b)
@@ -232,11 +237,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         let reasons: Vec<String> = [
             best_outcome.and_then(|o| train_cap(r, best, o)),
             noisy_estimates(r),
-            r.policies
-                .iter()
-                .filter(|p| p.focus == "outcome")
-                .max_by_key(|p| p.rank)
-                .and_then(|o| limited_life(r, best, o)),
+            worst_outcome.and_then(|o| limited_life(r, best, o)),
             noisy_sizes(r).map(|s| {
                 format!(
                     "The size estimates are mostly noise here: {s}. Every rule that reads sizes (ordering by size or by cost of delay per day of work, and a measuring policy's stop rule, which judges from them whether a bet can finish before the horizon) then reads noise. Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean size given the estimate), or better size estimates (docs/scenario.md, \"Calibrated estimates\")."
@@ -306,11 +307,6 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                     .iter()
                     .filter(|p| p.focus == "output")
                     .min_by_key(|p| p.rank);
-                let worst_outcome = r
-                    .policies
-                    .iter()
-                    .filter(|p| p.focus == "outcome")
-                    .max_by_key(|p| p.rank);
                 let reasons: Vec<String> = [
                     noisy_estimates(r),
                     best_output
