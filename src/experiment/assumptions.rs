@@ -158,6 +158,48 @@ pub fn limited_lives(vs: &ValueStream) -> Vec<LimitedLife> {
     types.chain(epics).collect()
 }
 
+/// A work type or epic that loses value at a fixed date: delivered after its deadline it keeps
+/// only `late_fraction` of its value rate, and the date passing undelivered costs `penalty`.
+/// Its cost of delay is a step, not a steady rate per day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeadlineStep {
+    /// The work type or epic.
+    pub name: String,
+    /// Days after arrival by which it is due.
+    pub deadline: f64,
+    /// Share of its value rate lost when delivered late (1 − `late_fraction`); 0 without value.
+    pub lost: f64,
+    /// One-off cost when the date passes undelivered.
+    pub penalty: f64,
+}
+
+/// Every work type and epic whose deadline takes value away (a share of a modelled value, or
+/// a penalty), in scenario order.
+pub fn deadline_steps(vs: &ValueStream) -> Vec<DeadlineStep> {
+    let step = |name: &str, u: &crate::model::Urgency, valued: bool| {
+        let lost = if valued {
+            (1.0 - u.late_fraction).max(0.0)
+        } else {
+            0.0
+        };
+        (u.deadline.is_finite() && (lost > 0.0 || u.penalty > 0.0)).then(|| DeadlineStep {
+            name: name.to_string(),
+            deadline: u.deadline,
+            lost,
+            penalty: u.penalty,
+        })
+    };
+    let types = vs
+        .work_types
+        .iter()
+        .filter_map(|wt| step(&wt.name, &wt.urgency, wt.value.is_some()));
+    let epics = vs
+        .epics
+        .iter()
+        .filter_map(|e| step(&e.name, &e.urgency, true));
+    types.chain(epics).collect()
+}
+
 /// Log-scale standard deviation of `value`: sqrt(ln(1 + CV²)), exact for a log-normal.
 fn log_spread(value: &Dist) -> f64 {
     let scv = value.scv();

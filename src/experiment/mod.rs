@@ -188,6 +188,8 @@ pub struct RunSummary {
     pub measures: bool,
     /// True if the policy builds a thin first experiment of each epic.
     pub thin_slices: bool,
+    /// [`Policy::rounds_to_a_scale`]: it ranks by parts rounded to a relative scale.
+    pub rounds_to_a_scale: bool,
     /// [`Policy::rules_apart_from_the_loop`]: equal for a measuring policy and its twin.
     pub rules_apart_from_the_loop: Option<String>,
     /// True if the policy honours the stages' WIP limits (not a start-everything policy).
@@ -429,6 +431,7 @@ impl<'a> Accumulator<'a> {
             outcome_focused: policy.outcome_focused(),
             measures: policy.measures(),
             thin_slices: policy.thin_slices(),
+            rounds_to_a_scale: policy.rounds_to_a_scale(),
             rules_apart_from_the_loop: policy.rules_apart_from_the_loop(),
             honours_wip_limits: policy.discipline() == crate::policy::Discipline::Limits,
             replications: self.n,

@@ -158,6 +158,13 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
+    /// True if the policy ranks by parts each rounded to a scale relative to the largest
+    /// waiting (WSJF's modified Fibonacci scale): items whose parts differ by less than a step
+    /// tie, and ties go first come first served.
+    fn rounds_to_a_scale(&self) -> bool {
+        false
+    }
+
     /// True if the team reads each noisy estimate, of value and of size, as the mean given it
     /// (Bayes' rule with the value's, or the work type's size, distribution as the prior,
     /// [`crate::model::Dist::posterior_mean`]) rather than at face value. A median-unbiased

@@ -910,6 +910,10 @@ impl Policy for RulePolicy {
         self.thin_slices
     }
 
+    fn rounds_to_a_scale(&self) -> bool {
+        self.order == Order::Wsjf
+    }
+
     fn calibrates_estimates(&self) -> bool {
         self.calibrated
     }

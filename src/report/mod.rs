@@ -32,7 +32,7 @@ pub use json::Json;
 pub use table::Table;
 
 use crate::experiment::assumptions::{
-    self, LimitedLife, LoopSignals, ReleaseTrain, SizeEstimates, ValueEstimates,
+    self, DeadlineStep, LimitedLife, LoopSignals, ReleaseTrain, SizeEstimates, ValueEstimates,
 };
 use crate::experiment::precision::Reached;
 use crate::experiment::{diagnosis, Comparison, RunSummary, StageSummary, WorkSummary};
@@ -585,6 +585,10 @@ pub struct ComparedPolicy {
     /// True if it builds a thin first experiment of each epic; not in the JSON.
     #[serde(skip)]
     pub thin_slices: bool,
+    /// True if it ranks by parts rounded to a relative scale (WSJF's Fibonacci scale); not in
+    /// the JSON.
+    #[serde(skip)]
+    pub rounds_to_a_scale: bool,
     /// Equal for a measuring policy and its twin that does not close the loop
     /// ([`crate::policy::Policy::rules_apart_from_the_loop`]); not in the JSON.
     #[serde(skip)]
@@ -648,6 +652,9 @@ pub struct CompareReport {
     /// `value_estimates`).
     #[serde(skip)]
     pub limited_lives: Vec<LimitedLife>,
+    /// The work types and epics that lose value at a fixed date (as `value_estimates`).
+    #[serde(skip)]
+    pub deadline_steps: Vec<DeadlineStep>,
 }
 
 /// The paired difference of two compared policies.
@@ -739,6 +746,7 @@ impl CompareReport {
                     },
                     measures: s.measures,
                     thin_slices: s.thin_slices,
+                    rounds_to_a_scale: s.rounds_to_a_scale,
                     rules_apart_from_the_loop: s.rules_apart_from_the_loop.clone(),
                     honours_wip_limits: s.honours_wip_limits,
                     rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,
@@ -759,6 +767,7 @@ impl CompareReport {
             size_estimates: assumptions::size_estimates(&scenario.stream),
             release_trains: assumptions::release_trains(&scenario.stream),
             limited_lives: assumptions::limited_lives(&scenario.stream),
+            deadline_steps: assumptions::deadline_steps(&scenario.stream),
         }
     }
 }

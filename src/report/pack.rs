@@ -238,6 +238,8 @@ pub fn why(r: &CompareReport) -> Vec<String> {
             best_outcome.and_then(|o| train_cap(r, best, o)),
             noisy_estimates(r),
             worst_outcome.and_then(|o| limited_life(r, best, o)),
+            worst_outcome.and_then(|o| deadline_chase(r, best, o)),
+            worst_outcome.and_then(|o| rounded_scale(r, best, o)),
             noisy_sizes(r).map(|s| {
                 format!(
                     "The size estimates are mostly noise here: {s}. Every rule that reads sizes (ordering by size or by cost of delay per day of work, and a measuring policy's stop rule, which judges from them whether a bet can finish before the horizon) then reads noise. Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean size given the estimate), or better size estimates (docs/scenario.md, \"Calibrated estimates\")."
@@ -307,11 +309,12 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                     .iter()
                     .filter(|p| p.focus == "output")
                     .min_by_key(|p| p.rank);
+                let pair = best_output.zip(worst_outcome);
                 let reasons: Vec<String> = [
                     noisy_estimates(r),
-                    best_output
-                        .zip(worst_outcome)
-                        .and_then(|(b, o)| limited_life(r, b, o)),
+                    pair.and_then(|(b, o)| limited_life(r, b, o)),
+                    pair.and_then(|(b, o)| deadline_chase(r, b, o)),
+                    pair.and_then(|(b, o)| rounded_scale(r, b, o)),
                 ]
                 .into_iter()
                 .flatten()
@@ -431,6 +434,124 @@ fn limited_life(
         fmt_num(Some(more)),
         fmt_num(Some(fewer)),
         outcome.name
+    ))
+}
+
+/// When work loses value at fixed dates (`experiment::assumptions::deadline_steps`) and the
+/// outcome-focused `outcome` delivered fewer items than the output-focused `best`, and later:
+/// the sentence that says a date's step is not the steady cost of delay CD3 is exact for.
+fn deadline_chase(
+    r: &CompareReport,
+    best: &super::ComparedPolicy,
+    outcome: &super::ComparedPolicy,
+) -> Option<String> {
+    fn m(p: &super::ComparedPolicy) -> &super::Metrics {
+        &p.results.metrics
+    }
+    let (Some(more), Some(fewer)) = (
+        m(best).items_delivered.mean,
+        m(outcome).items_delivered.mean,
+    ) else {
+        return None;
+    };
+    let (Some(sooner), Some(later)) = (m(best).lead_time.mean, m(outcome).lead_time.mean) else {
+        return None;
+    };
+    if r.deadline_steps.is_empty() || more <= fewer || later <= sooner {
+        return None;
+    }
+    let steps: Vec<String> = r
+        .deadline_steps
+        .iter()
+        .map(|d| {
+            let lost = if d.lost >= 1.0 {
+                Some("loses all of its value".to_string())
+            } else {
+                (d.lost > 0.0).then(|| format!("loses {} of its value", share(d.lost)))
+            };
+            let penalty =
+                (d.penalty > 0.0).then(|| format!("costs a penalty of {}", plain(d.penalty)));
+            let what: Vec<String> = [lost, penalty].into_iter().flatten().collect();
+            format!(
+                "`{}` {} if not delivered within {} days of arrival",
+                d.name,
+                what.join(" and "),
+                plain(d.deadline)
+            )
+        })
+        .collect();
+    let met = |p: &super::ComparedPolicy| m(p).deadlines_met.mean.unwrap_or(0.0);
+    let deadlines = if met(outcome) > met(best) {
+        format!(
+            "it met more deadlines ({:.1} a run against {:.1} under `{}`) but",
+            met(outcome),
+            met(best),
+            best.name
+        )
+    } else {
+        "it".to_string()
+    };
+    let stability = &outcome.results.stability;
+    let overload = (stability.arrival_rate > stability.throughput * 1.05).then(|| {
+        format!(
+            " With more work arriving than the team finishes ({:.2} items a day against {:.2} under `{}`), no ordering meets every date.",
+            stability.arrival_rate, stability.throughput, outcome.name
+        )
+    });
+    Some(format!(
+        "Value here is lost at fixed dates ({}). Near such a date an item's cost of delay jumps, so `{}` took work at risk of missing its date ahead of shorter work and delivered the rest later: {deadlines} delivered {} items against {}, with a mean lead time of {:.1} days against {:.1}, and value that flows from delivery on lost more to the later deliveries than the dates saved. Cost of delay divided by duration is exact for costs of delay that stay steady (Smith's rule, 1956; Reinertsen 2009); a date's step is not steady (docs/glossary.md, \"CD3\").{}",
+        steps.join("; "),
+        outcome.name,
+        fmt_num(Some(fewer)),
+        fmt_num(Some(more)),
+        later,
+        sooner,
+        overload.unwrap_or_default()
+    ))
+}
+
+/// When the outcome-focused `outcome` ranks by parts rounded to a relative scale (WSJF) and
+/// delivered fewer items than the output-focused `best`: the sentence that says the rounding
+/// ties items apart, with how an unrounded cost-of-delay policy in the comparison did.
+fn rounded_scale(
+    r: &CompareReport,
+    best: &super::ComparedPolicy,
+    outcome: &super::ComparedPolicy,
+) -> Option<String> {
+    let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
+    let (Some(more), Some(fewer)) = (items(best), items(outcome)) else {
+        return None;
+    };
+    if !outcome.rounds_to_a_scale || more <= fewer {
+        return None;
+    }
+    // An outcome-focused policy that ranks by the same cost of delay unrounded, and clearly
+    // realised more.
+    let unrounded = r
+        .policies
+        .iter()
+        .filter(|p| p.focus == "outcome" && !p.rounds_to_a_scale && !p.measures)
+        .filter_map(|p| {
+            let (v, _) = r.between(&p.name, &outcome.name)?;
+            matches!((v.mean, v.ci95), (Some(d), Some(c)) if d - c > 0.0).then_some((p, v))
+        })
+        .min_by_key(|(p, _)| p.rank)
+        .map(|(p, v)| {
+            format!(
+                " `{}`, which ranks by the same cost of delay per day of work unrounded, realised {} ±{} more than `{}`.",
+                p.name,
+                fmt_big(v.mean),
+                fmt_big(v.ci95),
+                outcome.name
+            )
+        });
+    Some(format!(
+        "`{}` rounds each part of its score (business value, time criticality, risk reduction, job size) to SAFe's modified Fibonacci scale 1, 2, 3, 5, 8, 13, 20, relative to the largest waiting: items whose parts differ by less than a step tie, and ties go first come first served (docs/glossary.md, \"WSJF\"). The wider the spread of the estimates, the more items fall on the lowest steps; here it delivered {} items against {} under `{}`.{}",
+        outcome.name,
+        fmt_num(Some(fewer)),
+        fmt_num(Some(more)),
+        best.name,
+        unrounded.unwrap_or_default()
     ))
 }
 

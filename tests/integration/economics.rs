@@ -925,6 +925,71 @@ fn compare_says_when_value_that_lasts_a_fixed_time_leaves_cost_of_delay_little_t
     assert!(!text.contains("fixed time after delivery"), "{text}");
 }
 
+/// Where work loses all its value at a fixed date and more work arrives than the team
+/// finishes, cost of delay chases the dates and loses to shortest-first: `compare` names the
+/// dates, the deadlines met against the items delivered and their lead times, and the overload.
+#[test]
+fn compare_says_when_deadlines_make_cost_of_delay_chase_dates() {
+    let world = [
+        "scenarios/one-more-person.toml",
+        "--reps",
+        "40",
+        "--policies",
+        "shortest-first,cd3",
+        "--set",
+        "work.feature.size={dist=\"lognormal\",median=1.0,p90=3.0}",
+    ];
+    let dated = [
+        "--set",
+        "work.feature.urgency={class=\"fixed-date\",deadline=60.0,penalty=500.0}",
+    ];
+    let text = compare_cli(&[&world[..], &dated[..]].concat());
+    assert!(
+        text.contains("Here the lesson does not hold: `shortest-first`")
+            && text.contains("Value here is lost at fixed dates (`feature` loses all of its value and costs a penalty of 500 if not delivered within 60 days of arrival)")
+            && text.contains("so `cd3` took work at risk of missing its date ahead of shorter work")
+            && text.contains("it met more deadlines (")
+            && text.contains("with a mean lead time of ")
+            && text.contains("With more work arriving than the team finishes (")
+            && !text.contains("Check the scenario's assumptions"),
+        "{text}"
+    );
+    // With room to spare the ranking hardly matters and nothing of the kind is said.
+    let text = compare_cli(
+        &[
+            &world[..],
+            &dated[..],
+            &["--set", "work.feature.arrival_rate=0.7"],
+        ]
+        .concat(),
+    );
+    assert!(!text.contains("lost at fixed dates"), "{text}");
+}
+
+/// Where every item is worth the same and size estimates are noisy, WSJF's Fibonacci rounding
+/// ties items that shortest-first and CD3 tell apart: `compare` says so, with how much the
+/// unrounded `cd3` realised more.
+#[test]
+fn compare_says_when_rounding_to_the_fibonacci_scale_ties_items() {
+    let text = compare_cli(&[
+        "scenarios/one-more-person.toml",
+        "--reps",
+        "20",
+        "--policies",
+        "shortest-first,cd3,wsjf",
+        "--set",
+        "work.feature.size={dist=\"lognormal\",median=1.0,p90=3.0}",
+        "--set",
+        "work.feature.size_error=1.5",
+    ]);
+    assert!(
+        text.contains("Not every outcome-focused policy won here: `wsjf` realised")
+            && text.contains("`wsjf` rounds each part of its score (business value, time criticality, risk reduction, job size) to SAFe's modified Fibonacci scale")
+            && text.contains("`cd3`, which ranks by the same cost of delay per day of work unrounded, realised "),
+        "{text}"
+    );
+}
+
 /// Where every policy makes the same decisions (one-more-person's unsized features: every item
 /// is as large and as valuable as the next), the headline says the policies came out the same
 /// in every replication, not that a difference "is not clear".
