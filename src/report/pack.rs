@@ -406,6 +406,16 @@ fn noisy_estimates(r: &CompareReport) -> Option<String> {
     })
 }
 
+/// The mean items delivered by `best` and by `other`, when `best` delivered more.
+fn delivered_more(
+    best: &super::ComparedPolicy,
+    other: &super::ComparedPolicy,
+) -> Option<(f64, f64)> {
+    let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
+    let (more, fewer) = (items(best)?, items(other)?);
+    (more > fewer).then_some((more, fewer))
+}
+
 /// When value flows for a fixed time after delivery (`experiment::assumptions::limited_lives`)
 /// and the output-focused `best` delivered more items than the outcome-focused `outcome`: the
 /// sentence that says why cost of delay had little to rank by.
@@ -414,11 +424,8 @@ fn limited_life(
     best: &super::ComparedPolicy,
     outcome: &super::ComparedPolicy,
 ) -> Option<String> {
-    let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
-    let (Some(more), Some(fewer)) = (items(best), items(outcome)) else {
-        return None;
-    };
-    if r.limited_lives.is_empty() || more <= fewer {
+    let (more, fewer) = delivered_more(best, outcome)?;
+    if r.limited_lives.is_empty() {
         return None;
     }
     let lives: Vec<String> = r
@@ -448,16 +455,11 @@ fn deadline_chase(
     fn m(p: &super::ComparedPolicy) -> &super::Metrics {
         &p.results.metrics
     }
-    let (Some(more), Some(fewer)) = (
-        m(best).items_delivered.mean,
-        m(outcome).items_delivered.mean,
-    ) else {
-        return None;
-    };
+    let (more, fewer) = delivered_more(best, outcome)?;
     let (Some(sooner), Some(later)) = (m(best).lead_time.mean, m(outcome).lead_time.mean) else {
         return None;
     };
-    if r.deadline_steps.is_empty() || more <= fewer || later <= sooner {
+    if r.deadline_steps.is_empty() || later <= sooner {
         return None;
     }
     let steps: Vec<String> = r
@@ -518,11 +520,8 @@ fn rounded_scale(
     best: &super::ComparedPolicy,
     outcome: &super::ComparedPolicy,
 ) -> Option<String> {
-    let items = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
-    let (Some(more), Some(fewer)) = (items(best), items(outcome)) else {
-        return None;
-    };
-    if !outcome.rounds_to_a_scale || more <= fewer {
+    let (more, fewer) = delivered_more(best, outcome)?;
+    if !outcome.rounds_to_a_scale {
         return None;
     }
     // An outcome-focused policy that ranks by the same cost of delay unrounded, and clearly
