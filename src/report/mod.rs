@@ -691,6 +691,29 @@ impl CompareReport {
         })
     }
 
+    /// True if policies `a` and `b` came out the same in every replication: paired differences
+    /// of exactly 0 with no spread, in value realised and in items delivered.
+    pub fn same_in_every_replication(&self, a: &str, b: &str) -> bool {
+        let none = |s: Stat| s.mean == Some(0.0) && s.ci95 == Some(0.0);
+        self.between(a, b).is_some_and(|(v, i)| none(v) && none(i))
+    }
+
+    /// The rank shown for policy `p`: its own, or, when it came out the same as others in
+    /// every replication, the best rank among them followed by `=` (a shared rank, as in
+    /// "1=": which of them is listed first is only the order asked).
+    pub fn shown_rank(&self, p: &ComparedPolicy) -> String {
+        let tied: Vec<usize> = self
+            .policies
+            .iter()
+            .filter(|q| q.name != p.name && self.same_in_every_replication(&p.name, &q.name))
+            .map(|q| q.rank)
+            .collect();
+        match tied.iter().min() {
+            Some(&best) => format!("{}=", best.min(p.rank)),
+            None => p.rank.to_string(),
+        }
+    }
+
     /// True if value is modelled: some policy realised a non-zero value.
     pub fn valued(&self) -> bool {
         self.ranked_by == "value_realised"

@@ -830,7 +830,7 @@ pub fn markdown(r: &CompareReport) -> String {
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} | {} | {}% | {} | {} | {} |",
-            p.rank,
+            r.shown_rank(p),
             p.name,
             fmt_big(m.value_realised.mean),
             fmt_big(m.value_realised.ci95),
@@ -995,7 +995,7 @@ pub fn html(r: &CompareReport, svgs: &[(ChartKind, String)], board: bool) -> Str
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td>{} ±{}</td><td>{}</td><td>{}</td><td>{}%</td><td>{}</td><td>{}</td></tr>",
-            p.rank,
+            r.shown_rank(p),
             escape(&p.name),
             fmt_big(m.value_realised.mean),
             fmt_big(m.value_realised.ci95),

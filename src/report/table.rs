@@ -384,7 +384,7 @@ impl Exporter for Table {
             let _ = writeln!(
                 o,
                 "{:<4} {:<18} {:>11} {:>9} {:>9} {:>10} {:>6}% {:>11} {:>delta$}  {:>16}",
-                p.rank,
+                r.shown_rank(p),
                 p.name,
                 if valued {
                     fmt_big(m.value_realised.mean)

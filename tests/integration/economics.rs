@@ -990,6 +990,33 @@ fn compare_says_when_rounding_to_the_fibonacci_scale_ties_items() {
     );
 }
 
+/// Policies that came out the same in every replication share their rank in the table ("1="),
+/// whatever order they were asked in; a policy that differs keeps its own.
+#[test]
+fn compare_shows_a_shared_rank_for_policies_that_came_out_the_same() {
+    let text = compare_cli(&[
+        "scenarios/one-more-person.toml",
+        "--reps",
+        "10",
+        "--policies",
+        "wsjf,cd3,fifo,shortest-first",
+        "--set",
+        "work.feature.size={dist=\"lognormal\",median=1.0,p90=3.0}",
+    ]);
+    let rank_of = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no row for {name}: {text}"))
+            .to_string()
+    };
+    // With equal values, CD3 orders by size exactly as shortest-first does.
+    assert_eq!(rank_of("cd3"), "1=", "{text}");
+    assert_eq!(rank_of("shortest-first"), "1=", "{text}");
+    assert_eq!(rank_of("wsjf"), "3", "{text}");
+    assert_eq!(rank_of("fifo"), "4", "{text}");
+}
+
 /// Where every policy makes the same decisions (one-more-person's unsized features: every item
 /// is as large and as valuable as the next), the headline says the policies came out the same
 /// in every replication, not that a difference "is not clear".
