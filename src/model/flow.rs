@@ -1259,8 +1259,7 @@ impl<'a> FlowSim<'a> {
         {
             return;
         }
-        let share = self.remaining_shares[work_type * vs.stages.len() + s];
-        let expected = now.days() + est_size * share;
+        let expected = self.expected_delivery(work_type, est_size, s, now.days());
         let bet = &mut self.items.bets[epic as usize];
         // The ranking only tells a bet that awaits a signal from one that does not (its
         // slices' scores are then recomputed at every decision): tell it when that changes.
@@ -1269,6 +1268,30 @@ impl<'a> FlowSim<'a> {
         if !awaited {
             self.bet_changed(epic, now);
         }
+    }
+
+    /// The day an item of `work_type` estimated at `est_size`, whose work at stage `s` starts
+    /// on day `now`, is expected delivered: its estimated work left, and on the way the wait
+    /// for each stage's release train (trains leave every `release_every` days from day 0).
+    fn expected_delivery(&self, work_type: usize, est_size: f64, s: usize, now: f64) -> f64 {
+        let n = self.vs.stages.len();
+        let shares = &self.remaining_shares[work_type * n..(work_type + 1) * n];
+        if self.vs.stages[s..]
+            .iter()
+            .all(|st| st.release_every.is_none())
+        {
+            return now + est_size * shares[s];
+        }
+        let mut at = now;
+        for (j, stage) in self.vs.stages.iter().enumerate().skip(s) {
+            let after = shares.get(j + 1).copied().unwrap_or(0.0);
+            at += est_size * (shares[j] - after);
+            if let Some(every) = stage.release_every {
+                // The next train at or after the work is done.
+                at = (at / every).ceil() * every;
+            }
+        }
+        at
     }
 
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {

@@ -296,6 +296,25 @@ fn measuring_never_loses_value_on_epics_whose_value_lasts_a_fixed_time() {
     assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
 }
 
+/// A release train on the build stage (every 120 days): a slice in flight is delivered with the
+/// next train, not as soon as its work is done. Expecting its signal a feedback delay after the
+/// work alone, the measuring team held the bet's other slices back for a signal still months
+/// away, and lost 177k ±83k to `cd3` (100 replications, seed 11). The expected delivery now
+/// waits for each train on the way.
+#[test]
+fn measuring_never_loses_value_under_a_release_train() {
+    let path = super::root().join("scenarios/closing-the-loop.toml");
+    let train = valueflow::scenario::set::Setting::parse("stages.build.release_every=120")
+        .expect("a valid setting");
+    let mut sc = valueflow::scenario::load_with(&path, &[train]).expect("a valid scenario");
+    sc.seed = 11;
+    sc.replications = 100;
+    let c = compare(&sc, &["cd3", "outcome"]);
+    let d = &c.differences[1].value_realised;
+    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
+    assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
+}
+
 #[test]
 fn a_measurement_without_information_changes_nothing() {
     // α + β = 1: the signal is as likely either way, whatever the truth.
