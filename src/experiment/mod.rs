@@ -190,6 +190,10 @@ pub struct RunSummary {
     pub thin_slices: bool,
     /// [`Policy::rounds_to_a_scale`]: it ranks by parts rounded to a relative scale.
     pub rounds_to_a_scale: bool,
+    /// [`Policy::handicaps`], in words.
+    pub handicaps: Vec<String>,
+    /// [`Policy::ranks_by_cost_of_delay`].
+    pub ranks_by_cost_of_delay: bool,
     /// [`Policy::rules_apart_from_the_loop`]: equal for a measuring policy and its twin.
     pub rules_apart_from_the_loop: Option<String>,
     /// True if the policy honours the stages' WIP limits (not a start-everything policy).
@@ -432,6 +436,8 @@ impl<'a> Accumulator<'a> {
             measures: policy.measures(),
             thin_slices: policy.thin_slices(),
             rounds_to_a_scale: policy.rounds_to_a_scale(),
+            handicaps: policy.handicaps(),
+            ranks_by_cost_of_delay: policy.ranks_by_cost_of_delay(),
             rules_apart_from_the_loop: policy.rules_apart_from_the_loop(),
             honours_wip_limits: policy.discipline() == crate::policy::Discipline::Limits,
             replications: self.n,

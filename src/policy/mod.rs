@@ -158,6 +158,19 @@ pub trait Policy: Send + Sync + Debug {
         false
     }
 
+    /// The rules by which the policy departs from ranking every kind of work by cost of delay
+    /// with WIP limits kept, in words ("it orders work first come first served"), for the line
+    /// that says why an outcome-focused policy lost: a custom policy that measures but orders
+    /// work first come first served is outcome-focused by its measuring alone.
+    fn handicaps(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// True if the policy ranks waiting work by its cost of delay (CD3 or WSJF).
+    fn ranks_by_cost_of_delay(&self) -> bool {
+        false
+    }
+
     /// True if the policy ranks by parts each rounded to a scale relative to the largest
     /// waiting (WSJF's modified Fibonacci scale): items whose parts differ by less than a step
     /// tie, and ties go first come first served.

@@ -910,6 +910,57 @@ impl Policy for RulePolicy {
         self.thin_slices
     }
 
+    fn handicaps(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let order = match self.order {
+            Order::Fifo => Some("it orders work first come first served (`order = \"fifo\"`)"),
+            Order::Priority => {
+                Some("it orders work by class of service alone (`order = \"priority\"`)")
+            }
+            Order::ShortestFirst => {
+                Some("it orders work by size alone (`order = \"shortest-first\"`)")
+            }
+            Order::HighestValue => {
+                Some("it orders work by value alone, ignoring size (`order = \"highest-value\"`)")
+            }
+            Order::Cd3 | Order::Wsjf => None,
+        };
+        out.extend(order.map(str::to_string));
+        if self.kinds != [true; 4] {
+            let kinds: Vec<&str> = Kind::ALL
+                .iter()
+                .filter(|k| self.kinds[k.index()])
+                .map(|k| k.name())
+                .collect();
+            let kinds = match kinds.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => kinds.join(""),
+            };
+            out.push(format!("it works only on {kinds} items (`kinds`)"));
+        }
+        if let Discipline::StartEverything { juggle } = self.discipline {
+            out.push(format!(
+                "it starts everything, ignoring WIP limits, and each worker juggles up to {juggle} items, paying the scenario's context-switching cost (`wip = \"start-everything\"`)"
+            ));
+        }
+        if let Some(shares) = self.allocation {
+            let parts: Vec<String> = Kind::ALL
+                .iter()
+                .filter(|k| shares[k.index()] > 0.0)
+                .map(|k| format!("{} {:.0}%", k.name(), shares[k.index()] * 100.0))
+                .collect();
+            out.push(format!(
+                "it splits capacity by fixed shares ({}) whatever the work is worth (`allocation`)",
+                parts.join(", ")
+            ));
+        }
+        out
+    }
+
+    fn ranks_by_cost_of_delay(&self) -> bool {
+        matches!(self.order, Order::Cd3 | Order::Wsjf)
+    }
+
     fn rounds_to_a_scale(&self) -> bool {
         self.order == Order::Wsjf
     }

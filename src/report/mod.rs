@@ -589,6 +589,13 @@ pub struct ComparedPolicy {
     /// the JSON.
     #[serde(skip)]
     pub rounds_to_a_scale: bool,
+    /// How it departs from ranking every kind by cost of delay with WIP limits kept
+    /// ([`crate::policy::Policy::handicaps`]); not in the JSON.
+    #[serde(skip)]
+    pub handicaps: Vec<String>,
+    /// True if it ranks waiting work by cost of delay (CD3 or WSJF); not in the JSON.
+    #[serde(skip)]
+    pub ranks_by_cost_of_delay: bool,
     /// Equal for a measuring policy and its twin that does not close the loop
     /// ([`crate::policy::Policy::rules_apart_from_the_loop`]); not in the JSON.
     #[serde(skip)]
@@ -770,6 +777,8 @@ impl CompareReport {
                     measures: s.measures,
                     thin_slices: s.thin_slices,
                     rounds_to_a_scale: s.rounds_to_a_scale,
+                    handicaps: s.handicaps.clone(),
+                    ranks_by_cost_of_delay: s.ranks_by_cost_of_delay,
                     rules_apart_from_the_loop: s.rules_apart_from_the_loop.clone(),
                     honours_wip_limits: s.honours_wip_limits,
                     rank: order.iter().position(|&j| j == i).unwrap_or(0) + 1,

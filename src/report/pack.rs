@@ -240,6 +240,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
             worst_outcome.and_then(|o| limited_life(r, best, o)),
             worst_outcome.and_then(|o| deadline_chase(r, best, o)),
             worst_outcome.and_then(|o| rounded_scale(r, best, o)),
+            worst_outcome.and_then(handicapped),
             noisy_sizes(r).map(|s| {
                 format!(
                     "The size estimates are mostly noise here: {s}. Every rule that reads sizes (ordering by size or by cost of delay per day of work, and a measuring policy's stop rule, which judges from them whether a bet can finish before the horizon) then reads noise. Try a policy that reads the estimates calibrated (`estimates = \"calibrated\"`: the mean size given the estimate), or better size estimates (docs/scenario.md, \"Calibrated estimates\")."
@@ -315,6 +316,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                     pair.and_then(|(b, o)| limited_life(r, b, o)),
                     pair.and_then(|(b, o)| deadline_chase(r, b, o)),
                     pair.and_then(|(b, o)| rounded_scale(r, b, o)),
+                    worst_outcome.and_then(handicapped),
                 ]
                 .into_iter()
                 .flatten()
@@ -430,7 +432,7 @@ fn limited_life(
     outcome: &super::ComparedPolicy,
 ) -> Option<String> {
     let (more, fewer) = delivered_more(best, outcome)?;
-    if r.limited_lives.is_empty() {
+    if r.limited_lives.is_empty() || !outcome.ranks_by_cost_of_delay {
         return None;
     }
     let lives: Vec<String> = r
@@ -464,7 +466,7 @@ fn deadline_chase(
     let (Some(sooner), Some(later)) = (m(best).lead_time.mean, m(outcome).lead_time.mean) else {
         return None;
     };
-    if r.deadline_steps.is_empty() || later <= sooner {
+    if r.deadline_steps.is_empty() || !outcome.ranks_by_cost_of_delay || later <= sooner {
         return None;
     }
     let steps: Vec<String> = r
@@ -514,6 +516,27 @@ fn deadline_chase(
         later,
         sooner,
         overload.unwrap_or_default()
+    ))
+}
+
+/// When the outcome-focused `outcome` is a custom policy that departs from ranking every kind
+/// by cost of delay with WIP limits kept: the sentence that names how.
+fn handicapped(outcome: &super::ComparedPolicy) -> Option<String> {
+    let h = &outcome.handicaps;
+    let (last, rest) = h.split_last()?;
+    let rules = if rest.is_empty() {
+        last.clone()
+    } else {
+        format!("{}, and {last}", rest.join(", "))
+    };
+    let why = if outcome.measures {
+        "it closes the loop"
+    } else {
+        "it reads cost of delay"
+    };
+    Some(format!(
+        "`{}` counts as outcome-focused because {why}, but {rules}: the lesson compares ranking all the work by its value and cost of delay, with work in progress limited, against ranking by output, and this policy departs from that (docs/scenario.md, \"Policies\").",
+        outcome.name
     ))
 }
 

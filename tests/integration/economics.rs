@@ -720,7 +720,9 @@ service = { dist = "fixed", value = 1.0 }
     .unwrap();
     let text = compare_cli(&[path.to_str().unwrap()]);
     assert!(
-        text.contains("Here the lesson does not hold: `shortest-first`"),
+        text.contains("Here the lesson does not hold: `shortest-first`")
+            && text.contains("`cd3-small-only` counts as outcome-focused because it reads cost of delay, but it works only on defect items (`kinds`)")
+            && !text.contains("Check the scenario's assumptions"),
         "{text}"
     );
     // With `cd3` in the race the usual lesson holds, but not for every outcome-focused policy:
@@ -737,9 +739,37 @@ service = { dist = "fixed", value = 1.0 }
         "{text}"
     );
     assert!(!text.contains("won here: `cd3` realised"), "{text}");
+    assert!(text.contains("but it works only on defect items"), "{text}");
     let text = compare_cli(&[path.to_str().unwrap(), "--policies", "fifo,shortest-first"]);
     assert!(!text.contains("lesson does not hold"), "{text}");
     assert!(!text.contains("closing the loop did not pay"), "{text}");
+}
+
+/// A custom policy that measures but orders work first come first served counts as
+/// outcome-focused by its measuring alone: when it loses, `compare` says how it departs from
+/// ranking work by cost of delay, instead of asking about the scenario's assumptions.
+#[test]
+fn compare_names_how_a_custom_outcome_focused_policy_departs_from_the_lesson() {
+    let text = std::fs::read_to_string(super::root().join("scenarios/outcomes.toml")).unwrap()
+        + "\n[[policies]]\nname = \"fifo-meas\"\norder = \"fifo\"\nmeasure = true\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fifo-meas.toml");
+    std::fs::write(&path, text).unwrap();
+    let text = compare_cli(&[
+        path.to_str().unwrap(),
+        "--reps",
+        "40",
+        "--seed",
+        "2",
+        "--policies",
+        "shortest-first,cd3,fifo-meas",
+    ]);
+    assert!(
+        text.contains("Not every outcome-focused policy won here: `fifo-meas` realised")
+            && text.contains("`fifo-meas` counts as outcome-focused because it closes the loop, but it orders work first come first served (`order = \"fifo\"`)")
+            && !text.contains("lost at fixed dates"),
+        "{text}"
+    );
 }
 
 /// Seasonal bets with a short life and spare capacity: the thin first experiments delay value
