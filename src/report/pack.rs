@@ -236,6 +236,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         // only when none shows.
         let reasons: Vec<String> = [
             best_outcome.and_then(|o| train_cap(r, best, o)),
+            best_outcome.and_then(|o| train_slots(r, best, o)),
             noisy_estimates(r),
             worst_outcome.and_then(|o| limited_life(r, best, o)),
             worst_outcome.and_then(|o| deadline_chase(r, best, o)),
@@ -314,6 +315,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                 let reasons: Vec<String> = [
                     noisy_estimates(r),
                     pair.and_then(|(b, o)| limited_life(r, b, o)),
+                    pair.and_then(|(b, o)| train_slots(r, b, o)),
                     pair.and_then(|(b, o)| deadline_chase(r, b, o)),
                     pair.and_then(|(b, o)| rounded_scale(r, b, o)),
                     worst_outcome.and_then(handicapped),
@@ -678,6 +680,43 @@ fn train_cap(
         ignoring = names(false),
         s = if ignored.len() == 1 { "s" } else { "" },
         most = fmt_num(Some(most)),
+    ))
+}
+
+/// When a release train's cap binds both the output-focused `best` and the outcome-focused
+/// `outcome`, which keep WIP limits alike, and `outcome` ranks by cost of delay: the sentence
+/// that says slots on the train, not days of work, were scarce, so cost of delay per day of
+/// work was the wrong ratio.
+fn train_slots(
+    r: &CompareReport,
+    best: &super::ComparedPolicy,
+    outcome: &super::ComparedPolicy,
+) -> Option<String> {
+    if !(best.honours_wip_limits && outcome.honours_wip_limits && outcome.ranks_by_cost_of_delay) {
+        return None;
+    }
+    let train = r
+        .release_trains
+        .iter()
+        .filter(|t| t.trains > 0)
+        .min_by(|a, b| a.cap().total_cmp(&b.cap()))?;
+    let cap = train.cap();
+    let delivered = |p: &super::ComparedPolicy| p.results.metrics.items_delivered.mean;
+    let (won, lost) = (delivered(best)?, delivered(outcome)?);
+    if won < 0.8 * cap || lost < 0.8 * cap {
+        return None;
+    }
+    Some(format!(
+        "The `{stage}` stage releases on a train every {every} days and has a WIP limit of {limit}: at most {limit} items leave per train, about {cap} in the run ({limit} × {trains} trains), and `{best}` and `{outcome}` delivered {won} and {lost} items a run. When slots on the train, not the team's days of work, are what is scarce, cost of delay per day of work is the wrong ratio: it spends slots on short items, while `{best}` fills them by its own rule. Raise the `{stage}` stage's WIP limit or release more often (`release_every`) to make days of work the constraint again (docs/scenario.md, \"Release trains\").",
+        stage = train.stage,
+        every = plain(train.every),
+        limit = train.wip_limit,
+        cap = plain(cap),
+        trains = train.trains,
+        best = best.name,
+        outcome = outcome.name,
+        won = fmt_num(Some(won)),
+        lost = fmt_num(Some(lost)),
     ))
 }
 

@@ -1200,6 +1200,26 @@ fn compare_names_a_release_train_that_caps_a_wip_limited_stage() {
     );
     assert!(!text.contains("rounds each part of its score"), "{text}");
     assert!(!text.contains("Check the scenario's assumptions"), "{text}");
+    // A train every 90 days on `test` caps every policy that keeps WIP limits at 16 items, and
+    // ranking by value alone fills the slots better than CD3's ratio: the tool says slots, not
+    // days of work, were scarce.
+    let text = compare_cli(&[
+        "scenarios/closing-the-loop.toml",
+        "--reps",
+        "60",
+        "--seed",
+        "2",
+        "--set",
+        "stages.test.release_every=90",
+        "--policies",
+        "shortest-first,highest-value,cd3",
+    ]);
+    assert!(
+        text.contains("Here the lesson does not hold: `highest-value`")
+            && text.contains("When slots on the train, not the team's days of work, are what is scarce, cost of delay per day of work is the wrong ratio")
+            && !text.contains("Check the scenario's assumptions"),
+        "{text}"
+    );
 }
 
 /// A value error of 500 makes a factor of e^500: printed as 1.4e217, not in 218 digits.
