@@ -82,21 +82,6 @@ impl Checker {
         v
     }
 
-    /// A share of the value realised when a hypothesis is false: from -1 (the bet does as much
-    /// harm as it would have done good) to 1.
-    fn failed_value(&mut self, key: &str, v: f64) -> f64 {
-        if !(-1.0..=1.0).contains(&v) {
-            self.fail(
-                key,
-                format!(
-                    "must be a share from -1 (a failed bet does as much harm as it would have done good) to 1 (got {})",
-                    short(v)
-                ),
-            );
-        }
-        v
-    }
-
     fn non_negative(&mut self, key: &str, v: f64) -> f64 {
         if !(v.is_finite() && v >= 0.0) {
             self.fail(key, format!("must be zero or more (got {})", short(v)));
@@ -678,7 +663,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                 .urgency
                 .as_ref()
                 .map_or_else(Urgency::default, |u| c.urgency(&key("urgency"), u)),
-            failed_value: c.failed_value(&key("failed_value"), re.failed_value.unwrap_or(0.0)),
+            failed_value: c.probability(&key("failed_value"), re.failed_value.unwrap_or(0.0)),
             feedback_delay,
             false_positive: c.probability(&key("false_positive"), re.false_positive.unwrap_or(0.0)),
             false_negative: c.probability(&key("false_negative"), re.false_negative.unwrap_or(0.0)),

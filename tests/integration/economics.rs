@@ -315,37 +315,6 @@ fn measuring_never_loses_value_under_a_release_train() {
     assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
 }
 
-/// Bets that do harm when they fail (`failed_value` below 0, as a third of controlled
-/// experiments move their metric the wrong way): closing the loop stops them on a negative
-/// signal, so measuring gains more than where a failed bet is merely worth nothing, and
-/// without measuring the harm shows in the books (less value than where failures are harmless).
-#[test]
-fn measuring_pays_more_when_failed_bets_do_harm() {
-    let path = super::root().join("scenarios/closing-the-loop.toml");
-    let run = |failed: &str| {
-        let set =
-            valueflow::scenario::set::Setting::parse(&format!("epics.bets.failed_value={failed}"))
-                .expect("a valid setting");
-        let mut sc = valueflow::scenario::load_with(&path, &[set]).expect("a valid scenario");
-        sc.replications = 60;
-        compare(&sc, &["cd3", "outcome"])
-    };
-    let (harmless, harmful) = (run("0.0"), run("-0.5"));
-    let gain = |c: &Comparison| {
-        let d = &c.differences[1].value_realised;
-        (d.mean.unwrap(), d.ci95.unwrap())
-    };
-    let ((g0, _), (g1, ci1)) = (gain(&harmless), gain(&harmful));
-    assert!(
-        g1 - ci1 > g0,
-        "measuring gained {g1} ± {ci1} with harm, {g0} without"
-    );
-    assert!(
-        value(&harmful, 0) < value(&harmless, 0),
-        "harm costs value without measuring"
-    );
-}
-
 #[test]
 fn a_measurement_without_information_changes_nothing() {
     // α + β = 1: the signal is as likely either way, whatever the truth.

@@ -148,13 +148,12 @@ proptest! {
         epics in 0u32..12,
         success in 0.0f64..1.0,
         delay in 0.0f64..30.0,
-        failed in prop_oneof![Just(0.0), -1.0f64..1.0],
         deadline in proptest::option::of(10.0f64..150.0),
         worthless in any::<bool>(),
         seed in 0u64..1000,
         which in 0usize..5,
     ) {
-        let mut vs = with_value_model(vs, epics, success, delay, failed);
+        let mut vs = with_value_model(vs, epics, success, delay);
         if let Some(deadline) = deadline {
             vs.epics[0].urgency = Urgency { deadline, penalty: 200.0, ..Urgency::default() };
         }

@@ -372,10 +372,6 @@ fn bad_value_input_is_named() {
         &["`epics[0].success_probability`: must be a probability from 0 to 1"],
     );
     rejects(
-        &BETS.replace("success_probability = 0.33", "success_probability = 0.33\nfailed_value = -1.5"),
-        &["`epics[0].failed_value`: must be a share from -1 (a failed bet does as much harm as it would have done good) to 1 (got -1.5)"],
-    );
-    rejects(
         &BETS.replace("experiment_size = 0.5", "experiment_size = 2.0"),
         &["`epics[0].experiment_size`: must be a share of one slice's work in (0, 1] (got 2)"],
     );
