@@ -939,8 +939,13 @@ impl Policy for RulePolicy {
             out.push(format!("it works only on {kinds} items (`kinds`)"));
         }
         if let Discipline::StartEverything { juggle } = self.discipline {
+            let juggles = if juggle > 1 {
+                format!(", and each worker juggles up to {juggle} items at once")
+            } else {
+                String::new()
+            };
             out.push(format!(
-                "it starts everything, ignoring WIP limits, and each worker juggles up to {juggle} items, paying the scenario's context-switching cost (`wip = \"start-everything\"`)"
+                "it starts everything, ignoring WIP limits{juggles} (`wip = \"start-everything\"`)"
             ));
         }
         if let Some(shares) = self.allocation {

@@ -471,6 +471,11 @@ fn deadline_chase(
     if r.deadline_steps.is_empty() || !outcome.ranks_by_cost_of_delay || later <= sooner {
         return None;
     }
+    // Chasing dates moves the rest of the work only where dated work is a good part of it (a
+    // tenth of the items or more), not where two dated items wait among hundreds.
+    if m(outcome).deadlines_due.mean.unwrap_or(0.0) < 0.1 * fewer {
+        return None;
+    }
     let steps: Vec<String> = r
         .deadline_steps
         .iter()
@@ -692,7 +697,19 @@ fn train_slots(
     best: &super::ComparedPolicy,
     outcome: &super::ComparedPolicy,
 ) -> Option<String> {
-    if !(best.honours_wip_limits && outcome.honours_wip_limits && outcome.ranks_by_cost_of_delay) {
+    if !(best.honours_wip_limits
+        && outcome.honours_wip_limits
+        && outcome.ranks_by_cost_of_delay
+        && !outcome.rounds_to_a_scale)
+    {
+        return None;
+    }
+    // Only where the ratio lost: no policy that ranks by it ranked above `best`.
+    let ratio_won = r
+        .policies
+        .iter()
+        .any(|p| p.ranks_by_cost_of_delay && !p.rounds_to_a_scale && p.rank < best.rank);
+    if ratio_won {
         return None;
     }
     let train = r
@@ -707,12 +724,13 @@ fn train_slots(
         return None;
     }
     Some(format!(
-        "The `{stage}` stage releases on a train every {every} days and has a WIP limit of {limit}: at most {limit} items leave per train, about {cap} in the run ({limit} × {trains} trains), and `{best}` and `{outcome}` delivered {won} and {lost} items a run. When slots on the train, not the team's days of work, are what is scarce, cost of delay per day of work is the wrong ratio: it spends slots on short items, while `{best}` fills them by its own rule. Raise the `{stage}` stage's WIP limit or release more often (`release_every`) to make days of work the constraint again (docs/scenario.md, \"Release trains\").",
+        "The `{stage}` stage releases on a train every {every} days and has a WIP limit of {limit}: at most {limit} items leave per train, about {cap} in the run ({limit} × {trains} train{plural}), and `{best}` and `{outcome}` delivered {won} and {lost} items a run. When slots on the train, not the team's days of work, are what is scarce, cost of delay per day of work is the wrong ratio: it spends slots on short items, while `{best}` fills them by its own rule. Raise the `{stage}` stage's WIP limit or release more often (`release_every`) to make days of work the constraint again (docs/scenario.md, \"Release trains\").",
         stage = train.stage,
         every = plain(train.every),
         limit = train.wip_limit,
         cap = plain(cap),
         trains = train.trains,
+        plural = if train.trains == 1 { "" } else { "s" },
         best = best.name,
         outcome = outcome.name,
         won = fmt_num(Some(won)),

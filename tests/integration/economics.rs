@@ -1189,6 +1189,19 @@ fn compare_names_a_release_train_that_caps_a_wip_limited_stage() {
             && !text.contains("Check the scenario's assumptions"),
         "{text}"
     );
+    // Where a policy that ranks by that ratio won (`outcome`, with a train every 14 days), the
+    // ratio is not blamed for `cd3`'s loss to `highest-value`, nor for `wsjf`'s.
+    let text = compare_cli(&[
+        "scenarios/closing-the-loop.toml",
+        "--seed",
+        "2",
+        "--set",
+        "stages.test.release_every=14",
+        "--policies",
+        "feature-factory,cd3,outcome,highest-value,wsjf",
+    ]);
+    assert!(text.contains("won here: `cd3` realised"), "{text}");
+    assert!(!text.contains("When slots on the train"), "{text}");
 }
 
 /// A value error of 500 makes a factor of e^500: printed as 1.4e217, not in 218 digits.
