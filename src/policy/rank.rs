@@ -13,8 +13,8 @@
 //! The decision is exactly the one a full scan of the backlog makes:
 //! - the same scores, computed by the same code;
 //! - the same mean remaining work of the competitors, summed in backlog order;
-//! - the same median for the price of debt, found by merging the few moving scores into the
-//!   sorted settled ones;
+//! - the same median for the price of debt, selected from the few moving scores and the sorted
+//!   settled ones ([`kth_smallest`]);
 //! - the same tie-break, the earliest arrival in the backlog.
 //!
 //! Shortest-first is the simple case: an item's score is minus its estimated remaining work,
@@ -358,35 +358,41 @@ impl BacklogRank {
 }
 
 /// The `k`-th smallest (from 0) of the settled scores and `extra` together, in `f64::total_cmp`
-/// order; `extra` must be sorted that way and `k` below the total count.
-pub(super) fn kth_smallest(settled: &[Settled], extra: &[f64], k: usize) -> f64 {
-    let lt = |a: f64, b: f64| a.total_cmp(&b) == Ordering::Less;
-    let (n, m) = (settled.len(), extra.len());
-    // Take j of the extra scores and i = k + 1 - j settled ones: the right split has nothing
-    // left out smaller than something taken.
-    for j in 0..=m.min(k + 1) {
-        let i = k + 1 - j;
-        if i > n {
-            continue;
+/// order; `k` must be below the total count. `extra` is left in some order.
+///
+/// A quickselect over `extra` alone: the median `p` of what is left of `extra` splits it, a
+/// binary search splits the settled scores (sorted already) at `p`, and the search goes on in
+/// the side that holds the `k`-th. Expected time linear in `extra` (the few moving scores),
+/// logarithmic in the settled ones, where sorting `extra` first cost most of a decision.
+/// Scores equal under `total_cmp` have the same bits, so the answer is the sort's to the bit.
+pub(super) fn kth_smallest(settled: &[Settled], extra: &mut [f64], k: usize) -> f64 {
+    let (mut settled, mut extra, mut k) = (settled, extra, k);
+    loop {
+        if extra.is_empty() {
+            return settled[k].score;
         }
-        let settled_ok = i == 0 || j == m || !lt(extra[j], settled[i - 1].score);
-        let extra_ok = j == 0 || i == n || !lt(settled[i].score, extra[j - 1]);
-        if settled_ok && extra_ok {
-            return match (i, j) {
-                (0, _) => extra[j - 1],
-                (_, 0) => settled[i - 1].score,
-                _ => {
-                    let (a, b) = (settled[i - 1].score, extra[j - 1]);
-                    if lt(a, b) {
-                        b
-                    } else {
-                        a
-                    }
-                }
-            };
+        let half = extra.len() / 2;
+        let (_, &mut p, _) = extra.select_nth_unstable_by(half, f64::total_cmp);
+        if settled.is_empty() && k == half {
+            return p;
+        }
+        // extra[..half] <= p <= extra[half + 1..], and settled[..below] < p <= settled[below..]:
+        // the `half + below` scores below `p` in some sorted order are exactly those.
+        let below = settled.partition_point(|x| x.score.total_cmp(&p) == Ordering::Less);
+        let at = half + below;
+        match k.cmp(&at) {
+            Ordering::Equal => return p,
+            Ordering::Less => {
+                settled = &settled[..below];
+                extra = &mut extra[..half];
+            }
+            Ordering::Greater => {
+                k -= at + 1;
+                settled = &settled[below..];
+                extra = &mut extra[half + 1..];
+            }
         }
     }
-    unreachable!("invariant: k is below the number of scores")
 }
 
 #[cfg(test)]
@@ -394,20 +400,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kth_smallest_of_two_sorted_lists_matches_a_sort() {
+    fn kth_smallest_of_a_sorted_and_an_unsorted_list_matches_a_sort() {
         let mut seed = 7u64;
         let mut next = || {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            ((seed >> 33) % 9) as f64 - 4.0
+            match (seed >> 33) % 10 {
+                // Negative zero sorts apart from zero under `total_cmp`.
+                9 => -0.0,
+                v => v as f64 - 4.0,
+            }
         };
-        for n in 0..7 {
-            for m in 0..5 {
+        for n in 0..9 {
+            for m in 0..12 {
                 let mut a: Vec<f64> = (0..n).map(|_| next()).collect();
-                let mut b: Vec<f64> = (0..m).map(|_| next()).collect();
+                let b: Vec<f64> = (0..m).map(|_| next()).collect();
                 a.sort_by(f64::total_cmp);
-                b.sort_by(f64::total_cmp);
                 let settled: Vec<Settled> = a
                     .iter()
                     .enumerate()
@@ -420,7 +429,9 @@ mod tests {
                 let mut all: Vec<f64> = a.iter().chain(&b).copied().collect();
                 all.sort_by(f64::total_cmp);
                 for (k, want) in all.iter().enumerate() {
-                    assert_eq!(kth_smallest(&settled, &b, k), *want, "{a:?} {b:?} {k}");
+                    let mut extra = b.clone();
+                    let got = kth_smallest(&settled, &mut extra, k);
+                    assert_eq!(got.to_bits(), want.to_bits(), "{a:?} {b:?} {k}");
                 }
             }
         }

@@ -700,12 +700,7 @@ impl<'a> Scorer<'a> {
         );
         let n = settled.len() + rates.len();
         if n > 0 {
-            let median = if settled.is_empty() {
-                *rates.select_nth_unstable_by(n / 2, f64::total_cmp).1
-            } else {
-                rates.sort_unstable_by(f64::total_cmp);
-                rank::kth_smallest(settled, rates, n / 2)
-            };
+            let median = rank::kth_smallest(settled, rates, n / 2);
             self.reference = median.max(0.0);
         }
         for c in cands.iter_mut().filter(|c| c.debt) {
