@@ -1276,22 +1276,8 @@ impl<'a> FlowSim<'a> {
     fn expected_delivery(&self, work_type: usize, est_size: f64, s: usize, now: f64) -> f64 {
         let n = self.vs.stages.len();
         let shares = &self.remaining_shares[work_type * n..(work_type + 1) * n];
-        if self.vs.stages[s..]
-            .iter()
-            .all(|st| st.release_every.is_none())
-        {
-            return now + est_size * shares[s];
-        }
-        let mut at = now;
-        for (j, stage) in self.vs.stages.iter().enumerate().skip(s) {
-            let after = shares.get(j + 1).copied().unwrap_or(0.0);
-            at += est_size * (shares[j] - after);
-            if let Some(every) = stage.release_every {
-                // The next train at or after the work is done.
-                at = (at / every).ceil() * every;
-            }
-        }
-        at
+        let trains = self.vs.stages.iter().map(|st| st.release_every);
+        delivery_day(shares, trains, est_size, s, now)
     }
 
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
@@ -1827,5 +1813,87 @@ impl Model for FlowSim<'_> {
             let level = self.blocked_workers(s);
             self.rec.blocked(s, now.days(), level);
         }
+    }
+}
+
+/// The day an item estimated at `est_size` whose work at stage `s` starts on day `now` is
+/// expected delivered, where `shares[j]` is the share of its expected work from stage `j` on
+/// and `trains[j]` the days between stage `j`'s release trains: its estimated work left, and
+/// on the way the wait for each train (trains leave every `release_every` days from day 0).
+/// Queues and rework are left out: an estimate of the work, not a forecast of the flow.
+fn delivery_day(
+    shares: &[f64],
+    trains: impl Iterator<Item = Option<f64>> + Clone,
+    est_size: f64,
+    s: usize,
+    now: f64,
+) -> f64 {
+    if trains.clone().skip(s).all(|every| every.is_none()) {
+        return now + est_size * shares[s];
+    }
+    let mut at = now;
+    for (j, every) in trains.enumerate().skip(s) {
+        let after = shares.get(j + 1).copied().unwrap_or(0.0);
+        at += est_size * (shares[j] - after);
+        if let Some(every) = every {
+            // The next train at or after the work is done.
+            at = (at / every).ceil() * every;
+        }
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_day;
+
+    /// Three stages taking half, a quarter and a quarter of an item's work.
+    const SHARES: [f64; 3] = [1.0, 0.5, 0.25];
+
+    #[test]
+    fn without_a_train_an_item_is_expected_once_its_work_is_done() {
+        let trains = [None, None, None];
+        assert_eq!(
+            delivery_day(&SHARES, trains.into_iter(), 8.0, 0, 10.0),
+            18.0
+        );
+        // Started at the second stage: half its work is left.
+        assert_eq!(
+            delivery_day(&SHARES, trains.into_iter(), 8.0, 1, 10.0),
+            14.0
+        );
+    }
+
+    #[test]
+    fn a_train_on_the_way_delays_delivery_to_its_next_departure() {
+        // Stage 0 releases every 30 days: its 4 days of work are done on day 14, the train
+        // leaves on day 30, and stages 1 and 2 take 2 days each.
+        let trains = [Some(30.0), None, None];
+        assert_eq!(
+            delivery_day(&SHARES, trains.into_iter(), 8.0, 0, 10.0),
+            34.0
+        );
+        // A train already behind the item changes nothing.
+        assert_eq!(
+            delivery_day(&SHARES, trains.into_iter(), 8.0, 1, 10.0),
+            14.0
+        );
+        // Trains at two stages: each waits for its own. Stage 1's work is done on day 32;
+        // its train (every 7 days) leaves on day 35; the last 2 days end on day 37.
+        let trains = [Some(30.0), Some(7.0), None];
+        assert_eq!(
+            delivery_day(&SHARES, trains.into_iter(), 8.0, 0, 10.0),
+            37.0
+        );
+    }
+
+    #[test]
+    fn work_done_on_the_day_a_train_leaves_catches_it() {
+        // Done on day 30 exactly: that day's train takes it.
+        let trains = [Some(30.0), None, None];
+        assert_eq!(
+            delivery_day(&SHARES, trains.into_iter(), 8.0, 0, 26.0),
+            34.0
+        );
     }
 }
