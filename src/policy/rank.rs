@@ -10,11 +10,20 @@
 //! expedite work, debt, slices whose bet awaits a signal (their score depends on the day). It
 //! reads the best settled item off the end of the sorted list.
 //!
+//! Most moving items are slices whose bet awaits a signal, and most of those rank low: the
+//! signal is due soon, and the value of waiting for it discounts them. Each also has a *cap*,
+//! the most its score can be: its plain expected rate per day of work, which moves only with the
+//! belief. The ranking keeps these *capped* slices sorted by cap as well, and a decision scores
+//! them from the highest cap down only while a cap could still beat the best score found
+//! (`RulePolicy::best_moving_lazily`). Debt is priced at the median of every score; with the
+//! caps standing in for the unscored slices' scores that median is an upper bound, and only when
+//! a debt item could still be the best at it is every moving item scored.
+//!
 //! The decision is exactly the one a full scan of the backlog makes:
 //! - the same scores, computed by the same code;
 //! - the same mean remaining work of the competitors, summed in backlog order;
 //! - the same median for the price of debt, selected from the few moving scores and the sorted
-//!   settled ones ([`kth_smallest`]);
+//!   settled ones and caps ([`kth_smallest`]);
 //! - the same tie-break, the earliest arrival in the backlog.
 //!
 //! Shortest-first is the simple case: an item's score is minus its estimated remaining work,
@@ -75,6 +84,18 @@ pub(super) struct Moving {
     pub(super) id: ItemId,
     /// Its estimated remaining work at the first stage, in days.
     pub(super) remaining: f64,
+    /// A slice awaiting a signal: the most its score can be, its plain expected rate per day
+    /// of work (the value of waiting only lowers it), while its bet's belief holds. Not a
+    /// number for any other moving item.
+    pub(super) cap: f64,
+}
+
+impl Moving {
+    /// True if it is kept among the [`BacklogRank::capped`] items too.
+    #[inline]
+    pub(super) fn capped(&self) -> bool {
+        !self.cap.is_nan()
+    }
 }
 
 /// A settled item in the sorted list.
@@ -83,6 +104,20 @@ pub(super) struct Settled {
     pub(super) score: f64,
     pub(super) seq: u64,
     pub(super) id: ItemId,
+}
+
+/// A moving slice that awaits a signal, by its cap (see [`Moving::cap`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Capped {
+    pub(super) cap: f64,
+    pub(super) seq: u64,
+    pub(super) id: ItemId,
+    pub(super) remaining: f64,
+}
+
+/// [`order`] for capped slices, by their caps.
+fn cap_order(a: &Capped, b: &Capped) -> Ordering {
+    a.cap.total_cmp(&b.cap).then(b.seq.cmp(&a.seq))
 }
 
 /// Sorted ascending by score, and among equal scores by *descending* backlog order, so that
@@ -114,6 +149,10 @@ pub struct BacklogRank {
     settled: Vec<Settled>,
     /// Moving items in backlog order.
     moving: Vec<Moving>,
+    /// The moving slices that await a signal, sorted by their caps as the settled items are by
+    /// their scores (best last), with their remaining work: a decision scores them only while
+    /// a cap could still beat the best score found.
+    capped: Vec<Capped>,
     /// The candidates of each bet, by the bet's index in the replication.
     by_bet: Vec<Vec<ItemId>>,
     next_seq: u64,
@@ -132,6 +171,7 @@ impl BacklogRank {
             sums: Vec::new(),
             settled: Vec::new(),
             moving: Vec::new(),
+            capped: Vec::new(),
             by_bet: Vec::new(),
             next_seq: 0,
         }
@@ -231,9 +271,9 @@ impl BacklogRank {
         } = self.in_order[at];
         let bet = items.bet_of(it);
         // Exactly the items whose score `gather` sets and no later decision changes.
-        let steady = it.kind() != Kind::Debt
-            && it.standard_class()
-            && !(self.pessimistic && bet.is_some_and(|b| b.awaits_signal()));
+        let standard = it.kind() != Kind::Debt && it.standard_class();
+        let awaiting = self.pessimistic && bet.is_some_and(|b| b.awaits_signal());
+        let steady = standard && !awaiting;
         let score = if self.by_size {
             // `score_all`'s shortest-first score.
             -remaining
@@ -253,8 +293,40 @@ impl BacklogRank {
             self.settled.insert(k, entry);
         } else {
             self.in_order[at].score = f64::NAN;
+            // A slice awaiting a signal scores at most its plain expected rate per day of work
+            // (`belief::awaiting_rate` is the least of that rate and the value of waiting),
+            // and that rate moves only with the belief, when it is placed again.
+            let cap = if standard && awaiting && !self.by_size {
+                Scorer::new(items, ctx, false).rate_of(it, bet) / remaining
+            } else {
+                f64::NAN
+            };
+            // Only a cap a sorted list orders as the scan compares (as for settled scores).
+            let cap = if cap.is_finite() && !(cap == 0.0 && cap.is_sign_negative()) {
+                let entry = Capped {
+                    cap,
+                    seq,
+                    id,
+                    remaining,
+                };
+                let k = self
+                    .capped
+                    .partition_point(|e| cap_order(e, &entry) == Ordering::Less);
+                self.capped.insert(k, entry);
+                cap
+            } else {
+                f64::NAN
+            };
             let k = self.moving.partition_point(|m| m.seq < seq);
-            self.moving.insert(k, Moving { seq, id, remaining });
+            self.moving.insert(
+                k,
+                Moving {
+                    seq,
+                    id,
+                    remaining,
+                    cap,
+                },
+            );
         }
     }
 
@@ -281,7 +353,23 @@ impl BacklogRank {
                 self.moving.get(k).is_some_and(|m| m.id == w.id),
                 "invariant: a moving item is where its place puts it"
             );
-            self.moving.remove(k);
+            let m = self.moving.remove(k);
+            if m.capped() {
+                let entry = Capped {
+                    cap: m.cap,
+                    seq: m.seq,
+                    id: m.id,
+                    remaining: m.remaining,
+                };
+                let k = self
+                    .capped
+                    .partition_point(|e| cap_order(e, &entry) == Ordering::Less);
+                debug_assert!(
+                    self.capped.get(k).is_some_and(|e| e.id == w.id),
+                    "invariant: a capped item is where its cap puts it"
+                );
+                self.capped.remove(k);
+            }
         }
     }
 
@@ -355,42 +443,81 @@ impl BacklogRank {
     pub(super) fn settled(&self) -> &[Settled] {
         &self.settled
     }
+
+    /// The moving slices that await a signal, by their caps, best last.
+    pub(super) fn capped(&self) -> &[Capped] {
+        &self.capped
+    }
 }
 
-/// The `k`-th smallest (from 0) of the settled scores and `extra` together, in `f64::total_cmp`
-/// order; `k` must be below the total count. `extra` is left in some order.
+/// The `k`-th smallest (from 0) of the settled scores, the caps and `extra` together, in
+/// `f64::total_cmp` order; `k` must be below the total count. `extra` is left in some order.
 ///
 /// A quickselect over `extra` alone: the median `p` of what is left of `extra` splits it, a
-/// binary search splits the settled scores (sorted already) at `p`, and the search goes on in
-/// the side that holds the `k`-th. Expected time linear in `extra` (the few moving scores),
-/// logarithmic in the settled ones, where sorting `extra` first cost most of a decision.
-/// Scores equal under `total_cmp` have the same bits, so the answer is the sort's to the bit.
-pub(super) fn kth_smallest(settled: &[Settled], extra: &mut [f64], k: usize) -> f64 {
-    let (mut settled, mut extra, mut k) = (settled, extra, k);
+/// binary search splits each sorted list at `p`, and the search goes on in the side that
+/// holds the `k`-th; once `extra` is used up, the two sorted lists are halved by turns.
+/// Expected time linear in `extra` (the few moving scores), logarithmic in the sorted ones,
+/// where sorting `extra` first cost most of a decision. Scores equal under `total_cmp` have
+/// the same bits, so the answer is a sort's to the bit.
+pub(super) fn kth_smallest(
+    settled: &[Settled],
+    capped: &[Capped],
+    extra: &mut [f64],
+    k: usize,
+) -> f64 {
+    let lt = |a: f64, b: f64| a.total_cmp(&b) == Ordering::Less;
+    let (mut settled, mut capped, mut extra, mut k) = (settled, capped, extra, k);
     loop {
         if extra.is_empty() {
-            return settled[k].score;
+            return kth_of_sorted(settled, capped, k);
         }
         let half = extra.len() / 2;
         let (_, &mut p, _) = extra.select_nth_unstable_by(half, f64::total_cmp);
-        if settled.is_empty() && k == half {
-            return p;
-        }
-        // extra[..half] <= p <= extra[half + 1..], and settled[..below] < p <= settled[below..]:
-        // the `half + below` scores below `p` in some sorted order are exactly those.
-        let below = settled.partition_point(|x| x.score.total_cmp(&p) == Ordering::Less);
-        let at = half + below;
+        // extra[..half] <= p <= extra[half + 1..], and each sorted list is below p up to its
+        // split: the `at` scores below `p` in some sorted order are exactly those.
+        let s = settled.partition_point(|x| lt(x.score, p));
+        let c = capped.partition_point(|x| lt(x.cap, p));
+        let at = half + s + c;
         match k.cmp(&at) {
             Ordering::Equal => return p,
             Ordering::Less => {
-                settled = &settled[..below];
+                (settled, capped) = (&settled[..s], &capped[..c]);
                 extra = &mut extra[..half];
             }
             Ordering::Greater => {
                 k -= at + 1;
-                settled = &settled[below..];
+                (settled, capped) = (&settled[s..], &capped[c..]);
                 extra = &mut extra[half + 1..];
             }
+        }
+    }
+}
+
+/// The `k`-th smallest of two sorted lists together: the first `i` of one list, with `i` at
+/// most half of `k + 1`, are all among the `k` smallest when its `i`-th is no greater than the
+/// other's `j`-th (`i + j <= k + 1`), so they are dropped.
+fn kth_of_sorted(mut settled: &[Settled], mut capped: &[Capped], mut k: usize) -> f64 {
+    loop {
+        match (settled.first(), capped.first()) {
+            (None, _) => return capped[k].cap,
+            (_, None) => return settled[k].score,
+            (Some(a), Some(b)) if k == 0 => {
+                return if a.score.total_cmp(&b.cap) == Ordering::Greater {
+                    b.cap
+                } else {
+                    a.score
+                };
+            }
+            _ => {}
+        }
+        let half = k.div_ceil(2).max(1);
+        let (i, j) = (half.min(settled.len()), half.min(capped.len()));
+        if settled[i - 1].score.total_cmp(&capped[j - 1].cap) != Ordering::Greater {
+            settled = &settled[i..];
+            k -= i;
+        } else {
+            capped = &capped[j..];
+            k -= j;
         }
     }
 }
@@ -400,7 +527,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kth_smallest_of_a_sorted_and_an_unsorted_list_matches_a_sort() {
+    fn kth_smallest_of_two_sorted_lists_and_an_unsorted_one_matches_a_sort() {
         let mut seed = 7u64;
         let mut next = || {
             seed = seed
@@ -412,26 +539,40 @@ mod tests {
                 v => v as f64 - 4.0,
             }
         };
-        for n in 0..9 {
-            for m in 0..12 {
-                let mut a: Vec<f64> = (0..n).map(|_| next()).collect();
-                let b: Vec<f64> = (0..m).map(|_| next()).collect();
-                a.sort_by(f64::total_cmp);
-                let settled: Vec<Settled> = a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &score)| Settled {
-                        score,
-                        seq: i as u64,
-                        id: i as ItemId,
-                    })
-                    .collect();
-                let mut all: Vec<f64> = a.iter().chain(&b).copied().collect();
-                all.sort_by(f64::total_cmp);
-                for (k, want) in all.iter().enumerate() {
-                    let mut extra = b.clone();
-                    let got = kth_smallest(&settled, &mut extra, k);
-                    assert_eq!(got.to_bits(), want.to_bits(), "{a:?} {b:?} {k}");
+        for n in 0..8 {
+            for c in 0..6 {
+                for m in 0..9 {
+                    let mut a: Vec<f64> = (0..n).map(|_| next()).collect();
+                    let mut b: Vec<f64> = (0..c).map(|_| next()).collect();
+                    let e: Vec<f64> = (0..m).map(|_| next()).collect();
+                    a.sort_by(f64::total_cmp);
+                    b.sort_by(f64::total_cmp);
+                    let settled: Vec<Settled> = a
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &score)| Settled {
+                            score,
+                            seq: i as u64,
+                            id: i as ItemId,
+                        })
+                        .collect();
+                    let capped: Vec<Capped> = b
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &cap)| Capped {
+                            cap,
+                            seq: i as u64,
+                            id: i as ItemId,
+                            remaining: 1.0,
+                        })
+                        .collect();
+                    let mut all: Vec<f64> = a.iter().chain(&b).chain(&e).copied().collect();
+                    all.sort_by(f64::total_cmp);
+                    for (k, want) in all.iter().enumerate() {
+                        let mut extra = e.clone();
+                        let got = kth_smallest(&settled, &capped, &mut extra, k);
+                        assert_eq!(got.to_bits(), want.to_bits(), "{a:?} {b:?} {e:?} {k}");
+                    }
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! The building blocks of every policy: ordering rules, WIP discipline, capacity allocation,
 //! measuring with its stop rule, and thin slicing, assembled into [`RulePolicy`].
 
-use super::rank::{self, BacklogRank, Settled};
+use super::rank::{self, BacklogRank, Capped, Settled};
 use super::{belief, economics, Context, Discipline, Policy};
 use crate::model::{Bet, ItemId, ItemTable, Kind, WorkItem};
 use std::cell::RefCell;
@@ -234,47 +234,10 @@ impl RulePolicy {
             // number moves, and the scan knows what to do with it.
             return None;
         }
-        let best = SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
-            let mut sc = Scorer::new(items, ctx, self.measure);
-            // The moving items, scored as `gather` and `score_all` score them; `index` holds
-            // the item's place in the backlog.
-            cands.clear();
-            let mut unscored = false;
-            for m in rank.moving() {
-                let c = Candidate::new(
-                    m.seq as usize,
-                    m.id,
-                    items.get(m.id),
-                    m.remaining,
-                    &sc,
-                    true,
-                );
-                unscored |= !c.scored;
-                cands.push(c);
-            }
-            if unscored {
-                // The mean remaining work of every candidate, summed in backlog order.
-                sc.over = rank.total_remaining() / rank.candidates() as f64;
-            }
-            sc.cv = ctx.completion_cv;
-            sc.score_unscored(cands, &mut work.rates, rank.settled());
-            if cands.iter().any(|c| c.score.is_nan()) {
-                return None;
-            }
-            let mut best: Option<(f64, usize, ItemId)> = rank
-                .settled()
-                .last()
-                .map(|e| (e.score, e.seq as usize, e.id));
-            for c in cands.iter() {
-                // Strictly greater, or equal and earlier in the backlog.
-                if best.is_none_or(|(score, seq, _)| {
-                    c.score > score || (c.score == score && c.index < seq)
-                }) {
-                    best = Some((c.score, c.index, c.id));
-                }
-            }
-            Some(best.map(|(_, seq, id)| (seq as u64, id)))
-        })?;
+        let best = match self.best_moving_lazily(rank, items, ctx) {
+            Some(best) => best,
+            None => self.best_moving(rank, items, ctx)?,
+        };
         Some(best.map(|(seq, id)| {
             if rank.candidates() == waiting.len() {
                 // Every item waiting is a candidate: its place in the ranking's backlog order
@@ -292,6 +255,129 @@ impl RulePolicy {
                     .expect("invariant: the ranked backlog holds what waits in the backlog")
             }
         }))
+    }
+
+    /// The moving items of a ranked backlog (but the capped ones if `but_capped`) as
+    /// candidates in `cands`, as `gather` makes them (`index` holds the item's place in the
+    /// backlog), and the scorer for them with the mean remaining work and the spread set.
+    fn moving_candidates<'a>(
+        &self,
+        rank: &BacklogRank,
+        items: &'a ItemTable,
+        ctx: &'a Context<'a>,
+        cands: &mut Vec<Candidate>,
+        but_capped: bool,
+    ) -> Scorer<'a> {
+        let mut sc = Scorer::new(items, ctx, self.measure);
+        cands.clear();
+        let mut unscored = false;
+        for m in rank.moving().iter().filter(|m| !(but_capped && m.capped())) {
+            let c = Candidate::new(
+                m.seq as usize,
+                m.id,
+                items.get(m.id),
+                m.remaining,
+                &sc,
+                true,
+            );
+            unscored |= !c.scored;
+            cands.push(c);
+        }
+        if unscored {
+            // The mean remaining work of every candidate, summed in backlog order.
+            sc.over = rank.total_remaining() / rank.candidates() as f64;
+        }
+        sc.cv = ctx.completion_cv;
+        sc
+    }
+
+    /// The best candidate of a ranked backlog, (its place in backlog order, the item), every
+    /// moving item scored. `None` when it cannot decide exactly as the scan would (a score that
+    /// is not a number).
+    fn best_moving(
+        &self,
+        rank: &BacklogRank,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<Option<(u64, ItemId)>> {
+        SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
+            let mut sc = self.moving_candidates(rank, items, ctx, cands, false);
+            sc.score_unscored(cands, &mut work.rates, rank.settled());
+            if cands.iter().any(|c| c.score.is_nan()) {
+                return None;
+            }
+            let mut best = rank
+                .settled()
+                .last()
+                .map(|e| (e.score, e.seq as usize, e.id));
+            for c in cands.iter() {
+                beat(&mut best, c);
+            }
+            Some(best.map(|(_, seq, id)| (seq as u64, id)))
+        })
+    }
+
+    /// [`RulePolicy::best_moving`], scoring a slice that awaits a signal only while its cap
+    /// (the most its score can be) could beat the best score found so far, from the highest
+    /// cap down. Most such slices then go unscored: their bets' signals are due soon, which
+    /// ranks them low. A debt item is priced at the median of every score, those slices'
+    /// included, so it is first priced at the median with their caps, an upper bound; `None`
+    /// when it could still be the best then (or a score is not a number), for
+    /// [`RulePolicy::best_moving`] to decide.
+    fn best_moving_lazily(
+        &self,
+        rank: &BacklogRank,
+        items: &ItemTable,
+        ctx: &Context<'_>,
+    ) -> Option<Option<(u64, ItemId)>> {
+        SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
+            let mut sc = self.moving_candidates(rank, items, ctx, cands, true);
+            let debt_priced = sc.score_but_priced_debt(cands);
+            let mut best = rank
+                .settled()
+                .last()
+                .map(|e| (e.score, e.seq as usize, e.id));
+            for c in cands.iter().filter(|c| !(debt_priced && c.debt)) {
+                if c.score.is_nan() {
+                    return None;
+                }
+                beat(&mut best, c);
+            }
+            for e in rank.capped().iter().rev() {
+                // Below the best, no cap further down can beat it; an equal one may, earlier
+                // in the backlog.
+                if best.is_some_and(|(score, _, _)| e.cap < score) {
+                    break;
+                }
+                let c = Candidate::new(
+                    e.seq as usize,
+                    e.id,
+                    items.get(e.id),
+                    e.remaining,
+                    &sc,
+                    true,
+                );
+                debug_assert!(
+                    c.scored && c.score <= e.cap,
+                    "invariant: a capped slice scores at most its cap ({} > {})",
+                    c.score,
+                    e.cap
+                );
+                if c.score.is_nan() {
+                    return None;
+                }
+                beat(&mut best, &c);
+            }
+            if debt_priced {
+                sc.score_priced_debt(cands, &mut work.rates, rank.settled(), rank.capped());
+                let (score, _, _) = best?;
+                // Strictly below the best even at the highest median possible.
+                if !cands.iter().filter(|c| c.debt).all(|c| c.score < score) {
+                    return None;
+                }
+            }
+            Some(best.map(|(_, seq, id)| (seq as u64, id)))
+        })
     }
 
     /// [`Policy::stop_bet`] for a measuring policy, scoring every item that waits.
@@ -532,6 +618,15 @@ impl Candidate {
     }
 }
 
+/// Makes `c` the `best` (score, place in backlog order, item) if it scores strictly higher,
+/// or the same and is earlier in the backlog (the scan's tie-break).
+#[inline]
+fn beat(best: &mut Option<(f64, usize, ItemId)>, c: &Candidate) {
+    if best.is_none_or(|(score, seq, _)| c.score > score || (c.score == score && c.index < seq)) {
+        *best = Some((c.score, c.index, c.id));
+    }
+}
+
 /// Reused buffers for ranking (policies are shared by threads, so each thread has its own).
 #[derive(Default)]
 struct Scratch {
@@ -677,20 +772,40 @@ impl<'a> Scorer<'a> {
         rates: &mut Vec<f64>,
         settled: &[Settled],
     ) {
+        if self.score_but_priced_debt(cands) {
+            self.score_priced_debt(cands, rates, settled, &[]);
+        }
+    }
+
+    /// [`Scorer::score_unscored`] but for debt items priced by the capacity they free (which
+    /// need the median of every other score): true if one waits, left for
+    /// [`Scorer::score_priced_debt`].
+    fn score_but_priced_debt(&mut self, cands: &mut [Candidate]) -> bool {
         let items = self.items;
         let price_debt = self.ctx.stream.debt.is_some();
         let mut debt_waits = false;
         for c in cands.iter_mut().filter(|c| !c.scored) {
             debt_waits |= c.debt;
-            // A priced debt item is scored below, once the median is known.
+            // A priced debt item is scored once the median is known.
             if !(c.debt && price_debt) {
                 c.cod = self.cost_of_delay(items.get(c.id), c.remaining);
                 c.score = c.cod / c.remaining;
             }
         }
-        if !(price_debt && debt_waits) {
-            return;
-        }
+        price_debt && debt_waits
+    }
+
+    /// Scores the debt items of `cands` at the median of the other scores: those in `cands`
+    /// and, from a backlog ranking, the `settled` scores and the `capped` slices' caps. A
+    /// debt item's score only grows with the median, so with caps in place of their slices'
+    /// scores it is an upper bound.
+    fn score_priced_debt(
+        &mut self,
+        cands: &mut [Candidate],
+        rates: &mut Vec<f64>,
+        settled: &[Settled],
+        capped: &[Capped],
+    ) {
         rates.clear();
         rates.extend(
             cands
@@ -698,11 +813,12 @@ impl<'a> Scorer<'a> {
                 .filter(|c| !c.debt && c.score.is_finite())
                 .map(|c| c.score),
         );
-        let n = settled.len() + rates.len();
+        let n = settled.len() + capped.len() + rates.len();
         if n > 0 {
-            let median = rank::kth_smallest(settled, rates, n / 2);
+            let median = rank::kth_smallest(settled, capped, rates, n / 2);
             self.reference = median.max(0.0);
         }
+        let items = self.items;
         for c in cands.iter_mut().filter(|c| c.debt) {
             c.cod = self.cost_of_delay(items.get(c.id), c.remaining);
             c.score = c.cod / c.remaining;
