@@ -808,24 +808,39 @@ fn compare_policies(sc: &Scenario, quiet: bool) -> Result<experiment::Comparison
 /// incomplete, so nothing is written.
 fn within_limits(sc: &Scenario, policy: &str, s: &experiment::RunSummary) -> Result<(), CliError> {
     use crate::metrics::Exceeded;
+    use crate::model::Limits;
     let Some((rep, what)) = s.exceeded else {
         return Ok(());
     };
     let l = &sc.stream.limits;
-    let (budget, key, max) = match what {
+    let (budget, key, max, why) = match what {
         Exceeded::Events => (
             format!("{} events", l.events),
             "limits.events_per_replication",
-            crate::model::Limits::MAX_EVENTS,
+            Limits::MAX_EVENTS,
+            "it does more than estimated (spawn chains, rework loops or an unbounded queue)"
+                .to_string(),
         ),
         Exceeded::Items => (
             format!("{} items alive at once", l.items),
             "limits.items_per_replication",
-            crate::model::Limits::MAX_ITEMS,
+            Limits::MAX_ITEMS,
+            "it does more than estimated (spawn chains, rework loops or an unbounded queue)"
+                .to_string(),
+        ),
+        Exceeded::Weighed => (
+            format!("{} events", l.events),
+            "limits.events_per_replication",
+            Limits::MAX_EVENTS,
+            format!(
+                "its policy weighed over {} waiting items ({} to an event) as a queue kept growing",
+                l.events.saturating_mul(Limits::WEIGHED_PER_EVENT),
+                Limits::WEIGHED_PER_EVENT
+            ),
         ),
     };
     Err(CliError::Input(format!(
-        "replication {rep} under `{policy}` hit its budget of {budget} (`{key}`, up to {max}) before day {}: it does more than estimated (spawn chains, rework loops or an unbounded queue). Nothing was written; shorten the run or raise the limit.",
+        "replication {rep} under `{policy}` hit its budget of {budget} (`{key}`, up to {max}) before day {}: {why}. Nothing was written; shorten the run or raise the limit.",
         sc.stream.horizon
     )))
 }

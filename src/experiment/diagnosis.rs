@@ -266,13 +266,19 @@ pub struct Bottleneck {
 
 /// Names the constraint of a run of `vs`, or `None` when no stage did any work.
 pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
-    // A stage never has more items in service than its WIP limit: its busy share counts only
-    // the workers the limit lets work, or a limit below the workers would hide the constraint.
+    // Under a policy that keeps WIP limits a stage has no more items in service than its
+    // limit: its busy share counts only the workers the limit lets work, or a limit below the
+    // workers would hide the constraint. Rework sent back into a full stage enters past its
+    // limit, so the share is at most all of them.
+    let limits = |config: &crate::model::Stage| wip_limit(config, s.honours_wip_limits);
     let busy: Vec<f64> = s
         .stages
         .iter()
         .zip(&vs.stages)
-        .map(|(st, config)| st.utilization.mean.unwrap_or(f64::NAN) * usable_share(config))
+        .map(|(st, config)| {
+            (st.utilization.mean.unwrap_or(f64::NAN) * usable_share(config, limits(config)))
+                .min(1.0)
+        })
         .collect();
     let (stage, &top) = busy
         .iter()
@@ -308,7 +314,7 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
         format!(
             "No constraint can be named without a flow: nothing was finished after the warm-up, and the busiest stage, {name}, was busy only {} of the time; what held the work is {}.",
             pct(top),
-            held_back_by(vs)
+            held_back_by(vs, s.honours_wip_limits)
         )
     } else if !constrained && !piling {
         format!(
@@ -319,10 +325,10 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
         format!(
             "No stage is the constraint, yet work piles up: the busiest stage, {name}, is busy only {} of the time, so what holds the flow back is not a stage's capacity but {}.",
             pct(top),
-            held_back_by(vs)
+            held_back_by(vs, s.honours_wip_limits)
         )
     } else {
-        let usable = usable_share(&vs.stages[stage]);
+        let usable = usable_share(&vs.stages[stage], limits(&vs.stages[stage]));
         let mut evidence = vec![if usable > 1.0 {
             format!(
                 "busy {} of the time, of the workers its WIP limit lets work",
@@ -350,7 +356,7 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
         let (blocked, starved) = (share(&st.blocked), share(&st.starved));
         let limits_around = vs.stages[stage.saturating_sub(1)..vs.stages.len().min(stage + 2)]
             .iter()
-            .any(|st| st.wip_limit.is_some());
+            .any(|st| limits(st).is_some());
         let held = if piling && limits_around && blocked + starved >= 0.05 {
             format!(
                 " Yet it idles {} of the time while work piles up (blocked {}, starved {}): the WIP limits around it are too tight to keep it busy.",
@@ -362,7 +368,7 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
             String::new()
         };
         let config = &vs.stages[stage];
-        let remedy = match config.wip_limit {
+        let remedy = match limits(config) {
             // A stage never has more items in service than its WIP limit: workers beyond it
             // have nothing to take.
             Some(limit) if limit < config.workers => format!(
@@ -391,10 +397,16 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
     })
 }
 
-/// Workers over the workers a stage's WIP limit lets work at once (1 without a limit, or with
-/// one at least its workers): its utilisation times this is the busy share of those it can use.
-fn usable_share(stage: &crate::model::Stage) -> f64 {
-    match stage.wip_limit {
+/// A stage's WIP limit as the policy lives it: none under a policy that ignores WIP limits.
+fn wip_limit(stage: &crate::model::Stage, honoured: bool) -> Option<u32> {
+    stage.wip_limit.filter(|_| honoured)
+}
+
+/// Workers over the workers a WIP limit of `limit` lets work at once in `stage` (1 without a
+/// limit, or with one at least its workers): its utilisation times this is the busy share of
+/// those it can use.
+fn usable_share(stage: &crate::model::Stage, limit: Option<u32>) -> f64 {
+    match limit {
         Some(limit) if limit > 0 && limit < stage.workers => {
             f64::from(stage.workers) / f64::from(limit)
         }
@@ -402,9 +414,9 @@ fn usable_share(stage: &crate::model::Stage) -> f64 {
     }
 }
 
-/// What can hold a flow back when no stage is busy: the release trains, the WIP limits, or
-/// else the policy, from the value stream's configuration.
-fn held_back_by(vs: &ValueStream) -> String {
+/// What can hold a flow back when no stage is busy: the release trains, the WIP limits (if the
+/// policy keeps them), or else the policy, from the value stream's configuration.
+fn held_back_by(vs: &ValueStream, limits_honoured: bool) -> String {
     let window = vs.horizon - vs.warmup;
     let trains: Vec<String> = vs
         .stages
@@ -425,7 +437,7 @@ fn held_back_by(vs: &ValueStream) -> String {
     if !trains.is_empty() {
         return trains.join(" and ");
     }
-    if vs.stages.iter().any(|st| st.wip_limit.is_some()) {
+    if limits_honoured && vs.stages.iter().any(|st| st.wip_limit.is_some()) {
         return "the WIP limits (work waits for room, not for people)".to_string();
     }
     "the way work is started (the policy, rework or batching)".to_string()

@@ -91,7 +91,7 @@ fn deliveries(
     let (result, trace) = flow::simulate_traced_bounded(vs, policy, seed, i, bound);
     if let Some(e) = result.exceeded {
         let (what, key) = match e {
-            Exceeded::Events => ("event", "events_per_replication"),
+            Exceeded::Events | Exceeded::Weighed => ("event", "events_per_replication"),
             Exceeded::Items => ("item", "items_per_replication"),
         };
         return Err(SimulatedError::Budget {

@@ -99,6 +99,10 @@ pub enum Exceeded {
     Events,
     /// It held more items at once than its budget.
     Items,
+    /// Its policy weighed more waiting items at its decisions than the event budget allows
+    /// ([`crate::model::Limits::WEIGHED_PER_EVENT`] of them count as one event): a queue that
+    /// grows without end makes every decision longer.
+    Weighed,
 }
 
 /// Observations of one work type in one replication.

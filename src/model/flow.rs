@@ -214,9 +214,9 @@ pub struct Bet {
     /// When the signals of measured slices come back, earliest first.
     signals: VecDeque<f64>,
     /// Slices in flight that will be measured once delivered (work on them has started), with
-    /// the day each is expected delivered: the item and its started day plus its estimated
-    /// work left then.
-    flights: Vec<(ItemId, f64)>,
+    /// the day each is expected delivered: the slice (its index in the epic) and its started
+    /// day plus its estimated work left then.
+    flights: Vec<(u16, f64)>,
     remaining: u32,
     ideal_work: f64,
     /// Whether its slices were cut thinly (a small first experiment, then the rest).
@@ -253,10 +253,16 @@ impl Bet {
         self.signals.front().copied()
     }
     /// The day a slice in flight (work on it has started, and it will be measured once
-    /// delivered) is expected delivered, the earliest if several are; `None` if none is.
+    /// delivered) other than slice `own` is expected delivered, the earliest if several are;
+    /// `None` if none is. A slice back in a queue for rework is in flight itself, and its own
+    /// signal can only follow its own delivery: it never waits for it.
     #[inline]
-    pub fn in_flight(&self) -> Option<f64> {
-        self.flights.iter().map(|&(_, at)| at).reduce(f64::min)
+    pub fn in_flight_besides(&self, own: Option<u16>) -> Option<f64> {
+        self.flights
+            .iter()
+            .filter(|&&(slice, _)| Some(slice) != own)
+            .map(|&(_, at)| at)
+            .reduce(f64::min)
     }
     /// True if the bet awaits a signal: one is pending, or a measured slice is in flight.
     #[inline]
@@ -440,6 +446,12 @@ pub struct FlowSim<'a> {
     /// The trace once full (bounded traces only): it records nothing more.
     full_trace: Option<Trace>,
     rec: Recorder,
+    /// Waiting items the policy weighed at its decisions so far (see
+    /// [`Limits::WEIGHED_PER_EVENT`](crate::model::Limits::WEIGHED_PER_EVENT)): a decision
+    /// costs time with the length of the list it weighs, which the event count does not see.
+    weighed: std::cell::Cell<u64>,
+    /// The most items the policy may weigh: the event budget's worth.
+    weigh_budget: u64,
 }
 
 /// Runs replication `index` of `vs` under `policy`, seeded from `seed`.
@@ -487,11 +499,14 @@ fn run_replication(
         Time::from_days(vs.horizon),
         vs.limits.events,
     );
-    let too_many_items = sim.stopped();
+    let too_many_items = sim.items.len() as u64 > vs.limits.items;
+    let weighed_too_many = sim.weighed.get() > sim.weigh_budget;
     let (mut result, trace) = sim.finish(end.events);
     if end.cut_short {
         result.exceeded = Some(if too_many_items {
             Exceeded::Items
+        } else if weighed_too_many {
+            Exceeded::Weighed
         } else {
             Exceeded::Events
         });
@@ -608,6 +623,11 @@ impl<'a> FlowSim<'a> {
             trace: None,
             full_trace: None,
             rec,
+            weighed: std::cell::Cell::new(0),
+            weigh_budget: vs
+                .limits
+                .events
+                .saturating_mul(crate::model::Limits::WEIGHED_PER_EVENT),
         }
     }
 
@@ -970,7 +990,19 @@ impl<'a> FlowSim<'a> {
             // The first stage admits from the backlog.
             ctx.backlog = self.rank.as_ref();
         }
+        // A ranked backlog spares the policy weighing every item waiting there.
+        self.weigh(
+            ctx.backlog
+                .map_or(waiting.len(), BacklogRank::weighed_per_decision),
+        );
         self.policy.choose(waiting, &self.items, &ctx)
+    }
+
+    /// The policy weighs `n` waiting items at a decision (the budget counts them).
+    #[inline]
+    fn weigh(&self, n: usize) {
+        self.weighed
+            .set(self.weighed.get().saturating_add(n as u64));
     }
 
     /// What the policy may see when `stage` decides at `now`.
@@ -1007,6 +1039,7 @@ impl<'a> FlowSim<'a> {
             debt_points: self.debt_points,
             completion_cv: self.completion_cv,
             backlog: None,
+            weighed: Some(&self.weighed),
         }
     }
 
@@ -1082,6 +1115,7 @@ impl<'a> FlowSim<'a> {
         } else {
             std::mem::take(&mut self.stages[s - 1].done)
         };
+        self.weigh(waiting.len());
         let mut left = 0;
         let mut freed_upstream = false;
         for i in 0..waiting.len() {
@@ -1250,7 +1284,8 @@ impl<'a> FlowSim<'a> {
     fn take_off(&mut self, id: ItemId, s: usize, now: Time) {
         let vs = self.vs;
         let item = self.items.get(id);
-        let (epic, work_type, est_size) = (item.epic, item.work_type(), item.est_size);
+        let (epic, slice, work_type, est_size) =
+            (item.epic, item.slice, item.work_type(), item.est_size);
         let bet = &self.items.bets[epic as usize];
         let def = &vs.epics[bet.def()];
         if !self.policy.measures()
@@ -1264,7 +1299,7 @@ impl<'a> FlowSim<'a> {
         // The ranking only tells a bet that awaits a signal from one that does not (its
         // slices' scores are then recomputed at every decision): tell it when that changes.
         let awaited = bet.awaits_signal();
-        bet.flights.push((id, expected));
+        bet.flights.push((slice, expected));
         if !awaited {
             self.bet_changed(epic, now);
         }
@@ -1469,21 +1504,14 @@ impl<'a> FlowSim<'a> {
         self.live_by_kind[kind.index()] -= 1;
         self.items.remove(id);
         if epic != NO_EPIC {
-            self.slice_delivered(epic, slice, id, now, cal);
+            self.slice_delivered(epic, slice, now, cal);
         }
     }
 
     /// A slice of `epic` was delivered: a measuring policy measures it (the signal comes back
     /// after the feedback delay, if before the horizon and if it can inform the team: see
     /// [`experiment_can_inform`]); the last slice completes the epic.
-    fn slice_delivered(
-        &mut self,
-        epic: u32,
-        slice: u16,
-        id: ItemId,
-        now: Time,
-        cal: &mut Calendar<Event>,
-    ) {
+    fn slice_delivered(&mut self, epic: u32, slice: u16, now: Time, cal: &mut Calendar<Event>) {
         let vs = self.vs;
         let bet = &mut self.items.bets[epic as usize];
         let def = &vs.epics[bet.def()];
@@ -1491,7 +1519,7 @@ impl<'a> FlowSim<'a> {
         // The ranking only tells a bet that awaits a signal from one that does not: it is told
         // when that changes (see `take_off`).
         let awaited = bet.awaits_signal();
-        if let Some(k) = bet.flights.iter().position(|&(f, _)| f == id) {
+        if let Some(k) = bet.flights.iter().position(|&(f, _)| f == slice) {
             bet.flights.swap_remove(k);
         }
         let stopped = bet.stopped_at.is_finite();
@@ -1616,6 +1644,8 @@ impl<'a> FlowSim<'a> {
         let waiting: Vec<&VecDeque<ItemId>> = std::iter::once(&self.backlog)
             .chain(self.stages.iter().map(|st| &st.queue))
             .collect();
+        // The policy counts what its stop rule weighs beyond this (`Context::weigh`).
+        self.weigh(waiting.iter().map(|list| list.len()).sum());
         if !self
             .policy
             .stop_bet(epic as usize, &waiting, &self.items, &ctx)
@@ -1767,10 +1797,11 @@ fn lognormal_noise<R: Rng + ?Sized>(rng: &mut R, sigma: f64) -> f64 {
 impl Model for FlowSim<'_> {
     type Event = Event;
 
-    /// Too many items alive at once: the replication stops before memory runs out.
+    /// Too many items alive at once (the replication stops before memory runs out), or the
+    /// policy has weighed more waiting items than the event budget allows.
     #[inline]
     fn stopped(&self) -> bool {
-        self.items.len() as u64 > self.vs.limits.items
+        self.items.len() as u64 > self.vs.limits.items || self.weighed.get() > self.weigh_budget
     }
 
     #[inline]

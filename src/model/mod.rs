@@ -333,6 +333,10 @@ impl Limits {
     pub const MAX_EVENTS: u64 = 10_000_000_000;
     /// The most `limits.items_per_replication` may be raised to.
     pub const MAX_ITEMS: u64 = 20_000_000;
+    /// Waiting items a policy weighs at its decisions (each scored, or checked for a kind it
+    /// works on) that count as one event against `limits.events_per_replication`: weighing an
+    /// item costs a few nanoseconds, handling an event a few hundred.
+    pub const WEIGHED_PER_EVENT: u64 = 16;
 }
 
 impl Default for Limits {

@@ -81,9 +81,22 @@ pub struct Context<'a> {
     /// The backlog ranked between decisions, when the waiting list is the backlog and the
     /// policy keeps one ([`Policy::backlog_rank`]).
     pub backlog: Option<&'a BacklogRank>,
+    /// Where a policy counts the items it weighs beyond one per waiting item it is handed
+    /// (the engine counts those): a replication's budget counts every item weighed
+    /// (`model::Limits::WEIGHED_PER_EVENT`), so a decision that grows with the square of a
+    /// list cannot run for hours. `None`: nothing counts them.
+    pub weighed: Option<&'a std::cell::Cell<u64>>,
 }
 
 impl Context<'_> {
+    /// Counts `n` more items weighed (see [`Context::weighed`]).
+    #[inline]
+    pub fn weigh(&self, n: usize) {
+        if let Some(w) = self.weighed {
+            w.set(w.get().saturating_add(n as u64));
+        }
+    }
+
     /// Share of an item's expected work that remains when it waits for `stage`.
     #[inline]
     pub fn remaining_share(&self, work_type: usize, stage: usize) -> f64 {

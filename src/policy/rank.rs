@@ -429,6 +429,12 @@ impl BacklogRank {
         out.sort_unstable();
     }
 
+    /// The most candidates an admission from this ranking scores (the moving ones) and the
+    /// best settled one it reads: what a replication's budget counts for it.
+    pub fn weighed_per_decision(&self) -> usize {
+        self.moving.len() + 1
+    }
+
     /// Number of candidates in the backlog.
     pub(super) fn candidates(&self) -> usize {
         self.in_order.len()

@@ -650,13 +650,22 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// When the next signal of `bet` (of epic `def`) is expected, on day `now`: the next pending
-/// one, or else that of a slice in flight, a feedback delay after it is expected delivered (and
-/// no sooner than a feedback delay from now, since it is not delivered yet).
+/// When the next signal of `bet` (of epic `def`) that slice `own` could wait for is expected,
+/// on day `now`: the next pending one, or else that of another slice in flight, a feedback delay
+/// after it is expected delivered (and no sooner than a feedback delay from now, since it is not
+/// delivered yet). A slice never waits for its own signal (it is in flight itself when sent
+/// back for rework).
 #[inline]
-pub(super) fn awaited_signal(bet: &Bet, def: &crate::model::Epic, now: f64) -> Option<f64> {
-    bet.next_signal()
-        .or_else(|| bet.in_flight().map(|at| at.max(now) + def.feedback_delay))
+pub(super) fn awaited_signal(
+    bet: &Bet,
+    def: &crate::model::Epic,
+    now: f64,
+    own: Option<u16>,
+) -> Option<f64> {
+    bet.next_signal().or_else(|| {
+        bet.in_flight_besides(own)
+            .map(|at| at.max(now) + def.feedback_delay)
+    })
 }
 
 /// Estimated remaining work of an item waiting at `ctx.stage`, in days (at least a little).
@@ -706,7 +715,7 @@ impl<'a> Scorer<'a> {
             return it.est_value();
         };
         let def = &self.ctx.stream.epics[bet.def()];
-        match awaited_signal(bet, def, self.ctx.now.days()) {
+        match awaited_signal(bet, def, self.ctx.now.days(), it.slice()) {
             Some(at) if self.pessimistic && def.waits_for_signals() => belief::awaiting_rate(
                 it.est_value(),
                 bet.belief(),
@@ -907,6 +916,8 @@ struct Outlook {
     slices: Vec<OwnSlice>,
     best: f64,
     ahead_of_best: f64,
+    /// Other bets' candidates seen.
+    others: usize,
 }
 
 impl Outlook {
@@ -914,6 +925,7 @@ impl Outlook {
         self.slices.clear();
         self.best = f64::NEG_INFINITY;
         self.ahead_of_best = 0.0;
+        self.others = 0;
     }
 
     /// One of the bet's own slices; every one comes before any other bet's candidate.
@@ -925,6 +937,7 @@ impl Outlook {
     /// Another bet's candidate, with `score` and `remaining` work: it is ahead of each slice it
     /// outranks. Fed in the scan's order, so both stop paths sum alike.
     fn other(&mut self, score: f64, remaining: f64) {
+        self.others += 1;
         if score > self.best {
             self.ahead_of_best += remaining;
         }
@@ -942,6 +955,16 @@ impl Outlook {
 /// slice is done.
 fn stop_rule(bet: &Bet, ctx: &Context<'_>, people: f64, outlook: &Outlook) -> bool {
     let slices = &outlook.slices;
+    // Every other candidate was compared with each own slice, and each slice is compared with
+    // the others below: a comparison costs about a sixteenth of scoring an item.
+    let n = slices.len();
+    ctx.weigh(
+        outlook
+            .others
+            .saturating_mul(n)
+            .saturating_add(n.saturating_mul(n))
+            / 16,
+    );
     let now = ctx.now.days();
     let horizon = ctx.stream.horizon;
     // 1. Worth its remaining costs? Each slice earns from its own delivery.
@@ -1227,6 +1250,7 @@ mod tests {
             debt_points: 0.0,
             completion_cv: 0.0,
             backlog: None,
+            weighed: None,
         };
         // Before a day has passed, the work just started says nothing of the rate: every worker.
         assert_eq!(busy_workers(&ctx(0.5, 1.0)), 4.0);

@@ -869,10 +869,11 @@ fn out_of_range(expected: &str, got: &str) -> Option<String> {
         Some(format!(
             "must be a whole number from 0 to {max} (got {got}, too large)"
         ))
-    } else if large {
-        Some(format!("must be a whole number (got {got}, too large)"))
-    } else if small && min < 0 {
-        Some(format!("must be a whole number (got {got}, too small)"))
+    } else if large || (small && min < 0) {
+        let which = if large { "large" } else { "small" };
+        Some(format!(
+            "must be a whole number from {min} to {max} (got {got}, too {which})"
+        ))
     } else {
         None
     }

@@ -867,7 +867,7 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
                         c.fail(
                             key,
                             format!(
-                                "day {d} is outside the run (1 to the horizon, {})",
+                                "day {d} is outside the run (a day after 0, up to the horizon, {})",
                                 raw.horizon
                             ),
                         );

@@ -315,6 +315,42 @@ fn measuring_never_loses_value_under_a_release_train() {
     assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
 }
 
+/// Bets of one slice each, and a test stage that sends 80% of its work back to the build:
+/// nothing of such a bet is left to stop once its slice starts, so measuring can change nothing.
+/// A slice sent back for rework is in flight itself, and the team ranked it at the value of
+/// waiting for its own signal, which can only follow its own delivery: it lost 318k ±21k to
+/// `cd3` (300 replications, seed 2) by delivering the same work later. A slice now never waits
+/// for its own signal, and the two policies decide alike.
+#[test]
+fn measuring_never_holds_a_slice_back_for_its_own_signal() {
+    let text = r#"
+name = "one-slice bets, rework"
+horizon = 1095.0
+replications = 60
+seed = 2
+[[work]]
+name = "slice"
+kind = "feature"
+[[epics]]
+name = "bets"
+work = "slice"
+backlog = 60
+success_probability = 0.7
+slices = 1
+value = { dist = "lognormal", median = 500.0, p90 = 1500.0 }
+feedback_delay = 60.0
+[[stages]]
+name = "build"
+service = { dist = "exponential", mean = 1.0 }
+[[stages]]
+name = "test"
+service = { dist = "exponential", mean = 1.0 }
+rework = { to = "build", probability = 0.8 }
+"#;
+    let c = compare(&parse(text), &["cd3", "outcome"]);
+    assert_eq!(value(&c, 0).to_bits(), value(&c, 1).to_bits());
+}
+
 #[test]
 fn a_measurement_without_information_changes_nothing() {
     // α + β = 1: the signal is as likely either way, whatever the truth.

@@ -554,3 +554,28 @@ release_every = 1000.0
         b.statement
     );
 }
+
+/// The build stage's WIP limit of 1 lets one of its 3 workers work at once, under a policy that
+/// keeps WIP limits. The feature factory starts everything and ignores them: its constraint is
+/// busy a share of all 3 workers, at most all of the time, and no WIP limit is blamed (it read
+/// "busy 259% of the time"). Under `fifo`, rework sent back into the full stage enters past its
+/// limit: still at most all of the time (it read 113%).
+#[test]
+fn a_wip_limit_the_policy_ignores_neither_inflates_the_busy_share_nor_is_blamed() {
+    let set = valueflow::scenario::set::Setting::parse("stages.build.wip_limit=1").unwrap();
+    let path = super::root().join("scenarios/delivery-team.toml");
+    let sc = valueflow::scenario::load_with(&path, &[set]).unwrap();
+    for name in ["feature-factory", "fifo"] {
+        let p = policy::by_name(name).unwrap();
+        let r = valueflow::experiment::run(&sc.stream, p.as_ref(), 1, 5, |_| {});
+        let b = diagnosis::bottleneck(&r, &sc.stream).unwrap();
+        assert!(b.busy <= 1.0, "{name}: busy {}", b.busy);
+        if name == "feature-factory" {
+            assert!(
+                !b.statement.contains("WIP limit"),
+                "{name}: {}",
+                b.statement
+            );
+        }
+    }
+}

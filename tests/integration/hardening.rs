@@ -176,6 +176,40 @@ fn a_spawn_chain_longer_than_its_estimate_stops_at_the_event_budget() {
     assert!(!out.exists(), "no output after a budget error");
 }
 
+/// Work the policy never starts (debt, which the feature factory does not work on) piles up in
+/// the backlog, and every arrival has the policy weigh the whole pile: few events, but a
+/// replication that takes the square of the pile's length. The items it weighs count against
+/// the event budget, so it stops with a clear error instead of running for hours.
+#[test]
+fn a_policy_weighing_a_queue_that_only_grows_stops_at_the_event_budget() {
+    let text = r#"
+name = "never started"
+horizon = 5000.0
+replications = 2
+policy = "feature-factory"
+[limits]
+events_per_replication = 100000
+[[work]]
+name = "chore"
+kind = "debt"
+arrival_rate = 5.0
+[[stages]]
+name = "serve"
+workers = 1
+service = { dist = "exponential", mean = 0.1 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    let (code, stderr) = run_text(text, &["--format", "json", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("hit its budget of 100000 events")
+            && stderr.contains("weighed over 1600000 waiting items (16 to an event)"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no output after a budget error");
+}
+
 #[test]
 fn a_replication_out_of_its_budget_stops_the_replications_not_yet_started() {
     // Every replication hits the budget: running all 2,000 before the error only delays it.
