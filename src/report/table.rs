@@ -204,7 +204,19 @@ fn diagnosis_lines(o: &mut String, r: &PolicyResults) {
     if let Some(line) = largest_wait_line(r) {
         let _ = writeln!(o, "{line}");
     }
+    if let Some(line) = windows_line(r) {
+        let _ = writeln!(o, "{line}");
+    }
     let _ = writeln!(o);
+}
+
+/// Why the mean cycle time can exceed the mean lead time, when it does: the two count
+/// different items (docs/output.md, "Conventions").
+fn windows_line(r: &PolicyResults) -> Option<String> {
+    let (cycle, lead) = (r.metrics.cycle_time.mean?, r.metrics.lead_time.mean?);
+    (cycle > lead).then(|| {
+        "Mean cycle time exceeds mean lead time: cycle time counts the items committed after the warm-up, those that waited in the backlog from before it included, while lead time counts only those that arrived after it; no item's own cycle time exceeds its lead time.".to_string()
+    })
 }
 
 /// "Most waiting: PART at STAGE, N of M days of cycle time", from the stage breakdown.

@@ -1381,3 +1381,51 @@ fn a_tab_is_shown_as_a_tab_and_the_caret_stays_aligned() {
         "{rich}"
     );
 }
+
+/// With a warm-up and a day-0 backlog, the items committed after the warm-up include those
+/// that waited in the backlog from before it, which lead time leaves out: the mean cycle time
+/// can exceed the mean lead time (10.8 against 5.8 days here), and the table says why.
+#[test]
+fn the_table_says_why_cycle_time_exceeds_lead_time() {
+    let file = root().join("scenarios/expedite.toml");
+    let args = |format: &str| {
+        let file = file.to_str().unwrap().to_string();
+        let set = "work.feature.backlog=300".to_string();
+        vec![
+            "run".to_string(),
+            file,
+            "--set".to_string(),
+            set,
+            "--reps".to_string(),
+            "5".to_string(),
+            "--format".to_string(),
+            format.to_string(),
+        ]
+    };
+    let out = Command::cargo_bin("valueflow")
+        .unwrap()
+        .args(args("json"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mean = |m: &str| json["metrics"][m]["mean"].as_f64().unwrap();
+    assert!(mean("cycle_time") > mean("lead_time"), "{json}");
+    let out = Command::cargo_bin("valueflow")
+        .unwrap()
+        .args(args("table"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Mean cycle time exceeds mean lead time"),
+        "{text}"
+    );
+    // Without the backlog the means are in the usual order, and nothing is said.
+    let out = Command::cargo_bin("valueflow")
+        .unwrap()
+        .args(["run", file.to_str().unwrap(), "--reps", "5"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Mean cycle time exceeds"), "{text}");
+}
