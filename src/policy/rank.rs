@@ -450,6 +450,12 @@ impl BacklogRank {
         &self.settled
     }
 
+    /// The best settled item as (score, place in backlog order, item): where a decision's
+    /// search for the best starts.
+    pub(super) fn best_settled(&self) -> Option<(f64, usize, ItemId)> {
+        self.settled.last().map(|e| (e.score, e.seq as usize, e.id))
+    }
+
     /// The moving slices that await a signal, by their caps, best last.
     pub(super) fn capped(&self) -> &[Capped] {
         &self.capped

@@ -306,10 +306,7 @@ impl RulePolicy {
             if cands.iter().any(|c| c.score.is_nan()) {
                 return None;
             }
-            let mut best = rank
-                .settled()
-                .last()
-                .map(|e| (e.score, e.seq as usize, e.id));
+            let mut best = rank.best_settled();
             for c in cands.iter() {
                 beat(&mut best, c);
             }
@@ -333,10 +330,7 @@ impl RulePolicy {
         SCRATCH.with_borrow_mut(|Scratch { cands, work, .. }| {
             let mut sc = self.moving_candidates(rank, items, ctx, cands, true);
             let debt_priced = sc.score_but_priced_debt(cands);
-            let mut best = rank
-                .settled()
-                .last()
-                .map(|e| (e.score, e.seq as usize, e.id));
+            let mut best = rank.best_settled();
             for c in cands.iter().filter(|c| !(debt_priced && c.debt)) {
                 if c.score.is_nan() {
                     return None;
