@@ -434,6 +434,17 @@ pub struct FlowSim<'a> {
     completion_cv: f64,
     debt_points: f64,
     live_by_kind: [u64; 4],
+    /// The estimated sizes of the live items of each work type, summed (see
+    /// [`FlowSim::busy_for`]).
+    live_size: Vec<f64>,
+    /// Expected days of work per worker an item of estimated size 1 of each work type brings
+    /// each stage over all its visits (work type major).
+    stage_days: Vec<f64>,
+    /// Offered utilisation of each stage by the steady flows of work
+    /// ([`ValueStream::offered_utilization`]).
+    offered: Vec<f64>,
+    /// The policy measures slices of epics: it asks how long the team stays busy.
+    measuring: bool,
     /// Live items not yet past the commitment point.
     uncommitted: u64,
     /// The stages whose WIP limit applies (none when the policy ignores limits).
@@ -616,6 +627,20 @@ impl<'a> FlowSim<'a> {
             completion_cv: crate::policy::economics::completion_cv(vs),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
+            live_size: vec![0.0; vs.work_types.len()],
+            stage_days: {
+                let visits = vs.expected_visits();
+                (0..vs.work_types.len())
+                    .flat_map(|w| {
+                        let visits = &visits;
+                        (0..vs.stages.len()).map(move |s| {
+                            visits[s] * vs.service(w, s).mean() / f64::from(vs.stages[s].workers)
+                        })
+                    })
+                    .collect()
+            },
+            offered: vs.offered_utilization(),
+            measuring: policy.measures() && !vs.epics.is_empty(),
             uncommitted: 0,
             limited,
             effort_started: [0.0; 4],
@@ -942,6 +967,7 @@ impl<'a> FlowSim<'a> {
             rng: r,
         };
         self.live_by_kind[wt.kind.index()] += 1;
+        self.live_size[w] += est_size;
         self.uncommitted += 1;
         let id = self.items.insert(item);
         self.backlog.push_back(id);
@@ -1038,9 +1064,43 @@ impl<'a> FlowSim<'a> {
             ahead: f64::NAN,
             debt_points: self.debt_points,
             completion_cv: self.completion_cv,
+            busy_for: if self.measuring {
+                self.busy_for()
+            } else {
+                f64::INFINITY
+            },
             backlog: None,
             weighed: Some(&self.weighed),
         }
+    }
+
+    /// How many more days the team is expected to stay busy (see [`Context::busy_for`]): at
+    /// the stage where it lasts longest, the estimated work of the live items there per
+    /// worker (over all their expected visits, slowed by the debt drag now) over the share
+    /// of capacity the steady arrivals leave free, a fluid estimate of the busy period.
+    /// Infinite where the arrivals alone fill a stage.
+    fn busy_for(&self) -> f64 {
+        let n = self.vs.stages.len();
+        let drag = self
+            .vs
+            .debt
+            .as_ref()
+            .map_or(1.0, |d| d.multiplier(self.debt_points));
+        let mut longest: f64 = 0.0;
+        for (s, offered) in self.offered.iter().enumerate() {
+            let free = 1.0 - offered * drag;
+            if free <= 0.0 {
+                return f64::INFINITY;
+            }
+            let days: f64 = self
+                .live_size
+                .iter()
+                .zip(self.stage_days.iter().skip(s).step_by(n))
+                .map(|(size, days)| size.max(0.0) * days)
+                .sum();
+            longest = longest.max(days * drag / free);
+        }
+        longest
     }
 
     /// The context in which the backlog ranking scores its settled items: the first stage
@@ -1174,8 +1234,13 @@ impl<'a> FlowSim<'a> {
             self.uncommitted -= 1;
             self.rec.committed(now.days());
         }
+        let in_flight = item.started && item.epic != NO_EPIC;
         if self.trace.is_some() {
             self.trace_admit(s, id, now);
+        }
+        if in_flight {
+            // Before it joins the queue: the items queued there are ahead of it.
+            self.reestimate_flight(id, s, now);
         }
         let st = &mut self.stages[s];
         st.wip += 1;
@@ -1294,7 +1359,7 @@ impl<'a> FlowSim<'a> {
         {
             return;
         }
-        let expected = self.expected_delivery(work_type, est_size, s, now.days());
+        let expected = self.expected_delivery(work_type, est_size, s, now.days(), false);
         let bet = &mut self.items.bets[epic as usize];
         // The ranking only tells a bet that awaits a signal from one that does not (its
         // slices' scores are then recomputed at every decision): tell it when that changes.
@@ -1305,14 +1370,54 @@ impl<'a> FlowSim<'a> {
         }
     }
 
-    /// The day an item of `work_type` estimated at `est_size`, whose work at stage `s` starts
-    /// on day `now`, is expected delivered: its estimated work left, and on the way the wait
-    /// for each stage's release train (trains leave every `release_every` days from day 0).
-    fn expected_delivery(&self, work_type: usize, est_size: f64, s: usize, now: f64) -> f64 {
+    /// The day an item of `work_type` estimated at `est_size`, at stage `s` on day `now`
+    /// (`queued` there, or starting its work there), is expected delivered: after the work
+    /// already ahead of it (queued in stage `s` if it queues there, and queued or in service
+    /// downstream, each stage's items times its mean service time per worker, as
+    /// [`FlowSim::context`] counts it), its estimated work left, and on the way the wait for
+    /// each stage's release train (trains leave every `release_every` days from day 0).
+    fn expected_delivery(
+        &self,
+        work_type: usize,
+        est_size: f64,
+        s: usize,
+        now: f64,
+        queued: bool,
+    ) -> f64 {
         let n = self.vs.stages.len();
+        let mut ahead = 0.0;
+        for (st, days) in self.stages.iter().zip(&self.days_per_item).skip(s + 1) {
+            ahead += (st.queue.len() as f64 + f64::from(st.busy)) * days;
+        }
+        if queued {
+            ahead += self.stages[s].queue.len() as f64 * self.days_per_item[s];
+        }
         let shares = &self.remaining_shares[work_type * n..(work_type + 1) * n];
         let trains = self.vs.stages.iter().map(|st| st.release_every);
-        delivery_day(shares, trains, est_size, s, now)
+        delivery_day(shares, trains, est_size, s, now + ahead)
+    }
+
+    /// A started slice `id` entered the queue of stage `s` (on its way, or back for rework):
+    /// if its signal is awaited, the day it is expected delivered is estimated again from
+    /// where it is, with the work now ahead of it. An estimate made when its work started
+    /// knows nothing of the queues it met since, and an overdue one would be expected any
+    /// moment: its siblings would be held back for a signal that is far off.
+    fn reestimate_flight(&mut self, id: ItemId, s: usize, now: Time) {
+        let item = self.items.get(id);
+        let (epic, slice, work_type, est_size) =
+            (item.epic, item.slice, item.work_type(), item.est_size);
+        if !self.items.bets[epic as usize]
+            .flights
+            .iter()
+            .any(|&(f, _)| f == slice)
+        {
+            return;
+        }
+        let expected = self.expected_delivery(work_type, est_size, s, now.days(), true);
+        let bet = &mut self.items.bets[epic as usize];
+        if let Some(flight) = bet.flights.iter_mut().find(|(f, _)| *f == slice) {
+            flight.1 = expected;
+        }
     }
 
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
@@ -1502,6 +1607,7 @@ impl<'a> FlowSim<'a> {
             cal.schedule(now + delay, Event::Spawn(slot));
         }
         self.live_by_kind[kind.index()] -= 1;
+        self.live_size[self.items.get(id).work_type()] -= self.items.get(id).est_size;
         self.items.remove(id);
         if epic != NO_EPIC {
             self.slice_delivered(epic, slice, now, cal);
@@ -1721,6 +1827,7 @@ impl<'a> FlowSim<'a> {
             t.items[item.traced as usize].dropped = Some(now.days());
         }
         self.live_by_kind[item.kind.index()] -= 1;
+        self.live_size[item.work_type()] -= item.est_size;
         self.items.remove(id);
     }
 

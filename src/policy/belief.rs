@@ -54,6 +54,8 @@ pub fn expected_rate(value_if_holds: f64, belief: f64, failed_value: f64) -> f64
 /// after the signal plus the `wait` days until it. Waiting, the team builds it only on a
 /// positive signal (probability 1 − q) and otherwise spends the capacity on the alternative
 /// work, earning `c` per day instead of the slice's `r−` (its rate if the signal is negative).
+/// `left` ends at the horizon, or sooner where the team would run out of work (the caller's
+/// concern): freed capacity earns only while it has work to bring forward.
 /// Because the posterior is a martingale, (1 − q) r+ = r, so building now is better exactly
 /// when
 ///

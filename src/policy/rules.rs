@@ -709,13 +709,16 @@ impl<'a> Scorer<'a> {
             return it.est_value();
         };
         let def = &self.ctx.stream.epics[bet.def()];
-        match awaited_signal(bet, def, self.ctx.now.days(), it.slice()) {
+        let now = self.ctx.now.days();
+        match awaited_signal(bet, def, now, it.slice()) {
             Some(at) if self.pessimistic && def.waits_for_signals() => belief::awaiting_rate(
                 it.est_value(),
                 bet.belief(),
                 def,
-                at - self.ctx.now.days(),
-                self.ctx.stream.horizon - at,
+                at - now,
+                // Capacity freed after the signal brings work forward only while the team
+                // would otherwise be busy, and up to the horizon.
+                (self.ctx.stream.horizon - at).min(self.ctx.busy_for - (at - now)),
             ),
             _ => belief::expected_rate(it.est_value(), bet.belief(), def.failed_value),
         }
@@ -1241,6 +1244,7 @@ mod tests {
             effort_by_kind: [started, 0.0, 0.0, 0.0],
             remaining_shares: &[],
             ahead: 0.0,
+            busy_for: f64::INFINITY,
             debt_points: 0.0,
             completion_cv: 0.0,
             backlog: None,
