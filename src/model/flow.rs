@@ -434,8 +434,7 @@ pub struct FlowSim<'a> {
     completion_cv: f64,
     debt_points: f64,
     live_by_kind: [u64; 4],
-    /// The estimated sizes of the live items of each work type, summed (see
-    /// [`FlowSim::busy_for`]).
+    /// The estimated sizes of the live items of each work type, summed (see [`BusyPeriod`]).
     live_size: Vec<f64>,
     /// Expected days of work per worker an item of estimated size 1 of each work type brings
     /// each stage over all its visits (work type major).
@@ -445,6 +444,8 @@ pub struct FlowSim<'a> {
     offered: Vec<f64>,
     /// The policy measures slices of epics: it asks how long the team stays busy.
     measuring: bool,
+    /// The busy period of the decision being made, once worked out ([`BusyPeriod`]).
+    busy_days: std::cell::Cell<f64>,
     /// Live items not yet past the commitment point.
     uncommitted: u64,
     /// The stages whose WIP limit applies (none when the policy ignores limits).
@@ -463,6 +464,74 @@ pub struct FlowSim<'a> {
     weighed: std::cell::Cell<u64>,
     /// The most items the policy may weigh: the event budget's worth.
     weigh_budget: u64,
+}
+
+/// How many more days the team is expected to stay busy with the work it has and the work
+/// that keeps arriving ([`Context::busy`](crate::policy::Context::busy)), worked out the first
+/// time a decision asks (most never do).
+#[derive(Clone, Copy)]
+pub struct BusyPeriod<'a> {
+    /// The replication asked about (`None`: the busy period never ends).
+    sim: Option<&'a FlowSim<'a>>,
+}
+
+impl std::fmt::Debug for BusyPeriod<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BusyPeriod")
+            .field("days", &self.days())
+            .finish()
+    }
+}
+
+impl<'a> BusyPeriod<'a> {
+    /// A busy period that never ends (no one asks, or nothing can tell).
+    pub const ENDLESS: BusyPeriod<'static> = BusyPeriod { sim: None };
+
+    /// The busy period of `sim` now. A decision's context is built and used while nothing
+    /// moves, so the answer `sim` keeps is forgotten each time one is built.
+    fn of(sim: &'a FlowSim<'a>) -> Self {
+        sim.busy_days.set(f64::NAN);
+        BusyPeriod { sim: Some(sim) }
+    }
+
+    /// The days: at the stage where it lasts longest, the estimated work of the live items
+    /// there per worker (over all their expected visits, slowed by the debt drag now) over the
+    /// share of capacity the steady arrivals leave free, a fluid estimate of the busy period.
+    /// Infinite where the arrivals alone fill a stage.
+    pub fn days(&self) -> f64 {
+        let Some(sim) = self.sim else {
+            return f64::INFINITY;
+        };
+        if sim.busy_days.get().is_nan() {
+            let drag = sim
+                .vs
+                .debt
+                .as_ref()
+                .map_or(1.0, |d| d.multiplier(sim.debt_points));
+            let days = busy_days(&sim.live_size, &sim.stage_days, &sim.offered, drag);
+            sim.busy_days.set(days);
+        }
+        sim.busy_days.get()
+    }
+}
+
+/// [`BusyPeriod::days`] from its inputs.
+fn busy_days(live_size: &[f64], stage_days: &[f64], offered: &[f64], drag: f64) -> f64 {
+    let n = offered.len();
+    let mut longest: f64 = 0.0;
+    for (s, offered) in offered.iter().enumerate() {
+        let free = 1.0 - offered * drag;
+        if free <= 0.0 {
+            return f64::INFINITY;
+        }
+        let days: f64 = live_size
+            .iter()
+            .zip(stage_days.iter().skip(s).step_by(n))
+            .map(|(size, days)| size.max(0.0) * days)
+            .sum();
+        longest = longest.max(days * drag / free);
+    }
+    longest
 }
 
 /// Runs replication `index` of `vs` under `policy`, seeded from `seed`.
@@ -641,6 +710,7 @@ impl<'a> FlowSim<'a> {
             },
             offered: vs.offered_utilization(),
             measuring: policy.measures() && !vs.epics.is_empty(),
+            busy_days: std::cell::Cell::new(f64::NAN),
             uncommitted: 0,
             limited,
             effort_started: [0.0; 4],
@@ -1064,43 +1134,14 @@ impl<'a> FlowSim<'a> {
             ahead: f64::NAN,
             debt_points: self.debt_points,
             completion_cv: self.completion_cv,
-            busy_for: if self.measuring {
-                self.busy_for()
+            busy: if self.measuring {
+                BusyPeriod::of(self)
             } else {
-                f64::INFINITY
+                BusyPeriod::ENDLESS
             },
             backlog: None,
             weighed: Some(&self.weighed),
         }
-    }
-
-    /// How many more days the team is expected to stay busy (see [`Context::busy_for`]): at
-    /// the stage where it lasts longest, the estimated work of the live items there per
-    /// worker (over all their expected visits, slowed by the debt drag now) over the share
-    /// of capacity the steady arrivals leave free, a fluid estimate of the busy period.
-    /// Infinite where the arrivals alone fill a stage.
-    fn busy_for(&self) -> f64 {
-        let n = self.vs.stages.len();
-        let drag = self
-            .vs
-            .debt
-            .as_ref()
-            .map_or(1.0, |d| d.multiplier(self.debt_points));
-        let mut longest: f64 = 0.0;
-        for (s, offered) in self.offered.iter().enumerate() {
-            let free = 1.0 - offered * drag;
-            if free <= 0.0 {
-                return f64::INFINITY;
-            }
-            let days: f64 = self
-                .live_size
-                .iter()
-                .zip(self.stage_days.iter().skip(s).step_by(n))
-                .map(|(size, days)| size.max(0.0) * days)
-                .sum();
-            longest = longest.max(days * drag / free);
-        }
-        longest
     }
 
     /// The context in which the backlog ranking scores its settled items: the first stage

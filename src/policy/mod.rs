@@ -80,9 +80,9 @@ pub struct Context<'a> {
     pub completion_cv: f64,
     /// How many more days the team is expected to stay busy with the work it has and the
     /// work that keeps arriving: past then, capacity a stopped slice frees would have
-    /// nothing to bring forward. Infinite when arrivals alone keep a stage busy, or when
-    /// the policy does not measure (nothing asks).
-    pub busy_for: f64,
+    /// nothing to bring forward. Endless when arrivals alone keep a stage busy, or when the
+    /// policy does not measure (nothing asks).
+    pub busy: crate::model::flow::BusyPeriod<'a>,
     /// The backlog ranked between decisions, when the waiting list is the backlog and the
     /// policy keeps one ([`Policy::backlog_rank`]).
     pub backlog: Option<&'a BacklogRank>,

@@ -718,7 +718,7 @@ impl<'a> Scorer<'a> {
                 at - now,
                 // Capacity freed after the signal brings work forward only while the team
                 // would otherwise be busy, and up to the horizon.
-                (self.ctx.stream.horizon - at).min(self.ctx.busy_for - (at - now)),
+                (self.ctx.stream.horizon - at).min(self.ctx.busy.days() - (at - now)),
             ),
             _ => belief::expected_rate(it.est_value(), bet.belief(), def.failed_value),
         }
@@ -1244,7 +1244,7 @@ mod tests {
             effort_by_kind: [started, 0.0, 0.0, 0.0],
             remaining_shares: &[],
             ahead: 0.0,
-            busy_for: f64::INFINITY,
+            busy: crate::model::flow::BusyPeriod::ENDLESS,
             debt_points: 0.0,
             completion_cv: 0.0,
             backlog: None,
