@@ -2024,7 +2024,7 @@ fn delivery_day(
 
 #[cfg(test)]
 mod tests {
-    use super::delivery_day;
+    use super::{busy_days, delivery_day};
 
     /// Three stages taking half, a quarter and a quarter of an item's work.
     const SHARES: [f64; 3] = [1.0, 0.5, 0.25];
@@ -2074,5 +2074,35 @@ mod tests {
             delivery_day(&SHARES, trains.into_iter(), 8.0, 0, 26.0),
             34.0
         );
+    }
+
+    /// Two work types over two stages: a unit of size of the first brings 1 day per worker
+    /// to stage 0 and 0.5 to stage 1, of the second 0.25 and 2 (work type major).
+    const STAGE_DAYS: [f64; 4] = [1.0, 0.5, 0.25, 2.0];
+
+    #[test]
+    fn with_no_arrivals_the_team_is_busy_until_its_slowest_stage_clears_its_work() {
+        // Stage 0: 4 × 1 + 2 × 0.25 = 4.5 days; stage 1: 4 × 0.5 + 2 × 2 = 6 days.
+        assert_eq!(busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.0, 0.0], 1.0), 6.0);
+        // Nothing live: no busy period.
+        assert_eq!(busy_days(&[0.0, 0.0], &STAGE_DAYS, &[0.0, 0.0], 1.0), 0.0);
+    }
+
+    #[test]
+    fn arrivals_stretch_the_busy_period_by_one_over_the_capacity_they_leave_free() {
+        // Stage 0 half loaded by arrivals: 4.5 / 0.5 = 9 days, longer than stage 1's 6.
+        assert_eq!(busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.5, 0.0], 1.0), 9.0);
+        // Debt drag slows the work there and the arrivals alike: 4.5 × 1.25 / (1 − 0.625).
+        let dragged = busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.5, 0.0], 1.25);
+        assert!((dragged - 15.0).abs() < 1e-12, "{dragged}");
+    }
+
+    #[test]
+    fn a_stage_the_arrivals_alone_fill_is_never_done() {
+        let days = busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.2, 1.0], 1.0);
+        assert_eq!(days, f64::INFINITY);
+        // Drag can fill a stage the arrivals alone would not.
+        let days = busy_days(&[0.0, 0.0], &STAGE_DAYS, &[0.8, 0.0], 1.3);
+        assert_eq!(days, f64::INFINITY);
     }
 }
