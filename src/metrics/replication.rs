@@ -380,6 +380,11 @@ impl Recorder {
         arrival >= self.warmup
     }
 
+    /// Makes room for `items` items alive at once.
+    pub fn reserve(&mut self, items: usize) {
+        self.ledger.reserve(items.saturating_mul(self.stride));
+    }
+
     /// An item entered the value stream in slot `slot`.
     #[inline]
     pub fn arrived(&mut self, slot: u32, now: f64) {

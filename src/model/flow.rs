@@ -728,6 +728,23 @@ impl<'a> FlowSim<'a> {
 
     fn start(&mut self, cal: &mut Calendar<Event>) {
         let now = Time::ZERO;
+        // Room for the items alive at day 0 at once, rather than grown (and copied) item by
+        // item; within the item budget, which stops the rest.
+        let at_start = self
+            .vs
+            .work_types
+            .iter()
+            .map(|wt| u64::from(wt.backlog))
+            .chain(
+                self.vs
+                    .epics
+                    .iter()
+                    .map(|e| u64::from(e.backlog) * u64::from(e.slices)),
+            )
+            .sum::<u64>()
+            .min(self.vs.limits.items) as usize;
+        self.items.slots.reserve(at_start);
+        self.rec.reserve(at_start);
         // Past the item budget the run stops at its first event (`Model::stopped`); creating
         // the rest of a huge backlog first would exhaust memory.
         for (w, wt) in self.vs.work_types.iter().enumerate() {
