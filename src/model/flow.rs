@@ -434,7 +434,8 @@ pub struct FlowSim<'a> {
     completion_cv: f64,
     debt_points: f64,
     live_by_kind: [u64; 4],
-    /// The estimated sizes of the live items of each work type, summed (see [`BusyPeriod`]).
+    /// The estimated sizes of the live items of each work type, summed (see [`BusyPeriod`]);
+    /// kept only when `measuring`, the only time it is asked.
     live_size: Vec<f64>,
     /// Expected days of work per worker an item of estimated size 1 of each work type brings
     /// each stage over all its visits (work type major).
@@ -1054,7 +1055,9 @@ impl<'a> FlowSim<'a> {
             rng: r,
         };
         self.live_by_kind[wt.kind.index()] += 1;
-        self.live_size[w] += est_size;
+        if self.measuring {
+            self.live_size[w] += est_size;
+        }
         self.uncommitted += 1;
         let id = self.items.insert(item);
         self.backlog.push_back(id);
@@ -1292,7 +1295,8 @@ impl<'a> FlowSim<'a> {
             self.uncommitted -= 1;
             self.rec.committed(now.days());
         }
-        let in_flight = item.started && item.epic != NO_EPIC;
+        // Only a measuring policy waits for a slice in flight.
+        let in_flight = self.measuring && item.started && item.epic != NO_EPIC;
         if self.trace.is_some() {
             self.trace_admit(s, id, now);
         }
@@ -1665,7 +1669,10 @@ impl<'a> FlowSim<'a> {
             cal.schedule(now + delay, Event::Spawn(slot));
         }
         self.live_by_kind[kind.index()] -= 1;
-        self.live_size[self.items.get(id).work_type()] -= self.items.get(id).est_size;
+        if self.measuring {
+            let item = self.items.get(id);
+            self.live_size[item.work_type()] -= item.est_size;
+        }
         self.items.remove(id);
         if epic != NO_EPIC {
             self.slice_delivered(epic, slice, now, cal);
@@ -1885,7 +1892,9 @@ impl<'a> FlowSim<'a> {
             t.items[item.traced as usize].dropped = Some(now.days());
         }
         self.live_by_kind[item.kind.index()] -= 1;
-        self.live_size[item.work_type()] -= item.est_size;
+        if self.measuring {
+            self.live_size[item.work_type()] -= item.est_size;
+        }
         self.items.remove(id);
     }
 
