@@ -97,6 +97,9 @@ pub struct WorkItem {
     /// The stage that sent it back and must finish it again before its rework is over
     /// ([`NO_REDO`]: not being reworked).
     redo: u16,
+    /// The first stage whose work on it is not done yet (the number of stages once all is
+    /// done), as the busy period counts it (kept only under a measuring policy).
+    unworked: u16,
     service: f64,
     active: f64,
     size: f64,
@@ -434,8 +437,10 @@ pub struct FlowSim<'a> {
     completion_cv: f64,
     debt_points: f64,
     live_by_kind: [u64; 4],
-    /// The estimated sizes of the live items of each work type, summed (see [`BusyPeriod`]);
-    /// kept only when `measuring`, the only time it is asked.
+    /// The estimated sizes of the live items of each work type whose work at each stage is not
+    /// done yet (work type major, by the first stage whose work is not done: an item counts for
+    /// that stage and every one after it; see [`BusyPeriod`]). Kept only when `measuring`,
+    /// the only time it is asked.
     live_size: Vec<f64>,
     /// Expected days of work per worker an item of estimated size 1 of each work type brings
     /// each stage over all its visits (work type major).
@@ -516,7 +521,10 @@ impl<'a> BusyPeriod<'a> {
     }
 }
 
-/// [`BusyPeriod::days`] from its inputs.
+/// [`BusyPeriod::days`] from its inputs: `live_size[w * n + s]` the estimated sizes of the
+/// live items of work type `w` whose first stage of work not done is `s` (so they have work at
+/// `s` and every stage after), `stage_days[w * n + s]` the days per worker a unit of size of
+/// `w` brings stage `s`, `offered[s]` its offered utilisation, and `drag` the debt drag now.
 fn busy_days(live_size: &[f64], stage_days: &[f64], offered: &[f64], drag: f64) -> f64 {
     let n = offered.len();
     let mut longest: f64 = 0.0;
@@ -526,9 +534,9 @@ fn busy_days(live_size: &[f64], stage_days: &[f64], offered: &[f64], drag: f64) 
             return f64::INFINITY;
         }
         let days: f64 = live_size
-            .iter()
-            .zip(stage_days.iter().skip(s).step_by(n))
-            .map(|(size, days)| size.max(0.0) * days)
+            .chunks_exact(n)
+            .zip(stage_days.chunks_exact(n))
+            .map(|(sizes, days)| sizes[..=s].iter().sum::<f64>().max(0.0) * days[s])
             .sum();
         longest = longest.max(days * drag / free);
     }
@@ -697,7 +705,7 @@ impl<'a> FlowSim<'a> {
             completion_cv: crate::policy::economics::completion_cv(vs),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
-            live_size: vec![0.0; vs.work_types.len()],
+            live_size: vec![0.0; vs.work_types.len() * vs.stages.len()],
             stage_days: {
                 let visits = vs.expected_visits();
                 (0..vs.work_types.len())
@@ -1046,6 +1054,7 @@ impl<'a> FlowSim<'a> {
             active_before: 0.0,
             since: now.days(),
             redo: NO_REDO,
+            unworked: 0,
             service: 0.0,
             active: 0.0,
             size,
@@ -1056,7 +1065,8 @@ impl<'a> FlowSim<'a> {
         };
         self.live_by_kind[wt.kind.index()] += 1;
         if self.measuring {
-            self.live_size[w] += est_size;
+            // No stage's work on it is done yet.
+            self.live_size[w * vs.stages.len()] += est_size;
         }
         self.uncommitted += 1;
         let id = self.items.insert(item);
@@ -1482,6 +1492,22 @@ impl<'a> FlowSim<'a> {
         }
     }
 
+    /// Counts item `id`'s estimated size, for the busy period, from stage `to` on: the first
+    /// stage whose work on it is not done (`None`: it leaves the value stream).
+    fn unworked(&mut self, id: ItemId, to: Option<usize>) {
+        let n = self.vs.stages.len();
+        let item = self.items.get_mut(id);
+        let (w, from, size) = (item.work_type(), usize::from(item.unworked), item.est_size);
+        let to = to.unwrap_or(n).min(n);
+        item.unworked = to as u16;
+        if from < n {
+            self.live_size[w * n + from] -= size;
+        }
+        if to < n {
+            self.live_size[w * n + to] += size;
+        }
+    }
+
     fn service_done(&mut self, s: usize, id: ItemId, now: Time, cal: &mut Calendar<Event>) {
         self.stages[s].busy -= 1;
         let frees = self.stages[s].busy < self.vs.stages[s].workers;
@@ -1509,6 +1535,10 @@ impl<'a> FlowSim<'a> {
             Some(_) => {}
             None if usize::from(item.redo) == s => item.redo = NO_REDO,
             None => {}
+        }
+        if self.measuring {
+            // Its work at this stage is done, or sent back to be done again from `to` on.
+            self.unworked(id, Some(rework_to.unwrap_or(s + 1)));
         }
         match rework_to {
             Some(to) => {
@@ -1670,8 +1700,7 @@ impl<'a> FlowSim<'a> {
         }
         self.live_by_kind[kind.index()] -= 1;
         if self.measuring {
-            let item = self.items.get(id);
-            self.live_size[item.work_type()] -= item.est_size;
+            self.unworked(id, None);
         }
         self.items.remove(id);
         if epic != NO_EPIC {
@@ -1893,7 +1922,7 @@ impl<'a> FlowSim<'a> {
         }
         self.live_by_kind[item.kind.index()] -= 1;
         if self.measuring {
-            self.live_size[item.work_type()] -= item.est_size;
+            self.unworked(id, None);
         }
         self.items.remove(id);
     }
@@ -2105,30 +2134,52 @@ mod tests {
     /// Two work types over two stages: a unit of size of the first brings 1 day per worker
     /// to stage 0 and 0.5 to stage 1, of the second 0.25 and 2 (work type major).
     const STAGE_DAYS: [f64; 4] = [1.0, 0.5, 0.25, 2.0];
+    /// Items of size 4 of the first type and 2 of the second, no stage's work done yet (work
+    /// type major, by the first stage of work not done).
+    const UNSTARTED: [f64; 4] = [4.0, 0.0, 2.0, 0.0];
 
     #[test]
     fn with_no_arrivals_the_team_is_busy_until_its_slowest_stage_clears_its_work() {
         // Stage 0: 4 × 1 + 2 × 0.25 = 4.5 days; stage 1: 4 × 0.5 + 2 × 2 = 6 days.
-        assert_eq!(busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.0, 0.0], 1.0), 6.0);
+        assert_eq!(busy_days(&UNSTARTED, &STAGE_DAYS, &[0.0, 0.0], 1.0), 6.0);
         // Nothing live: no busy period.
-        assert_eq!(busy_days(&[0.0, 0.0], &STAGE_DAYS, &[0.0, 0.0], 1.0), 0.0);
+        assert_eq!(busy_days(&[0.0; 4], &STAGE_DAYS, &[0.0, 0.0], 1.0), 0.0);
+    }
+
+    #[test]
+    fn work_already_done_at_a_stage_keeps_no_one_busy_there() {
+        // The second type's items are past stage 0: stage 0 has 4 days, stage 1 still 6.
+        assert_eq!(
+            busy_days(&[4.0, 0.0, 0.0, 2.0], &STAGE_DAYS, &[0.0, 0.0], 1.0),
+            6.0
+        );
+        // Every item past stage 0: stage 1's 4 × 0.5 + 2 × 2 = 6 days, stage 0 idle.
+        assert_eq!(
+            busy_days(&[0.0, 4.0, 0.0, 2.0], &STAGE_DAYS, &[0.5, 0.0], 1.0),
+            6.0
+        );
+        // Only the first type's items left, past stage 0: 2 days at stage 1.
+        assert_eq!(
+            busy_days(&[0.0, 4.0, 0.0, 0.0], &STAGE_DAYS, &[0.0, 0.0], 1.0),
+            2.0
+        );
     }
 
     #[test]
     fn arrivals_stretch_the_busy_period_by_one_over_the_capacity_they_leave_free() {
         // Stage 0 half loaded by arrivals: 4.5 / 0.5 = 9 days, longer than stage 1's 6.
-        assert_eq!(busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.5, 0.0], 1.0), 9.0);
+        assert_eq!(busy_days(&UNSTARTED, &STAGE_DAYS, &[0.5, 0.0], 1.0), 9.0);
         // Debt drag slows the work there and the arrivals alike: 4.5 × 1.25 / (1 − 0.625).
-        let dragged = busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.5, 0.0], 1.25);
+        let dragged = busy_days(&UNSTARTED, &STAGE_DAYS, &[0.5, 0.0], 1.25);
         assert!((dragged - 15.0).abs() < 1e-12, "{dragged}");
     }
 
     #[test]
     fn a_stage_the_arrivals_alone_fill_is_never_done() {
-        let days = busy_days(&[4.0, 2.0], &STAGE_DAYS, &[0.2, 1.0], 1.0);
+        let days = busy_days(&UNSTARTED, &STAGE_DAYS, &[0.2, 1.0], 1.0);
         assert_eq!(days, f64::INFINITY);
         // Drag can fill a stage the arrivals alone would not.
-        let days = busy_days(&[0.0, 0.0], &STAGE_DAYS, &[0.8, 0.0], 1.3);
+        let days = busy_days(&[0.0; 4], &STAGE_DAYS, &[0.8, 0.0], 1.3);
         assert_eq!(days, f64::INFINITY);
     }
 }

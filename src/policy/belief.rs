@@ -67,12 +67,18 @@ pub fn expected_rate(value_if_holds: f64, belief: f64, failed_value: f64) -> f64
 /// alternatives worth `c` exactly when building now pays. With the signal imminent the slice is
 /// ranked as if the news were bad; with a long wait, at its plain expected rate. A measurement
 /// that carries no information (q = 0 or r− = r) leaves the rate unchanged.
+///
+/// Where the team's work runs out before the horizon, a slice still worth building after bad
+/// news (r− > 0) is built all the same, only later: the alternative it made way for gains
+/// only the slice's own days of work, `reordered` (`INFINITY` where the work does not run
+/// out), so `left` is at most that.
 pub fn awaiting_rate(
     value_if_holds: f64,
     belief: f64,
     epic: &crate::model::Epic,
     wait: f64,
     left: f64,
+    reordered: f64,
 ) -> f64 {
     let (fp, fneg) = (epic.false_positive, epic.false_negative);
     let rate = expected_rate(value_if_holds, belief, epic.failed_value);
@@ -85,6 +91,10 @@ pub fn awaiting_rate(
         update(belief, false, fp, fneg),
         epic.failed_value,
     );
+    let left = if bad > 0.0 { left.min(reordered) } else { left };
+    if left <= 0.0 {
+        return rate;
+    }
     rate.min(bad + rate * wait.max(0.0) / (q * left))
 }
 
@@ -149,5 +159,44 @@ mod tests {
         assert!(close(expected_rate(100.0, 0.25, 0.0), 25.0));
         assert!(close(expected_rate(100.0, 0.25, 0.2), 25.0 + 15.0));
         assert!(close(expected_rate(100.0, 1.0, 0.5), 100.0));
+    }
+
+    #[test]
+    fn a_slice_built_after_bad_news_anyway_waits_only_for_its_own_days_of_work() {
+        let epic = crate::model::Epic {
+            name: "bets".into(),
+            hypothesis: String::new(),
+            work_type: 0,
+            backlog: 1,
+            arrival_rate: None,
+            success_probability: 0.7,
+            slices: 3,
+            experiment_size: 1.0,
+            value: crate::model::Dist::exponential(100.0).expect("a positive mean"),
+            urgency: crate::model::Urgency::default(),
+            failed_value: 0.0,
+            feedback_delay: 14.0,
+            false_positive: 0.1,
+            false_negative: 0.1,
+            value_error: 0.0,
+        };
+        // P 0.7: q = 0.7 × 0.1 + 0.3 × 0.9 = 0.34; r = 70, r− = 100 × 0.07 / 0.34.
+        let (r, bad, q) = (70.0, 100.0 * 0.07 / 0.34, 0.34);
+        // Two days to the signal, 100 days after it: held back to r− + r × 2 / (q × 100).
+        let held = awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, f64::INFINITY);
+        assert!(close(held, bad + r * 2.0 / (q * 100.0)), "{held}");
+        // Built all the same after bad news, with 3 days of work: r− + r × 2 / (q × 3) > r.
+        assert!(close(awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, 3.0), r));
+        // With the signal an hour away it still waits for it.
+        let soon = awaiting_rate(100.0, 0.7, &epic, 1.0 / 24.0, 100.0, 3.0);
+        assert!(close(soon, bad + r / 24.0 / (q * 3.0)), "{soon}");
+        // A bet stopped by bad news (no false negatives: r− = 0) keeps the whole of `left`.
+        let stops = crate::model::Epic {
+            false_negative: 0.0,
+            ..epic.clone()
+        };
+        let q = 0.3 * 0.9;
+        let held = awaiting_rate(100.0, 0.7, &stops, 2.0, 100.0, 3.0);
+        assert!(close(held, r * 2.0 / (q * 100.0)), "{held}");
     }
 }

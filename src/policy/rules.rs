@@ -711,15 +711,26 @@ impl<'a> Scorer<'a> {
         let def = &self.ctx.stream.epics[bet.def()];
         let now = self.ctx.now.days();
         match awaited_signal(bet, def, now, it.slice()) {
-            Some(at) if self.pessimistic && def.waits_for_signals() => belief::awaiting_rate(
-                it.est_value(),
-                bet.belief(),
-                def,
-                at - now,
+            Some(at) if self.pessimistic && def.waits_for_signals() => {
                 // Capacity freed after the signal brings work forward only while the team
-                // would otherwise be busy, and up to the horizon.
-                (self.ctx.stream.horizon - at).min(self.ctx.busy.days() - (at - now)),
-            ),
+                // would otherwise be busy, and up to the horizon; where the work runs out
+                // first, a slice still worth building after bad news is only built later.
+                let to_horizon = self.ctx.stream.horizon - at;
+                let busy = self.ctx.busy.days() - (at - now);
+                let reordered = if busy < to_horizon {
+                    remaining(it, self.ctx)
+                } else {
+                    f64::INFINITY
+                };
+                belief::awaiting_rate(
+                    it.est_value(),
+                    bet.belief(),
+                    def,
+                    at - now,
+                    to_horizon.min(busy),
+                    reordered,
+                )
+            }
             _ => belief::expected_rate(it.est_value(), bet.belief(), def.failed_value),
         }
     }
