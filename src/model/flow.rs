@@ -500,10 +500,10 @@ impl<'a> BusyPeriod<'a> {
         BusyPeriod { sim: Some(sim) }
     }
 
-    /// The days: at the stage where it lasts longest, the estimated work of the live items
-    /// there per worker (over all their expected visits, slowed by the debt drag now) over the
-    /// share of capacity the steady arrivals leave free, a fluid estimate of the busy period.
-    /// Infinite where the arrivals alone fill a stage.
+    /// The days: at the stage where it lasts longest, the estimated work the live items still
+    /// need there per worker (over all their expected visits, slowed by the debt drag now) over
+    /// the share of capacity the steady arrivals leave free, a fluid estimate of the busy
+    /// period. Infinite where the arrivals alone fill a stage.
     pub fn days(&self) -> f64 {
         let Some(sim) = self.sim else {
             return f64::INFINITY;
