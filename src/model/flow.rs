@@ -1133,22 +1133,26 @@ impl<'a> FlowSim<'a> {
 
     /// What the policy may see when `stage` decides at `now`.
     fn context(&self, stage: usize, step: Step, now: Time) -> Context<'_> {
-        // Days of work already ahead of an item taken now: what waits or is in service
-        // downstream (and, when admitting, what is already queued in this stage), each stage's
-        // items times its mean service time per worker. It ignores pipelining, so it errs
-        // towards seeing deadlines early.
+        Context {
+            ahead: self.work_ahead(stage, step == Step::Admit),
+            ..self.context_without_ahead(stage, step, now)
+        }
+    }
+
+    /// Days of work already ahead of an item at `stage`: what waits or is in service
+    /// downstream (and, if it joins the `queued` items of this stage, those), each stage's
+    /// items times its mean service time per worker. It ignores pipelining, so it errs towards
+    /// seeing deadlines early.
+    fn work_ahead(&self, stage: usize, queued: bool) -> f64 {
         let st = &self.stages;
         let mut ahead = 0.0;
         for (st, days) in st.iter().zip(&self.days_per_item).skip(stage + 1) {
             ahead += (st.queue.len() as f64 + f64::from(st.busy)) * days;
         }
-        if step == Step::Admit {
+        if queued {
             ahead += st[stage].queue.len() as f64 * self.days_per_item[stage];
         }
-        Context {
-            ahead,
-            ..self.context_without_ahead(stage, step, now)
-        }
+        ahead
     }
 
     /// [`FlowSim::context`] with the work ahead unknown (not a number).
@@ -1444,9 +1448,8 @@ impl<'a> FlowSim<'a> {
 
     /// The day an item of `work_type` estimated at `est_size`, at stage `s` on day `now`
     /// (`queued` there, or starting its work there), is expected delivered: after the work
-    /// already ahead of it (queued in stage `s` if it queues there, and queued or in service
-    /// downstream, each stage's items times its mean service time per worker, as
-    /// [`FlowSim::context`] counts it), its estimated work left, and on the way the wait for
+    /// already ahead of it ([`FlowSim::work_ahead`], as cost of delay counts it), its
+    /// estimated work left, and on the way the wait for
     /// each stage's release train (trains leave every `release_every` days from day 0).
     fn expected_delivery(
         &self,
@@ -1457,13 +1460,7 @@ impl<'a> FlowSim<'a> {
         queued: bool,
     ) -> f64 {
         let n = self.vs.stages.len();
-        let mut ahead = 0.0;
-        for (st, days) in self.stages.iter().zip(&self.days_per_item).skip(s + 1) {
-            ahead += (st.queue.len() as f64 + f64::from(st.busy)) * days;
-        }
-        if queued {
-            ahead += self.stages[s].queue.len() as f64 * self.days_per_item[s];
-        }
+        let ahead = self.work_ahead(s, queued);
         let shares = &self.remaining_shares[work_type * n..(work_type + 1) * n];
         let trains = self.vs.stages.iter().map(|st| st.release_every);
         delivery_day(shares, trains, est_size, s, now + ahead)
@@ -1478,18 +1475,12 @@ impl<'a> FlowSim<'a> {
         let item = self.items.get(id);
         let (epic, slice, work_type, est_size) =
             (item.epic, item.slice, item.work_type(), item.est_size);
-        if !self.items.bets[epic as usize]
-            .flights
-            .iter()
-            .any(|&(f, _)| f == slice)
-        {
+        let flights = &self.items.bets[epic as usize].flights;
+        let Some(k) = flights.iter().position(|&(f, _)| f == slice) else {
             return;
-        }
+        };
         let expected = self.expected_delivery(work_type, est_size, s, now.days(), true);
-        let bet = &mut self.items.bets[epic as usize];
-        if let Some(flight) = bet.flights.iter_mut().find(|(f, _)| *f == slice) {
-            flight.1 = expected;
-        }
+        self.items.bets[epic as usize].flights[k].1 = expected;
     }
 
     /// Counts item `id`'s estimated size, for the busy period, from stage `to` on: the first
