@@ -158,6 +158,11 @@ impl WorkItem {
     pub fn kind(&self) -> Kind {
         self.kind
     }
+    /// True once its first service has started (it is in flight).
+    #[inline]
+    pub fn started(&self) -> bool {
+        self.started
+    }
     /// Estimated total work in days (the expected work of its size, with estimation error).
     #[inline]
     pub fn est_size(&self) -> f64 {
@@ -452,6 +457,11 @@ pub struct FlowSim<'a> {
     measuring: bool,
     /// The busy period of the decision being made, once worked out ([`BusyPeriod`]).
     busy_days: std::cell::Cell<f64>,
+    /// The work ahead at the decision being made, once worked out ([`WorkAhead`]).
+    ahead_days: std::cell::Cell<f64>,
+    /// The expected value per day of the work not started yet, for the decision being made,
+    /// once worked out ([`BusyPeriod::unstarted_rate`]).
+    unstarted_rate: std::cell::Cell<f64>,
     /// Live items not yet past the commitment point.
     uncommitted: u64,
     /// The stages whose WIP limit applies (none when the policy ignores limits).
@@ -497,6 +507,7 @@ impl<'a> BusyPeriod<'a> {
     /// moves, so the answer `sim` keeps is forgotten each time one is built.
     fn of(sim: &'a FlowSim<'a>) -> Self {
         sim.busy_days.set(f64::NAN);
+        sim.unstarted_rate.set(f64::NAN);
         BusyPeriod { sim: Some(sim) }
     }
 
@@ -518,6 +529,100 @@ impl<'a> BusyPeriod<'a> {
             sim.busy_days.set(days);
         }
         sim.busy_days.get()
+    }
+
+    /// The estimated work of the live items with work still to do, in days of estimated size
+    /// (the measure [`BusyPeriod::days`] is worked out from).
+    pub fn live_size(&self) -> f64 {
+        self.sim
+            .map_or(f64::INFINITY, |sim| sim.live_size.iter().sum())
+    }
+
+    /// The value per day the team expects from the work not started yet (in the backlog and
+    /// the stages' queues), under its beliefs: what the end of the busy period comes sooner
+    /// for when capacity is freed.
+    pub fn unstarted_rate(&self) -> f64 {
+        let Some(sim) = self.sim else {
+            return f64::INFINITY;
+        };
+        if sim.unstarted_rate.get().is_nan() {
+            let items = &sim.items;
+            let rate: f64 = std::iter::once(&sim.backlog)
+                .chain(sim.stages.iter().map(|st| &st.queue))
+                .flat_map(|list| list.iter())
+                .map(|&id| items.get(id))
+                .filter(|it| !it.started)
+                .map(|it| match items.bet_of(it) {
+                    Some(bet) => belief::expected_rate(
+                        it.est_value,
+                        bet.belief(),
+                        sim.vs.epics[bet.def()].failed_value,
+                    ),
+                    None => it.est_value,
+                })
+                .sum();
+            sim.unstarted_rate.set(rate);
+        }
+        sim.unstarted_rate.get()
+    }
+}
+
+/// Days of work already ahead of an item taken now at a stage
+/// ([`Context::ahead`](crate::policy::Context::ahead)), worked out the first time a decision
+/// asks: only cost of delay beyond the value rate does, and most decisions take the only item
+/// waiting.
+#[derive(Clone, Copy)]
+pub struct WorkAhead<'a> {
+    /// The replication asked about (`None`: the days are `known`).
+    sim: Option<&'a FlowSim<'a>>,
+    stage: usize,
+    /// The item joins the stage's queue (it is admitted), behind the items queued there.
+    queued: bool,
+    known: f64,
+}
+
+impl std::fmt::Debug for WorkAhead<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkAhead")
+            .field("days", &self.days())
+            .finish()
+    }
+}
+
+impl<'a> WorkAhead<'a> {
+    /// Work ahead of a known number of days (`NaN`: not known, for a score that does not
+    /// depend on it).
+    pub const fn known(days: f64) -> WorkAhead<'static> {
+        WorkAhead {
+            sim: None,
+            stage: 0,
+            queued: false,
+            known: days,
+        }
+    }
+
+    /// The work ahead at `stage` of `sim` now (see [`FlowSim::work_ahead`]). Like
+    /// [`BusyPeriod::of`], the answer `sim` keeps is forgotten each time one is made.
+    fn of(sim: &'a FlowSim<'a>, stage: usize, queued: bool) -> Self {
+        sim.ahead_days.set(f64::NAN);
+        WorkAhead {
+            sim: Some(sim),
+            stage,
+            queued,
+            known: f64::NAN,
+        }
+    }
+
+    /// The days.
+    #[inline]
+    pub fn days(&self) -> f64 {
+        let Some(sim) = self.sim else {
+            return self.known;
+        };
+        if sim.ahead_days.get().is_nan() {
+            sim.ahead_days.set(sim.work_ahead(self.stage, self.queued));
+        }
+        sim.ahead_days.get()
     }
 }
 
@@ -720,6 +825,8 @@ impl<'a> FlowSim<'a> {
             offered: vs.offered_utilization(),
             measuring: policy.measures() && !vs.epics.is_empty(),
             busy_days: std::cell::Cell::new(f64::NAN),
+            ahead_days: std::cell::Cell::new(f64::NAN),
+            unstarted_rate: std::cell::Cell::new(f64::NAN),
             uncommitted: 0,
             limited,
             effort_started: [0.0; 4],
@@ -1134,7 +1241,7 @@ impl<'a> FlowSim<'a> {
     /// What the policy may see when `stage` decides at `now`.
     fn context(&self, stage: usize, step: Step, now: Time) -> Context<'_> {
         Context {
-            ahead: self.work_ahead(stage, step == Step::Admit),
+            ahead: WorkAhead::of(self, stage, step == Step::Admit),
             ..self.context_without_ahead(stage, step, now)
         }
     }
@@ -1165,7 +1272,7 @@ impl<'a> FlowSim<'a> {
             stream: self.vs,
             effort_by_kind: self.effort_started,
             remaining_shares: &self.remaining_shares,
-            ahead: f64::NAN,
+            ahead: WorkAhead::known(f64::NAN),
             debt_points: self.debt_points,
             completion_cv: self.completion_cv,
             busy: if self.measuring {

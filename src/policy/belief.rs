@@ -72,6 +72,14 @@ pub fn expected_rate(value_if_holds: f64, belief: f64, failed_value: f64) -> f64
 /// news (r− > 0) is built all the same, only later: the alternative it made way for gains
 /// only the slice's own days of work, `reordered` (`INFINITY` where the work does not run
 /// out), so `left` is at most that.
+///
+/// There too, what bad news would free is known better than "the alternative's rate until the
+/// work runs out": a stop ends the busy period sooner by the slice's share of the work, and
+/// every item not started yet is delivered that much sooner. `freed` is the value that brings
+/// forward (`INFINITY` where the work does not run out). Where `q × (freed − r− × left)` is no
+/// more than the wait costs, `r × wait`, waiting cannot pay whatever the alternative, and the
+/// slice is ranked at its plain rate `r`. Priced by the best alternative alone, a team with
+/// heavy-tailed values held slices back for signals worth less than the wait.
 pub fn awaiting_rate(
     value_if_holds: f64,
     belief: f64,
@@ -79,6 +87,7 @@ pub fn awaiting_rate(
     wait: f64,
     left: f64,
     reordered: f64,
+    freed: f64,
 ) -> f64 {
     let (fp, fneg) = (epic.false_positive, epic.false_negative);
     let rate = expected_rate(value_if_holds, belief, epic.failed_value);
@@ -95,7 +104,12 @@ pub fn awaiting_rate(
     if left <= 0.0 {
         return rate;
     }
-    rate.min(bad + rate * wait.max(0.0) / (q * left))
+    let wait = wait.max(0.0);
+    if q * (freed - bad * left) <= rate * wait {
+        // Even the value bad news would free is not worth the wait.
+        return rate;
+    }
+    rate.min(bad + rate * wait / (q * left))
 }
 
 #[cfg(test)]
@@ -104,6 +118,27 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
+    }
+
+    /// Bets with prior 0.7 and false-positive and false-negative rates `fp` and `fneg`.
+    fn bets(fp: f64, fneg: f64) -> crate::model::Epic {
+        crate::model::Epic {
+            name: "bets".into(),
+            hypothesis: String::new(),
+            work_type: 0,
+            backlog: 1,
+            arrival_rate: None,
+            success_probability: 0.7,
+            slices: 3,
+            experiment_size: 1.0,
+            value: crate::model::Dist::exponential(100.0).expect("a positive mean"),
+            urgency: crate::model::Urgency::default(),
+            failed_value: 0.0,
+            feedback_delay: 14.0,
+            false_positive: fp,
+            false_negative: fneg,
+            value_error: 0.0,
+        }
     }
 
     #[test]
@@ -163,32 +198,19 @@ mod tests {
 
     #[test]
     fn a_slice_built_after_bad_news_anyway_waits_only_for_its_own_days_of_work() {
-        let epic = crate::model::Epic {
-            name: "bets".into(),
-            hypothesis: String::new(),
-            work_type: 0,
-            backlog: 1,
-            arrival_rate: None,
-            success_probability: 0.7,
-            slices: 3,
-            experiment_size: 1.0,
-            value: crate::model::Dist::exponential(100.0).expect("a positive mean"),
-            urgency: crate::model::Urgency::default(),
-            failed_value: 0.0,
-            feedback_delay: 14.0,
-            false_positive: 0.1,
-            false_negative: 0.1,
-            value_error: 0.0,
-        };
+        let epic = bets(0.1, 0.1);
         // P 0.7: q = 0.7 × 0.1 + 0.3 × 0.9 = 0.34; r = 70, r− = 100 × 0.07 / 0.34.
         let (r, bad, q) = (70.0, 100.0 * 0.07 / 0.34, 0.34);
         // Two days to the signal, 100 days after it: held back to r− + r × 2 / (q × 100).
-        let held = awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, f64::INFINITY);
+        let held = awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, f64::INFINITY, f64::INFINITY);
         assert!(close(held, bad + r * 2.0 / (q * 100.0)), "{held}");
         // Built all the same after bad news, with 3 days of work: r− + r × 2 / (q × 3) > r.
-        assert!(close(awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, 3.0), r));
+        assert!(close(
+            awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, 3.0, f64::INFINITY),
+            r
+        ));
         // With the signal an hour away it still waits for it.
-        let soon = awaiting_rate(100.0, 0.7, &epic, 1.0 / 24.0, 100.0, 3.0);
+        let soon = awaiting_rate(100.0, 0.7, &epic, 1.0 / 24.0, 100.0, 3.0, f64::INFINITY);
         assert!(close(soon, bad + r / 24.0 / (q * 3.0)), "{soon}");
         // A bet stopped by bad news (no false negatives: r− = 0) keeps the whole of `left`.
         let stops = crate::model::Epic {
@@ -196,7 +218,24 @@ mod tests {
             ..epic.clone()
         };
         let q = 0.3 * 0.9;
-        let held = awaiting_rate(100.0, 0.7, &stops, 2.0, 100.0, 3.0);
+        let held = awaiting_rate(100.0, 0.7, &stops, 2.0, 100.0, 3.0, f64::INFINITY);
         assert!(close(held, r * 2.0 / (q * 100.0)), "{held}");
+    }
+
+    #[test]
+    fn a_slice_is_held_back_only_when_what_its_stop_would_free_is_worth_the_wait() {
+        let epic = bets(0.0, 0.0);
+        // Perfect signals: q = 0.3, r = 70, r− = 0. Waiting 2 days costs r × 2 = 140.
+        let (r, q) = (70.0, 0.3);
+        let held = r * 2.0 / (q * 100.0);
+        // Bad news would bring work worth 1,000 forward: q × 1,000 = 300 > 140, held back.
+        let a = awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, f64::INFINITY, 1000.0);
+        assert!(close(a, held), "{a}");
+        // Worth 400: q × 400 = 120 < 140, built now at its plain rate.
+        let b = awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, f64::INFINITY, 400.0);
+        assert!(close(b, r), "{b}");
+        // Nothing known of what it frees (the work never runs out): the alternative decides.
+        let c = awaiting_rate(100.0, 0.7, &epic, 2.0, 100.0, f64::INFINITY, f64::INFINITY);
+        assert!(close(c, held), "{c}");
     }
 }

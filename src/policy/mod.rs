@@ -71,8 +71,8 @@ pub struct Context<'a> {
     /// `work_type * stages + stage` (precomputed: policies ask often).
     pub remaining_shares: &'a [f64],
     /// Estimated days of work already ahead of an item taken now (queued or in service in this
-    /// stage's queue when admitting, and downstream), per worker.
-    pub ahead: f64,
+    /// stage's queue when admitting, and downstream), per worker, worked out when first asked.
+    pub ahead: crate::model::flow::WorkAhead<'a>,
     /// Technical debt points now.
     pub debt_points: f64,
     /// Coefficient of variation of one item's touch time through the value stream

@@ -716,11 +716,22 @@ impl<'a> Scorer<'a> {
                 // would otherwise be busy, and up to the horizon; where the work runs out
                 // first, a slice still worth building after bad news is only built later.
                 let to_horizon = self.ctx.stream.horizon - at;
-                let busy = self.ctx.busy.days() - (at - now);
-                let reordered = if busy < to_horizon {
-                    remaining(it, self.ctx)
+                let busy_days = self.ctx.busy.days();
+                let busy = busy_days - (at - now);
+                let (reordered, freed) = if busy < to_horizon {
+                    // The work runs out first: dropping this slice ends the busy period
+                    // sooner by its share of the work, and everything not started yet is
+                    // delivered that much sooner.
+                    let own = if it.started() {
+                        0.0
+                    } else {
+                        belief::expected_rate(it.est_value(), bet.belief(), def.failed_value)
+                    };
+                    let behind = (self.ctx.busy.unstarted_rate() - own).max(0.0);
+                    let sooner = busy_days * it.est_size() / self.ctx.busy.live_size();
+                    (remaining(it, self.ctx), behind * sooner)
                 } else {
-                    f64::INFINITY
+                    (f64::INFINITY, f64::INFINITY)
                 };
                 belief::awaiting_rate(
                     it.est_value(),
@@ -729,6 +740,7 @@ impl<'a> Scorer<'a> {
                     at - now,
                     to_horizon.min(busy),
                     reordered,
+                    freed,
                 )
             }
             _ => belief::expected_rate(it.est_value(), bet.belief(), def.failed_value),
@@ -753,8 +765,9 @@ impl<'a> Scorer<'a> {
         });
         let now = ctx.now.days();
         let horizon = ctx.stream.horizon;
-        let delivery = now + ctx.ahead + remaining;
-        let when = (now, delivery, self.cv * (ctx.ahead + remaining));
+        let ahead = ctx.ahead.days();
+        let delivery = now + ahead + remaining;
+        let when = (now, delivery, self.cv * (ahead + remaining));
         let arrival = it.arrival().days();
         let mut cod = economics::cost_of_delay(&urgency, rate, arrival, when, self.over, horizon);
         if let Some(bet) = bet.filter(|_| exposed) {
@@ -1254,7 +1267,7 @@ mod tests {
             stream: &vs,
             effort_by_kind: [started, 0.0, 0.0, 0.0],
             remaining_shares: &[],
-            ahead: 0.0,
+            ahead: crate::model::flow::WorkAhead::known(0.0),
             busy: crate::model::flow::BusyPeriod::ENDLESS,
             debt_points: 0.0,
             completion_cv: 0.0,
