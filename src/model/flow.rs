@@ -1248,13 +1248,19 @@ impl<'a> FlowSim<'a> {
 
     /// Days of work already ahead of an item at `stage`: what waits or is in service
     /// downstream (and, if it joins the `queued` items of this stage, those), each stage's
-    /// items times its mean service time per worker. It ignores pipelining, so it errs towards
-    /// seeing deadlines early.
+    /// items times its mean service time per worker. Items done at a stage that have not moved
+    /// on yet (blocked by a full stage after it, or waiting for a train) wait for the next
+    /// stage, so they count there: behind a full stage that pile is most of the wait. It
+    /// ignores pipelining, so it errs towards seeing deadlines early.
     fn work_ahead(&self, stage: usize, queued: bool) -> f64 {
         let st = &self.stages;
         let mut ahead = 0.0;
-        for (st, days) in st.iter().zip(&self.days_per_item).skip(stage + 1) {
-            ahead += (st.queue.len() as f64 + f64::from(st.busy)) * days;
+        for (k, days) in self.days_per_item.iter().enumerate().skip(stage + 1) {
+            // Done at the stage before but not yet here (blocked, or waiting for a train):
+            // ahead of it here too.
+            let before = &st[k - 1];
+            let waiting = st[k].queue.len() + before.done.len() + before.awaiting_release.len();
+            ahead += (waiting as f64 + f64::from(st[k].busy)) * days;
         }
         if queued {
             ahead += st[stage].queue.len() as f64 * self.days_per_item[stage];

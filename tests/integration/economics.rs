@@ -504,6 +504,53 @@ service = { dist = "uniform", min = 1.0, max = 3.0 }
     assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
 }
 
+/// Build pushes work through a review without a WIP limit into a slow test stage with one: the
+/// work review has done piles up in front of test, far more than any queue. The work ahead of a
+/// slice in flight counted the queues and the items in service downstream but not that pile, so
+/// a slice was expected delivered months early, its signal soon "overdue" and due any moment,
+/// and its siblings were ranked as if the news would be bad for as long as it waited: `outcome`
+/// lost 1.43M ±0.52M to `cd3` (40 replications, seed 2). Done work that has not moved on now
+/// counts at the next stage, and measuring gains.
+#[test]
+fn measuring_counts_the_finished_work_blocked_ahead_of_a_slice() {
+    let text = r#"
+name = "a pile of finished work blocked before a full stage"
+horizon = 365.0
+replications = 40
+seed = 2
+[[work]]
+name = "slice"
+kind = "feature"
+size = { dist = "lognormal", median = 1.0, p90 = 4.75 }
+[[epics]]
+name = "bets"
+work = "slice"
+backlog = 20
+arrival_rate = 0.5
+success_probability = 0.5
+slices = 5
+value = { dist = "lognormal", median = 2000.0, p90 = 2400.0 }
+feedback_delay = 7.0
+false_positive = 0.05
+[[stages]]
+name = "build"
+workers = 4
+wip_limit = 12
+service = { dist = "lognormal", median = 0.8, p90 = 2.3 }
+[[stages]]
+name = "review"
+service = { dist = "gamma", mean = 0.3, cv = 0.24 }
+[[stages]]
+name = "test"
+wip_limit = 3
+service = { dist = "lognormal", median = 3.2, p90 = 15.4 }
+"#;
+    let c = compare(&parse(text), &["cd3", "outcome"]);
+    let d = &c.differences[1].value_realised;
+    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
+    assert!(mean - ci > 0.0, "measuring gained {mean} ± {ci}");
+}
+
 #[test]
 fn a_measurement_without_information_changes_nothing() {
     // α + β = 1: the signal is as likely either way, whatever the truth.
