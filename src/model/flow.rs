@@ -547,8 +547,11 @@ impl<'a> BusyPeriod<'a> {
         };
         if sim.unstarted_rate.get().is_nan() {
             let items = &sim.items;
-            let rate: f64 = std::iter::once(&sim.backlog)
-                .chain(sim.stages.iter().map(|st| &st.queue))
+            let lists =
+                || std::iter::once(&sim.backlog).chain(sim.stages.iter().map(|st| &st.queue));
+            // A pass over every waiting item: the event budget counts it like a ranking's.
+            sim.weigh(lists().map(VecDeque::len).sum());
+            let rate: f64 = lists()
                 .flat_map(|list| list.iter())
                 .map(|&id| items.get(id))
                 .filter(|it| !it.started)
