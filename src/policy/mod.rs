@@ -70,8 +70,9 @@ pub struct Context<'a> {
     /// Share of each work type's expected work remaining at each stage, indexed
     /// `work_type * stages + stage` (precomputed: policies ask often).
     pub remaining_shares: &'a [f64],
-    /// Estimated days of work already ahead of an item taken now (queued or in service in this
-    /// stage's queue when admitting, and downstream), per worker, worked out when first asked.
+    /// Estimated days of work already ahead of an item taken now (queued in this stage when
+    /// admitting; queued, in service, or done upstream and waiting to move on, downstream), per
+    /// worker, worked out when first asked.
     pub ahead: crate::model::flow::WorkAhead<'a>,
     /// Technical debt points now.
     pub debt_points: f64,
