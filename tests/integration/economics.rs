@@ -61,6 +61,25 @@ const OVERLOADED: (&str, &str) = ("backlog = 20\narrival_rate = 0.1", "150");
 /// Fewer bets than the team can build: everything gets built sooner or later.
 const UNDERLOADED: (&str, &str) = ("backlog = 5\narrival_rate = 0.04", "300");
 
+/// `measure` (or `outcome`, the second policy compared) minus the first: the paired difference
+/// in value realised, (mean, 95% half-width).
+fn measuring_gain(c: &Comparison) -> (f64, f64) {
+    let d = &c.differences[1].value_realised;
+    (d.mean.unwrap(), d.ci95.unwrap())
+}
+
+/// Measuring gains value on a clear interval.
+fn assert_measuring_gains(c: &Comparison) {
+    let (mean, ci) = measuring_gain(c);
+    assert!(mean - ci > 0.0, "measuring gained {mean} ± {ci}");
+}
+
+/// Measuring does not lose value on a clear interval.
+fn assert_measuring_does_not_lose(c: &Comparison) {
+    let (mean, ci) = measuring_gain(c);
+    assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
+}
+
 fn grid_cell(load: (&str, &str), success: f64, delay: f64, fp: f64, fneg: f64) -> Comparison {
     let text = GRID
         .replace("LOAD", load.0)
@@ -95,8 +114,7 @@ fn measuring_grid(name: &str, load: (&str, &str)) {
         for delay in [0.0, 14.0, 56.0, NEVER] {
             for fneg in [0.0, 0.2, 0.45] {
                 let c = grid_cell(load, success, delay, 0.1, fneg);
-                let d = &c.differences[1].value_realised;
-                let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
+                let (mean, ci) = measuring_gain(&c);
                 let delay_text = if delay == NEVER {
                     "never".to_string()
                 } else {
@@ -143,8 +161,7 @@ fn measuring_never_loses_value_on_epics_with_deadlines() {
                 let mut sc = parse(&cell);
                 sc.replications = 300;
                 let c = compare(&sc, &["cd3", "outcome"]);
-                let d = &c.differences[1].value_realised;
-                let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
+                let (mean, ci) = measuring_gain(&c);
                 println!(
                     "{deadline:>8}  {delay:>8}  {penalty:>7}  {:>14.0}  {mean:>+12.0} ±{ci:.0}",
                     value(&c, 0)
@@ -183,8 +200,7 @@ fn measuring_never_loses_value_on_epics_whose_value_erodes() {
         let mut sc = parse(&cell);
         sc.replications = 200;
         let c = compare(&sc, &["cd3", "outcome"]);
-        let d = &c.differences[1].value_realised;
-        let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
+        let (mean, ci) = measuring_gain(&c);
         println!(
             "{success:>7}  {:>14.0}  {mean:>+12.0} ±{ci:.0}",
             value(&c, 0)
@@ -212,9 +228,7 @@ fn the_stop_rule_values_each_slice_from_its_own_delivery() {
     let mut sc = parse(&cell);
     sc.replications = 40;
     let c = compare(&sc, &["cd3", "outcome"]);
-    let d = &c.differences[1].value_realised;
-    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
-    assert!(mean - ci > 0.0, "measuring gained {mean} ± {ci}");
+    assert_measuring_gains(&c);
 }
 
 /// Slices of each bet started before any slice of it was delivered, beyond the first, over
@@ -291,9 +305,7 @@ fn measuring_never_loses_value_on_epics_whose_value_lasts_a_fixed_time() {
     let mut sc = parse(&cell);
     sc.replications = 300;
     let c = compare(&sc, &["cd3", "outcome"]);
-    let d = &c.differences[1].value_realised;
-    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
-    assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
+    assert_measuring_does_not_lose(&c);
 }
 
 /// A release train on the build stage (every 120 days): a slice in flight is delivered with the
@@ -310,9 +322,7 @@ fn measuring_never_loses_value_under_a_release_train() {
     sc.seed = 11;
     sc.replications = 100;
     let c = compare(&sc, &["cd3", "outcome"]);
-    let d = &c.differences[1].value_realised;
-    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
-    assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
+    assert_measuring_does_not_lose(&c);
 }
 
 /// Bets of one slice each, and a test stage that sends 80% of its work back to the build:
@@ -392,9 +402,7 @@ wip_limit = 4
 service = { dist = "fixed", value = 2.0 }
 "#;
     let c = compare(&parse(text), &["cd3", "outcome"]);
-    let d = &c.differences[1].value_realised;
-    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
-    assert!(mean - ci > 0.0, "measuring gained {mean} ± {ci}");
+    assert_measuring_gains(&c);
 }
 
 /// Twelve bets of three slices, two workers, no arrivals: the team runs out of work in about
@@ -499,9 +507,7 @@ name = "build"
 service = { dist = "uniform", min = 1.0, max = 3.0 }
 "#;
     let c = compare(&parse(text), &["cd3", "outcome"]);
-    let d = &c.differences[1].value_realised;
-    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
-    assert!(mean + ci >= 0.0, "measuring lost {mean} ± {ci}");
+    assert_measuring_does_not_lose(&c);
 }
 
 /// Build pushes work through a review without a WIP limit into a slow test stage with one: the
@@ -546,9 +552,7 @@ wip_limit = 3
 service = { dist = "lognormal", median = 3.2, p90 = 15.4 }
 "#;
     let c = compare(&parse(text), &["cd3", "outcome"]);
-    let d = &c.differences[1].value_realised;
-    let (mean, ci) = (d.mean.unwrap(), d.ci95.unwrap());
-    assert!(mean - ci > 0.0, "measuring gained {mean} ± {ci}");
+    assert_measuring_gains(&c);
 }
 
 #[test]
