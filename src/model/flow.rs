@@ -437,7 +437,7 @@ pub struct FlowSim<'a> {
     /// The service time distribution of each work type at each stage (work type major), looked
     /// up once per start: one load fewer than [`ValueStream::service`] on the hot path.
     service: Vec<&'a Dist>,
-    /// Each stage's mean service time divided by its workers.
+    /// Each stage's days per item when busy ([`days_per_item`]).
     days_per_item: Vec<f64>,
     completion_cv: f64,
     debt_points: f64,
@@ -629,6 +629,20 @@ impl<'a> WorkAhead<'a> {
     }
 }
 
+/// Days a stage takes per item when it is busy: its mean service time over the items it works
+/// on at once (its workers, or its WIP limit if lower, where the limit applies). A stage that
+/// holds its finished work for a release train with a WIP limit passes at most that many items
+/// per train, so it takes at least the train's interval over the limit per item.
+fn days_per_item(st: &super::Stage, ignore_limits: bool) -> f64 {
+    let limit = st.wip_limit.filter(|_| !ignore_limits);
+    let parallel = limit.map_or(st.workers, |l| st.workers.min(l)).max(1);
+    let days = st.service.mean() / f64::from(parallel);
+    match (limit, st.release_every) {
+        (Some(l), Some(every)) => days.max(every / f64::from(l.max(1))),
+        _ => days,
+    }
+}
+
 /// [`BusyPeriod::days`] from its inputs: `live_size[w * n + s]` the estimated sizes of the
 /// live items of work type `w` whose first stage of work not done is `s` (so they have work at
 /// `s` and every stage after), `stage_days[w * n + s]` the days per worker a unit of size of
@@ -808,7 +822,7 @@ impl<'a> FlowSim<'a> {
             days_per_item: vs
                 .stages
                 .iter()
-                .map(|s| s.service.mean() / f64::from(s.workers))
+                .map(|st| days_per_item(st, ignore_limits))
                 .collect(),
             completion_cv: crate::policy::economics::completion_cv(vs),
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
@@ -1251,7 +1265,7 @@ impl<'a> FlowSim<'a> {
 
     /// Days of work already ahead of an item at `stage`: what waits or is in service
     /// downstream (and, if it joins the `queued` items of this stage, those), each stage's
-    /// items times its mean service time per worker. Items done at a stage that have not moved
+    /// items times its days per item ([`days_per_item`]). Items done at a stage that have not moved
     /// on yet (blocked by a full stage after it, or waiting for a train) wait for the next
     /// stage, so they count there: behind a full stage that pile is most of the wait. It
     /// ignores pipelining, so it errs towards seeing deadlines early.
@@ -2186,7 +2200,7 @@ fn delivery_day(
 
 #[cfg(test)]
 mod tests {
-    use super::{busy_days, delivery_day};
+    use super::{busy_days, days_per_item, delivery_day};
 
     /// Three stages taking half, a quarter and a quarter of an item's work.
     const SHARES: [f64; 3] = [1.0, 0.5, 0.25];
@@ -2288,5 +2302,37 @@ mod tests {
         // Drag can fill a stage the arrivals alone would not.
         let days = busy_days(&[0.0; 4], &STAGE_DAYS, &[0.8, 0.0], 1.3);
         assert_eq!(days, f64::INFINITY);
+    }
+
+    #[test]
+    fn a_stage_takes_its_service_over_the_items_it_works_on_at_once_and_a_train_over_its_limit() {
+        let stage = |workers, wip_limit, release_every| crate::model::Stage {
+            name: "s".into(),
+            workers,
+            wip_limit,
+            service: crate::model::Dist::exponential(0.3).expect("a positive mean"),
+            rework: None,
+            release_every,
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        // Three workers, no limit: a mean of 0.3 days over 3.
+        assert!(close(days_per_item(&stage(3, None, None), false), 0.1));
+        // A WIP limit of 2 lets two work at once.
+        assert!(close(days_per_item(&stage(3, Some(2), None), false), 0.15));
+        // Held for a fortnightly train under that limit: two items a fortnight.
+        assert!(close(
+            days_per_item(&stage(3, Some(2), Some(14.0)), false),
+            7.0
+        ));
+        // A train without a limit passes everything done by then.
+        assert!(close(
+            days_per_item(&stage(3, None, Some(14.0)), false),
+            0.1
+        ));
+        // A policy that ignores WIP limits is held by neither.
+        assert!(close(
+            days_per_item(&stage(3, Some(2), Some(14.0)), true),
+            0.1
+        ));
     }
 }

@@ -555,6 +555,52 @@ service = { dist = "lognormal", median = 3.2, p90 = 15.4 }
     assert_measuring_gains(&c);
 }
 
+/// A packaging stage with a WIP limit of 2 holds its finished work for a fortnightly train: it
+/// passes at most two items a fortnight, however fast its three workers are. The work ahead of a
+/// slice counted a day's fraction per item there (mean service over workers), so a slice was
+/// expected delivered weeks early and its siblings were held back as if its signal were due any
+/// moment: `outcome` lost 1.86M ±0.49M to `cd3` (40 replications, seed 2). A stage now takes at
+/// least the train's interval over its WIP limit per item, and measuring gains.
+#[test]
+fn measuring_sees_a_train_behind_a_wip_limit() {
+    let text = r#"
+name = "a release train behind a WIP limit"
+horizon = 365.0
+replications = 40
+seed = 2
+[[work]]
+name = "slice"
+kind = "feature"
+[[epics]]
+name = "bets"
+work = "slice"
+backlog = 20
+arrival_rate = 0.3
+success_probability = 0.33
+slices = 5
+value = { dist = "lognormal", median = 500.0, p90 = 2500.0 }
+feedback_delay = 0.0
+false_positive = 0.1
+[[stages]]
+name = "build"
+workers = 4
+wip_limit = 6
+service = { dist = "lognormal", median = 3.2, p90 = 15.4 }
+[[stages]]
+name = "review"
+workers = 3
+service = { dist = "fixed", value = 2.0 }
+[[stages]]
+name = "package"
+workers = 3
+wip_limit = 2
+service = { dist = "gamma", mean = 0.3, cv = 0.24 }
+release_every = 14.0
+"#;
+    let c = compare(&parse(text), &["cd3", "outcome"]);
+    assert_measuring_gains(&c);
+}
+
 #[test]
 fn a_measurement_without_information_changes_nothing() {
     // α + β = 1: the signal is as likely either way, whatever the truth.
