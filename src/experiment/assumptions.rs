@@ -68,6 +68,9 @@ pub struct LoopSignals {
     pub feedback_delay: f64,
     /// The epic carries a deadline penalty or a daily cost of its own.
     pub exposed: bool,
+    /// Days from arrival after which delay has taken its whole value (its `erosion` or
+    /// `window`, the sooner); infinite when delay only postpones the value.
+    pub value_gone_after: f64,
 }
 
 /// How well one work type's size estimates tell its items apart.
@@ -282,6 +285,7 @@ pub fn loop_signals(vs: &ValueStream) -> Vec<LoopSignals> {
             false_negative: e.false_negative,
             feedback_delay: e.feedback_delay,
             exposed: e.urgency.penalty != 0.0 || e.urgency.cost_per_day != 0.0,
+            value_gone_after: e.urgency.erosion.min(e.urgency.window),
         })
         .collect()
 }

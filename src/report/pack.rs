@@ -361,7 +361,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                             p.name
                         )
                     }
-                    None => {
+                    None => eroding_overload(r, m).unwrap_or_else(|| {
                         let why = if m.thin_slices {
                             "Its thin first experiments delay value more than their signals earn back"
                         } else {
@@ -369,7 +369,7 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                         };
                         let here = loop_facts(r).map_or(String::new(), |f| format!(" Here {f}."));
                         format!("{why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, spare capacity that builds every bet anyway, or a deadline that waiting for a signal pushes slices towards.{here}")
-                    }
+                    }),
                 };
                 out.push(format!(
                     "Here closing the loop did not pay: `{}`, which measures, realised {} ±{} less than `{}`, which orders work the same way and does not. {because}",
@@ -382,6 +382,36 @@ pub fn why(r: &CompareReport) -> Vec<String> {
         }
     }
     out
+}
+
+/// Where bets' value erodes with delay and the work grows without end under measuring policy
+/// `m`, the sentence that says why closing the loop can lose: cost of delay and the stop rule
+/// read a slice's worth from what one more day of delay costs. An eroding slice's cost of delay
+/// stays high until its value is gone, however little is left; in overload the work it passes
+/// over is never built, not delayed, and work ranked ahead of a bet may lose its value before
+/// the team reaches it. Signals act on these readings. `None` elsewhere.
+fn eroding_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<String> {
+    let stability = &m.results.stability;
+    let eroding: Vec<String> = r
+        .loop_signals
+        .iter()
+        .filter(|e| e.value_gone_after.is_finite())
+        .map(|e| {
+            format!(
+                "`{}`'s is gone {} days after it arrives",
+                e.name,
+                plain(e.value_gone_after)
+            )
+        })
+        .collect();
+    (!eroding.is_empty() && stability.verdict == "unstable").then(|| {
+        format!(
+            "Its bets' value erodes with delay ({}) in a team that can never finish its work (under `{}` the work waiting grows by about {:.1} items a month). Cost of delay ranks an eroding slice by what one more day of delay costs, which stays high until its value is gone, however little is left (CD3 is exact only for steady costs of delay); in such overload the work a slice passes over is not delayed but never built, and the work ranked ahead of a bet may lose its value before the team reaches it, which the stop rule does not foresee. Signals that raise or stop bets act on these readings, so here they can cost value (docs/scenario.md, \"Notes on the classes\").",
+            eroding.join("; "),
+            m.name,
+            stability.growth_per_month
+        )
+    })
 }
 
 /// When value estimates are mostly noise (`experiment::assumptions`), the sentence that says
