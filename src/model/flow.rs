@@ -447,8 +447,11 @@ pub struct FlowSim<'a> {
     /// that stage and every one after it; see [`BusyPeriod`]). Kept only when `measuring`,
     /// the only time it is asked.
     live_size: Vec<f64>,
-    /// Expected days of work per worker an item of estimated size 1 of each work type brings
-    /// each stage over all its visits (work type major).
+    /// Days per worker that one day of an item's estimated work (`WorkItem::est_size`, its
+    /// work over every stage) brings each stage over all its visits: the stage's share of the
+    /// work over its workers (work type major). The live sizes are in those days, so a share,
+    /// not the stage's days per unit of size: those counted the whole work once more at every
+    /// stage, and a team working off 140 days of work was thought busy for 330.
     stage_days: Vec<f64>,
     /// Offered utilisation of each stage by the steady flows of work
     /// ([`ValueStream::offered_utilization`]).
@@ -643,10 +646,32 @@ fn days_per_item(st: &super::Stage, ignore_limits: bool) -> f64 {
     }
 }
 
-/// [`BusyPeriod::days`] from its inputs: `live_size[w * n + s]` the estimated sizes of the
-/// live items of work type `w` whose first stage of work not done is `s` (so they have work at
-/// `s` and every stage after), `stage_days[w * n + s]` the days per worker a unit of size of
-/// `w` brings stage `s`, `offered[s]` its offered utilisation, and `drag` the debt drag now.
+/// The days per worker that one day of each work type's estimated work brings each stage over
+/// all its visits (work type major, as `FlowSim::stage_days`): the stage's share of the work
+/// type's expected work over the stage's workers.
+fn stage_days(vs: &ValueStream) -> Vec<f64> {
+    let visits = vs.expected_visits();
+    (0..vs.work_types.len())
+        .flat_map(|w| {
+            let visits = &visits;
+            let work = vs.expected_work(w);
+            (0..vs.stages.len()).map(move |s| {
+                let days = visits[s] * vs.service(w, s).mean() / f64::from(vs.stages[s].workers);
+                if work > 0.0 {
+                    days / work
+                } else {
+                    0.0
+                }
+            })
+        })
+        .collect()
+}
+
+/// [`BusyPeriod::days`] from its inputs: `live_size[w * n + s]` the estimated work (days over
+/// every stage) of the live items of work type `w` whose first stage of work not done is `s`
+/// (so they have work at `s` and every stage after), `stage_days[w * n + s]` the days per worker
+/// a day of `w`'s estimated work brings stage `s`, `offered[s]` its offered utilisation, and
+/// `drag` the debt drag now.
 fn busy_days(live_size: &[f64], stage_days: &[f64], offered: &[f64], drag: f64) -> f64 {
     let n = offered.len();
     let mut longest: f64 = 0.0;
@@ -828,17 +853,7 @@ impl<'a> FlowSim<'a> {
             debt_points: vs.debt.as_ref().map_or(0.0, |d| d.initial),
             live_by_kind: [0; 4],
             live_size: vec![0.0; vs.work_types.len() * vs.stages.len()],
-            stage_days: {
-                let visits = vs.expected_visits();
-                (0..vs.work_types.len())
-                    .flat_map(|w| {
-                        let visits = &visits;
-                        (0..vs.stages.len()).map(move |s| {
-                            visits[s] * vs.service(w, s).mean() / f64::from(vs.stages[s].workers)
-                        })
-                    })
-                    .collect()
-            },
+            stage_days: stage_days(vs),
             offered: vs.offered_utilization(),
             measuring: policy.measures() && !vs.epics.is_empty(),
             busy_days: std::cell::Cell::new(f64::NAN),
@@ -2201,6 +2216,7 @@ fn delivery_day(
 #[cfg(test)]
 mod tests {
     use super::{busy_days, days_per_item, delivery_day};
+    use crate::model::{Dist, Stage, ValueStream, WorkType};
 
     /// Three stages taking half, a quarter and a quarter of an item's work.
     const SHARES: [f64; 3] = [1.0, 0.5, 0.25];
@@ -2258,6 +2274,30 @@ mod tests {
     /// Items of size 4 of the first type and 2 of the second, no stage's work done yet (work
     /// type major, by the first stage of work not done).
     const UNSTARTED: [f64; 4] = [4.0, 0.0, 2.0, 0.0];
+
+    #[test]
+    fn a_day_of_estimated_work_brings_each_stage_its_share_over_its_workers() {
+        // Build (1 worker, 1 day an item) then test (2 workers, 3 days): an item's estimated
+        // work is its 4 days over both stages. It keeps build busy 1 day and test 1.5 days;
+        // the busy period of that one item is the longer, not its 4 days once more per stage.
+        let stage = |name: &str, workers, mean| Stage {
+            name: name.into(),
+            workers,
+            wip_limit: None,
+            service: Dist::exponential(mean).expect("a positive mean"),
+            rework: None,
+            release_every: None,
+        };
+        let vs = ValueStream::new(
+            vec![stage("build", 1, 1.0), stage("test", 2, 3.0)],
+            vec![WorkType::new("job", 2)],
+            100.0,
+            0.0,
+        );
+        let days = super::stage_days(&vs);
+        assert_eq!(days, vec![0.25, 0.375]);
+        assert_eq!(busy_days(&[4.0, 0.0], &days, &[0.0, 0.0], 1.0), 1.5);
+    }
 
     #[test]
     fn with_no_arrivals_the_team_is_busy_until_its_slowest_stage_clears_its_work() {
