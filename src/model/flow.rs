@@ -448,10 +448,7 @@ pub struct FlowSim<'a> {
     /// the only time it is asked.
     live_size: Vec<f64>,
     /// Days per worker that one day of an item's estimated work (`WorkItem::est_size`, its
-    /// work over every stage) brings each stage over all its visits: the stage's share of the
-    /// work over its workers (work type major). The live sizes are in those days, so a share,
-    /// not the stage's days per unit of size: those counted the whole work once more at every
-    /// stage, and a team working off 140 days of work was thought busy for 330.
+    /// work over every stage, the unit of `live_size`) brings each stage ([`stage_days`]).
     stage_days: Vec<f64>,
     /// Offered utilisation of each stage by the steady flows of work
     /// ([`ValueStream::offered_utilization`]).

@@ -404,7 +404,8 @@ fn eroding_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<Stri
             )
         })
         .collect();
-    (!eroding.is_empty() && stability.verdict == "unstable").then(|| {
+    let unstable = crate::experiment::diagnosis::Verdict::Unstable.name();
+    (!eroding.is_empty() && stability.verdict == unstable).then(|| {
         format!(
             "Its bets' value erodes with delay ({}) in a team that can never finish its work (under `{}` the work waiting grows by about {:.1} items a month). Cost of delay ranks an eroding slice by what one more day of delay costs, which stays high until its value is gone, however little is left (CD3 is exact only for steady costs of delay); in such overload the work a slice passes over is not delayed but never built, and the work ranked ahead of a bet may lose its value before the team reaches it, which the stop rule does not foresee. Signals that raise or stop bets act on these readings, so here they can cost value (docs/scenario.md, \"Notes on the classes\").",
             eroding.join("; "),
