@@ -368,7 +368,8 @@ pub fn why(r: &CompareReport) -> Vec<String> {
                             "Its signals cost more than they earned"
                         };
                         let here = loop_facts(r).map_or(String::new(), |f| format!(" Here {f}."));
-                        format!("{why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, spare capacity that builds every bet anyway, or a deadline that waiting for a signal pushes slices towards.{here}")
+                        let overload = held_in_overload(r, m).map_or(String::new(), |o| format!(" {o}"));
+                        format!("{why}: signals that are noisy (a bet worth finishing stopped on a false negative), late or hardly move the belief, bets that mostly succeed, spare capacity that builds every bet anyway, or a deadline that waiting for a signal pushes slices towards.{here}{overload}")
                     }),
                 };
                 out.push(format!(
@@ -411,6 +412,27 @@ fn eroding_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<Stri
             eroding.join("; "),
             m.name,
             stability.growth_per_month
+        )
+    })
+}
+
+/// Where the measuring policy `m` holds slices back for signals (an epic whose value neither
+/// erodes nor carries a cost of its own) and the work grows without end under it, the sentence
+/// that says how coarsely the value of waiting prices what bad news frees there: at the rate of
+/// the work a slice is compared with, for every day left to the horizon (a finer price was
+/// tried and lost more often than it gained: docs/scenario.md, "Spare capacity"). `None`
+/// elsewhere.
+fn held_in_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<String> {
+    let stability = &m.results.stability;
+    let unstable = crate::experiment::diagnosis::Verdict::Unstable.name();
+    let held = r
+        .loop_signals
+        .iter()
+        .any(|e| !e.exposed && e.value_gone_after.is_infinite());
+    (held && stability.verdict == unstable).then(|| {
+        format!(
+            "The team can never finish its work here (under `{}` the work waiting grows by about {:.1} items a month). While an earlier slice of a bet is in flight or awaiting its signal, the value of waiting holds the bet's next slices back, and in such overload it prices what bad news would free coarsely: at the rate of the work a slice is compared with, for every day left to the horizon. Where slices take long to deliver, holding back can cost more than the signals save (docs/scenario.md, \"Spare capacity\").",
+            m.name, stability.growth_per_month
         )
     })
 }
