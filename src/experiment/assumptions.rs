@@ -71,6 +71,9 @@ pub struct LoopSignals {
     /// Days from arrival after which delay has taken its whole value (its `erosion` or
     /// `window`, the sooner); infinite when delay only postpones the value.
     pub value_gone_after: f64,
+    /// A measuring policy holds its slices back while it awaits a signal
+    /// ([`Epic::waits_for_signals`](crate::model::Epic::waits_for_signals)).
+    pub held_back: bool,
 }
 
 /// How well one work type's size estimates tell its items apart.
@@ -286,6 +289,7 @@ pub fn loop_signals(vs: &ValueStream) -> Vec<LoopSignals> {
             feedback_delay: e.feedback_delay,
             exposed: e.urgency.penalty != 0.0 || e.urgency.cost_per_day != 0.0,
             value_gone_after: e.urgency.erosion.min(e.urgency.window),
+            held_back: e.waits_for_signals(),
         })
         .collect()
 }

@@ -416,8 +416,9 @@ fn eroding_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<Stri
     })
 }
 
-/// Where the measuring policy `m` holds slices back for signals (an epic whose value neither
-/// erodes nor carries a cost of its own) and the work grows without end under it, the sentence
+/// Where the measuring policy `m` holds slices back for signals (an epic whose value flows
+/// from delivery at most at its rate, with no penalty) and the work grows without end under it,
+/// the sentence
 /// that says how coarsely the value of waiting prices what bad news frees there: at the rate of
 /// the work a slice is compared with, for every day left to the horizon (a finer price was
 /// tried and lost more often than it gained: docs/scenario.md, "Spare capacity"). `None`
@@ -425,10 +426,7 @@ fn eroding_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<Stri
 fn held_in_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<String> {
     let stability = &m.results.stability;
     let unstable = crate::experiment::diagnosis::Verdict::Unstable.name();
-    let held = r
-        .loop_signals
-        .iter()
-        .any(|e| !e.exposed && e.value_gone_after.is_infinite());
+    let held = r.loop_signals.iter().any(|e| e.held_back);
     (held && stability.verdict == unstable).then(|| {
         format!(
             "The team can never finish its work here (under `{}` the work waiting grows by about {:.1} items a month). While an earlier slice of a bet is in flight or awaiting its signal, the value of waiting holds the bet's next slices back, and in such overload it prices what bad news would free coarsely: at the rate of the work a slice is compared with, for every day left to the horizon. Where slices take long to deliver, holding back can cost more than the signals save (docs/scenario.md, \"Spare capacity\").",
