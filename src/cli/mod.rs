@@ -1638,7 +1638,9 @@ fn compare_files(args: CompareArgs) -> Result<(), CliError> {
 /// common random numbers, ranked by value realised (or cycle time when no value is modelled).
 fn advise(args: AdviseArgs) -> Result<(), CliError> {
     use crate::experiment::paired::{self, World};
-    use crate::report::paired::{advice_table, rank, Advice, Move, Ranking};
+    use crate::report::paired::{
+        advice_table, idle_for_room, join_notes, rank, Advice, Move, Ranking,
+    };
     let c = &args.common;
     let overrides = paired_checks(c, "advise", args.policy.clone())?;
     // Read once: every move is a setting on the same text.
@@ -1668,11 +1670,14 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             let sign = if change > 0 { "+1" } else { "-1" };
             let mut name = format!("{sign} {}", st.name);
             // A stage never has more items in service than its WIP limit: a worker beyond it
-            // would have nothing to take, and the move would change nothing. One more person
-            // comes with the room to work.
+            // would have nothing to take, and the move would change nothing. Where the limit
+            // matches today's workers, one more person comes with room for one more item. Where
+            // it is already below them, a worker idles for want of room today: the limit, not
+            // the headcount, holds the stage back (`idle_for_room`), and raising it is not one
+            // more person's doing.
             if let Some(limit) = st
                 .wip_limit
-                .filter(|&l| change > 0 && i64::from(l) < workers)
+                .filter(|&l| change > 0 && i64::from(l) == i64::from(st.workers))
             {
                 sets.push(
                     Setting::new(
@@ -1757,7 +1762,13 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         constraint: results.bottleneck.as_ref().map(|b| b.statement.clone()),
         moves,
         statement,
-        note: ranking.note(results.metrics.cycle_time.mean.is_some()),
+        note: join_notes(
+            ranking.note(results.metrics.cycle_time.mean.is_some()),
+            idle_for_room(
+                &base.stream,
+                policy.discipline() == crate::policy::Discipline::Limits,
+            ),
+        ),
     };
     let text = match c.format {
         Format::Json => {

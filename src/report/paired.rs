@@ -418,3 +418,45 @@ pub fn advice_table(a: &Advice) -> String {
     );
     out
 }
+
+/// For `advise`: the stages of `stream` with more workers than their WIP limit lets work at
+/// once, where the policy keeps the limits (`honours_limits`). A worker there has nothing to
+/// take, so one more changes nothing; the sentence says so and names the setting to try
+/// instead.
+pub fn idle_for_room(stream: &crate::model::ValueStream, honours_limits: bool) -> Option<String> {
+    if !honours_limits {
+        return None;
+    }
+    let names: Vec<String> = stream.stages.iter().map(|s| s.name.clone()).collect();
+    let idle: Vec<String> = stream
+        .stages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, st)| {
+            let limit = st.wip_limit.filter(|&l| l < st.workers)?;
+            let segment = crate::scenario::set::segment_for(&names, i, true);
+            let idle = match st.workers - limit {
+                1 => "one of them idles".to_string(),
+                n => format!("{n} of them idle"),
+            };
+            Some(format!(
+                "`{}` has {} workers and a WIP limit of {limit}, so {idle} for want of room (to give them work: `--set stages.{segment}.wip_limit={}`)",
+                st.name, st.workers, st.workers
+            ))
+        })
+        .collect();
+    (!idle.is_empty()).then(|| {
+        format!(
+            "{}. One more worker there has nothing to take and changes nothing: the WIP limit, not the headcount, holds the stage back.",
+            idle.join("; ")
+        )
+    })
+}
+
+/// Two optional notes as one, the first first.
+pub fn join_notes(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b),
+    }
+}

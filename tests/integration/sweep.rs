@@ -548,6 +548,82 @@ service = { dist = "exponential", mean = 0.5 }
     assert!(moves.iter().any(|m| m["name"] == "-1 build"), "{advice:#}");
 }
 
+/// A stage whose WIP limit is below its workers already has idle workers: one more is a move of
+/// exactly zero, its limit is left alone (raising it would credit one person with the idle
+/// ones' work), and the note under the table says so with the setting to try instead.
+#[test]
+fn advise_leaves_a_limit_below_the_workers_alone_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("serial.toml");
+    std::fs::write(
+        &file,
+        r#"name = "serial"
+horizon = 200.0
+warmup = 20.0
+replications = 20
+[[work]]
+name = "f"
+arrival_rate = 0.8
+value = { dist = "fixed", value = 1.0 }
+[[stages]]
+name = "build"
+workers = 2
+service = { dist = "exponential", mean = 1.0 }
+[[stages]]
+name = "review"
+workers = 3
+wip_limit = 1
+service = { dist = "exponential", mean = 1.0 }
+"#,
+    )
+    .unwrap();
+    let advice = json_of(&["advise", file.to_str().unwrap(), "--format", "json", "-q"]);
+    let moves = advice["moves"].as_array().unwrap();
+    let review = moves
+        .iter()
+        .find(|m| m["stage"] == "review" && m["change"] == 1)
+        .unwrap_or_else(|| panic!("{advice:#}"));
+    assert_eq!(review["name"], "+1 review", "{advice:#}");
+    assert_eq!(
+        review["value_realised"]["mean"].as_f64(),
+        Some(0.0),
+        "{advice:#}"
+    );
+    let note = advice["note"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{advice:#}"));
+    assert!(
+        note.contains("`review` has 3 workers and a WIP limit of 1, so 2 of them idle for want of room (to give them work: `--set stages.review.wip_limit=3`)")
+            && note.contains("the WIP limit, not the headcount, holds the stage back"),
+        "{note}"
+    );
+    // Raising the limit as the note says does give the idle workers work.
+    let raised = json_of(&[
+        "advise",
+        file.to_str().unwrap(),
+        "--set",
+        "stages.review.wip_limit=3",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert!(raised.get("note").is_none_or(|n| n.is_null()), "{raised:#}");
+    // A start-everything policy ignores the limits: nothing idles for want of room.
+    let ignoring = json_of(&[
+        "advise",
+        file.to_str().unwrap(),
+        "--policy",
+        "feature-factory",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert!(
+        ignoring.get("note").is_none_or(|n| n.is_null()),
+        "{ignoring:#}"
+    );
+}
+
 #[test]
 fn compare_two_scenarios_pairs_every_metric() {
     let dir = tempfile::tempdir().unwrap();
