@@ -1177,6 +1177,27 @@ impl Scenario {
                     message::percent(u)
                 );
             }
+            // A WIP limit below the workers leaves some of them idle for want of room, under
+            // every policy that keeps the limits: the estimate per worker hides that.
+            if let Some(limit) = s.wip_limit.filter(|&l| l < s.workers) {
+                let over_room = u * f64::from(s.workers) / f64::from(limit);
+                let idle = match s.workers - limit {
+                    1 => "one of them idles".to_string(),
+                    n => format!("{n} of them idle"),
+                };
+                let _ = writeln!(
+                    o,
+                    "note: stage `{}` has {} workers and a WIP limit of {limit}, so under a policy that keeps WIP limits {idle} for want of room: over the {limit} who can work it is offered {}{}",
+                    name(&s.name),
+                    s.workers,
+                    message::percent(over_room),
+                    if over_room >= 1.0 && u < 1.0 {
+                        ", more than it can finish"
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
         for w in &self.warnings {
             let _ = writeln!(o, "warning: {w}");

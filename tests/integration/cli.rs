@@ -495,6 +495,58 @@ fn offered_load_is_information_in_validate_not_an_alarm_before_a_run() {
     assert!(!stderr.contains("offered"), "{stderr}");
 }
 
+/// A WIP limit below the workers: the estimate per worker (0.5 × 1 / 2 = 25%) hides that one of
+/// the two can never work under a policy that keeps the limits; `validate` says so, with the
+/// load over the one who can (50%), and says it is more than the stage can finish when it is.
+#[test]
+fn validate_notes_workers_a_wip_limit_leaves_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let limited = BASE.replace(
+        "name = \"test\"\nworkers = 2\n",
+        "name = \"test\"\nworkers = 2\nwip_limit = 1\n",
+    );
+    assert_ne!(limited, BASE);
+    let f = write(dir.path(), "limited.toml", &limited);
+    let (text, _) = succeeds(&["validate", f.to_str().unwrap()]);
+    assert!(
+        text.contains("note: stage `test` has 2 workers and a WIP limit of 1, so under a policy that keeps WIP limits one of them idles for want of room: over the 1 who can work it is offered 50%\n"),
+        "{text}"
+    );
+    let hot = write(
+        dir.path(),
+        "hot.toml",
+        &limited.replace("arrival_rate = 0.5", "arrival_rate = 0.8"),
+    );
+    let (text, _) = succeeds(&["validate", hot.to_str().unwrap()]);
+    assert!(
+        text.contains("over the 1 who can work it is offered 80%\n")
+            && !text.contains("note: stage `test` is offered"),
+        "{text}"
+    );
+    let over = write(
+        dir.path(),
+        "over.toml",
+        &limited
+            .replace("arrival_rate = 0.5", "arrival_rate = 1.1")
+            .replace(
+                "name = \"build\"\nworkers = 1",
+                "name = \"build\"\nworkers = 2",
+            ),
+    );
+    let (text, _) = succeeds(&["validate", over.to_str().unwrap()]);
+    assert!(
+        text.contains("over the 1 who can work it is offered 110%, more than it can finish\n"),
+        "{text}"
+    );
+    let (text, _) = succeeds(&[
+        "validate",
+        f.to_str().unwrap(),
+        "--set",
+        "stages.test.wip_limit=2",
+    ]);
+    assert!(!text.contains("for want of room"), "{text}");
+}
+
 /// A stable and an unstable scenario: the stability verdict in the table, the JSON and the
 /// report, and `--quiet` silences the progress bar, not the verdict.
 #[test]
