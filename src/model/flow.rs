@@ -1224,9 +1224,15 @@ impl<'a> FlowSim<'a> {
         if self.has_room(s) {
             0
         } else {
+            // Only finished work that cannot move on blocks a worker. Where the WIP limit is
+            // below the workers, the others idle for want of room with nothing finished in the
+            // way: nothing they may take, so they count as starved.
+            let st = &self.stages[s];
+            let finished = st.done.len() + st.awaiting_release.len();
             self.vs.stages[s]
                 .workers
-                .saturating_sub(self.stages[s].busy)
+                .saturating_sub(st.busy)
+                .min(u32::try_from(finished).unwrap_or(u32::MAX))
         }
     }
 

@@ -369,6 +369,56 @@ service = { dist = "exponential", mean = 0.8 }
         .contains("its WIP limit of 1 lets at most 1 of its 3 workers work at once"));
 }
 
+/// A stage whose WIP limit is below its workers, full of items in service, has idle workers
+/// with nothing finished in the way: they are starved (nothing they may take), not blocked, and
+/// the constraint statement does not say the stage waits for room in the next one (which has
+/// no limit). With the limit at the workers and a slow, limited stage after it, finished work
+/// does block it.
+#[test]
+fn a_wip_limit_below_the_workers_idles_them_without_blocking() {
+    let world = r#"
+horizon = 400.0
+warmup = 40.0
+[[work]]
+name = "f"
+arrival_rate = 0.9
+[[stages]]
+name = "a"
+workers = 2
+wip_limit = 1
+service = { dist = "exponential", mean = 0.5 }
+[[stages]]
+name = "b"
+workers = 1
+service = { dist = "exponential", mean = 1.0 }
+"#;
+    let sc = inline(world);
+    let r = fifo(&sc.stream, 5, 10);
+    let a = &r.stages[0];
+    assert_eq!(mean(&a.blocked), 0.0);
+    assert!(mean(&a.starved) > 0.5, "{}", mean(&a.starved));
+    let b = diagnosis::bottleneck(&r, &sc.stream).unwrap();
+    eprintln!("{}", b.statement);
+    assert!(!b.statement.contains("blocked"), "{}", b.statement);
+    // The limit at the workers, and b limited: finished work in a waits for room in b.
+    let sc = inline(
+        &world
+            .replace("workers = 2\nwip_limit = 1", "workers = 1\nwip_limit = 1")
+            .replace(
+                "name = \"b\"\nworkers = 1\n",
+                "name = \"b\"\nworkers = 1\nwip_limit = 1\n",
+            ),
+    );
+    assert_eq!(sc.stream.stages[1].wip_limit, Some(1));
+    assert_eq!(sc.stream.stages[0].workers, 1);
+    let r = fifo(&sc.stream, 5, 10);
+    assert!(
+        mean(&r.stages[0].blocked) > 0.05,
+        "{}",
+        mean(&r.stages[0].blocked)
+    );
+}
+
 /// With the commitment point at the last stage, the waits before it are not cycle time: the
 /// "Largest wait" line names a wait inside the cycle time, never more than the whole of it.
 #[test]
