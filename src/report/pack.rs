@@ -418,11 +418,10 @@ fn eroding_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<Stri
 
 /// Where the measuring policy `m` holds slices back for signals (an epic whose value flows
 /// from delivery at most at its rate, with no penalty) and the work grows without end under it,
-/// the sentence
-/// that says how coarsely the value of waiting prices what bad news frees there: at the rate of
-/// the work a slice is compared with, for every day left to the horizon (a finer price was
-/// tried and lost more often than it gained: docs/scenario.md, "Spare capacity"). `None`
-/// elsewhere.
+/// the sentence that says how coarsely the value of waiting prices what bad news frees there:
+/// at the rate of the work a slice is compared with, for every day left to the horizon (a
+/// finer price was tried and lost more often than it gained: docs/scenario.md, "Spare
+/// capacity"). `None` elsewhere.
 fn held_in_overload(r: &CompareReport, m: &super::ComparedPolicy) -> Option<String> {
     let stability = &m.results.stability;
     let unstable = crate::experiment::diagnosis::Verdict::Unstable.name();

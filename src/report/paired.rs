@@ -435,10 +435,7 @@ pub fn idle_for_room(stream: &crate::model::ValueStream, honours_limits: bool) -
         .filter_map(|(i, st)| {
             let limit = st.wip_limit.filter(|&l| l < st.workers)?;
             let segment = crate::scenario::set::segment_for(&names, i, true);
-            let idle = match st.workers - limit {
-                1 => "one of them idles".to_string(),
-                n => format!("{n} of them idle"),
-            };
+            let idle = crate::scenario::message::idle_workers(st.workers - limit);
             Some(format!(
                 "`{}` has {} workers and a WIP limit of {limit}, so {idle} for want of room (to give them work: `--set stages.{segment}.wip_limit={}`)",
                 st.name, st.workers, st.workers

@@ -530,6 +530,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The workers a WIP limit leaves idle for want of room, in words: `one of them idles`,
+/// `2 of them idle`.
+pub fn idle_workers(n: u32) -> String {
+    match n {
+        1 => "one of them idles".to_string(),
+        n => format!("{n} of them idle"),
+    }
+}
+
 /// A share as a percentage that stays short: `85%`, `1.2e300%`, or `more than 1e308%`.
 pub fn percent(share: f64) -> String {
     let p = share * 100.0;
@@ -547,6 +556,12 @@ pub fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_workers_agree_with_their_number() {
+        assert_eq!(idle_workers(1), "one of them idles");
+        assert_eq!(idle_workers(2), "2 of them idle");
+    }
 
     #[test]
     fn long_quoted_values_are_cut_with_their_length() {

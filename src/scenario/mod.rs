@@ -1181,10 +1181,7 @@ impl Scenario {
             // every policy that keeps the limits: the estimate per worker hides that.
             if let Some(limit) = s.wip_limit.filter(|&l| l < s.workers) {
                 let over_room = u * f64::from(s.workers) / f64::from(limit);
-                let idle = match s.workers - limit {
-                    1 => "one of them idles".to_string(),
-                    n => format!("{n} of them idle"),
-                };
+                let idle = message::idle_workers(s.workers - limit);
                 let _ = writeln!(
                     o,
                     "note: stage `{}` has {} workers and a WIP limit of {limit}, so under a policy that keeps WIP limits {idle} for want of room: over the {limit} who can work it is offered {}{}",
