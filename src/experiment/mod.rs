@@ -99,7 +99,7 @@ pub struct StageSummary {
     /// Share of the stage's worker time idle because the stage is full of work done and
     /// waiting to move on (blocked).
     pub blocked: Stat,
-    /// Share of the stage's worker time idle with room but nothing to take (starved).
+    /// Share of the stage's worker time idle with nothing it may take (starved).
     pub starved: Stat,
     /// Time-average items waiting for the stage.
     pub queue_length: Stat,

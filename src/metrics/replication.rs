@@ -85,8 +85,8 @@ impl StageObservation {
         }
     }
 
-    /// Share of worker time idle with room to take work but nothing to take: the stage is
-    /// starved.
+    /// Share of worker time idle with nothing it may take (nothing waiting, or no room under a
+    /// WIP limit below the workers): the stage is starved.
     pub fn starved(&self) -> f64 {
         (1.0 - self.utilization - self.blocked).max(0.0)
     }

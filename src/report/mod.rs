@@ -161,7 +161,7 @@ pub struct StageReport {
     pub utilization: Stat,
     /// Share of its worker time idle because the stage is full of done work (blocked).
     pub blocked: Stat,
-    /// Share of its worker time idle with nothing to take (starved).
+    /// Share of its worker time idle with nothing it may take (starved).
     pub starved: Stat,
     /// Time-average items waiting for it.
     pub queue_length: Stat,

@@ -169,7 +169,7 @@ fn stage_tables(o: &mut String, r: &PolicyResults) {
     }
     let _ = writeln!(
         o,
-        "(▸ the commitment point; busy, blocked (full of done work that cannot move on) and starved\n (nothing to take) are shares of worker time; queue: items queued in the stage; service: days per visit)\n"
+        "(▸ the commitment point; busy, blocked (full of done work that cannot move on) and starved\n (nothing they may take) are shares of worker time; queue: items queued in the stage; service: days per visit)\n"
     );
     let _ = writeln!(
         o,
