@@ -7,9 +7,10 @@
 //!   arrives (utilisation below 1 at every stage: Kleinrock 1975, *Queueing Systems* vol. 1,
 //!   §2.2). The check is empirical, not the offered-load estimate: the trend of the items in
 //!   the value stream (backlog and WIP) over the window after warm-up, with its 95% interval
-//!   across replications. If it grows significantly, by at least [`growth_threshold`] items a
-//!   month ([`GROWTH_PER_MONTH`], or a tenth of the monthly arrivals of a slower flow), the
-//!   run is *not* a steady state: flow-time figures only describe the items the horizon let
+//!   across replications. If it grows significantly, by at least [`stability_threshold`]
+//!   items a month ([`GROWTH_PER_MONTH`], or a tenth of the monthly arrivals of a slower flow,
+//!   or, if less, the growth that adds half the work in the system over the window measured:
+//!   [`GROWTH_OF_LEVEL`]), the run is *not* a steady state: flow-time figures only describe the items the horizon let
 //!   finish (they are censored) and grow with the horizon. One replication gives no interval,
 //!   so it can only be called steady (no growth of that size) or undetermined. A run that
 //!   finished nothing after the warm-up has no flow to judge: it is undetermined, never steady
@@ -55,6 +56,45 @@ pub fn growth_threshold(arrivals: f64) -> f64 {
     }
 }
 
+/// Share of its average level by which the work in the system grows over the window measured
+/// from which the run is not a steady state, however slow the growth per month. A steady
+/// state's level moves around its mean with no trend; a queue that builds up from empty at a
+/// constant rate ends the window at twice its average. A level that grew by half its average
+/// or more changed materially during the run, so its averages describe no one state: a 3%
+/// overload (throughput 0.97 of arrivals) piles up under one item a month at one arrival a
+/// day, yet over ten years its queue reaches hundreds of items.
+pub const GROWTH_OF_LEVEL: f64 = 0.5;
+
+/// The growth, items a month, from which a run is not a steady state: [`growth_threshold`]
+/// of its `arrivals` (items a day), or, if that is less, the growth that adds
+/// [`GROWTH_OF_LEVEL`] of the `items` in the value stream on average (at least one item) over
+/// the `months` measured after warm-up.
+pub fn stability_threshold(arrivals: f64, items: f64, months: f64) -> Threshold {
+    let absolute = growth_threshold(arrivals);
+    let of_level = GROWTH_OF_LEVEL * items.max(1.0) / months;
+    if months > 0.0 && of_level < absolute {
+        Threshold {
+            per_month: of_level,
+            of_level: Some((items, months)),
+        }
+    } else {
+        Threshold {
+            per_month: absolute,
+            of_level: None,
+        }
+    }
+}
+
+/// The growth from which a run is not a steady state ([`stability_threshold`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Threshold {
+    /// Items a month.
+    pub per_month: f64,
+    /// When it is set by the level of the work in the system: that level (items) and the
+    /// months measured.
+    pub of_level: Option<(f64, f64)>,
+}
+
 /// Busy shares within this distance of the busiest stage's make a shifting constraint.
 pub const SHIFTING: f64 = 0.03;
 
@@ -64,7 +104,7 @@ pub const NO_CONSTRAINT: f64 = 0.5;
 /// The verdict of the stability check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// The work in the value stream did not grow by [`growth_threshold`] or more.
+    /// The work in the value stream did not grow by [`stability_threshold`] or more.
     Steady,
     /// It grew by at least that much, significantly (95% interval above 0).
     Unstable,
@@ -108,8 +148,8 @@ pub struct Stability {
 }
 
 /// How a steady run's work in the system moved: no trend, or a significant drift (its 95%
-/// interval excludes 0) too small to call instability (below `threshold` items a month).
-fn steady_trend(growth: f64, ci: Option<f64>, threshold: f64) -> String {
+/// interval excludes 0) too small to call instability (below `threshold`).
+fn steady_trend(growth: f64, ci: Option<f64>, threshold: Threshold) -> String {
     let Some(ci) = ci else {
         return format!(
             "the work in the system changed by {growth:+.1} items a month in the one replication, less than the {} that would count as a queue building up",
@@ -126,13 +166,22 @@ fn steady_trend(growth: f64, ci: Option<f64>, threshold: f64) -> String {
     }
 }
 
-/// The threshold in words: "1 item a month", or "0.25 items a month (a tenth of the
-/// arrivals)".
-fn threshold_words(threshold: f64) -> String {
-    if threshold >= GROWTH_PER_MONTH {
-        format!("{GROWTH_PER_MONTH:.0} item a month")
-    } else {
-        format!("{threshold:.2} items a month (a tenth of the arrivals)")
+/// The threshold in words: "1 item a month", "0.25 items a month (a tenth of the
+/// arrivals)", or "0.21 items a month (half the 4.2 items in the system over the 10 months
+/// measured)".
+fn threshold_words(threshold: Threshold) -> String {
+    let t = threshold.per_month;
+    match threshold.of_level {
+        Some((items, months)) => format!(
+            "{t:.2} items a month (half the {} in the system over the {months:.0} months measured)",
+            if items > 1.0 {
+                format!("{items:.1} items")
+            } else {
+                "1 item".to_string()
+            }
+        ),
+        None if t >= GROWTH_PER_MONTH => format!("{GROWTH_PER_MONTH:.0} item a month"),
+        None => format!("{t:.2} items a month (a tenth of the arrivals)"),
     }
 }
 
@@ -144,7 +193,10 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
     let interval = s.growth_per_month.ci95;
     let ci = interval.unwrap_or(0.0);
     let (arrivals, throughput) = (mean(&s.arrival_rate), mean(&s.throughput));
-    let threshold = growth_threshold(arrivals);
+    let items = mean(&s.wip) + mean(&s.backlog);
+    let months = (vs.horizon - vs.warmup) / DAYS_PER_MONTH;
+    let limit = stability_threshold(arrivals, if items.is_nan() { 0.0 } else { items }, months);
+    let threshold = limit.per_month;
     // Nothing finished after the warm-up: a run whose work did not grow either is in balance
     // only trivially (nothing in, nothing out); without a flow, stability cannot be judged.
     let no_flow = throughput == 0.0;
@@ -170,6 +222,14 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
     let flows = format!("{throughput:.3} items/day finished against {arrivals:.3}/day arriving");
     // Without a warm-up the run starts empty: its first weeks fill the system up, which reads
     // as growth.
+    // Growth under the per-month threshold is judged by what it adds up to over the window.
+    let over_window = match limit.of_level {
+        Some((items, months)) if growth.abs() < growth_threshold(arrivals) => format!(
+            " Over the {months:.0} months measured that is about {:.0} items, against {items:.1} in the system on average: the level changed too much during the run for its averages to describe one state.",
+            growth.abs() * months
+        ),
+        _ => String::new(),
+    };
     let cold = if vs.warmup <= 0.0 {
         " The run has no warm-up: part of this growth may be an empty system filling up; a `warmup` leaves the start out."
     } else {
@@ -187,10 +247,10 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
         }
         Verdict::Steady => format!(
             "Steady state: {flows}; {}.",
-            steady_trend(growth, interval, threshold)
+            steady_trend(growth, interval, limit)
         ),
         Verdict::Draining => format!(
-            "Draining, not a steady state: the work in the system shrinks by about {:.1} items a month (±{ci:.1}), {flows}; a finite backlog is being worked off, and lead times depend on how long the backlog was.",
+            "Draining, not a steady state: the work in the system shrinks by about {:.1} items a month (±{ci:.1}), {flows}; a finite backlog is being worked off, and lead times depend on how long the backlog was.{over_window}",
             -growth
         ),
         Verdict::Undetermined if interval.is_none() => format!(
@@ -227,7 +287,7 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
                 " in the backlog (the WIP limits hold the committed part steady)".to_string()
             };
             format!(
-                "Not a steady state: the work waiting grows by about {growth:.1} items a month (±{ci:.1}){where_}; {flows}. Lead-time figures are censored by the horizon: they count only the items the run let finish, and grow with a longer run.{cold}"
+                "Not a steady state: the work waiting grows by about {growth:.1} items a month (±{ci:.1}){where_}; {flows}.{over_window} Lead-time figures are censored by the horizon: they count only the items the run let finish, and grow with a longer run.{cold}"
             )
         }
     };
@@ -445,16 +505,41 @@ fn held_back_by(vs: &ValueStream, limits_honoured: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{growth_threshold, steady_trend, GROWTH_PER_MONTH};
+    use super::{growth_threshold, stability_threshold, steady_trend, Threshold, GROWTH_PER_MONTH};
 
     #[test]
     fn a_significant_drift_is_not_called_no_trend() {
-        assert!(steady_trend(0.7, Some(0.3), 1.0).contains("drifted by +0.7 ±0.3"));
-        assert!(steady_trend(-0.5, Some(0.2), 1.0).contains("drifted by -0.5"));
-        assert!(steady_trend(0.1, Some(0.2), 1.0).contains("did not trend (+0.1 ±0.2"));
-        assert!(steady_trend(f64::NAN, Some(0.0), 1.0).contains("did not trend"));
-        assert!(steady_trend(0.1, None, 1.0).contains("in the one replication"));
-        assert!(steady_trend(0.1, Some(0.05), 0.25).contains("0.25 items a month (a tenth"));
+        let t = |per_month| Threshold {
+            per_month,
+            of_level: None,
+        };
+        assert!(steady_trend(0.7, Some(0.3), t(1.0)).contains("drifted by +0.7 ±0.3"));
+        assert!(steady_trend(-0.5, Some(0.2), t(1.0)).contains("drifted by -0.5"));
+        assert!(steady_trend(0.1, Some(0.2), t(1.0)).contains("did not trend (+0.1 ±0.2"));
+        assert!(steady_trend(f64::NAN, Some(0.0), t(1.0)).contains("did not trend"));
+        assert!(steady_trend(0.1, None, t(1.0)).contains("in the one replication"));
+        assert!(steady_trend(0.1, Some(0.05), t(0.25)).contains("0.25 items a month (a tenth"));
+        let level = stability_threshold(1.0, 4.2, 120.0);
+        assert!(steady_trend(0.01, Some(0.005), level)
+            .contains("0.02 items a month (half the 4.2 items in the system over the 120 months"));
+    }
+
+    #[test]
+    fn a_long_run_is_judged_against_the_level_of_its_work() {
+        // Ten years of a system holding 40 items: half of them over 120 months.
+        let t = stability_threshold(1.0, 40.0, 120.0);
+        assert!((t.per_month - 0.5 * 40.0 / 120.0).abs() < 1e-12);
+        assert_eq!(t.of_level, Some((40.0, 120.0)));
+        // One year of the same: the per-month threshold is the lower.
+        let t = stability_threshold(1.0, 40.0, 12.0);
+        assert_eq!(t.per_month, GROWTH_PER_MONTH);
+        assert_eq!(t.of_level, None);
+        // Less than an item in the system counts as one; no window, no level threshold.
+        assert!((stability_threshold(1.0, 0.1, 120.0).per_month - 0.5 / 120.0).abs() < 1e-12);
+        assert_eq!(
+            stability_threshold(1.0, 40.0, 0.0).per_month,
+            GROWTH_PER_MONTH
+        );
     }
 
     #[test]

@@ -338,10 +338,16 @@ impl Exporter for Table {
             let _ = writeln!(o);
             outcomes_section(&mut o, &r.results);
         }
-        if matches!(r.results.stability.verdict, "unstable" | "undetermined") {
+        // A reminder under the figures a reader may quote, not the verdict a second time.
+        let reminder = match r.results.stability.verdict {
+            "unstable" => Some("Not a steady state (the verdict above): these figures count only the items the horizon let finish, and grow with a longer run."),
+            "undetermined" => Some("Stability undetermined (the verdict above): run more replications before reading these figures as a steady state's."),
+            _ => None,
+        };
+        if let Some(reminder) = reminder {
             // The outcomes section ends with a blank line already.
             let gap = if valued { "" } else { "\n" };
-            let _ = writeln!(o, "{gap}{}", r.results.stability.statement);
+            let _ = writeln!(o, "{gap}{reminder}");
         }
         // Warnings go to standard error once, from the command line; not repeated here.
         o

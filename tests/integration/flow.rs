@@ -275,6 +275,39 @@ service = { dist = "fixed", value = 66.0 }
     assert!(st.statement.contains("one replication gives no interval"));
 }
 
+/// A small overload over a long run piles up less than the per-month threshold, yet its queue
+/// grows for years: 2% more arrivals than the team finishes, over eight years measured, adds
+/// far more than half the average work in the system, which is instability. The same team at
+/// 90% load, over the same window, is steady.
+#[test]
+fn a_small_overload_over_a_long_run_is_not_called_steady() {
+    let team = |rate: f64| {
+        inline(&format!(
+            r#"
+horizon = 3000.0
+warmup = 500.0
+[[work]]
+name = "f"
+arrival_rate = {rate}
+[[stages]]
+name = "build"
+service = {{ dist = "exponential", mean = 1.0 }}
+"#
+        ))
+    };
+    let over = team(1.02);
+    let r = fifo(&over.stream, 5, 40);
+    let st = diagnosis::stability(&r, &over.stream);
+    eprintln!("{}", st.statement);
+    assert!(st.growth_per_month < diagnosis::GROWTH_PER_MONTH);
+    assert_eq!(st.verdict, diagnosis::Verdict::Unstable);
+    assert!(st.statement.contains("months measured that is about"));
+    let calm = team(0.9);
+    let r = fifo(&calm.stream, 5, 40);
+    let st = diagnosis::stability(&r, &calm.stream);
+    assert_eq!(st.verdict, diagnosis::Verdict::Steady, "{}", st.statement);
+}
+
 /// A release train that never leaves within the horizon holds the flow back, not a stage's
 /// capacity, and the statement says so; with no WIP limit anywhere, none is blamed.
 #[test]
