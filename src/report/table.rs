@@ -204,6 +204,9 @@ fn diagnosis_lines(o: &mut String, r: &PolicyResults) {
     if let Some(line) = largest_wait_line(r) {
         let _ = writeln!(o, "{line}");
     }
+    if let Some(line) = rework_line(r) {
+        let _ = writeln!(o, "{line}");
+    }
     if let Some(line) = windows_line(r) {
         let _ = writeln!(o, "{line}");
     }
@@ -226,9 +229,10 @@ pub fn largest_wait_line(r: &PolicyResults) -> Option<String> {
     let (stage, part, days) = r.stages[committed..]
         .iter()
         .flat_map(|s| {
+            // Rework holds the work of the items sent back as well as their waits: not a wait.
             Part::ALL
                 .into_iter()
-                .filter(|&p| p != Part::Touch)
+                .filter(|&p| p != Part::Touch && p != Part::Rework)
                 .filter_map(move |p| Some((s.name.as_str(), p, s.time.part(p).mean?)))
         })
         .max_by(|a, b| a.2.total_cmp(&b.2))
@@ -238,8 +242,9 @@ pub fn largest_wait_line(r: &PolicyResults) -> Option<String> {
         Part::Queue => format!("queueing for {stage}"),
         Part::Blocked => format!("done in {stage}, blocked waiting for room downstream"),
         Part::Release => format!("done in {stage}, waiting for its release train"),
-        Part::Rework => format!("rework at {stage}"),
-        Part::Touch => unreachable!("touch time is work, not waiting"),
+        Part::Touch | Part::Rework => {
+            unreachable!("touch and rework time hold work, not only waiting")
+        }
     };
     Some(format!(
         "Largest wait: {what}, {} of the {} days of mean cycle time ({:.0}%).",
@@ -247,6 +252,30 @@ pub fn largest_wait_line(r: &PolicyResults) -> Option<String> {
         fmt_num(Some(cycle)),
         100.0 * days / cycle
     ))
+}
+
+/// The time items spend on the way back after a later stage sent them back, from the
+/// commitment point on, when there is any: its days, work and waits together, and the stage
+/// holding most of it.
+pub fn rework_line(r: &PolicyResults) -> Option<String> {
+    let committed = r.stages.iter().position(|s| s.commitment).unwrap_or(0);
+    let stages = &r.stages[committed..];
+    let rework = |s: &super::StageReport| s.time.part(Part::Rework).mean.unwrap_or(0.0);
+    let days: f64 = stages.iter().map(rework).sum();
+    let most = stages
+        .iter()
+        .max_by(|a, b| rework(a).total_cmp(&rework(b)))?;
+    let cycle = r.metrics.cycle_time.mean?;
+    (days > 0.0 && cycle > 0.0).then(|| {
+        format!(
+            "Rework: items sent back spend {} of the {} days of mean cycle time ({:.0}%) on the way back, work and waits (most at {}: {}); their work counts in flow efficiency.",
+            fmt_num(Some(days)),
+            fmt_num(Some(cycle)),
+            100.0 * days / cycle,
+            most.name,
+            fmt_num(Some(rework(most)))
+        )
+    })
 }
 
 /// A number with precision that suits its size: 1234, 123.4, 12.34, 0.123, and from a billion

@@ -491,6 +491,60 @@ service = { dist = "fixed", value = 0.2 }
     assert!(share <= 100.0, "{line}");
 }
 
+/// Rework holds the work of the items sent back, not only waits: a re-build of 3 days is not
+/// "the largest wait". The largest wait is a queue; the rework line counts the way back, work
+/// and waits, about half the cycle time when half the items are built twice.
+#[test]
+fn rework_is_not_called_a_wait() {
+    let sc = inline(
+        r#"
+horizon = 3000.0
+warmup = 100.0
+[[work]]
+name = "f"
+arrival_rate = 0.1
+[[stages]]
+name = "build"
+workers = 3
+service = { dist = "fixed", value = 3.0 }
+[[stages]]
+name = "test"
+workers = 3
+service = { dist = "fixed", value = 0.5 }
+rework = { to = "build", probability = 0.5 }
+"#,
+    );
+    let r = fifo(&sc.stream, 9, 20);
+    let results = valueflow::report::PolicyResults::new(&sc, &r);
+    let wait = valueflow::report::table::largest_wait_line(&results).expect("a wait");
+    assert!(wait.starts_with("Largest wait: queueing for"), "{wait}");
+    let rework = valueflow::report::table::rework_line(&results).expect("rework");
+    eprintln!("{wait}\n{rework}");
+    assert!(rework.contains("(most at build: 3."), "{rework}");
+    let share: f64 = rework
+        .split(" days of mean cycle time (")
+        .nth(1)
+        .and_then(|p| p.split('%').next())
+        .and_then(|p| p.parse().ok())
+        .expect("a share");
+    assert!((45.0..=55.0).contains(&share), "{rework}");
+    // Without rework, no rework line.
+    let plain = inline(
+        r#"
+horizon = 300.0
+[[work]]
+name = "f"
+arrival_rate = 0.1
+[[stages]]
+name = "build"
+service = { dist = "fixed", value = 3.0 }
+"#,
+    );
+    let r = fifo(&plain.stream, 9, 5);
+    let results = valueflow::report::PolicyResults::new(&plain, &r);
+    assert_eq!(valueflow::report::table::rework_line(&results), None);
+}
+
 /// A start-everything policy ignores the WIP limits: the stability statement says so, rather
 /// than crediting (or blaming) limits it never honoured.
 #[test]
