@@ -299,14 +299,30 @@ fn axes_apart(
     policy_flag: bool,
 ) -> Result<(), CliError> {
     let keys = scenario::keys_set(file, &grid.settings(0))?;
+    let fixed = scenario::keys_set(file, &c.sets.set)?;
     let axis = |i: usize| grid.axes[i].label();
     for (i, mine) in keys.iter().enumerate() {
         for (j, theirs) in keys.iter().enumerate().skip(i + 1) {
-            if let Some(k) = mine.iter().find(|k| theirs.contains(k)) {
+            if let Some(k) = scenario::shared_key(mine, theirs) {
                 return Err(CliError::Input(format!(
                     "{} and {} both set `{k}`; vary each key on one axis",
                     axis(i),
                     axis(j)
+                )));
+            }
+        }
+        // Applied after the settings, the axis would replace a setting's key (or the table
+        // holding it) at every point, silently. A setting of the table that holds the axis's
+        // key is refined by the axis, not replaced.
+        for (set, theirs) in c.sets.set.iter().zip(&fixed) {
+            let replaced = theirs
+                .iter()
+                .find(|t| mine.iter().any(|k| scenario::key_within(t, k)));
+            if let Some(k) = replaced {
+                return Err(CliError::Input(format!(
+                    "{} and --set {} both set `{k}`; keep one",
+                    axis(i),
+                    set.text
                 )));
             }
         }

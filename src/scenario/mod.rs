@@ -282,6 +282,23 @@ impl Source {
     }
 }
 
+/// The first key of `mine` that one of `theirs` also sets: the same key, or a table and a key
+/// inside it (`stages[1].service` and `stages[1].service.median`: setting the table replaces
+/// the key, so a point labelled by one would have run the other). Keys as [`keys_set`] names
+/// them.
+pub fn shared_key<'a>(mine: &'a [String], theirs: &[String]) -> Option<&'a String> {
+    mine.iter()
+        .find(|k| theirs.iter().any(|t| key_within(k, t) || key_within(t, k)))
+}
+
+/// True when key `inner` is key `outer` or a key inside it (`stages[1].service.median` within
+/// `stages[1].service`): setting `outer` replaces `inner`.
+pub fn key_within(inner: &str, outer: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
 /// The keys each of `settings` sets in the scenario at `path`, as validation names them
 /// (`stages[1].workers`), one list per setting: two settings that name one key by different
 /// paths (`stages.build.workers`, `stages.1.workers`, `stages.*.workers`) share a key here.
@@ -655,9 +672,10 @@ fn declared_sweep_problems(
             ));
             continue;
         }
-        if let Some((other, k)) = keys_of.iter().find_map(|(other, theirs)| {
-            keys.iter().find(|k| theirs.contains(k)).map(|k| (other, k))
-        }) {
+        if let Some((other, k)) = keys_of
+            .iter()
+            .find_map(|(other, theirs)| shared_key(&keys, theirs).map(|k| (other, k)))
+        {
             found.push((
                 key.clone(),
                 format!(
@@ -1200,5 +1218,27 @@ impl Scenario {
             let _ = writeln!(o, "warning: {w}");
         }
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key_within, shared_key};
+
+    #[test]
+    fn a_table_and_a_key_inside_it_overlap_and_neighbours_do_not() {
+        assert!(key_within("stages[1].service.median", "stages[1].service"));
+        assert!(key_within("stages[1].service", "stages[1].service"));
+        assert!(key_within("stages[1].service[0]", "stages[1].service"));
+        // A longer name is not a key inside a shorter one.
+        assert!(!key_within("stages[1].services", "stages[1].service"));
+        assert!(!key_within("stages[1].service", "stages[1].service.median"));
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mine = keys(&["stages[1].service"]);
+        assert_eq!(
+            shared_key(&mine, &keys(&["stages[1].service.median"])),
+            Some(&mine[0])
+        );
+        assert_eq!(shared_key(&mine, &keys(&["stages[11].service"])), None);
     }
 }

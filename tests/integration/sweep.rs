@@ -1110,7 +1110,7 @@ fn load_scales_every_arrival_rate_and_star_sets_every_element() {
 
 #[test]
 fn axes_that_would_mislabel_their_points_are_refused_before_any_work() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &[
                 "--vary",
@@ -1139,6 +1139,35 @@ fn axes_that_would_mislabel_their_points_are_refused_before_any_work() {
             "--vary policy and --policy both set `policy`",
         ),
         (&["--vary", "seed=1,2"], "every point runs on one seed"),
+        // A table and a key inside it, either way round: setting the table replaces the key.
+        (
+            &[
+                "--vary",
+                "stages.build.service.median=2,3",
+                "--vary",
+                "stages.build.service={dist=\"fixed\",value=1}",
+            ],
+            "both set `stages[1].service.median`",
+        ),
+        (
+            &[
+                "--vary",
+                "stages.build.service={dist=\"fixed\",value=1}",
+                "--vary",
+                "stages.build.service.value=2,3",
+            ],
+            "both set `stages[1].service`",
+        ),
+        // An axis would replace a setting at every point.
+        (
+            &[
+                "--set",
+                "stages.build.workers=5",
+                "--vary",
+                "stages.build.workers=2,3",
+            ],
+            "--vary stages.build.workers and --set stages.build.workers=5 both set `stages[1].workers`; keep one",
+        ),
     ];
     for (extra, says) in cases {
         valueflow()
@@ -1149,6 +1178,16 @@ fn axes_that_would_mislabel_their_points_are_refused_before_any_work() {
             .stdout("")
             .stderr(predicate::str::contains(says));
     }
+    // A setting of the table that holds the axis's key is refined by the axis, not replaced.
+    valueflow()
+        .args(["sweep", TEAM, "-q", "--reps", "2", "--format", "csv"])
+        .args([
+            "--set",
+            "stages.build.service={dist=\"exponential\",mean=2}",
+        ])
+        .args(["--vary", "stages.build.service.mean=1,2"])
+        .assert()
+        .success();
     let huge = "1..65536";
     valueflow()
         .args(["sweep", TEAM, "--yes", "--shard", "1/1000000"])
