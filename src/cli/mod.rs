@@ -1756,12 +1756,29 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             (results, ranking)
         });
         let ranking = *ranking;
+        let steady_today = today
+            .as_ref()
+            .is_some_and(|(r, _)| r.stability.steady_state);
         moves.extend(
             group
                 .iter()
                 .enumerate()
                 .map(|(i, (name, stage, change, _))| {
-                    Move::new(name.clone(), stage, *change, &paired.deltas[i + 1], ranking)
+                    let breaks = steady_today
+                        && crate::experiment::diagnosis::stability(
+                            &paired.summaries[i + 1],
+                            &scenarios[i].stream,
+                        )
+                        .verdict
+                            == crate::experiment::diagnosis::Verdict::Unstable;
+                    Move::new(
+                        name.clone(),
+                        stage,
+                        *change,
+                        &paired.deltas[i + 1],
+                        ranking,
+                        breaks,
+                    )
                 }),
         );
     }

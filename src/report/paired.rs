@@ -195,8 +195,14 @@ pub struct Move {
     pub p_helps_ci95_low: f64,
     /// Its 95% Wilson interval.
     pub p_helps_ci95_high: f64,
-    /// True if the 95% interval of the deciding metric excludes zero in the good direction.
+    /// True if the 95% interval of the deciding metric excludes zero in the good direction
+    /// (never for a move that breaks the steady state).
     pub helps: bool,
+    /// True when today's run is a steady state and the move's is not (its work piles up):
+    /// ranked by cycle time, such a move comes after every move that keeps the flow steady,
+    /// since its cycle time counts only the items that finish (and WIP limits hold it down
+    /// while the backlog grows).
+    pub breaks_steady_state: bool,
 }
 
 /// `advise`, in the shape of its JSON.
@@ -294,16 +300,24 @@ impl Ranking {
 
 impl Move {
     /// The move `name` of `change` workers at `stage`, from its paired differences, judged by
-    /// `ranking`.
-    pub fn new(name: String, stage: &str, change: i32, d: &Delta, ranking: Ranking) -> Move {
+    /// `ranking`; `breaks` when today's run is a steady state and the move's is not.
+    pub fn new(
+        name: String,
+        stage: &str,
+        change: i32,
+        d: &Delta,
+        ranking: Ranking,
+        breaks: bool,
+    ) -> Move {
         let deciding = ranking.metric();
         let share = d.better(deciding);
         let s = d.metric(deciding);
-        let helps = match (s.mean, s.ci95) {
-            (Some(m), Some(c)) if ranking.higher_is_better() => m - c > 0.0,
-            (Some(m), Some(c)) => m + c < 0.0,
-            _ => false,
-        };
+        let helps = !breaks
+            && match (s.mean, s.ci95) {
+                (Some(m), Some(c)) if ranking.higher_is_better() => m - c > 0.0,
+                (Some(m), Some(c)) => m + c < 0.0,
+                _ => false,
+            };
         Move {
             name,
             stage: stage.to_string(),
@@ -315,6 +329,7 @@ impl Move {
             p_helps_ci95_low: share.low,
             p_helps_ci95_high: share.high,
             helps,
+            breaks_steady_state: breaks,
         }
     }
 }
@@ -333,13 +348,42 @@ pub fn rank(moves: &mut [Move], ranking: Ranking) -> String {
             x
         }
     };
-    moves.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    // Moves that break the steady state last, the least loss of throughput first: their
+    // cycle time describes only the items that finish. Value, where modelled, counts the
+    // work that piles up already.
+    let broken = |m: &Move| m.breaks_steady_state && ranking != Ranking::Value;
+    let throughput = |m: &Move| {
+        m.throughput
+            .mean
+            .filter(|x| !x.is_nan())
+            .unwrap_or(f64::NEG_INFINITY)
+    };
+    moves.sort_by(|a, b| match (broken(a), broken(b)) {
+        (false, false) => key(b).total_cmp(&key(a)),
+        (true, true) => throughput(b).total_cmp(&throughput(a)),
+        (x, y) => x.cmp(&y),
+    });
     let what = ranking.metric().replace('_', " ");
+    let breaking: Vec<&str> = moves
+        .iter()
+        .filter(|m| broken(m))
+        .map(|m| m.name.as_str())
+        .collect();
+    let breaking = if breaking.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} would break the steady state: work would pile up, so {} ranked last, by throughput ({} cycle time counts only the items that finish).",
+            breaking.join(", "),
+            if breaking.len() == 1 { "it is" } else { "they are" },
+            if breaking.len() == 1 { "its" } else { "their" }
+        )
+    };
     match moves.iter().find(|m| m.change > 0 && m.helps) {
         Some(best) => {
             let cheap: Vec<&str> = moves
                 .iter()
-                .filter(|m| m.change < 0)
+                .filter(|m| m.change < 0 && !broken(m))
                 .filter(|m| {
                     // Removing a person costs nothing measurable.
                     let s = ranking.of(m);
@@ -361,10 +405,11 @@ pub fn rank(moves: &mut [Move], ranking: Ranking) -> String {
                     cheap.join(", ")
                 );
             }
+            s.push_str(&breaking);
             s
         }
         None => format!(
-            "No single extra person changes {what} measurably: capacity is not what holds this value stream back; look at the policy, the WIP limits or the demand."
+            "No single extra person changes {what} measurably: capacity is not what holds this value stream back; look at the policy, the WIP limits or the demand.{breaking}"
         ),
     }
 }

@@ -440,8 +440,6 @@ fn advise_staffs_the_constraint_not_the_longest_queue() {
         .starts_with("+1 build helps most"));
 }
 
-/// A quiet line (deterministic work, little demand) has nothing to gain from people: the
-/// advice says capacity is not the problem.
 /// An overloaded line without value: work piles up, so the moves are ranked by throughput, and
 /// the constraint's extra worker comes first though it lengthens the cycle time of the items
 /// that finish (more of the long-waiting ones do).
@@ -480,6 +478,8 @@ service = { dist = "exponential", mean = 0.5 }
         .starts_with("+1 a helps most: throughput changes by +"));
 }
 
+/// A quiet line (deterministic work, little demand) has nothing to gain from people: the
+/// advice says capacity is not the problem.
 #[test]
 fn advise_says_when_no_move_helps() {
     let advice = json_of(&[
@@ -505,6 +505,45 @@ fn advise_says_when_no_move_helps() {
         .as_str()
         .unwrap()
         .contains("capacity is not what holds this value stream back"));
+}
+
+/// Ranked by cycle time (a steady team, no value), a cut that breaks the steady state comes
+/// last: its WIP limits hold its cycle time down while the backlog grows, so by cycle time
+/// alone losing a builder (+6 days, 0.19 items a day fewer finished) looked cheaper than
+/// losing a tester (+10 days, 0.08 fewer). Such moves are ranked by throughput, after every
+/// move that keeps the flow steady, and the statement names them.
+#[test]
+fn advise_ranks_a_move_that_breaks_the_steady_state_last() {
+    let advice = json_of(&[
+        "advise",
+        "scenarios/delivery-team.toml",
+        "--reps",
+        "100",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(advice["ranked_by"], "cycle_time", "{advice:#}");
+    let moves = advice["moves"].as_array().unwrap();
+    let broken: Vec<&serde_json::Value> = moves
+        .iter()
+        .filter(|m| m["breaks_steady_state"] == true)
+        .collect();
+    let names: Vec<&str> = broken.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["-1 test", "-1 build"], "{advice:#}");
+    // Last, the least loss of throughput first, never "helps".
+    let at = moves.len() - broken.len();
+    assert!(moves[at..].iter().all(|m| m["breaks_steady_state"] == true));
+    assert!(broken.iter().all(|m| m["helps"] == false));
+    let throughput = |m: &serde_json::Value| m["throughput"]["mean"].as_f64().unwrap();
+    assert!(throughput(broken[0]) > throughput(broken[1]));
+    // By cycle time alone the builder's cut looked cheaper.
+    let cycle = |m: &serde_json::Value| m["cycle_time"]["mean"].as_f64().unwrap();
+    assert!(cycle(broken[1]) < cycle(broken[0]));
+    assert!(advice["statement"]
+        .as_str()
+        .unwrap()
+        .contains("-1 test, -1 build would break the steady state"));
 }
 
 /// A stage with as many workers as its WIP limit: one more worker alone could never take an
