@@ -365,7 +365,11 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
         .map(|(i, _)| s.stages[i].name.clone());
     let constrained = top >= NO_CONSTRAINT;
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
-    let piling = stability(s, vs).verdict == Verdict::Unstable;
+    let verdict = stability(s, vs).verdict;
+    let piling = verdict == Verdict::Unstable;
+    // A team that keeps up with what arrives finishes what arrives, however it is staffed:
+    // demand sets its pace, and its busiest stage only limits how much more it could take on.
+    let keeps_up = verdict == Verdict::Steady;
     // Nothing finished after the warm-up and nothing piled up: no flow whose constraint could
     // be named, and no arrivals outpaced by the team either; say what held the work. (Work
     // that piles up with nothing finished is the next case: a stage's capacity is not it.)
@@ -417,7 +421,19 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
         let limits_around = vs.stages[stage.saturating_sub(1)..vs.stages.len().min(stage + 2)]
             .iter()
             .any(|st| limits(st).is_some());
-        let held = if piling && limits_around && blocked + starved >= 0.05 {
+        // Under a WIP limit below its workers, the workers the limit leaves out always idle:
+        // what counts is how much those it lets work idle, beside the busy share above.
+        let held = if usable > 1.0 {
+            let idle = 1.0 - top;
+            if piling && limits_around && idle >= 0.05 {
+                format!(
+                    " Yet the workers its WIP limit lets work idle {} of the time while work piles up: the WIP limits around it are too tight to keep them busy.",
+                    pct(idle)
+                )
+            } else {
+                String::new()
+            }
+        } else if piling && limits_around && blocked + starved >= 0.05 {
             format!(
                 " Yet it idles {} of the time while work piles up (blocked {}, starved {}): the WIP limits around it are too tight to keep it busy.",
                 pct(blocked + starved),
@@ -428,20 +444,32 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
             String::new()
         };
         let config = &vs.stages[stage];
+        // What more capacity there would change: the work finished where the team cannot
+        // keep up; where it does, the time items wait (it finishes what arrives already).
+        let gain = if keeps_up {
+            "would shorten waits rather than raise the work finished, which is what arrives (`advise` measures which move shortens them most)"
+        } else {
+            "would raise the most work the team can finish"
+        };
         let remedy = match limits(config) {
             // A stage never has more items in service than its WIP limit: workers beyond it
             // have nothing to take.
             Some(limit) if limit < config.workers => format!(
-                "but its WIP limit of {limit} lets at most {limit} of its {} workers work at once, so raising that limit, before adding a worker, would raise the most work the team can finish",
+                "but its WIP limit of {limit} lets at most {limit} of its {} workers work at once, so raising that limit, before adding a worker, {gain}",
                 config.workers
             ),
             Some(limit) if limit == config.workers => format!(
-                "so one more worker there, with its WIP limit of {limit} raised to match, would raise the most work the team can finish"
+                "so one more worker there, with its WIP limit of {limit} raised to match, {gain}"
             ),
-            _ => "so one more worker there would raise the most work the team can finish".to_string(),
+            _ => format!("so one more worker there {gain}"),
+        };
+        let role = if keeps_up {
+            "it has the least spare capacity (the team keeps up with demand, which sets the pace)"
+        } else {
+            "it has the least spare capacity and sets the pace"
         };
         format!(
-            "Constraint: {name} ({}): it has the least spare capacity and sets the pace, {remedy}.{held}{shift}",
+            "Constraint: {name} ({}): {role}, {remedy}.{held}{shift}",
             evidence.join("; ")
         )
     };

@@ -308,6 +308,65 @@ service = {{ dist = "exponential", mean = 1.0 }}
     assert_eq!(st.verdict, diagnosis::Verdict::Steady, "{}", st.statement);
 }
 
+/// Demand sets the pace of a team that keeps up: its constraint statement says more capacity
+/// there shortens waits, not that it raises the work finished (which is what arrives). Where
+/// work piles up, the constraint sets the pace. Under a WIP limit below its workers, the
+/// workers the limit leaves out are not counted as the constraint idling.
+#[test]
+fn the_constraint_sets_the_pace_only_where_the_team_cannot_keep_up() {
+    let team = |rate: f64, limit: &str| {
+        inline(&format!(
+            r#"
+horizon = 1500.0
+warmup = 200.0
+[[work]]
+name = "f"
+arrival_rate = {rate}
+[[stages]]
+name = "a"
+workers = 3
+{limit}
+service = {{ dist = "exponential", mean = 1.0 }}
+[[stages]]
+name = "b"
+service = {{ dist = "exponential", mean = 0.5 }}
+"#
+        ))
+    };
+    let calm = team(1.6, "");
+    let r = fifo(&calm.stream, 4, 20);
+    assert_eq!(
+        diagnosis::stability(&r, &calm.stream).verdict,
+        diagnosis::Verdict::Steady
+    );
+    let b = diagnosis::bottleneck(&r, &calm.stream).unwrap();
+    assert!(
+        b.statement
+            .contains("the team keeps up with demand, which sets the pace"),
+        "{}",
+        b.statement
+    );
+    assert!(b
+        .statement
+        .contains("would shorten waits rather than raise the work finished"));
+    // Over capacity (1.2 a day at a stage whose one usable worker finishes 1): the WIP limit
+    // below the workers holds it back, and its usable worker never idles.
+    let held = team(1.2, "wip_limit = 1");
+    let r = fifo(&held.stream, 4, 20);
+    assert_eq!(
+        diagnosis::stability(&r, &held.stream).verdict,
+        diagnosis::Verdict::Unstable
+    );
+    let b = diagnosis::bottleneck(&r, &held.stream).unwrap();
+    assert!(
+        b.statement
+            .contains("sets the pace, but its WIP limit of 1"),
+        "{}",
+        b.statement
+    );
+    assert!(!b.statement.contains("Yet"), "{}", b.statement);
+}
+
 /// A release train that never leaves within the horizon holds the flow back, not a stage's
 /// capacity, and the statement says so; with no WIP limit anywhere, none is blamed.
 #[test]
