@@ -1086,6 +1086,15 @@ impl Scenario {
             if list.is_empty() {
                 fail("--policies", "needs at least one policy".into());
             }
+            // A policy twice would be compared with itself: two rows, one run.
+            for (i, p) in list.iter().enumerate() {
+                if list[..i].contains(p) {
+                    fail(
+                        "--policies",
+                        format!("`{p}` is listed twice; list each policy once"),
+                    );
+                }
+            }
             // A new list starts from its own first policy unless --baseline says otherwise.
             self.baseline = list.first().cloned().unwrap_or_default();
             self.compare = list.clone();

@@ -821,6 +821,12 @@ pub(super) fn validate(raw: RawScenario) -> Result<Scenario, Problems> {
     for (i, name) in compare.iter().enumerate() {
         if !known(name) {
             c.fail(format!("compare[{i}]"), unknown(name));
+        } else if compare[..i].contains(name) {
+            // Compared with itself: two rows, one run.
+            c.fail(
+                format!("compare[{i}]"),
+                format!("`{name}` is listed twice; list each policy once"),
+            );
         }
     }
     if compare.is_empty() {

@@ -1154,6 +1154,34 @@ fn unknown_policy_on_the_command_line_names_the_valid_ones() {
     assert!(!stderr.contains("command line"), "{stderr}");
 }
 
+/// A policy listed twice would be compared with itself (two rows of one run, both marked the
+/// baseline): refused, on the command line and in the file.
+#[test]
+fn a_policy_listed_twice_is_refused() {
+    let out = valueflow()
+        .args([
+            "compare",
+            "scenarios/mm1.toml",
+            "--policies",
+            "fifo,cd3,fifo",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`--policies`: `fifo` is listed twice; list each policy once"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    let text = "name = \"x\"\nhorizon = 100\ncompare = [\"cd3\", \"cd3\"]\n[[work]]\nname = \"f\"\narrival_rate = 0.5\n[[stages]]\nname = \"a\"\nservice = { dist = \"exponential\", mean = 1.0 }\n";
+    let stderr = validate_fails("dup.toml", text, None);
+    assert!(
+        stderr.contains("dup.toml:3:19: `compare[1]`: `cd3` is listed twice"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn negative_reps_says_the_value_must_be_at_least_one() {
     for cmd in [
