@@ -173,15 +173,32 @@ pub fn table(records: &[Record]) -> String {
     head.extend(TABLE_METRICS.iter().map(|(h, _)| h.to_string()));
     head.push("stability".into());
     head.push("constraint".into());
+    // A scenario that models no value realises 0 at every point: a difference of nothing is
+    // no figure (as `run`, `compare` and `advise` show it).
+    let valued = records
+        .iter()
+        .any(|r| r.stat("value_realised").mean.is_some_and(|v| v != 0.0));
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
             let mut row: Vec<String> = r.parameters.iter().map(|p| show(&p.value)).collect();
             for (_, m) in TABLE_METRICS {
+                if m == "value_realised" && !valued {
+                    row.push("-".into());
+                    continue;
+                }
                 let s = r.stat(m);
+                // Money with its k/M suffix, as every other table shows it.
+                let fmt = |x: f64| {
+                    if m == "value_realised" {
+                        crate::report::table::fmt_big(Some(x))
+                    } else {
+                        num(x)
+                    }
+                };
                 row.push(match (s.mean, s.ci95) {
-                    (Some(m), Some(c)) => format!("{} ± {}", num(m), num(c)),
-                    (Some(m), None) => num(m),
+                    (Some(m), Some(c)) => format!("{} ± {}", fmt(m), fmt(c)),
+                    (Some(m), None) => fmt(m),
                     _ => "-".into(),
                 });
             }
@@ -205,7 +222,13 @@ pub fn table(records: &[Record]) -> String {
         let (lo, hi) = records.iter().fold((u64::MAX, 0), |(lo, hi), r| {
             (lo.min(r.replications), hi.max(r.replications))
         });
-        format!("{lo} to {hi} replications per point (--precision)")
+        // Either a replications axis or --precision's added blocks.
+        let why = if first.parameters.iter().any(|p| p.name == "replications") {
+            "the replications axis"
+        } else {
+            "--precision"
+        };
+        format!("{lo} to {hi} replications per point ({why})")
     };
     let policy = if records.iter().all(|r| r.policy == first.policy) {
         format!(", policy {}", first.policy)

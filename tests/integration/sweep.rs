@@ -1147,6 +1147,25 @@ fn load_scales_every_arrival_rate_and_star_sets_every_element() {
         .stderr(predicate::str::contains("whole elements"));
 }
 
+/// The table shows `-` for value where no point realises any (the scenario models none), and
+/// says why points differ in replications: here a `replications` axis, not `--precision`.
+#[test]
+fn a_sweep_table_without_value_shows_no_value_figures() {
+    let out = valueflow()
+        .args(["sweep", TEAM, "-q", "--vary", "replications=2,3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("2 to 3 replications per point (the replications axis)"),
+        "{table}"
+    );
+    assert!(!table.contains("--precision"), "{table}");
+    let row = table.lines().nth(2).expect("a point");
+    assert_eq!(row.split_whitespace().nth(1), Some("-"), "{table}");
+}
+
 #[test]
 fn axes_that_would_mislabel_their_points_are_refused_before_any_work() {
     let cases: [(&[&str], &str); 8] = [
