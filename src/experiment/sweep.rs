@@ -55,7 +55,7 @@ impl Axis {
             return Err(format!("`{arg}`: the range or list is empty"));
         }
         Ok(Axis {
-            name: setting.path.join("."),
+            name: set::path_text(&setting.path),
             path: setting.path,
             values,
             declared: None,

@@ -2,7 +2,9 @@
 //!
 //! A path names a key by its dotted path in the file (`horizon`, `debt.per_feature`). Arrays of
 //! tables (`stages`, `work`, `epics`, `policies`, `objectives`) are addressed by the `name` of
-//! their element (`stages.build.workers`), or by its position from 0 (`stages.1.workers`).
+//! their element (`stages.build.workers`), or by its position from 0 (`stages.1.workers`, a
+//! name first; `stages[1].workers`, the position only). A name holding a dot is quoted
+//! (`stages."code.review".workers`).
 //! The value is written as in TOML (`4`, `0.6`, `"cd3"`, `[1, 2]`, `{ dist = "exponential",
 //! mean = 2 }`); a bare word is a string (`policy=cd3`), and `none` removes the key (back to its
 //! default, e.g. no WIP limit).
@@ -61,7 +63,7 @@ impl Setting {
     pub fn new(path: &[String], value: Option<Value>) -> Setting {
         let shown = value.as_ref().map_or("none".to_string(), show);
         Setting {
-            text: format!("{}={shown}", path.join(".")),
+            text: format!("{}={shown}", path_text(path)),
             flag: "--set",
             declared: None,
             entry: None,
@@ -158,34 +160,79 @@ pub fn show(v: &Value) -> String {
     }
 }
 
-/// Reads a value written as in TOML; a bare word is a string, `none` removes the key.
 /// The keys of a path, `stages.build.workers` or `objectives[0].key_results[1]` (the form
-/// error messages print: `[i]` is the element at i, as `.i` is); `None` if a key is empty or
-/// a bracket is not closed.
+/// error messages print); `None` if a key is empty, a bracket is not closed or a quote not
+/// ended. `[i]` is the element at position i only (kept as the segment `[i]`), where `.i` is
+/// the element named `i`, or else the one at position i. A name holding a dot is quoted:
+/// `stages."code.review".workers`.
 fn path_segments(path: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    for part in path.split('.') {
-        let part = part.trim();
-        let (head, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
-        if head.is_empty() && rest.is_empty() {
-            return None;
+    let mut rest = path.trim();
+    loop {
+        // One key: quoted (any text but a quote), or up to the next dot or bracket.
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            if end == 0 {
+                return None;
+            }
+            out.push(quoted[..end].to_string());
+            rest = quoted[end + 1..].trim_start();
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let head = rest[..end].trim();
+            // A key may be left out only before a bracket (`stages[1]`, `a.b[0][1]`).
+            if head.is_empty() && !(rest.starts_with('[') && !out.is_empty()) {
+                return None;
+            }
+            if !head.is_empty() {
+                if head.contains('"') {
+                    return None;
+                }
+                out.push(head.to_string());
+            }
+            rest = &rest[end..];
         }
-        if !head.is_empty() {
-            out.push(head.to_string());
-        }
-        while !rest.is_empty() {
-            let inner = rest.strip_prefix('[')?;
+        while let Some(inner) = rest.strip_prefix('[') {
             let close = inner.find(']')?;
             let index = inner[..close].trim();
             if index.is_empty() {
                 return None;
             }
-            out.push(index.to_string());
-            rest = &inner[close + 1..];
+            out.push(format!("[{index}]"));
+            rest = inner[close + 1..].trim_start();
+        }
+        if rest.is_empty() {
+            return (!out.is_empty()).then_some(out);
+        }
+        rest = rest.strip_prefix('.')?.trim_start();
+    }
+}
+
+/// A path as the user writes it: keys joined by dots, a position in brackets (`[1]`), and a
+/// name that would be read as something else (a dot, a bracket, a quote, `=`, `,`, a space)
+/// quoted.
+pub fn path_text(path: &[String]) -> String {
+    let mut out = String::new();
+    for (i, part) in path.iter().enumerate() {
+        if part.starts_with('[') {
+            out.push_str(part);
+            continue;
+        }
+        if i > 0 {
+            out.push('.');
+        }
+        if part.contains(['.', '[', ']', '"', '=', ',', ' ']) {
+            out.push('"');
+            out.push_str(part);
+            out.push('"');
+        } else {
+            out.push_str(part);
         }
     }
-    (!out.is_empty()).then_some(out)
+    out
 }
+
+/// Reads a value written as in TOML; a bare word is a string, `none` removes the key.
 
 pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
     if text.is_empty() {
@@ -211,6 +258,10 @@ pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
         // TOML's integers are those of an `i64`; a key (`seed`) may take a larger one.
         Err(_) => match whole_number(text) {
             Some(n) => Ok(Some(n)),
+            // A number too large for a float (1e400) is not text.
+            None if text.parse::<f64>().is_ok_and(|x| !x.is_finite()) => Err(format!(
+                "`{text}` is not a finite number: it is beyond the largest number a scenario value can hold (about 1.8e308)"
+            )),
             None if is_word(text) => Ok(Some(Value::String(text.to_string()))),
             None => Err(format!(
                 "cannot read `{text}` as a value; write numbers bare (4, 0.6), text bare or quoted (cd3, \"cd3\"), lists in brackets ([1, 2]) and tables in braces ({{ dist = \"fixed\", value = 1 }})"
@@ -239,6 +290,9 @@ fn whole_number(text: &str) -> Option<Value> {
         Err(_) => plain.parse::<f64>().ok().map(Value::from),
     }
 }
+
+/// The scenario's lists of tables, whose elements a path picks by name or position.
+const LISTS_OF_TABLES: [&str; 5] = ["stages", "work", "epics", "policies", "objectives"];
 
 /// True if no float in `v` is NaN or infinite.
 fn finite(v: &toml::Value) -> bool {
@@ -277,19 +331,19 @@ fn apply_from(
     let mut here = doc;
     let last = setting.path.len() - 1;
     for (depth, part) in setting.path.iter().enumerate().skip(start) {
-        let so_far = setting.path[..depth].join(".");
+        let so_far = path_text(&setting.path[..depth]);
         match here {
             Value::Array(items) if part == "*" => {
                 if depth == last {
                     return Err(format!(
                         "`{}` names whole elements of `{so_far}`; name one of their keys (e.g. {so_far}.*.name)",
-                        setting.path.join(".")
+                        path_text(&setting.path)
                     ));
                 }
                 if items.is_empty() {
                     return Err(format!(
                         "`{}`: `{so_far}` has no elements for `*` to set",
-                        setting.path.join(".")
+                        path_text(&setting.path)
                     ));
                 }
                 for (i, item) in items.iter_mut().enumerate() {
@@ -306,19 +360,30 @@ fn apply_from(
                     return Err(if items[i].is_object() {
                         format!(
                             "`{}` names a whole element of `{so_far}`; name one of its keys (e.g. {}.{part}.name)",
-                            setting.path.join("."),
+                            path_text(&setting.path),
                             so_far
                         )
                     } else {
                         format!(
                             "`{}` names one item of `{so_far}`, a list of values, which is set whole: e.g. --set '{so_far}=[...]' with every item",
-                            setting.path.join(".")
+                            path_text(&setting.path)
                         )
                     });
                 }
                 here = &mut items[i];
             }
             Value::Object(map) => {
+                if part.starts_with('[') {
+                    let what = if so_far.is_empty() {
+                        "the scenario".to_string()
+                    } else {
+                        format!("`{so_far}`")
+                    };
+                    return Err(format!(
+                        "`{}`: {what} is a table, not a list: `{part}` is a position in a list",
+                        path_text(&setting.path)
+                    ));
+                }
                 if part == "*" {
                     let what = if so_far.is_empty() {
                         "the scenario".to_string()
@@ -327,7 +392,7 @@ fn apply_from(
                     };
                     return Err(format!(
                         "`{}`: `*` stands for every element of a list, and {what} is a table, not a list",
-                        setting.path.join(".")
+                        path_text(&setting.path)
                     ));
                 }
                 if !key.is_empty() {
@@ -347,6 +412,16 @@ fn apply_from(
                     return Ok(());
                 }
                 if !map.contains_key(part) {
+                    // A list of tables the file does not have: there is no element to pick,
+                    // and making a table of it would only be refused as "not a list".
+                    let next = setting.path.get(depth + 1).map(String::as_str);
+                    if LISTS_OF_TABLES.contains(&part.as_str()) && next.is_some_and(|n| n != "*") {
+                        return Err(format!(
+                            "`{}`: the scenario has no `{part}`, so there is no `{}` in it; add a [[{part}]] table to the file, or set the whole list (--set '{part}=[...]')",
+                            path_text(&setting.path),
+                            next.unwrap_or_default()
+                        ));
+                    }
                     if setting.value.is_none() {
                         // Removing a key under a table that is not there: nothing to do.
                         keys.push(key);
@@ -355,7 +430,7 @@ fn apply_from(
                     if setting.path.get(depth + 1).is_some_and(|next| next == "*") {
                         return Err(format!(
                             "`{}`: the scenario has no `{key}` for `*` to pick elements from",
-                            setting.path.join(".")
+                            path_text(&setting.path)
                         ));
                     }
                     map.insert(part.clone(), Value::Object(Map::new()));
@@ -393,8 +468,22 @@ pub fn segment_for(names: &[String], index: usize, in_text: bool) -> String {
     }
 }
 
-/// The index of the element of `items` named `part` (or at position `part`).
+/// The index of the element of `items` named `part` (or at position `part`; a bracketed
+/// `[i]` is the position only).
 fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
+    let count = match items.len() {
+        1 => "1 element (position 0)".to_string(),
+        n => format!("{n} elements (positions 0 to {})", n - 1),
+    };
+    if let Some(index) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+        return match index.parse::<usize>() {
+            Ok(i) if i < items.len() => Ok(i),
+            Ok(_) => Err(format!("`{list}` has {count}: there is no `{list}{part}`")),
+            Err(_) => Err(format!(
+                "`{list}{part}`: a position in brackets is a whole number from 0; to name an element, write `{list}.{index}`"
+            )),
+        };
+    }
     let names: Vec<&str> = items
         .iter()
         .filter_map(|v| v.get("name").and_then(Value::as_str))
@@ -410,18 +499,19 @@ fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
             return Ok(i);
         }
     }
+    // Names holding a dot are quoted, as a path writes them.
+    let quoted: Vec<String> = names.iter().map(|n| path_text(&[n.to_string()])).collect();
     Err(if names.is_empty() {
+        format!("`{list}` has {count}; `{part}` is neither a name nor a position from 0")
+    } else if part.parse::<usize>().is_ok() {
         format!(
-            "`{list}` has {}; `{part}` is neither a name nor a position from 0",
-            match items.len() {
-                1 => "1 element".to_string(),
-                n => format!("{n} elements"),
-            }
+            "`{list}` has {count}, and none is named `{part}`; names: {}",
+            quoted.join(", ")
         )
     } else {
         format!(
             "no element of `{list}` is named `{part}`; valid: {}",
-            names.join(", ")
+            quoted.join(", ")
         )
     })
 }
@@ -454,17 +544,60 @@ mod tests {
     #[test]
     fn a_path_takes_the_bracketed_form_error_messages_print() {
         let keys = |p: &str| path_segments(p);
-        let dotted = keys("objectives.0.key_results.1");
-        assert_eq!(keys("objectives[0].key_results[1]"), dotted);
-        assert_eq!(keys("objectives[0].key_results.1"), dotted);
+        // A bracket is a position only; a dotted number, a name or else a position.
+        assert_eq!(
+            keys("objectives[0].key_results[1]").unwrap(),
+            ["objectives", "[0]", "key_results", "[1]"]
+        );
+        assert_eq!(
+            keys("objectives[0].key_results.1").unwrap(),
+            ["objectives", "[0]", "key_results", "1"]
+        );
         assert_eq!(
             keys(" stages . build . workers "),
             keys("stages.build.workers")
         );
-        assert_eq!(keys("a[0][1]").unwrap(), ["a", "0", "1"]);
-        for bad in ["", ".", "a..b", "a[", "a[0", "a[]", "a[0]x", "a.[0"] {
+        assert_eq!(keys("a[0][1]").unwrap(), ["a", "[0]", "[1]"]);
+        // A name holding a dot, quoted.
+        assert_eq!(
+            keys("stages.\"code.review\".workers").unwrap(),
+            ["stages", "code.review", "workers"]
+        );
+        for bad in [
+            "", ".", "a..b", "a[", "a[0", "a[]", "a[0]x", "a.[0", "a.\"b", "a.\"\".c", "a.b\"c",
+        ] {
             assert_eq!(keys(bad), None, "{bad}");
         }
+        // Written back as the user writes it.
+        for text in [
+            "objectives[0].key_results[1]",
+            "stages.\"code.review\".workers",
+            "stages.build.workers",
+        ] {
+            assert_eq!(path_text(&keys(text).unwrap()), text);
+        }
+    }
+
+    #[test]
+    fn a_bracketed_position_is_never_a_name() {
+        let mut d = json!({"stages": [
+            {"name": "a", "workers": 1},
+            {"name": "0", "workers": 1}
+        ]});
+        // `.0` names the stage called "0"; `[0]` is the first stage.
+        let k = apply(&mut d, &Setting::parse("stages.0.workers=7").unwrap()).unwrap();
+        assert_eq!(k, ["stages[1].workers"]);
+        let k = apply(&mut d, &Setting::parse("stages[0].workers=5").unwrap()).unwrap();
+        assert_eq!(k, ["stages[0].workers"]);
+        let e = apply(&mut d, &Setting::parse("stages[2].workers=5").unwrap()).unwrap_err();
+        assert!(
+            e.contains("`stages` has 2 elements (positions 0 to 1)"),
+            "{e}"
+        );
+        let e = apply(&mut d, &Setting::parse("stages.5.workers=5").unwrap()).unwrap_err();
+        assert!(e.contains("and none is named `5`"), "{e}");
+        let e = apply(&mut d, &Setting::parse("epics.bets.slices=2").unwrap()).unwrap_err();
+        assert!(e.contains("the scenario has no `epics`"), "{e}");
     }
 
     fn doc() -> Value {

@@ -933,7 +933,8 @@ fn a_misspelt_policy_in_a_file_and_a_value_list_item_get_a_way_forward() {
 }
 
 /// The bracketed path an error message prints (`stages[1].workers`) can be pasted into
-/// `--set` and `--vary`: it is the same key as `stages.1.workers`.
+/// `--set` and `--vary`: it is the same key as `stages.1.workers` (where no stage is named
+/// `1`), and an axis is named as written.
 #[test]
 fn set_and_vary_take_the_path_as_error_messages_print_it() {
     let run = |set: &str| {
@@ -955,7 +956,9 @@ fn set_and_vary_take_the_path_as_error_messages_print_it() {
         .args(["--vary", "stages[1].workers=2..3"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("stages.1.workers  value realised"));
+        .stdout(predicate::str::contains(
+            "stages[1].workers  value realised",
+        ));
 }
 
 /// An item of an array (a key result) is marked whole, quotes included, not by its first
