@@ -181,7 +181,7 @@ fn path_segments(path: &str) -> Option<Vec<String>> {
             let end = rest.find(['.', '[']).unwrap_or(rest.len());
             let head = rest[..end].trim();
             // A key may be left out only before a bracket (`stages[1]`, `a.b[0][1]`).
-            if head.is_empty() && !(rest.starts_with('[') && !out.is_empty()) {
+            if head.is_empty() && (!rest.starts_with('[') || out.is_empty()) {
                 return None;
             }
             if !head.is_empty() {
@@ -233,7 +233,6 @@ pub fn path_text(path: &[String]) -> String {
 }
 
 /// Reads a value written as in TOML; a bare word is a string, `none` removes the key.
-
 pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
     if text.is_empty() {
         return Err("the value is empty; write `none` to remove the key".into());
