@@ -448,7 +448,7 @@ struct Common {
     sets: Sets,
     /// Add replications (doubling, from --reps or 30) until the 95% half-width of --target is
     /// within this share of its mean, e.g. 2%.
-    #[arg(long, value_name = "SHARE", value_parser = Precision::parse_share)]
+    #[arg(long, value_name = "SHARE", allow_negative_numbers = true, value_parser = Precision::parse_share)]
     precision: Option<f64>,
     /// The metric --precision judges: value_realised (default), cycle_time, lead_time,
     /// throughput, wip, items_delivered, cost_of_delay.

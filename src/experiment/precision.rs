@@ -138,6 +138,17 @@ pub fn until_precise<T>(
     }
 }
 
+/// A share as a percentage with two decimals (1.20%), or, below 0.01%, with two significant
+/// digits (1.0e-7%), so that a tiny share asked for never reads 0.00%.
+fn percent(x: f64) -> String {
+    let p = x * 100.0;
+    if p == 0.0 || p.abs() >= 0.01 || !p.is_finite() {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1e}%")
+    }
+}
+
 impl Reached {
     /// One line for tables and progress output.
     pub fn statement(&self) -> String {
@@ -146,16 +157,16 @@ impl Reached {
             // Every replication gave the same value (a mean of 0 included): more replications
             // cannot change it, and "0% of its mean" would read oddly for a mean of 0.
             format!(
-                "Precision: {what} took the same value in all {} replications, so its interval has no width (asked: {:.2}%).",
+                "Precision: {what} took the same value in all {} replications, so its interval has no width (asked: {}).",
                 self.replications,
-                self.asked * 100.0
+                percent(self.asked)
             )
         } else if self.reached {
             format!(
-                "Precision: the 95% interval of {what} is ±{:.2}% of its mean after {} replications (asked: {:.2}%).",
-                self.relative_half_width * 100.0,
+                "Precision: the 95% interval of {what} is ±{} of its mean after {} replications (asked: {}).",
+                percent(self.relative_half_width),
                 self.replications,
-                self.asked * 100.0
+                percent(self.asked)
             )
         } else if self.relative_half_width.is_nan() {
             format!(
@@ -164,10 +175,10 @@ impl Reached {
             )
         } else {
             format!(
-                "Precision not reached: the 95% interval of {what} is ±{:.2}% of its mean after {} replications, the cap (asked: {:.2}%; raise --max-reps).",
-                self.relative_half_width * 100.0,
+                "Precision not reached: the 95% interval of {what} is ±{} of its mean after {} replications, the cap (asked: {}; raise --max-reps).",
+                percent(self.relative_half_width),
                 self.replications,
-                self.asked * 100.0
+                percent(self.asked)
             )
         }
     }
@@ -176,6 +187,23 @@ impl Reached {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tiny_share_never_reads_zero() {
+        assert_eq!(percent(0.012), "1.20%");
+        assert_eq!(percent(1e-9), "1.0e-7%");
+        assert_eq!(percent(0.0), "0.00%");
+        assert_eq!(percent(0.0001), "0.01%");
+    }
+
+    #[test]
+    fn a_negative_or_whole_precision_is_refused_with_its_bounds() {
+        for bad in ["-1", "-2%", "0", "100%", "1"] {
+            let e = Precision::parse_share(bad).unwrap_err();
+            assert!(e.contains("above 0% and below 100%"), "{bad}: {e}");
+        }
+        assert_eq!(Precision::parse_share("2%"), Ok(0.02));
+    }
 
     #[test]
     fn a_target_with_no_spread_reads_as_exact_not_as_a_share_of_its_mean() {

@@ -137,6 +137,12 @@ fn parse_range(spec: &str) -> Result<Option<Vec<Option<Value>>>, String> {
     let Some((from, rest)) = spec.split_once("..") else {
         return Ok(None);
     };
+    // `1...3`: three dots, not a range whose end (.3) is below its start.
+    if rest.starts_with('.') {
+        return Err(format!(
+            "`{spec}` is not a range: write a..b (two dots) or a..b:step"
+        ));
+    }
     let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
     let num = |s: &str| {
         s.trim()
@@ -364,6 +370,14 @@ pub fn fingerprint(parts: &[&[u8]]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn three_dots_are_a_typo_not_an_empty_range() {
+        let e = parse_range("1...3").unwrap_err();
+        assert!(e.contains("is not a range: write a..b (two dots)"), "{e}");
+        let e = parse_range("3..1").unwrap_err();
+        assert!(e.contains("the range is empty"), "{e}");
+    }
 
     #[test]
     fn ranges_steps_and_lists() {

@@ -848,6 +848,9 @@ mod tests {
 
     /// The texts of an SVG drawing of `metric` over `records`, trimmed.
     fn texts(records: &[Record], metric: &str) -> Vec<String> {
+        // The charts' entry points register the bundled font; `draw` alone does not, and a
+        // test run on its own must not rely on another test having drawn first.
+        crate::report::chart::style::register_fonts();
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
