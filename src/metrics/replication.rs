@@ -231,6 +231,9 @@ pub struct WorkDone {
     pub kind: usize,
     /// It is a slice of an epic whose hypothesis is false.
     pub wasted: bool,
+    /// Person-days its worker spent on it: the service's elapsed days, over the items the
+    /// worker juggled meanwhile.
+    pub effort: f64,
 }
 
 /// What a replication measures of one stage over time.
@@ -464,9 +467,9 @@ impl Recorder {
             self.result.stages[stage].service.add(service);
         }
         let o = &mut self.result.outcomes;
-        o.effort_by_kind[work.kind] += service;
+        o.effort_by_kind[work.kind] += work.effort;
         if work.wasted {
-            o.wasted_effort += service;
+            o.wasted_effort += work.effort;
         }
     }
 

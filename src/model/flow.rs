@@ -100,6 +100,9 @@ pub struct WorkItem {
     /// The first stage whose work on it is not done yet (the number of stages once all is
     /// done), as the busy period counts it (kept only under a measuring policy).
     unworked: u16,
+    /// Items its worker juggled when its current service started (1 without juggling): the
+    /// worker's time on it is the service's elapsed days over this.
+    juggled: u8,
     service: f64,
     active: f64,
     size: f64,
@@ -1191,6 +1194,7 @@ impl<'a> FlowSim<'a> {
             since: now.days(),
             redo: NO_REDO,
             unworked: 0,
+            juggled: 1,
             service: 0.0,
             active: 0.0,
             size,
@@ -1540,8 +1544,9 @@ impl<'a> FlowSim<'a> {
             st.busy += 1;
             // Utilisation counts busy workers, not juggled items.
             let occupies = st.busy <= workers;
+            let juggled = st.busy.div_ceil(workers);
             let factor = if self.juggle > 1 {
-                drag * vs.context_switching.multiplier(st.busy.div_ceil(workers))
+                drag * vs.context_switching.multiplier(juggled)
             } else {
                 // One item per worker: nothing is shared.
                 drag
@@ -1557,6 +1562,12 @@ impl<'a> FlowSim<'a> {
             let dist = self.service[item.work_type() * vs.stages.len() + s];
             let service = dist.sample(&mut item.rng) * item.size * factor;
             item.service = service;
+            // At most the juggle limit (100, `bounds::JUGGLE`); 1 without juggling.
+            item.juggled = if self.juggle > 1 {
+                u8::try_from(juggled.max(1)).unwrap_or(u8::MAX)
+            } else {
+                1
+            };
             self.effort_started[item.kind.index()] += service;
             let queued_since = item.since;
             let (part, waited) = item.next_part(Part::Queue, now);
@@ -1652,12 +1663,21 @@ impl<'a> FlowSim<'a> {
         let frees = self.stages[s].busy < self.vs.stages[s].workers;
         let stage = &self.vs.stages[s];
         let item = self.items.get_mut(id);
-        item.active += item.service;
+        // A juggling worker shares its time between its items: this one had its share of the
+        // elapsed days, the worker's effort and its active (touch) time in flow efficiency.
+        // Without juggling, exactly the elapsed days.
+        let effort = if item.juggled == 1 {
+            item.service
+        } else {
+            item.service / f64::from(item.juggled)
+        };
+        item.active += effort;
         let counted = self.rec.counts(item.arrival.days());
         let work = WorkDone {
             counted,
             kind: item.kind.index(),
             wasted: item.failed_bet,
+            effort,
         };
         self.rec.finished(s, now.days(), item.service, work, frees);
         item.ready_at = now;

@@ -367,6 +367,54 @@ service = {{ dist = "exponential", mean = 0.5 }}
     assert!(!b.statement.contains("Yet"), "{}", b.statement);
 }
 
+/// Multitasking lowers flow efficiency (the Lean and Kanban lesson): a worker juggling three
+/// items gives each a share of its time, so an item in progress is worked on only part of the
+/// time, and the worker's effort is that share, not the elapsed days. Juggling one at a time,
+/// the same work's effort is its service time exactly.
+#[test]
+fn juggling_lowers_flow_efficiency_and_counts_the_worker_time_once() {
+    let sc = inline(
+        r#"
+horizon = 2000.0
+warmup = 200.0
+[[work]]
+name = "job"
+arrival_rate = 0.4
+value = { dist = "fixed", value = 1.0 }
+[[stages]]
+name = "a"
+service = { dist = "fixed", value = 1.0 }
+[[policies]]
+name = "juggler"
+order = "fifo"
+wip = "start-everything"
+juggle = 3
+[[policies]]
+name = "one"
+order = "fifo"
+wip = "start-everything"
+juggle = 1
+"#,
+    );
+    let run = |name: &str| {
+        let p = sc.policy_named(name).unwrap();
+        valueflow::experiment::run(&sc.stream, p.as_ref(), 3, 20, |_| {})
+    };
+    let (juggler, one) = (run("juggler"), run("one"));
+    let mean = |s: &valueflow::metrics::Stat| s.mean.unwrap();
+    let (fe_j, fe_one) = (mean(&juggler.flow_efficiency), mean(&one.flow_efficiency));
+    eprintln!("flow efficiency: juggling {fe_j:.3}, one at a time {fe_one:.3}");
+    assert!(fe_j < fe_one - 0.2, "{fe_j} against {fe_one}");
+    // One at a time, each item takes exactly its day of work: effort is a day per item.
+    let per_item =
+        |r: &RunSummary| mean(&r.outcomes.effort_delivered) / mean(&r.outcomes.items_delivered);
+    assert!((per_item(&one) - 1.0).abs() < 1e-9, "{}", per_item(&one));
+    // Juggling, a day of work takes more of the worker's time (switching), but not the
+    // elapsed days of every item at once: between 1 and 1/(1 - 0.4) days per item.
+    let j = per_item(&juggler);
+    assert!(j > 1.0 && j <= 1.0 / 0.6 + 1e-9, "{j}");
+}
+
 /// A release train that never leaves within the horizon holds the flow back, not a stage's
 /// capacity, and the statement says so; with no WIP limit anywhere, none is blamed.
 #[test]
