@@ -1283,6 +1283,14 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
     // Walked, never collected: a grid may have a billion points.
     let mine = || shard.points(points);
     let mine_len = shard.len(points);
+    if mine_len == 0 {
+        // Harmless in a job array larger than the grid, but worth a word: this part is empty.
+        note!(
+            "warning: shard {} has no points: the grid has {points}, fewer than the {} shards; it writes an empty part",
+            shard.index + 1,
+            shard.count
+        );
+    }
     let mut warned = std::collections::BTreeSet::new();
     for k in mine() {
         let sc = load(k)?;
@@ -1662,6 +1670,11 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     // Read once: every move is a setting on the same text.
     let source = scenario::Source::read(&args.file)?;
     let base = resolve(source.load_with(&c.settings())?, &overrides)?;
+    let policy = base
+        .policy_named(&base.policy)
+        .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", base.policy)))?;
+    // A policy that starts everything ignores WIP limits: a move raises none, and says none.
+    let honours_limits = policy.discipline() == crate::policy::Discipline::Limits;
     // The moves first, as settings: a move's scenario is loaded only when its group runs.
     let mut variants: Vec<(String, String, i32, Vec<Setting>)> = Vec::new();
     let names: Vec<String> = base.stream.stages.iter().map(|s| s.name.clone()).collect();
@@ -1693,7 +1706,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             // more person's doing.
             if let Some(limit) = st
                 .wip_limit
-                .filter(|&l| change > 0 && i64::from(l) == i64::from(st.workers))
+                .filter(|&l| honours_limits && change > 0 && i64::from(l) == i64::from(st.workers))
             {
                 sets.push(
                     Setting::new(
@@ -1707,9 +1720,6 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
             variants.push((name, st.name.clone(), change, sets));
         }
     }
-    let policy = base
-        .policy_named(&base.policy)
-        .ok_or_else(|| CliError::Input(format!("unknown policy `{}`", base.policy)))?;
     // Moves run in groups against today's staffing, each group's summaries dropped once its
     // moves are read: memory stays that of a group however many stages there are (each run
     // is deterministic, so every group pairs with the same baseline, bit for bit).
@@ -1797,10 +1807,7 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         statement,
         note: join_notes(
             ranking.note(results.metrics.cycle_time.mean.is_some()),
-            idle_for_room(
-                &base.stream,
-                policy.discipline() == crate::policy::Discipline::Limits,
-            ),
+            idle_for_room(&base.stream, honours_limits),
         ),
     };
     let text = match c.format {

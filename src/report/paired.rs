@@ -379,18 +379,18 @@ pub fn rank(moves: &mut [Move], ranking: Ranking) -> String {
             if breaking.len() == 1 { "its" } else { "their" }
         )
     };
+    let cheap: Vec<&str> = moves
+        .iter()
+        .filter(|m| m.change < 0 && !broken(m))
+        .filter(|m| {
+            // Removing a person costs nothing measurable.
+            let s = ranking.of(m);
+            matches!((s.mean, s.ci95), (Some(x), Some(c)) if (x - c) <= 0.0 && (x + c) >= 0.0)
+        })
+        .map(|m| m.name.as_str())
+        .collect();
     match moves.iter().find(|m| m.change > 0 && m.helps) {
         Some(best) => {
-            let cheap: Vec<&str> = moves
-                .iter()
-                .filter(|m| m.change < 0 && !broken(m))
-                .filter(|m| {
-                    // Removing a person costs nothing measurable.
-                    let s = ranking.of(m);
-                    matches!((s.mean, s.ci95), (Some(x), Some(c)) if (x - c) <= 0.0 && (x + c) >= 0.0)
-                })
-                .map(|m| m.name.as_str())
-                .collect();
             let mut s = format!(
                 "{} helps most: {} changes by {} (P(helps) {}).",
                 best.name,
@@ -408,9 +408,19 @@ pub fn rank(moves: &mut [Move], ranking: Ranking) -> String {
             s.push_str(&breaking);
             s
         }
-        None => format!(
-            "No single extra person changes {what} measurably: capacity is not what holds this value stream back; look at the policy, the WIP limits or the demand.{breaking}"
-        ),
+        None => {
+            let free = if cheap.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Moving a person away would cost no measurable {what} either: {}.",
+                    cheap.join(", ")
+                )
+            };
+            format!(
+                "No single extra person changes {what} measurably: capacity is not what holds this value stream back; look at the policy, the WIP limits or the demand.{free}{breaking}"
+            )
+        }
     }
 }
 

@@ -501,10 +501,61 @@ fn advise_says_when_no_move_helps() {
     ]);
     let moves = advice["moves"].as_array().unwrap();
     assert!(moves.iter().all(|m| m["helps"] == false), "{advice:#}");
-    assert!(advice["statement"]
-        .as_str()
-        .unwrap()
-        .contains("capacity is not what holds this value stream back"));
+    let statement = advice["statement"].as_str().unwrap();
+    assert!(statement.contains("capacity is not what holds this value stream back"));
+    // And the people that could be moved away for free are named.
+    assert!(
+        statement.contains("Moving a person away would cost no measurable value realised either: -1 build, -1 test."),
+        "{statement}"
+    );
+}
+
+/// A policy that starts everything ignores WIP limits: `advise` raises none with a worker and
+/// labels no move with one.
+#[test]
+fn advise_raises_no_wip_limit_under_a_policy_that_ignores_them() {
+    let advice = json_of(&[
+        "advise",
+        TEAM,
+        "--policy",
+        "feature-factory",
+        "--reps",
+        "5",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let moves = advice["moves"].as_array().unwrap();
+    assert!(
+        moves
+            .iter()
+            .all(|m| !m["name"].as_str().unwrap().contains("WIP limit")),
+        "{advice:#}"
+    );
+}
+
+/// A shard past the end of a small grid writes an empty part, harmless in a job array, and
+/// says so on stderr.
+#[test]
+fn an_empty_shard_says_it_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("part.jsonl");
+    valueflow()
+        .args(["sweep", TEAM, "-q", "--reps", "2", "--shard", "5/5"])
+        .args([
+            "--vary",
+            "stages.test.workers=1..4",
+            "--format",
+            "jsonl",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: shard 5 has no points: the grid has 4, fewer than the 5 shards",
+        ));
+    assert_eq!(std::fs::read(&out).unwrap().len(), 0);
 }
 
 /// Ranked by cycle time (a steady team, no value), a cut that breaks the steady state comes

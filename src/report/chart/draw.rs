@@ -1173,7 +1173,8 @@ fn throughput_histogram<DB: DrawingBackend>(
     .into_iter()
     .map(|(q, text, color)| {
         let x = percentile(&sorted, q);
-        (x, format!("{text} {x:.0} items"), color)
+        let items = if x.round() == 1.0 { "item" } else { "items" };
+        (x, format!("{text} {x:.0} {items}"), color)
     })
     .collect();
     let span = most as f64 + 1.2;
