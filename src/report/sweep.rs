@@ -312,6 +312,18 @@ pub fn csv_rows(r: &Record) -> String {
     out
 }
 
+/// What a differing field of two shards' records usually means.
+fn hint(what: &str) -> &'static str {
+    match what {
+        "scenario_hash" => {
+            "; run every shard with the same file, --set and flags (even --horizon given the file's value)"
+        }
+        "grid_hash" | "points" => "; run every shard with the same --vary axes",
+        "version" => "; run every shard with one version of valueflow",
+        _ => "",
+    }
+}
+
 /// Why shard files cannot be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -326,7 +338,7 @@ pub enum MergeError {
         why: String,
     },
     /// Records of different sweeps.
-    #[error("{file}:{line}: {what} differs from {first}'s ({theirs} vs {ours}): the shards are not of one sweep")]
+    #[error("{file}:{line}: {what} differs from {first}'s ({theirs} vs {ours}): the shards are not of one sweep{}", hint(what))]
     Mismatch {
         /// The file.
         file: String,

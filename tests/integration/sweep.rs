@@ -226,6 +226,24 @@ fn shards_merge_byte_for_byte_into_the_one_machine_sweep() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("seed differs"));
+    // A setting on one shard only, even one that repeats the default: the refusal says what
+    // to run the shards with.
+    let flagged = p("flagged.jsonl");
+    valueflow()
+        .args(sweep_args(&[
+            "--format", "jsonl", "--out", &flagged, "--shard", "3/3", "--set", "load=1",
+        ]))
+        .args(SMALL)
+        .assert()
+        .success();
+    valueflow()
+        .args(["merge", &parts[0], &parts[1], &flagged])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("scenario_hash differs"))
+        .stderr(predicate::str::contains(
+            "run every shard with the same file, --set and flags",
+        ));
 }
 
 #[test]
