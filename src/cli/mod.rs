@@ -447,7 +447,8 @@ struct Common {
     #[command(flatten)]
     sets: Sets,
     /// Add replications (doubling, from --reps or 30) until the 95% half-width of --target is
-    /// within this share of its mean, e.g. 2%.
+    /// within this share of its mean, e.g. 2% (run, compare of policies and sweep; other
+    /// commands take --reps).
     #[arg(long, value_name = "SHARE", allow_negative_numbers = true, value_parser = Precision::parse_share)]
     precision: Option<f64>,
     /// The metric --precision judges: value_realised (default), cycle_time, lead_time,

@@ -484,8 +484,13 @@ fn lines<DB: DrawingBackend>(
         .y_label_area_size(150)
         .build_cartesian_2d((x0 - xpad)..(x1 + xpad), y0..y1)
         .map_err(fail)?;
+    // An axis of whole numbers (workers, a WIP limit) has no tick between them: 1.5 workers
+    // is not a setting.
+    let whole = numeric && pos.iter().all(|p| p.fract() == 0.0);
     let label_of = |x: &f64| {
-        if numeric {
+        if whole && (x - x.round()).abs() > 1e-9 {
+            String::new()
+        } else if numeric {
             tick(*x)
         } else {
             xs.get(x.round() as usize)
@@ -880,6 +885,29 @@ mod tests {
                 .any(|x| x == "no point has a mean time to first value"),
             "{t:?}"
         );
+    }
+
+    /// An axis of whole numbers (workers 0, 1, 2) has no tick between them; one of decimals
+    /// keeps its decimal ticks.
+    #[test]
+    fn a_whole_number_axis_has_no_half_ticks() {
+        let stat = r#"{"mean":1.0,"ci95":0.1,"p50":1.0,"p85":1.0,"p95":1.0}"#;
+        let records: Vec<Record> = (0..3).map(|k| record(k, "cycle_time", stat)).collect();
+        let t = texts(&records, "cycle_time");
+        assert!(t.iter().any(|x| x == "1"), "{t:?}");
+        assert!(
+            !t.iter().any(|x| x.ends_with(".5") || x.ends_with(".50")),
+            "{t:?}"
+        );
+        let halves: Vec<Record> = (0..3)
+            .map(|k| {
+                let mut r = record(k, "cycle_time", stat);
+                r.parameters[0].value = serde_json::json!(k as f64 * 0.5 + 0.25);
+                r
+            })
+            .collect();
+        let t = texts(&halves, "cycle_time");
+        assert!(t.iter().any(|x| x.contains('.')), "{t:?}");
     }
 
     /// A 95% band of a time that reaches below 0 is drawn from 0 (a time cannot be negative):
