@@ -89,6 +89,30 @@ fn rows(t: &TwoWorlds) -> (Vec<Row>, Vec<&'static str>) {
     (out, skipped)
 }
 
+/// Characters of a note that fit the chart's width (about 0.55 em each at the note's size,
+/// within 1600 px less margins), and the height of a note's line.
+const NOTE_CHARS: usize = 110;
+const NOTE_ROW: u32 = 30;
+
+/// `text` cut into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 fn file_name(p: &str) -> &str {
     std::path::Path::new(p)
         .file_name()
@@ -104,23 +128,30 @@ pub fn draw<DB: DrawingBackend>(
     register_fonts();
     root.fill(&WHITE).map_err(fail)?;
     let (rows, skipped) = rows(t);
-    let (body, foot) = root.split_vertically(SIZE.1 - 56);
-    let mut note = format!(
+    let mut lines = vec![format!(
         "{} replications paired on common random numbers · seed {} · policies {} / {}",
         t.replications, t.seed, t.policies[0], t.policies[1]
-    );
+    )];
     if !skipped.is_empty() {
-        note.push_str(&format!(
-            " · not drawn (before mean 0, none, or too small to take a share of): {}",
-            skipped.join(", ")
+        // Wrapped, so that every metric left out is named within the chart's width.
+        lines.extend(wrap(
+            &format!(
+                "not drawn (before mean 0, none, or too small to take a share of): {}",
+                skipped.join(", ")
+            ),
+            NOTE_CHARS,
         ));
     }
-    foot.draw_text(
-        &note,
-        &(FONT, NOTE).into_font().color(&RGBColor(90, 90, 90)),
-        (40, 14),
-    )
-    .map_err(fail)?;
+    let foot_height = 28 + NOTE_ROW * lines.len() as u32;
+    let (body, foot) = root.split_vertically(SIZE.1 - foot_height);
+    for (i, line) in lines.iter().enumerate() {
+        foot.draw_text(
+            line,
+            &(FONT, NOTE).into_font().color(&RGBColor(90, 90, 90)),
+            (40, 14 + (NOTE_ROW * i as u32) as i32),
+        )
+        .map_err(fail)?;
+    }
     let title = format!(
         "{} vs {}: paired difference, % of before",
         file_name(&t.after),
@@ -231,6 +262,16 @@ pub fn save(t: &TwoWorlds, path: &std::path::Path, force: bool) -> Result<(), Ch
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_long_note_is_wrapped_at_spaces_within_the_width() {
+        let text = "not drawn: value_realised, cost_of_delay, time_to_first_value, roi";
+        let lines = super::wrap(text, 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(super::wrap("short", 30), ["short"]);
+    }
+
     use super::*;
     use crate::metrics::Stat;
     use crate::report::paired::MetricDelta;
