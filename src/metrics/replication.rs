@@ -647,7 +647,10 @@ impl Recorder {
         }
         // With one work type its observations are the totals: copied once at the end.
         let by_type = self.result.work.len() > 1;
-        if now >= self.warmup {
+        // Strictly after, as arrivals are counted: the window is (warmup, horizon], so a
+        // release train leaving on the day the warm-up ends belongs to the warm-up, and a
+        // window that starts and ends on train days counts each of its trains once.
+        if now > self.warmup {
             self.completed_after_warmup += 1;
             if by_type {
                 self.result.work[work_type].completed += 1;
