@@ -1680,8 +1680,8 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
     let mut variants: Vec<(String, String, i32, Vec<Setting>)> = Vec::new();
     let names: Vec<String> = base.stream.stages.iter().map(|s| s.name.clone()).collect();
     for (i, st) in base.stream.stages.iter().enumerate() {
-        // A stage named `*` would be every stage: addressed by position then.
-        let segment = scenario::set::segment_for(&names, i, false);
+        // By name, marked as a name only: a stage named `*`, `1` or `a.b` is that stage.
+        let segment = scenario::set::segment_for(&names, i);
         for change in [1i32, -1] {
             let workers = i64::from(st.workers) + i64::from(change);
             // A move a scenario cannot hold is not a move: below one worker, or above the most

@@ -174,13 +174,13 @@ pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
                 .unwrap_or(stages.len() - 1);
             let stage = &stages[s].name;
             let names: Vec<String> = stages.iter().map(|st| st.name.clone()).collect();
-            let segment = crate::scenario::set::segment_for(&names, s, true);
+            let element = crate::scenario::set::element_path("stages", &names, s);
             let valued = !sc.stream.epics.is_empty()
                 || sc.stream.work_types.iter().any(|w| w.value.is_some());
             Ok(Curve {
                 name: "batch-size",
                 axes: vec![axis(&format!(
-                    "stages.{segment}.release_every=none,1,2,3,5,7,10,14,21,28"
+                    "{element}.release_every=none,1,2,3,5,7,10,14,21,28"
                 ))?],
                 metric: if valued { "cost_of_delay" } else { "lead_time" }.into(),
                 note: format!(
@@ -193,7 +193,7 @@ pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
                 busiest(sc).ok_or("no stage has an offered load to rank (no arrival rate)")?;
             let st = &stages[s];
             let names: Vec<String> = stages.iter().map(|st| st.name.clone()).collect();
-            let segment = crate::scenario::set::segment_for(&names, s, true);
+            let element = crate::scenario::set::element_path("stages", &names, s);
             // Up to 40, or twice the workers of a stage wider than that, in at most 40 steps.
             let lo = st.workers.max(2);
             let cap = if lo <= 40 { 40 } else { lo.saturating_mul(2) };
@@ -210,8 +210,8 @@ pub fn curve(name: &str, sc: &Scenario) -> Result<Curve, String> {
             Ok(Curve {
                 name: "wip-limit",
                 axes: vec![axis(&format!(
-                    "stages.{}.wip_limit={}",
-                    segment,
+                    "{}.wip_limit={}",
+                    element,
                     limits
                         .iter()
                         .map(|v| v.to_string())

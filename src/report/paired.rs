@@ -489,10 +489,10 @@ pub fn idle_for_room(stream: &crate::model::ValueStream, honours_limits: bool) -
         .enumerate()
         .filter_map(|(i, st)| {
             let limit = st.wip_limit.filter(|&l| l < st.workers)?;
-            let segment = crate::scenario::set::segment_for(&names, i, true);
+            let element = crate::scenario::set::element_path("stages", &names, i);
             let idle = crate::scenario::message::idle_workers(st.workers - limit);
             Some(format!(
-                "`{}` has {} workers and a WIP limit of {limit}, so {idle} for want of room (to give them work: `--set stages.{segment}.wip_limit={}`)",
+                "`{}` has {} workers and a WIP limit of {limit}, so {idle} for want of room (to give them work: `--set {element}.wip_limit={}`)",
                 st.name, st.workers, st.workers
             ))
         })

@@ -160,22 +160,36 @@ pub fn show(v: &Value) -> String {
     }
 }
 
+/// Marks a path segment that is a position only (written `[i]`).
+const POSITION: char = '\u{E000}';
+/// Marks a path segment that is a name only (written quoted, or built by the program for an
+/// element's name): never `*`, never a position.
+const LITERAL: char = '\u{E001}';
+
 /// The keys of a path, `stages.build.workers` or `objectives[0].key_results[1]` (the form
 /// error messages print); `None` if a key is empty, a bracket is not closed or a quote not
-/// ended. `[i]` is the element at position i only (kept as the segment `[i]`), where `.i` is
-/// the element named `i`, or else the one at position i. A name holding a dot is quoted:
-/// `stages."code.review".workers`.
+/// ended. `[i]` is the element at position i only, where `.i` is the element named `i`, or
+/// else the one at position i. A quoted key is a name only, whatever it holds:
+/// `stages."code.review".workers` (`\"` and `\\` inside the quotes for `"` and `\`).
 fn path_segments(path: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let mut rest = path.trim();
     loop {
-        // One key: quoted (any text but a quote), or up to the next dot or bracket.
+        // One key: quoted, or up to the next dot or bracket.
         if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            if end == 0 {
+            let mut name = String::new();
+            let mut chars = quoted.char_indices();
+            let end = loop {
+                match chars.next()? {
+                    (i, '"') => break i,
+                    (_, '\\') => name.push(chars.next()?.1),
+                    (_, c) => name.push(c),
+                }
+            };
+            if name.is_empty() {
                 return None;
             }
-            out.push(quoted[..end].to_string());
+            out.push(format!("{LITERAL}{name}"));
             rest = quoted[end + 1..].trim_start();
         } else {
             let end = rest.find(['.', '[']).unwrap_or(rest.len());
@@ -185,9 +199,6 @@ fn path_segments(path: &str) -> Option<Vec<String>> {
                 return None;
             }
             if !head.is_empty() {
-                if head.contains('"') {
-                    return None;
-                }
                 out.push(head.to_string());
             }
             rest = &rest[end..];
@@ -198,7 +209,7 @@ fn path_segments(path: &str) -> Option<Vec<String>> {
             if index.is_empty() {
                 return None;
             }
-            out.push(format!("[{index}]"));
+            out.push(format!("{POSITION}{index}"));
             rest = inner[close + 1..].trim_start();
         }
         if rest.is_empty() {
@@ -208,25 +219,51 @@ fn path_segments(path: &str) -> Option<Vec<String>> {
     }
 }
 
+/// A segment's name or position, without its mark; whether it is a position only, and whether
+/// a name only.
+fn unmarked(part: &str) -> (&str, bool, bool) {
+    if let Some(p) = part.strip_prefix(POSITION) {
+        (p, true, false)
+    } else if let Some(n) = part.strip_prefix(LITERAL) {
+        (n, false, true)
+    } else {
+        (part, false, false)
+    }
+}
+
+/// A name as a path writes it: bare, or quoted where it would be read as something else (a
+/// dot, a bracket, a quote, `=`, `,`, a space, `*`, a leading or trailing space, nothing).
+fn name_text(name: &str) -> String {
+    let misread = name.is_empty()
+        || name == "*"
+        || name.starts_with('"')
+        || name.trim() != name
+        || name.contains(['.', '[', ']', '=', ',', ' ', POSITION, LITERAL]);
+    if misread {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        name.to_string()
+    }
+}
+
 /// A path as the user writes it: keys joined by dots, a position in brackets (`[1]`), and a
-/// name that would be read as something else (a dot, a bracket, a quote, `=`, `,`, a space)
-/// quoted.
+/// name that would be read as something else quoted.
 pub fn path_text(path: &[String]) -> String {
     let mut out = String::new();
     for (i, part) in path.iter().enumerate() {
-        if part.starts_with('[') {
-            out.push_str(part);
+        let (text, position, literal) = unmarked(part);
+        if position {
+            out.push_str(&format!("[{text}]"));
             continue;
         }
         if i > 0 {
             out.push('.');
         }
-        if part.contains(['.', '[', ']', '"', '=', ',', ' ']) {
-            out.push('"');
-            out.push_str(part);
-            out.push('"');
+        // A bare `*` is every element; a name `*` is quoted.
+        if text == "*" && !literal {
+            out.push('*');
         } else {
-            out.push_str(part);
+            out.push_str(&name_text(text));
         }
     }
     out
@@ -329,10 +366,14 @@ fn apply_from(
 ) -> Result<(), String> {
     let mut here = doc;
     let last = setting.path.len() - 1;
-    for (depth, part) in setting.path.iter().enumerate().skip(start) {
+    for (depth, segment) in setting.path.iter().enumerate().skip(start) {
         let so_far = path_text(&setting.path[..depth]);
+        // `*` is every element only as written bare; a quoted "*" is a name.
+        let every = segment == "*";
+        let (name, position, _) = unmarked(segment);
+        let part = &name_text(name);
         match here {
-            Value::Array(items) if part == "*" => {
+            Value::Array(items) if every => {
                 if depth == last {
                     return Err(format!(
                         "`{}` names whole elements of `{so_far}`; name one of their keys (e.g. {so_far}.*.name)",
@@ -351,16 +392,16 @@ fn apply_from(
                 return Ok(());
             }
             Value::Array(items) => {
-                let i = element(items, part, &so_far)?;
+                let i = element(items, segment, &so_far)?;
                 key.push_str(&format!("[{i}]"));
                 if depth == last {
                     // A list of tables is changed key by key; a list of values (names, key
                     // results) is set whole.
                     return Err(if items[i].is_object() {
                         format!(
-                            "`{}` names a whole element of `{so_far}`; name one of its keys (e.g. {}.{part}.name)",
+                            "`{}` names a whole element of `{so_far}`; name one of its keys (e.g. {}.name)",
                             path_text(&setting.path),
-                            so_far
+                            path_text(&setting.path[..=depth])
                         )
                     } else {
                         format!(
@@ -372,18 +413,18 @@ fn apply_from(
                 here = &mut items[i];
             }
             Value::Object(map) => {
-                if part.starts_with('[') {
+                if position {
                     let what = if so_far.is_empty() {
                         "the scenario".to_string()
                     } else {
                         format!("`{so_far}`")
                     };
                     return Err(format!(
-                        "`{}`: {what} is a table, not a list: `{part}` is a position in a list",
+                        "`{}`: {what} is a table, not a list: `[{name}]` is a position in a list",
                         path_text(&setting.path)
                     ));
                 }
-                if part == "*" {
+                if every {
                     let what = if so_far.is_empty() {
                         "the scenario".to_string()
                     } else {
@@ -397,28 +438,28 @@ fn apply_from(
                 if !key.is_empty() {
                     key.push('.');
                 }
-                key.push_str(part);
+                key.push_str(name);
                 if depth == last {
                     match &setting.value {
                         Some(v) => {
-                            map.insert(part.clone(), v.clone());
+                            map.insert(name.to_string(), v.clone());
                         }
                         None => {
-                            map.remove(part);
+                            map.remove(name);
                         }
                     }
                     keys.push(key);
                     return Ok(());
                 }
-                if !map.contains_key(part) {
+                if !map.contains_key(name) {
                     // A list of tables the file does not have: there is no element to pick,
                     // and making a table of it would only be refused as "not a list".
-                    let next = setting.path.get(depth + 1).map(String::as_str);
-                    if LISTS_OF_TABLES.contains(&part.as_str()) && next.is_some_and(|n| n != "*") {
+                    let next = setting.path.get(depth + 1);
+                    if LISTS_OF_TABLES.contains(&name) && next.is_some_and(|n| n != "*") {
                         return Err(format!(
-                            "`{}`: the scenario has no `{part}`, so there is no `{}` in it; add a [[{part}]] table to the file, or set the whole list (--set '{part}=[...]')",
+                            "`{}`: the scenario has no `{name}`, so there is no `{}` in it; add a [[{name}]] table to the file, or set the whole list (--set '{name}=[...]')",
                             path_text(&setting.path),
-                            next.unwrap_or_default()
+                            next.map(|n| path_text(std::slice::from_ref(n))).unwrap_or_default()
                         ));
                     }
                     if setting.value.is_none() {
@@ -432,10 +473,10 @@ fn apply_from(
                             path_text(&setting.path)
                         ));
                     }
-                    map.insert(part.clone(), Value::Object(Map::new()));
+                    map.insert(name.to_string(), Value::Object(Map::new()));
                 }
                 here = map
-                    .get_mut(part)
+                    .get_mut(name)
                     .expect("invariant: the key was just checked");
             }
             other => {
@@ -450,36 +491,35 @@ fn apply_from(
 }
 
 /// The path segment that addresses element `index` of a list whose elements are named
-/// `names`, for a path built by the program (advise's moves, the curves' axes): the element's
-/// name when it can only mean that element, otherwise its position. A name that is `*` (every
-/// element) or, in a path written as text (`in_text`), holds a dot, a bracket, `=`, `,` or a
-/// space would be read as something else.
-pub fn segment_for(names: &[String], index: usize, in_text: bool) -> String {
-    let name = &names[index];
-    let misread = name == "*"
-        || name.is_empty()
-        || (in_text && name.contains(['.', '[', ']', '=', ',', ' ']));
-    let position = index.to_string();
-    if misread && !names.contains(&position) {
-        position
-    } else {
-        name.clone()
-    }
+/// `names`, in a path built by the program (advise's moves): its name, marked as a name only,
+/// so that no name (`*`, `1`, `[1]`, `a.b`) is read as anything else.
+pub fn segment_for(names: &[String], index: usize) -> String {
+    format!("{LITERAL}{}", names[index])
+}
+
+/// The path of element `index` of the list `list` whose elements are named `names`, as text a
+/// user could type (`stages.build`, `stages."code.review"`): for a setting the program
+/// suggests or an axis it builds from text (the curves).
+pub fn element_path(list: &str, names: &[String], index: usize) -> String {
+    format!("{list}.{}", name_text(&names[index]))
 }
 
 /// The index of the element of `items` named `part` (or at position `part`; a bracketed
-/// `[i]` is the position only).
+/// `[i]` is the position only, a quoted name the name only).
 fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
+    let (part, position, literal) = unmarked(part);
     let count = match items.len() {
+        0 => "no elements".to_string(),
         1 => "1 element (position 0)".to_string(),
         n => format!("{n} elements (positions 0 to {})", n - 1),
     };
-    if let Some(index) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
-        return match index.parse::<usize>() {
+    if position {
+        return match part.parse::<usize>() {
             Ok(i) if i < items.len() => Ok(i),
-            Ok(_) => Err(format!("`{list}` has {count}: there is no `{list}{part}`")),
+            Ok(_) => Err(format!("`{list}` has {count}: there is no `{list}[{part}]`")),
             Err(_) => Err(format!(
-                "`{list}{part}`: a position in brackets is a whole number from 0; to name an element, write `{list}.{index}`"
+                "`{list}[{part}]`: a position in brackets is a whole number from 0; to name an element, write `{list}.{}`",
+                name_text(part)
             )),
         };
     }
@@ -493,23 +533,26 @@ fn element(items: &[Value], part: &str, list: &str) -> Result<usize, String> {
     {
         return Ok(i);
     }
-    if let Ok(i) = part.parse::<usize>() {
-        if i < items.len() {
-            return Ok(i);
+    if !literal {
+        if let Ok(i) = part.parse::<usize>() {
+            if i < items.len() {
+                return Ok(i);
+            }
         }
     }
-    // Names holding a dot are quoted, as a path writes them.
-    let quoted: Vec<String> = names.iter().map(|n| path_text(&[n.to_string()])).collect();
+    // Names as a path writes them, quoted where needed.
+    let quoted: Vec<String> = names.iter().map(|n| name_text(n)).collect();
+    let shown = name_text(part);
     Err(if names.is_empty() {
-        format!("`{list}` has {count}; `{part}` is neither a name nor a position from 0")
-    } else if part.parse::<usize>().is_ok() {
+        format!("`{list}` has {count}; `{shown}` is neither a name nor a position from 0")
+    } else if !literal && part.parse::<usize>().is_ok() {
         format!(
-            "`{list}` has {count}, and none is named `{part}`; names: {}",
+            "`{list}` has {count}, and none is named `{shown}`; names: {}",
             quoted.join(", ")
         )
     } else {
         format!(
-            "no element of `{list}` is named `{part}`; valid: {}",
+            "no element of `{list}` is named `{shown}`; valid: {}",
             quoted.join(", ")
         )
     })
@@ -543,37 +586,64 @@ mod tests {
     #[test]
     fn a_path_takes_the_bracketed_form_error_messages_print() {
         let keys = |p: &str| path_segments(p);
+        let pos = |i: &str| format!("{POSITION}{i}");
+        let lit = |n: &str| format!("{LITERAL}{n}");
         // A bracket is a position only; a dotted number, a name or else a position.
         assert_eq!(
             keys("objectives[0].key_results[1]").unwrap(),
-            ["objectives", "[0]", "key_results", "[1]"]
+            [
+                "objectives".to_string(),
+                pos("0"),
+                "key_results".into(),
+                pos("1")
+            ]
         );
         assert_eq!(
             keys("objectives[0].key_results.1").unwrap(),
-            ["objectives", "[0]", "key_results", "1"]
+            [
+                "objectives".to_string(),
+                pos("0"),
+                "key_results".into(),
+                "1".into()
+            ]
         );
         assert_eq!(
             keys(" stages . build . workers "),
             keys("stages.build.workers")
         );
-        assert_eq!(keys("a[0][1]").unwrap(), ["a", "[0]", "[1]"]);
-        // A name holding a dot, quoted.
+        assert_eq!(
+            keys("a[0][1]").unwrap(),
+            ["a".to_string(), pos("0"), pos("1")]
+        );
+        // A quoted name is a name only, whatever it holds: dots, brackets, `*`, quotes.
         assert_eq!(
             keys("stages.\"code.review\".workers").unwrap(),
-            ["stages", "code.review", "workers"]
+            ["stages".to_string(), lit("code.review"), "workers".into()]
         );
+        assert_eq!(keys("stages.\"*\".x").unwrap()[1], lit("*"));
+        assert_eq!(
+            keys("stages.\"say \\\"hi\\\"\".x").unwrap()[1],
+            lit("say \"hi\"")
+        );
+        // A quote inside a bare name is part of it.
+        assert_eq!(keys("stages.a\"b.x").unwrap()[1], "a\"b");
         for bad in [
-            "", ".", "a..b", "a[", "a[0", "a[]", "a[0]x", "a.[0", "a.\"b", "a.\"\".c", "a.b\"c",
+            "", ".", "a..b", "a[", "a[0", "a[]", "a[0]x", "a.[0", "a.\"b", "a.\"\".c",
         ] {
             assert_eq!(keys(bad), None, "{bad}");
         }
-        // Written back as the user writes it.
+        // Written back as the user writes it, and read back the same.
         for text in [
             "objectives[0].key_results[1]",
             "stages.\"code.review\".workers",
             "stages.build.workers",
+            "stages.\"*\".workers",
+            "stages.\"[1]\".workers",
+            "stages.\"say \\\"hi\\\"\".workers",
         ] {
-            assert_eq!(path_text(&keys(text).unwrap()), text);
+            let segments = keys(text).unwrap();
+            assert_eq!(path_text(&segments), text);
+            assert_eq!(keys(&path_text(&segments)).unwrap(), segments);
         }
     }
 
@@ -597,6 +667,34 @@ mod tests {
         assert!(e.contains("and none is named `5`"), "{e}");
         let e = apply(&mut d, &Setting::parse("epics.bets.slices=2").unwrap()).unwrap_err();
         assert!(e.contains("the scenario has no `epics`"), "{e}");
+        // A stage named like a position or `*`, quoted or built by the program, is that stage.
+        let mut d = json!({"stages": [
+            {"name": "[1]", "workers": 1},
+            {"name": "*", "workers": 1},
+            {"name": "b", "workers": 1}
+        ]});
+        let k = apply(&mut d, &Setting::parse("stages.\"[1]\".workers=5").unwrap()).unwrap();
+        assert_eq!(k, ["stages[0].workers"]);
+        let k = apply(&mut d, &Setting::parse("stages.\"*\".workers=5").unwrap()).unwrap();
+        assert_eq!(k, ["stages[1].workers"]);
+        let names = ["[1]".to_string(), "*".to_string(), "b".to_string()];
+        for i in 0..3 {
+            let path = [
+                "stages".to_string(),
+                segment_for(&names, i),
+                "workers".into(),
+            ];
+            let k = apply(&mut d, &Setting::new(&path, Some(json!(4)))).unwrap();
+            assert_eq!(k, [format!("stages[{i}].workers")]);
+            // The path a user is shown reads back to the same stage.
+            let text = format!("{}.workers=4", element_path("stages", &names, i));
+            let k = apply(&mut d, &Setting::parse(&text).unwrap()).unwrap();
+            assert_eq!(k, [format!("stages[{i}].workers")], "{text}");
+        }
+        // An empty list: no underflow in the count.
+        let mut d = json!({"stages": []});
+        let e = apply(&mut d, &Setting::parse("stages[0].workers=1").unwrap()).unwrap_err();
+        assert!(e.contains("`stages` has no elements"), "{e}");
     }
 
     fn doc() -> Value {

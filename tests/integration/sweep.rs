@@ -2107,7 +2107,7 @@ fn a_vary_problem_quotes_the_whole_entry() {
 /// field). `advise` moves exactly the stage it names, the curves sweep exactly their stage, and
 /// `advise`'s CSV keeps one field per column.
 #[test]
-fn stage_names_a_path_would_misread_are_addressed_by_position() {
+fn stage_names_a_path_would_misread_are_addressed_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let world = |name: &str, first: &str, means: (f64, f64)| {
         let path = dir.path().join(name);
@@ -2154,7 +2154,7 @@ service = {{ dist = "exponential", mean = {} }}
     let delta = fewer["cycle_time"]["mean"].as_f64().unwrap();
     assert!(delta.abs() < 5.0, "{fewer}");
     // The curves sweep the one stage, whatever its name (here the busiest, with the release
-    // train).
+    // train): by its name, quoted where a path would misread it (CSV doubles the quotes).
     for (file, first) in [("star2.toml", "*"), ("dot.toml", "code.review")] {
         let path = world(file, first, (3.0, 0.5));
         for (curve, key) in [("wip-limit", "wip_limit"), ("batch-size", "release_every")] {
@@ -2163,7 +2163,7 @@ service = {{ dist = "exponential", mean = {} }}
             ]);
             let header = csv.lines().next().unwrap().to_string();
             assert!(
-                header.starts_with(&format!("point,stages.0.{key},")),
+                header.starts_with(&format!("point,\"stages.\"\"{first}\"\".{key}\",")),
                 "{header}"
             );
         }
