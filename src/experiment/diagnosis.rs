@@ -143,6 +143,9 @@ pub struct Stability {
     pub growth_per_month: f64,
     /// Half-width of its 95% interval.
     pub growth_ci95: f64,
+    /// The growth, items a month, from which the run is not a steady state
+    /// ([`stability_threshold`]).
+    pub threshold: f64,
     /// The verdict in one sentence.
     pub statement: String,
 }
@@ -152,7 +155,8 @@ pub struct Stability {
 fn steady_trend(growth: f64, ci: Option<f64>, threshold: Threshold) -> String {
     let Some(ci) = ci else {
         return format!(
-            "the work in the system changed by {growth:+.1} items a month in the one replication, less than the {} that would count as a queue building up",
+            "the work in the system changed by {} items a month in the one replication, less than the {} that would count as a queue building up",
+            signed_small(growth),
             threshold_words(threshold)
         );
     };
@@ -173,7 +177,8 @@ fn threshold_words(threshold: Threshold) -> String {
     let t = threshold.per_month;
     match threshold.of_level {
         Some((items, months)) => format!(
-            "{t:.2} items a month (half the {} in the system over the {months:.0} months measured)",
+            "{} items a month (half the {} in the system over the {months:.0} months measured)",
+            two_significant(t),
             if items > 1.0 {
                 format!("{items:.1} items")
             } else {
@@ -182,6 +187,26 @@ fn threshold_words(threshold: Threshold) -> String {
         ),
         None if t >= GROWTH_PER_MONTH => format!("{GROWTH_PER_MONTH:.0} item a month"),
         None => format!("{t:.2} items a month (a tenth of the arrivals)"),
+    }
+}
+
+/// A small positive number with two significant digits (0.42, 0.021, 0.00016), so that a
+/// threshold never reads 0.00.
+fn two_significant(x: f64) -> String {
+    if !x.is_finite() || x <= 0.0 || x >= 0.1 {
+        return format!("{x:.2}");
+    }
+    let decimals = (-x.log10().floor()) as usize + 1;
+    format!("{x:.decimals$}")
+}
+
+/// A growth with its sign: one decimal, or two significant digits below 0.1 (+0.00041).
+fn signed_small(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && x.abs() < 0.1 {
+        let sign = if x < 0.0 { "-" } else { "+" };
+        format!("{sign}{}", two_significant(x.abs()))
+    } else {
+        format!("{x:+.1}")
     }
 }
 
@@ -298,6 +323,7 @@ pub fn stability(s: &RunSummary, vs: &ValueStream) -> Stability {
         throughput,
         growth_per_month: growth,
         growth_ci95: ci,
+        threshold,
         statement,
     }
 }
@@ -365,11 +391,15 @@ pub fn bottleneck(s: &RunSummary, vs: &ValueStream) -> Option<Bottleneck> {
         .map(|(i, _)| s.stages[i].name.clone());
     let constrained = top >= NO_CONSTRAINT;
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
-    let verdict = stability(s, vs).verdict;
-    let piling = verdict == Verdict::Unstable;
+    let st = stability(s, vs);
+    let piling = st.verdict == Verdict::Unstable;
     // A team that keeps up with what arrives finishes what arrives, however it is staffed:
     // demand sets its pace, and its busiest stage only limits how much more it could take on.
-    let keeps_up = verdict == Verdict::Steady;
+    // Only where the run shows it: steady, with the whole interval of its growth under the
+    // threshold (a wide interval from a few replications could hide work piling up).
+    let keeps_up = st.verdict == Verdict::Steady
+        && st.growth_per_month.abs() + st.growth_ci95 < st.threshold
+        && st.throughput > 0.0;
     // Nothing finished after the warm-up and nothing piled up: no flow whose constraint could
     // be named, and no arrivals outpaced by the team either; say what held the work. (Work
     // that piles up with nothing finished is the next case: a stage's capacity is not it.)
@@ -549,7 +579,17 @@ mod tests {
         assert!(steady_trend(0.1, Some(0.05), t(0.25)).contains("0.25 items a month (a tenth"));
         let level = stability_threshold(1.0, 4.2, 120.0);
         assert!(steady_trend(0.01, Some(0.005), level)
-            .contains("0.02 items a month (half the 4.2 items in the system over the 120 months"));
+            .contains("0.018 items a month (half the 4.2 items in the system over the 120 months"));
+    }
+
+    #[test]
+    fn small_thresholds_and_growth_keep_two_significant_digits() {
+        assert_eq!(super::two_significant(0.42), "0.42");
+        assert_eq!(super::two_significant(0.021), "0.021");
+        assert_eq!(super::two_significant(0.00062), "0.00062");
+        assert_eq!(super::signed_small(-0.00041), "-0.00041");
+        assert_eq!(super::signed_small(0.0), "+0.0");
+        assert_eq!(super::signed_small(1.25), "+1.2");
     }
 
     #[test]

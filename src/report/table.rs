@@ -268,7 +268,7 @@ pub fn rework_line(r: &PolicyResults) -> Option<String> {
     let cycle = r.metrics.cycle_time.mean?;
     (days > 0.0 && cycle > 0.0).then(|| {
         format!(
-            "Rework: items sent back spend {} of the {} days of mean cycle time ({:.0}%) on the way back, work and waits (most at {}: {}); their work counts in flow efficiency.",
+            "Rework: the way back of items sent back takes {} of the {} days of mean cycle time ({:.0}%), work and waits (most at {}: {}); its work counts in flow efficiency.",
             fmt_num(Some(days)),
             fmt_num(Some(cycle)),
             100.0 * days / cycle,
@@ -368,9 +368,11 @@ impl Exporter for Table {
             outcomes_section(&mut o, &r.results);
         }
         // A reminder under the figures a reader may quote, not the verdict a second time.
+        // Without a flow, more replications cannot help: the verdict above says so already.
+        let no_flow = r.results.stability.statement.starts_with("No flow");
         let reminder = match r.results.stability.verdict {
-            "unstable" => Some("Not a steady state (the verdict above): these figures count only the items the horizon let finish, and grow with a longer run."),
-            "undetermined" => Some("Stability undetermined (the verdict above): run more replications before reading these figures as a steady state's."),
+            "unstable" => Some("Not a steady state (the verdict above): the flow figures above count only the items the horizon let finish, and grow with a longer run."),
+            "undetermined" if !no_flow => Some("Stability undetermined (the verdict above): run more replications before reading the flow figures above as a steady state's."),
             _ => None,
         };
         if let Some(reminder) = reminder {

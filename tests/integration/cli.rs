@@ -1185,6 +1185,22 @@ fn a_policy_listed_twice_is_refused() {
     );
 }
 
+/// A negative precision reaches its own check (not clap's "unexpected argument"), which
+/// names the bounds.
+#[test]
+fn a_negative_precision_says_its_bounds() {
+    let out = valueflow()
+        .args(["run", "scenarios/mm1.toml", "--precision", "-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the precision must be above 0% and below 100%"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn negative_reps_says_the_value_must_be_at_least_one() {
     for cmd in [

@@ -532,20 +532,37 @@ fn advise_says_when_no_move_helps() {
 /// labels no move with one.
 #[test]
 fn advise_raises_no_wip_limit_under_a_policy_that_ignores_them() {
-    let advice = json_of(&[
-        "advise",
-        TEAM,
-        "--policy",
-        "feature-factory",
-        "--reps",
-        "5",
-        "--format",
-        "json",
-        "-q",
-    ]);
-    let moves = advice["moves"].as_array().unwrap();
+    // Build's limit set to its 3 workers: under a policy that keeps limits, +1 build raises
+    // it with the worker.
+    let advise = |policy: &str| {
+        json_of(&[
+            "advise",
+            TEAM,
+            "--set",
+            "stages.build.wip_limit=3",
+            "--policy",
+            policy,
+            "--reps",
+            "5",
+            "--format",
+            "json",
+            "-q",
+        ])
+    };
+    let named = |advice: &serde_json::Value| {
+        advice["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "+1 build (WIP limit 3 → 4)")
+    };
+    assert!(named(&advise("fifo")));
+    let advice = advise("feature-factory");
+    assert!(!named(&advice), "{advice:#}");
     assert!(
-        moves
+        advice["moves"]
+            .as_array()
+            .unwrap()
             .iter()
             .all(|m| !m["name"].as_str().unwrap().contains("WIP limit")),
         "{advice:#}"
