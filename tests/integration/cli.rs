@@ -1161,22 +1161,19 @@ fn unknown_policy_on_the_command_line_names_the_valid_ones() {
 /// baseline): refused, on the command line and in the file.
 #[test]
 fn a_policy_listed_twice_is_refused() {
-    let out = valueflow()
+    valueflow()
         .args([
             "compare",
             "scenarios/mm1.toml",
             "--policies",
             "fifo,cd3,fifo",
         ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("`--policies`: `fifo` is listed twice; list each policy once"),
-        "{stderr}"
-    );
-    assert!(out.stdout.is_empty());
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "`--policies`: `fifo` is listed twice; list each policy once",
+        ));
     let text = "name = \"x\"\nhorizon = 100\ncompare = [\"cd3\", \"cd3\"]\n[[work]]\nname = \"f\"\narrival_rate = 0.5\n[[stages]]\nname = \"a\"\nservice = { dist = \"exponential\", mean = 1.0 }\n";
     let stderr = validate_fails("dup.toml", text, None);
     assert!(
@@ -1189,16 +1186,13 @@ fn a_policy_listed_twice_is_refused() {
 /// names the bounds.
 #[test]
 fn a_negative_precision_says_its_bounds() {
-    let out = valueflow()
+    valueflow()
         .args(["run", "scenarios/mm1.toml", "--precision", "-1"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("the precision must be above 0% and below 100%"),
-        "{stderr}"
-    );
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the precision must be above 0% and below 100%",
+        ));
 }
 
 #[test]
