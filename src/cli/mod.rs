@@ -1819,11 +1819,11 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
         }
         Format::Csv => {
             let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-            let mut s = String::from("move,stage,change,value_realised_mean,value_realised_ci95,cycle_time_mean,cycle_time_ci95,throughput_mean,throughput_ci95,p_helps,p_helps_ci95_low,p_helps_ci95_high,helps\n");
+            let mut s = String::from("move,stage,change,value_realised_mean,value_realised_ci95,cycle_time_mean,cycle_time_ci95,throughput_mean,throughput_ci95,p_helps,p_helps_ci95_low,p_helps_ci95_high,helps,breaks_steady_state\n");
             for m in &advice.moves {
                 // Names are the user's: quoted as CSV needs (a stage may be `build, test`).
                 s.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                     crate::report::csv_field(&m.name),
                     crate::report::csv_field(&m.stage),
                     m.change,
@@ -1836,7 +1836,8 @@ fn advise(args: AdviseArgs) -> Result<(), CliError> {
                     m.p_helps,
                     m.p_helps_ci95_low,
                     m.p_helps_ci95_high,
-                    m.helps
+                    m.helps,
+                    m.breaks_steady_state
                 ));
             }
             s

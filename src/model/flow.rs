@@ -1568,7 +1568,12 @@ impl<'a> FlowSim<'a> {
             } else {
                 1
             };
-            self.effort_started[item.kind.index()] += service;
+            // The worker's time, as the effort delivered counts it (`service_done`).
+            self.effort_started[item.kind.index()] += if item.juggled == 1 {
+                service
+            } else {
+                service / f64::from(item.juggled)
+            };
             let queued_since = item.since;
             let (part, waited) = item.next_part(Part::Queue, now);
             self.rec.started(s, queued_since, now.days(), occupies);

@@ -630,6 +630,19 @@ fn advise_ranks_a_move_that_breaks_the_steady_state_last() {
         .as_str()
         .unwrap()
         .contains("-1 test, -1 build would break the steady state"));
+    // The CSV says it too, in its last column.
+    let out = valueflow()
+        .args(["advise", TEAM, "--reps", "100", "--format", "csv", "-q"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",helps,breaks_steady_state"));
+    let row = csv.lines().find(|l| l.starts_with("-1 build,")).unwrap();
+    assert!(row.ends_with(",false,true"), "{row}");
 }
 
 /// A stage with as many workers as its WIP limit: one more worker alone could never take an
