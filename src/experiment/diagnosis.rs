@@ -61,8 +61,8 @@ pub fn growth_threshold(arrivals: f64) -> f64 {
 /// state's level moves around its mean with no trend; a queue that builds up from empty at a
 /// constant rate ends the window at twice its average. A level that grew by half its average
 /// or more changed materially during the run, so its averages describe no one state: a 3%
-/// overload (throughput 0.97 of arrivals) piles up under one item a month at one arrival a
-/// day, yet over ten years its queue reaches hundreds of items.
+/// overload (1.03 arrivals a day at a team that finishes 1) piles up 0.9 items a month, yet
+/// over ten years that is about 110 items.
 pub const GROWTH_OF_LEVEL: f64 = 0.5;
 
 /// The growth, items a month, from which a run is not a steady state: [`growth_threshold`]
