@@ -113,6 +113,18 @@ pub struct WorkItem {
 }
 
 impl WorkItem {
+    /// The worker's time on its current service: a juggling worker shares its time between
+    /// its items, so this one had its share of the elapsed days; without juggling, exactly
+    /// the elapsed days.
+    #[inline]
+    fn effort(&self) -> f64 {
+        if self.juggled == 1 {
+            self.service
+        } else {
+            self.service / f64::from(self.juggled)
+        }
+    }
+
     /// Ends the item's current part, which was `part` (rework while it is being reworked), and
     /// starts the next one now: the part to charge and its days.
     #[inline]
@@ -1569,11 +1581,7 @@ impl<'a> FlowSim<'a> {
                 1
             };
             // The worker's time, as the effort delivered counts it (`service_done`).
-            self.effort_started[item.kind.index()] += if item.juggled == 1 {
-                service
-            } else {
-                service / f64::from(item.juggled)
-            };
+            self.effort_started[item.kind.index()] += item.effort();
             let queued_since = item.since;
             let (part, waited) = item.next_part(Part::Queue, now);
             self.rec.started(s, queued_since, now.days(), occupies);
@@ -1668,14 +1676,8 @@ impl<'a> FlowSim<'a> {
         let frees = self.stages[s].busy < self.vs.stages[s].workers;
         let stage = &self.vs.stages[s];
         let item = self.items.get_mut(id);
-        // A juggling worker shares its time between its items: this one had its share of the
-        // elapsed days, the worker's effort and its active (touch) time in flow efficiency.
-        // Without juggling, exactly the elapsed days.
-        let effort = if item.juggled == 1 {
-            item.service
-        } else {
-            item.service / f64::from(item.juggled)
-        };
+        // The worker's effort, and the item's active (touch) time in flow efficiency.
+        let effort = item.effort();
         item.active += effort;
         let counted = self.rec.counts(item.arrival.days());
         let work = WorkDone {
