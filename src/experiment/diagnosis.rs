@@ -10,11 +10,11 @@
 //!   across replications. If it grows significantly, by at least [`stability_threshold`]
 //!   items a month ([`GROWTH_PER_MONTH`], or a tenth of the monthly arrivals of a slower flow,
 //!   or, if less, the growth that adds half the work in the system over the window measured:
-//!   [`GROWTH_OF_LEVEL`]), the run is *not* a steady state: flow-time figures only describe the items the horizon let
-//!   finish (they are censored) and grow with the horizon. One replication gives no interval,
-//!   so it can only be called steady (no growth of that size) or undetermined. A run that
-//!   finished nothing after the warm-up has no flow to judge: it is undetermined, never steady
-//!   (work that does not move does not grow either).
+//!   [`GROWTH_OF_LEVEL`]), the run is *not* a steady state: flow-time figures only describe
+//!   the items the horizon let finish (they are censored) and grow with the horizon. One
+//!   replication gives no interval, so it can only be called steady (no growth of that size)
+//!   or undetermined. A run that finished nothing after the warm-up has no flow to judge: it
+//!   is undetermined, never steady (work that does not move does not grow either).
 //! - **The constraint.** The utilisation method with blocking and starvation as evidence
 //!   (Roser, Nakano & Tanaka 2001, "A practical bottleneck detection method", *Proceedings of
 //!   the Winter Simulation Conference*, compare it with their active-period method; Kuo, Lim &
@@ -186,7 +186,10 @@ fn threshold_words(threshold: Threshold) -> String {
             }
         ),
         None if t >= GROWTH_PER_MONTH => format!("{GROWTH_PER_MONTH:.0} item a month"),
-        None => format!("{t:.2} items a month (a tenth of the arrivals)"),
+        None => format!(
+            "{} items a month (a tenth of the arrivals)",
+            two_significant(t)
+        ),
     }
 }
 
@@ -590,6 +593,12 @@ mod tests {
         assert_eq!(super::signed_small(-0.00041), "-0.00041");
         assert_eq!(super::signed_small(0.0), "+0.0");
         assert_eq!(super::signed_small(1.25), "+1.2");
+        // A very slow flow's tenth of its arrivals.
+        let slow = super::Threshold {
+            per_month: 0.0031,
+            of_level: None,
+        };
+        assert!(super::threshold_words(slow).starts_with("0.0031 items a month (a tenth"));
     }
 
     #[test]
