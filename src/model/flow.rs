@@ -642,6 +642,54 @@ impl<'a> WorkAhead<'a> {
         }
         sim.ahead_days.get()
     }
+
+    /// The part of [`WorkAhead::days`] no ranking can overtake: the items in service
+    /// downstream, each at its stage's days per item (0 for known days: those are all
+    /// [`WorkAhead::days`]).
+    pub fn in_service(&self) -> f64 {
+        let Some(sim) = self.sim else {
+            return 0.0;
+        };
+        let st = &sim.stages;
+        sim.days_per_item
+            .iter()
+            .enumerate()
+            .skip(self.stage + 1)
+            .map(|(k, days)| f64::from(st[k].busy) * days)
+            .sum()
+    }
+
+    /// The rest of [`WorkAhead::days`]: each item waiting ahead as (item, the stage it waits
+    /// for, that stage's days per item), in a fixed order: the queue of this stage if the
+    /// item joins it, then stage by stage downstream, the items done at the stage before
+    /// (blocked, or awaiting a train), the items awaiting a train there, then its queue.
+    pub fn for_each_waiting(&self, mut f: impl FnMut(ItemId, usize, f64)) {
+        let Some(sim) = self.sim else {
+            return;
+        };
+        let st = &sim.stages;
+        if self.queued {
+            let days = sim.days_per_item[self.stage];
+            st[self.stage]
+                .queue
+                .iter()
+                .for_each(|&id| f(id, self.stage, days));
+        }
+        for (k, &days) in sim.days_per_item.iter().enumerate().skip(self.stage + 1) {
+            let before = &st[k - 1];
+            let waiting = before
+                .done
+                .iter()
+                .chain(&before.awaiting_release)
+                .chain(&st[k].queue);
+            waiting.for_each(|&id| f(id, k, days));
+        }
+    }
+
+    /// Known days, where no replication is at hand ([`WorkAhead::known`]).
+    pub fn is_known(&self) -> bool {
+        self.sim.is_none()
+    }
 }
 
 /// Days a stage takes per item when it is busy: its mean service time over the items it works
@@ -1620,7 +1668,9 @@ impl<'a> FlowSim<'a> {
 
     /// The day an item of `work_type` estimated at `est_size`, at stage `s` on day `now`
     /// (`queued` there, or starting its work there), is expected delivered: after the work
-    /// already ahead of it ([`FlowSim::work_ahead`], as cost of delay counts it), its
+    /// already ahead of it ([`FlowSim::work_ahead`]: all of it, not only what would go
+    /// first as cost of delay counts it, since a signal expected too early is soon overdue and
+    /// holds the siblings back as if the news were bad), its
     /// estimated work left, and on the way the wait for
     /// each stage's release train (trains leave every `release_every` days from day 0).
     fn expected_delivery(

@@ -10,7 +10,9 @@
 //! delivery = now + ahead + own remaining work
 //! ```
 //!
-//! where `ahead` is the work already queued or in service before it (per worker). Its cost of
+//! where `ahead` is the work in service before it, and of the work waiting before it the part
+//! the ordering would take first (`Scorer::ahead_of`: an item waits only for work of its
+//! priority or higher, Cobham 1954), per worker. Its cost of
 //! delay is the value lost if it is delayed by one more competing item, `over` days (the mean
 //! remaining work of the items it competes with):
 //!

@@ -681,6 +681,19 @@ pub(super) struct Scorer<'a> {
     reference: f64,
     /// Coefficient of variation of an item's completion time (for deadlines).
     cv: f64,
+    /// The work waiting ahead ranked by plain CD3 score, built the first time a cost of
+    /// delay asks ([`Scorer::ahead_of`]).
+    ranked_ahead: std::cell::OnceCell<RankedAhead>,
+}
+
+/// The items waiting ahead at a decision ([`WorkAhead::for_each_waiting`]), by plain CD3
+/// score from the highest: `days[i]` is the work of the first `i` of them.
+///
+/// [`WorkAhead::for_each_waiting`]: crate::model::flow::WorkAhead::for_each_waiting
+struct RankedAhead {
+    in_service: f64,
+    scores: Vec<f64>,
+    days: Vec<f64>,
 }
 
 impl<'a> Scorer<'a> {
@@ -694,6 +707,69 @@ impl<'a> Scorer<'a> {
             over: 1.0,
             reference: 0.0,
             cv: 0.0,
+            ranked_ahead: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Expected value per day once delivered under the team's belief, without the value of
+    /// waiting for a signal: what a slice's plain CD3 score divides.
+    fn plain_rate(&self, it: &WorkItem) -> f64 {
+        match self.items.bet_of(it) {
+            None => it.est_value(),
+            Some(bet) => {
+                let def = &self.ctx.stream.epics[bet.def()];
+                belief::expected_rate(it.est_value(), bet.belief(), def.failed_value)
+            }
+        }
+    }
+
+    /// Days of work ahead of `it` (with `remaining` days of work left) if taken now. The work
+    /// in service downstream is ahead of it whatever it is worth; of the work waiting (in the
+    /// queue it joins, or downstream), only what this ordering would take first, which
+    /// decides at every stage: the items whose plain CD3 score (expected value per day over
+    /// estimated remaining work) is at least its own. Counting every waiting item, an
+    /// overloaded team's piles put every delivery past the point where value that erodes,
+    /// ends or falls due is lost: every cost of delay was 0, and the tie-break (oldest first)
+    /// chose the items whose value was gone (docs/scenario.md, "Cost of delay").
+    fn ahead_of(&self, it: &WorkItem, remaining: f64) -> f64 {
+        let ahead = &self.ctx.ahead;
+        if ahead.is_known() {
+            return ahead.days();
+        }
+        let ranked = self.ranked_ahead.get_or_init(|| self.rank_ahead());
+        let own = self.plain_rate(it) / remaining;
+        // Not a number ranks below every item: all the work waiting is ahead of it.
+        let own = if own.is_nan() { f64::NEG_INFINITY } else { own };
+        let first = ranked.scores.partition_point(|&s| s >= own);
+        ranked.in_service + ranked.days[first]
+    }
+
+    /// [`RankedAhead`] of this decision.
+    fn rank_ahead(&self) -> RankedAhead {
+        let ctx = self.ctx;
+        let mut waiting = Vec::new();
+        ctx.ahead.for_each_waiting(|id, stage, days| {
+            let w = self.items.get(id);
+            let left = (w.est_size() * ctx.remaining_share(w.work_type(), stage)).max(1e-6);
+            let score = self.plain_rate(w) / left;
+            // Not a number: ahead of every item, as all waiting work once was.
+            let score = if score.is_nan() { f64::INFINITY } else { score };
+            waiting.push((score, days));
+        });
+        ctx.weigh(waiting.len());
+        // Highest first; equal scores keep the order they wait in.
+        waiting.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut days = Vec::with_capacity(waiting.len() + 1);
+        let mut total = 0.0;
+        days.push(total);
+        for &(_, d) in &waiting {
+            total += d;
+            days.push(total);
+        }
+        RankedAhead {
+            in_service: ctx.ahead.in_service(),
+            scores: waiting.into_iter().map(|(s, _)| s).collect(),
+            days,
         }
     }
 
@@ -765,7 +841,7 @@ impl<'a> Scorer<'a> {
         });
         let now = ctx.now.days();
         let horizon = ctx.stream.horizon;
-        let ahead = ctx.ahead.days();
+        let ahead = self.ahead_of(it, remaining);
         let delivery = now + ahead + remaining;
         let when = (now, delivery, self.cv * (ahead + remaining));
         let arrival = it.arrival().days();
