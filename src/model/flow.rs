@@ -472,8 +472,6 @@ pub struct FlowSim<'a> {
     measuring: bool,
     /// The busy period of the decision being made, once worked out ([`BusyPeriod`]).
     busy_days: std::cell::Cell<f64>,
-    /// The work ahead at the decision being made, once worked out ([`WorkAhead`]).
-    ahead_days: std::cell::Cell<f64>,
     /// The expected value per day of the work not started yet, for the decision being made,
     /// once worked out ([`BusyPeriod::unstarted_rate`]).
     unstarted_rate: std::cell::Cell<f64>,
@@ -585,10 +583,10 @@ impl<'a> BusyPeriod<'a> {
     }
 }
 
-/// Days of work already ahead of an item taken now at a stage
-/// ([`Context::ahead`](crate::policy::Context::ahead)), worked out the first time a decision
-/// asks: only cost of delay beyond the value rate does, and most decisions take the only item
-/// waiting.
+/// The work ahead of an item taken now at a stage
+/// ([`Context::ahead`](crate::policy::Context::ahead)): the items in service downstream and
+/// those waiting, read only when a decision asks (only cost of delay beyond the value rate
+/// does, and most decisions take the only item waiting).
 #[derive(Clone, Copy)]
 pub struct WorkAhead<'a> {
     /// The replication asked about (`None`: the days are `known`).
@@ -619,10 +617,8 @@ impl<'a> WorkAhead<'a> {
         }
     }
 
-    /// The work ahead at `stage` of `sim` now (see [`FlowSim::work_ahead`]). Like
-    /// [`BusyPeriod::of`], the answer `sim` keeps is forgotten each time one is made.
+    /// The work ahead at `stage` of `sim` now (see [`FlowSim::work_ahead`]).
     fn of(sim: &'a FlowSim<'a>, stage: usize, queued: bool) -> Self {
-        sim.ahead_days.set(f64::NAN);
         WorkAhead {
             sim: Some(sim),
             stage,
@@ -631,16 +627,13 @@ impl<'a> WorkAhead<'a> {
         }
     }
 
-    /// The days.
-    #[inline]
+    /// The days: every item in service or waiting ahead, whatever an ordering would take
+    /// first (cost of delay counts only part of the waiting ones, `Scorer::ahead_of`).
     pub fn days(&self) -> f64 {
-        let Some(sim) = self.sim else {
-            return self.known;
-        };
-        if sim.ahead_days.get().is_nan() {
-            sim.ahead_days.set(sim.work_ahead(self.stage, self.queued));
+        match self.sim {
+            Some(sim) => sim.work_ahead(self.stage, self.queued),
+            None => self.known,
         }
-        sim.ahead_days.get()
     }
 
     /// The part of [`WorkAhead::days`] no ranking can overtake: the items in service
@@ -917,7 +910,6 @@ impl<'a> FlowSim<'a> {
             offered: vs.offered_utilization(),
             measuring: policy.measures() && !vs.epics.is_empty(),
             busy_days: std::cell::Cell::new(f64::NAN),
-            ahead_days: std::cell::Cell::new(f64::NAN),
             unstarted_rate: std::cell::Cell::new(f64::NAN),
             uncommitted: 0,
             limited,

@@ -70,9 +70,12 @@ pub struct Context<'a> {
     /// Share of each work type's expected work remaining at each stage, indexed
     /// `work_type * stages + stage` (precomputed: policies ask often).
     pub remaining_shares: &'a [f64],
-    /// Estimated days of work already ahead of an item taken now (queued in this stage when
-    /// admitting; queued, in service, or done upstream and waiting to move on, downstream), per
-    /// worker, worked out when first asked.
+    /// The work ahead of an item taken now (queued in this stage when admitting; queued, in
+    /// service, or done upstream and waiting to move on, downstream), per worker, read when
+    /// asked: in total ([`WorkAhead::days`]), or in service and item by item, so that cost of
+    /// delay counts only the waiting items its ordering would take first.
+    ///
+    /// [`WorkAhead::days`]: crate::model::flow::WorkAhead::days
     pub ahead: crate::model::flow::WorkAhead<'a>,
     /// Technical debt points now.
     pub debt_points: f64,

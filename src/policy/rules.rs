@@ -664,7 +664,12 @@ pub(super) fn awaited_signal(
 
 /// Estimated remaining work of an item waiting at `ctx.stage`, in days (at least a little).
 pub(super) fn remaining(item: &WorkItem, ctx: &Context<'_>) -> f64 {
-    (item.est_size() * ctx.remaining_share(item.work_type(), ctx.stage)).max(1e-6)
+    remaining_at(item, ctx, ctx.stage)
+}
+
+/// Estimated remaining work of an item waiting for `stage`, in days (at least a little).
+fn remaining_at(item: &WorkItem, ctx: &Context<'_>, stage: usize) -> f64 {
+    (item.est_size() * ctx.remaining_share(item.work_type(), stage)).max(1e-6)
 }
 
 /// Estimates for one decision: expected value under the team's beliefs, cost of delay with the
@@ -713,8 +718,9 @@ impl<'a> Scorer<'a> {
 
     /// Expected value per day once delivered under the team's belief, without the value of
     /// waiting for a signal: what a slice's plain CD3 score divides.
-    fn plain_rate(&self, it: &WorkItem) -> f64 {
-        match self.items.bet_of(it) {
+    /// `bet`: the bet `it` is a slice of, if any.
+    fn plain_rate(&self, it: &WorkItem, bet: Option<&Bet>) -> f64 {
+        match bet {
             None => it.est_value(),
             Some(bet) => {
                 let def = &self.ctx.stream.epics[bet.def()];
@@ -737,7 +743,7 @@ impl<'a> Scorer<'a> {
             return ahead.days();
         }
         let ranked = self.ranked_ahead.get_or_init(|| self.rank_ahead());
-        let own = self.plain_rate(it) / remaining;
+        let own = self.plain_rate(it, self.items.bet_of(it)) / remaining;
         // Not a number ranks below every item: all the work waiting is ahead of it.
         let own = if own.is_nan() { f64::NEG_INFINITY } else { own };
         let first = ranked.scores.partition_point(|&s| s >= own);
@@ -750,8 +756,7 @@ impl<'a> Scorer<'a> {
         let mut waiting = Vec::new();
         ctx.ahead.for_each_waiting(|id, stage, days| {
             let w = self.items.get(id);
-            let left = (w.est_size() * ctx.remaining_share(w.work_type(), stage)).max(1e-6);
-            let score = self.plain_rate(w) / left;
+            let score = self.plain_rate(w, self.items.bet_of(w)) / remaining_at(w, ctx, stage);
             // Not a number: ahead of every item, as all waiting work once was.
             let score = if score.is_nan() { f64::INFINITY } else { score };
             waiting.push((score, days));
@@ -782,7 +787,7 @@ impl<'a> Scorer<'a> {
     #[inline]
     pub(super) fn rate_of(&self, it: &WorkItem, bet: Option<&Bet>) -> f64 {
         let Some(bet) = bet else {
-            return it.est_value();
+            return self.plain_rate(it, None);
         };
         let def = &self.ctx.stream.epics[bet.def()];
         let now = self.ctx.now.days();
@@ -819,7 +824,7 @@ impl<'a> Scorer<'a> {
                     freed,
                 )
             }
-            _ => belief::expected_rate(it.est_value(), bet.belief(), def.failed_value),
+            _ => self.plain_rate(it, Some(bet)),
         }
     }
 
